@@ -1,0 +1,144 @@
+/* cfg.h: the spigrpd.conf INI file -> struct cfg.
+ *
+ * Our own strict line parser (init/line/finish, like wireguard-tools'
+ * config.c): every error is collected as "FILE:LINE: text", not just the
+ * first.  It checks syntax, value ranges, key lengths and refused
+ * combinations of one section; cross-section checks (undefined SA, SA in two
+ * groups, directions) are sadb's.  No kernel, no I/O besides reading files.
+ */
+#ifndef SPIGRP_CFG_H
+#define SPIGRP_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "said.h"
+
+#define CFG_MAX_GROUP_SAS 4   /* ipsec spigrp: at most four SAs */
+#define CFG_MAX_TS 8          /* prefixes per src-ts / dst-ts */
+
+enum cfg_datapath { CFG_DP_AUTO = 0, CFG_DP_KERNEL, CFG_DP_USERSPACE };
+enum cfg_dir { CFG_DIR_AUTO = 0, CFG_DIR_IN, CFG_DIR_OUT };
+enum cfg_mode { CFG_MODE_UNSET = 0, CFG_MODE_TRANSPORT, CFG_MODE_TUNNEL };
+enum cfg_said_format { CFG_SAID_SEED = 0, CFG_SAID_X };
+
+enum alg_kind { ALG_ENC, ALG_AEAD, ALG_AUTH, ALG_COMP };
+
+/* One row of the algorithm table pinned in spigrpd.conf(5). */
+struct alg_desc {
+	const char *name;        /* config name: "aes128gcm16" */
+	enum alg_kind kind;
+	const char *kernel_name; /* crypto API name: "rfc4106(gcm(aes))" */
+	unsigned key_bytes;      /* exact key length incl. 4-byte salt for AEAD */
+	unsigned icv_bits;       /* AEAD ICV / auth truncation, bits; 0 for enc/comp */
+};
+
+/* Look up an algorithm by config name; NULL if unknown or of another kind
+ * (ALG_ENC also finds ALG_AEAD rows: both are `enc =`). */
+const struct alg_desc *alg_find(const char *name, enum alg_kind kind);
+/* The whole table, terminated by a row with name == NULL. */
+extern const struct alg_desc alg_table[];
+
+/* A secret.  data is malloc'ed and wiped (OPENSSL_cleanse) by cfg_key_clear(). */
+struct cfg_key {
+	uint8_t *data;
+	size_t len;   /* bytes */
+};
+void cfg_key_clear(struct cfg_key *k);
+int cfg_key_copy(struct cfg_key *dst, const struct cfg_key *src); /* 0/-ENOMEM */
+
+/* Lifetime limits; 0 = unlimited (sent to the kernel as XFRM_INF). */
+struct cfg_life {
+	uint64_t soft_bytes, hard_bytes;
+	uint64_t soft_packets, hard_packets;
+	uint64_t soft_seconds, hard_seconds; /* since add */
+};
+
+struct cfg_sa {
+	struct said said;
+	unsigned line;               /* line of the [sa ...] header */
+	struct ip_addr src;          /* mandatory `src` */
+	enum cfg_dir dir;
+	enum cfg_mode mode;
+	const struct alg_desc *enc;  /* ALG_ENC or ALG_AEAD, or NULL */
+	const struct alg_desc *auth; /* ALG_AUTH, or NULL */
+	const struct alg_desc *comp; /* ALG_COMP, or NULL */
+	struct cfg_key enckey, authkey;
+	uint32_t replay_window;      /* packets; default 32 */
+	bool esn;                    /* default yes for ESP/AH (static keys) */
+	bool esn_set;                /* esn written explicitly */
+	unsigned ah_align;           /* 32 (RFC 4302, XFRM align4) or 64 */
+	struct cfg_life life;
+	bool implicit_tun;           /* synthesized from mode = tunnel (not written) */
+};
+
+struct cfg_group {
+	char *name;
+	unsigned line;
+	struct said said[CFG_MAX_GROUP_SAS]; /* inside -> outside */
+	unsigned nsaid;
+	unsigned said_line;
+	struct ip_prefix src_ts[CFG_MAX_TS], dst_ts[CFG_MAX_TS];
+	unsigned nsrc_ts, ndst_ts;
+	uint8_t proto;               /* 0 = any */
+	uint16_t sport, dport;       /* host order; 0 = any */
+	enum cfg_datapath datapath;  /* AUTO: follow [daemon] */
+	uint32_t priority;           /* 0 = computed */
+};
+
+struct cfg {
+	char *path;                  /* the file read */
+	/* [daemon] */
+	char *mount;                 /* default /run/spigrpd/net */
+	char *control;               /* default /run/spigrpd/ctl */
+	char *state_dir;             /* default /var/lib/spigrpd */
+	char *secrets;               /* path, or NULL */
+	char *control_group;         /* group name, or NULL */
+	enum cfg_datapath datapath;
+	enum cfg_said_format said_format;
+	bool install_routes;         /* default yes */
+	bool keep_on_exit;           /* default no */
+	uint32_t route_table;        /* default CFG_DEFAULT_ROUTE_TABLE */
+	/* sections in file order */
+	struct cfg_sa *sa;
+	size_t nsa;
+	struct cfg_group *group;
+	size_t ngroup;
+};
+
+#define CFG_DEFAULT_MOUNT "/run/spigrpd/net"
+#define CFG_DEFAULT_CONTROL "/run/spigrpd/ctl"
+#define CFG_DEFAULT_STATE_DIR "/var/lib/spigrpd"
+#define CFG_DEFAULT_ROUTE_TABLE 2336
+
+/* Collected errors: one "FILE:LINE: text" string each, in file order. */
+struct cfg_errors {
+	char **msg;
+	size_t n;
+};
+void cfg_errors_add(struct cfg_errors *e, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void cfg_errors_free(struct cfg_errors *e);
+
+/* Incremental parser: cfg_parser_init(); cfg_parser_line() per line (no
+ * trailing newline needed); cfg_parser_finish() hands over the cfg (NULL
+ * if any error was collected).  @file names the input in messages. */
+struct cfg_parser;
+struct cfg_parser *cfg_parser_new(const char *file, struct cfg_errors *errs);
+void cfg_parser_line(struct cfg_parser *p, const char *line);
+struct cfg *cfg_parser_finish(struct cfg_parser *p); /* frees p */
+
+/**
+ * cfg_load() - read and parse a config file, then its `secrets` file.
+ * Files that hold keys must be owned by root (or by the caller when
+ * @check_owner is false: used by unprivileged tests) and not accessible by
+ * group or others; refused otherwise, with the reason.
+ * Return: the config (free with cfg_free()), or NULL with @errs filled.
+ */
+struct cfg *cfg_load(const char *path, bool check_owner, struct cfg_errors *errs);
+void cfg_free(struct cfg *c); /* wipes keys; NULL is a no-op */
+
+const struct cfg_sa *cfg_find_sa(const struct cfg *c, const struct said *s);
+
+#endif

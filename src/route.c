@@ -1,0 +1,2 @@
+/* route.c: placeholder, being written. */
+#include "config.h"

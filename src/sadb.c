@@ -1,0 +1,2 @@
+/* sadb.c: placeholder, being written. */
+#include "config.h"

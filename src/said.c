@@ -1,0 +1,2 @@
+/* said.c: placeholder, being written. */
+#include "config.h"

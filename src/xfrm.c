@@ -1,0 +1,2 @@
+/* xfrm.c: placeholder, being written. */
+#include "config.h"

@@ -1,0 +1,111 @@
+/* xfrm.h: sadb groups -> kernel XFRM states and policies (libnl-xfrm), and
+ * back: start-up adoption of our leftovers, events for objects deleted or
+ * expired behind our back, counters.  The only module that talks NETLINK_XFRM.
+ *
+ * Mapping (spec/xfrm-notes.md §1): one state per ESP/AH/COMP SA, all with the
+ * group's reqid; a tun SA becomes tunnel mode on the next SA; policies out
+ * (outbound group) or in + fwd (inbound group), templates in group order,
+ * COMP optional on in/fwd.  Lifetimes default to XFRM_INF, template algorithm
+ * masks to ~0.  Never flushes; touches only objects in our reqid/priority band.
+ */
+#ifndef SPIGRP_XFRM_H
+#define SPIGRP_XFRM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "sadb.h"
+
+struct xfrm;
+struct nl_msg;
+
+/* One netlink request of a group plan, in send order (states first, then
+ * in/fwd policies, out last).  Pure data: built without a socket. */
+struct xfrm_plan {
+	struct nl_msg **msg;  /* XFRM_MSG_NEWSA / XFRM_MSG_NEWPOLICY requests */
+	size_t nmsg;
+};
+
+/**
+ * xfrm_plan_group() - build the NEWSA/NEWPOLICY requests for @g (no kernel).
+ * Messages holding keys are wiped by xfrm_plan_free().
+ * Return: 0, -EINVAL (group not expressible in XFRM, reason in @err),
+ * -ENOMEM.
+ */
+int xfrm_plan_group(const struct sadb_group *g, struct xfrm_plan *plan, char *err, size_t errlen);
+void xfrm_plan_free(struct xfrm_plan *plan);
+
+/**
+ * xfrm_open() - open the request and event netlink sockets (NETLINK_XFRM,
+ * extended ACKs on) in the caller's network namespace.
+ * Return: 0, or -errno (-EPROTONOSUPPORT: no XFRM netlink in this kernel).
+ */
+int xfrm_open(struct xfrm **out);
+void xfrm_close(struct xfrm *x);
+
+/**
+ * xfrm_probe_group() - can this kernel hold @g?  A trial add of every state
+ * in a throw-away network namespace (module autoload and crypto are global,
+ * the SAD per namespace, so nothing of ours or charon's is touched).
+ * Return: 0 yes; -EPROTONOSUPPORT (transform type missing), -ENOSYS/-ENOENT
+ * (algorithm missing), other -errno; the kernel's text in @reason.
+ */
+int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, char *reason, size_t len);
+
+/**
+ * xfrm_install_group() - add @g's states, then policies (all or nothing: on
+ * any failure everything of @g added so far is deleted again).  A foreign
+ * object with the same key (state: daddr+SPI+proto; policy: selector+dir+mark)
+ * refuses the group.  The kernel's errno and extended-ACK text go to @reason.
+ * Return: 0 or -errno.
+ */
+int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, char *reason, size_t len);
+
+/* Delete @g's policies (out first), then states.  Missing objects are not an
+ * error.  Return: 0 or the first -errno. */
+int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g);
+
+/**
+ * xfrm_adopt() - start-up sync: dump SAD and SPD once; for each group of @db
+ * whose kernel objects (ours by reqid/priority band) match its plan exactly,
+ * mark it INSTALLED without sending anything; delete every other object in
+ * our band (stale leftovers, or partial/mismatching groups, which are then
+ * installed anew by the caller).  Foreign objects are never touched.
+ * Return: number of adopted groups, or -errno.
+ */
+int xfrm_adopt(struct xfrm *x, struct sadb *db);
+
+/* The event socket (SA/policy/expire groups), for poll(). */
+int xfrm_event_fd(struct xfrm *x);
+
+/**
+ * xfrm_process_events() - read pending events; a state or policy of an
+ * INSTALLED group that was deleted, flushed or hard-expired makes the group
+ * SADB_LOST (its remaining objects are removed) with the reason logged.
+ * Return: number of groups that changed state, or -errno.
+ */
+int xfrm_process_events(struct xfrm *x, struct sadb *db);
+
+/* Fill ctr of every SA of @g from the kernel (XFRM_MSG_GETSA).  0 or -errno. */
+int xfrm_read_counters(struct xfrm *x, struct sadb_group *g);
+
+/* Number of netlink requests sent so far (for benchmarks and tests). */
+unsigned long xfrm_requests_sent(const struct xfrm *x);
+
+/* --- routes (route.c, libnl-route) --- */
+
+/**
+ * route_install_group() - for an INSTALLED outbound kernel group: a route for
+ * each dst-ts prefix in @table (with a source address inside src-ts when the
+ * host has one) and one rule per family sending lookups to @table; the rule
+ * is shared and added once.  Return: 0 or -errno.
+ */
+int route_install_group(const struct sadb_group *g, unsigned table);
+int route_remove_group(const struct sadb_group *g, unsigned table);
+/* Remove our rules (at exit, once nothing uses the table). */
+void route_cleanup(unsigned table);
+
+/* Local address test for sadb_build(): asks the kernel (rtnetlink) for the
+ * addresses of this network namespace; @arg is unused. */
+bool route_addr_is_local(const struct ip_addr *a, void *arg);
+
+#endif
