@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "cfg.h"
 #include "said.h"
 
@@ -126,6 +127,16 @@ uint32_t sadb_policy_priority(const struct sadb_group *g, const struct ip_prefix
 
 void sadb_set_state(struct sadb_group *g, enum sadb_state st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/**
+ * sadb_print_config() - write the canonical config (spigrpd -n) to @out:
+ * [daemon] with every setting (defaults included), then every [sa] in file
+ * order with a comment line giving its direction on this host and why, keys
+ * printed as <hidden>, tun SAs written out explicitly (mode = tunnel
+ * shorthand expanded), then every [group].  The output parses back to an
+ * equal model (keys aside).
+ */
+void sadb_print_config(const struct sadb *db, const struct cfg *c, FILE *out);
 
 const char *sadb_state_name(enum sadb_state st);
 const char *sadb_dir_name(enum sadb_dir d);
