@@ -1,2 +1,896 @@
+/* spigrpd.c: the daemon.  Reads the config into the sadb model, places and
+ * installs every group (kernel XFRM), serves the KLIPS view through FUSE and
+ * the control socket, and applies config reloads and kernel events as
+ * differences.  Owns the one struct daemon; the sadb is changed only here,
+ * in the main thread. */
 #include "config.h"
-int main(void) { return 1; }
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "ctl.h"
+#include "log.h"
+#include "render.h"
+#include "sadb.h"
+#include "said.h"
+#include "view.h"
+#include "xfrm.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/spigrpd.conf"
+#define MAX_LOCAL 64
+
+struct daemon {
+	const char *cfg_path;
+	struct cfg *cfg;
+	struct sadb *db;
+	struct xfrm *xfrm;
+	struct pe_view *view;
+	struct ctl *ctl;
+	int sig_fd;
+	int addr_fd;     /* rtnetlink address events: re-evaluate directions */
+	bool addr_dirty;
+	bool stop;
+};
+
+/* --local addresses for -n: decide directions as if these were ours. */
+static struct ip_addr local_addr[MAX_LOCAL];
+static unsigned nlocal;
+
+static bool local_list_is_local(const struct ip_addr *a, void *arg)
+{
+	for (unsigned i = 0; i < nlocal; i++)
+		if (ip_addr_equal(&local_addr[i], a))
+			return true;
+	return false;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: spigrpd [-f] [-c FILE] [-d]\n"
+		"       spigrpd -n [-c FILE] [--local ADDR]...\n"
+		"Programs the KLIPS-style SA groups of FILE into the kernel's XFRM and\n"
+		"serves the ipsec_spigrp view through FUSE.\n"
+		"\n"
+		"  -c, --config FILE   configuration file (default %s)\n"
+		"  -f, --foreground    stay in the foreground and log to stderr\n"
+		"  -n, --check         parse and validate FILE, print the canonical\n"
+		"                      config with each SA's direction on this host\n"
+		"                      (keys hidden), exit 0 if valid, 1 if not\n"
+		"  -l, --local ADDR    with -n: treat ADDR as an address of this host\n"
+		"                      instead of asking the kernel (repeatable)\n"
+		"  -d, --debug         log debug messages too\n"
+		"  -h, --help          show this help and exit\n"
+		"  -V, --version       show the version and exit\n"
+		"\n"
+		"Signals: SIGHUP reloads FILE (only differences are applied; a config\n"
+		"with errors is rejected and the old one keeps running); SIGTERM and\n"
+		"SIGINT stop cleanly, removing our XFRM objects unless keep-on-exit.\n"
+		"See spigrpd(8), spigrpd.conf(5), ipsec_spigrp(5).\n",
+		DEFAULT_CONFIG);
+}
+
+static void log_errors(const struct cfg_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		log_err("%s", e->msg[i]);
+}
+
+static void make_dirs(const char *path, bool include_last)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, 0755);
+		*p = '/';
+	}
+	if (include_last)
+		mkdir(buf, 0755);
+}
+
+/* ---- the view ---- */
+
+static void publish_view(struct daemon *d)
+{
+	struct render_buf b = { 0 };
+
+	if (!d->view)
+		return;
+	if (render_spigrp(d->db, d->cfg->said_format, &b) < 0) {
+		log_err("view: out of memory rendering ipsec_spigrp; keeping the old one");
+		render_buf_free(&b);
+		return;
+	}
+	pe_view_publish(d->view, "ipsec_spigrp", b.data, b.len);
+}
+
+static void publish_version(struct daemon *d)
+{
+	struct render_buf b = { 0 };
+
+	if (render_version(&b) == 0)
+		pe_view_publish(d->view, "ipsec_version", b.data, b.len);
+	else
+		render_buf_free(&b);
+}
+
+/* ---- placing and installing groups ---- */
+
+static const char *group_said0(const struct sadb_group *g, char *buf, size_t len)
+{
+	if (g->shunt)
+		said_format(&g->shunt_said, '0', buf, len);
+	else if (g->nsa)
+		said_format(&g->sa[0]->cfg.said, '0', buf, len);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* Decide kernel or userspace for a PENDING group with want == AUTO. */
+static void place_group(struct daemon *d, struct sadb_group *g)
+{
+	char reason[256] = "";
+	int r;
+
+	if (g->want != CFG_DP_AUTO)
+		return;
+	if (g->place == SADB_PLACE_USERSPACE)
+		return; /* sadb decided: XFRM cannot express it */
+	r = xfrm_probe_group(d->xfrm, g, reason, sizeof(reason));
+	if (r == 0) {
+		g->place = SADB_PLACE_KERNEL;
+		snprintf(g->place_reason, sizeof(g->place_reason), "the kernel accepts every transform");
+	} else {
+		g->place = SADB_PLACE_USERSPACE;
+		snprintf(g->place_reason, sizeof(g->place_reason), "kernel probe: %s",
+			 reason[0] ? reason : strerror(-r));
+	}
+}
+
+static void install_group(struct daemon *d, struct sadb_group *g)
+{
+	char reason[512] = "";
+	char s0[SAID_BUF];
+	int r;
+
+	if (g->state != SADB_PENDING)
+		return;
+	if (g->dir == SADB_DIR_NONE) {
+		sadb_set_state(g, SADB_SKIPPED, "neither end of its SAs is a local address");
+		log_notice("group %s skipped: %s", g->name, g->state_reason);
+		return;
+	}
+	place_group(d, g);
+	if (g->place == SADB_PLACE_USERSPACE) {
+		sadb_set_state(g, SADB_SKIPPED,
+			       "placed in userspace (%s); this release has no userspace datapath",
+			       g->place_reason);
+		log_warn("group %s not installed: %s", g->name, g->state_reason);
+		return;
+	}
+	r = xfrm_install_group(d->xfrm, g, reason, sizeof(reason));
+	if (r < 0) {
+		sadb_set_state(g, SADB_REFUSED, "kernel refused it: %s",
+			       reason[0] ? reason : strerror(-r));
+		log_err("group %s (%s...) refused by the kernel: %s", g->name,
+			group_said0(g, s0, sizeof(s0)), reason[0] ? reason : strerror(-r));
+		return;
+	}
+	sadb_set_state(g, SADB_INSTALLED, "installed");
+	log_info("group %s installed (reqid 0x%08x, %s)", g->name, g->reqid,
+		 sadb_dir_name(g->dir));
+	if (d->cfg->install_routes && g->dir == SADB_DIR_OUT && !g->implicit) {
+		r = route_install_group(g, d->cfg->route_table);
+		if (r < 0)
+			log_warn("group %s: routes not installed: %s", g->name, strerror(-r));
+	}
+}
+
+static void uninstall_group(struct daemon *d, struct sadb_group *g, const char *why)
+{
+	int r;
+
+	if (g->state != SADB_INSTALLED)
+		return;
+	if (d->cfg->install_routes && g->dir == SADB_DIR_OUT && !g->implicit)
+		route_remove_group(g, d->cfg->route_table);
+	r = xfrm_remove_group(d->xfrm, g);
+	if (r < 0)
+		log_warn("group %s: removing it from the kernel: %s", g->name, strerror(-r));
+	sadb_set_state(g, SADB_PENDING, "%s", why);
+	log_info("group %s removed (%s)", g->name, why);
+}
+
+static void install_pending(struct daemon *d)
+{
+	for (size_t i = 0; i < d->db->ngroup; i++)
+		install_group(d, d->db->group[i]);
+}
+
+/* ---- config (re)load ---- */
+
+static char *reqid_path(const struct cfg *c)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/reqids", c->state_dir) < 0)
+		return NULL;
+	return p;
+}
+
+static struct sadb *build_db(struct cfg *c, struct cfg_errors *errs)
+{
+	struct sadb *db = sadb_build(c, route_addr_is_local, NULL, errs);
+	char *rp;
+	int r;
+
+	if (!db)
+		return NULL;
+	make_dirs(c->state_dir, true);
+	rp = reqid_path(c);
+	r = sadb_assign_reqids(db, rp);
+	if (r < 0)
+		log_warn("reqid state file %s: %s (reqids may change on restart)", rp ? rp : "?",
+			 strerror(-r));
+	free(rp);
+	return db;
+}
+
+static int group_order_cmp(const void *a, const void *b)
+{
+	const struct sadb_group *ga = *(struct sadb_group *const *)a;
+	const struct sadb_group *gb = *(struct sadb_group *const *)b;
+
+	return ga->order < gb->order ? -1 : ga->order > gb->order;
+}
+
+/*
+ * Apply a new model as a difference: a group equal to one already installed
+ * (same name, same kernel objects, same reqid) is carried over without a
+ * netlink message; changed and removed groups are removed first, then new
+ * and changed ones installed.  Carried-over groups keep their place in the
+ * view; the others are created anew, after them.
+ */
+static void apply_db(struct daemon *d, struct sadb *ndb, struct cfg *ncfg)
+{
+	struct sadb *odb = d->db;
+	uint64_t next = odb->next_order;
+	size_t i;
+
+	for (i = 0; i < odb->ngroup; i++) {
+		struct sadb_group *og = odb->group[i];
+		struct sadb_group *ng = sadb_find_group(ndb, og->name);
+
+		if (ng && og->state == SADB_INSTALLED && og->reqid == ng->reqid &&
+		    og->dir == ng->dir && sadb_group_equal(og, ng)) {
+			ng->state = og->state;
+			memcpy(ng->state_reason, og->state_reason, sizeof(ng->state_reason));
+			ng->place = og->place;
+			memcpy(ng->place_reason, og->place_reason, sizeof(ng->place_reason));
+			ng->want = og->want;
+			ng->order = og->order;
+			continue;
+		}
+		uninstall_group(d, og, ng ? "changed in the config" : "removed from the config");
+	}
+	/* New and changed groups: created now, in file order. */
+	for (i = 0; i < ndb->ngroup; i++)
+		if (ndb->group[i]->state != SADB_INSTALLED)
+			ndb->group[i]->order = next++;
+	ndb->next_order = next;
+	qsort(ndb->group, ndb->ngroup, sizeof(*ndb->group), group_order_cmp);
+
+	d->db = ndb;
+	d->cfg = ncfg;
+	install_pending(d);
+	sadb_free(odb);
+}
+
+static int reload(struct daemon *d, struct cfg_errors *errs)
+{
+	struct cfg *ncfg;
+	struct sadb *ndb;
+	struct cfg *ocfg = d->cfg;
+
+	ncfg = cfg_load(d->cfg_path, true, errs);
+	if (!ncfg) {
+		log_err("reload: %s has errors; the running config stays:", d->cfg_path);
+		log_errors(errs);
+		return -EINVAL;
+	}
+	ndb = build_db(ncfg, errs);
+	if (!ndb) {
+		log_err("reload: %s has errors; the running config stays:", d->cfg_path);
+		log_errors(errs);
+		cfg_free(ncfg);
+		return -EINVAL;
+	}
+	if (strcmp(ncfg->mount, ocfg->mount) || strcmp(ncfg->control, ocfg->control))
+		log_warn("reload: mount and control paths change only on restart");
+	if (ncfg->route_table != ocfg->route_table || ncfg->install_routes != ocfg->install_routes)
+		log_warn("reload: route settings change only on restart");
+	/* paths and route settings stay as running until restart */
+	free(ncfg->mount);
+	ncfg->mount = strdup(ocfg->mount);
+	free(ncfg->control);
+	ncfg->control = strdup(ocfg->control);
+	ncfg->route_table = ocfg->route_table;
+	ncfg->install_routes = ocfg->install_routes;
+	if (!ncfg->mount || !ncfg->control) {
+		log_err("reload: out of memory; the running config stays");
+		sadb_free(ndb);
+		cfg_free(ncfg);
+		return -ENOMEM;
+	}
+	if (d->ctl) {
+		gid_t gid = (gid_t)-1;
+		if (ncfg->control_group) {
+			struct group *gr = getgrnam(ncfg->control_group);
+			if (gr)
+				gid = gr->gr_gid;
+			else
+				log_warn("control-group %s: no such group", ncfg->control_group);
+		}
+		ctl_set_group(d->ctl, gid);
+	}
+	apply_db(d, ndb, ncfg);
+	cfg_free(ocfg);
+	publish_view(d);
+	log_notice("reloaded %s", d->cfg_path);
+	return 0;
+}
+
+/* Addresses changed: rebuild with the same config, apply the difference. */
+static void reevaluate_addresses(struct daemon *d)
+{
+	struct cfg_errors errs = { 0 };
+	struct cfg *c = d->cfg;
+	struct sadb *ndb;
+
+	d->addr_dirty = false;
+	ndb = build_db(c, &errs);
+	if (!ndb) {
+		log_warn("addresses changed, and the config no longer fits them:");
+		log_errors(&errs);
+		cfg_errors_free(&errs);
+		return;
+	}
+	cfg_errors_free(&errs);
+	apply_db(d, ndb, c);
+	publish_view(d);
+}
+
+/* ---- control socket requests ---- */
+
+struct strbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t ncap = b->cap ? b->cap * 2 : 1024;
+		while (ncap - b->len <= (size_t)n)
+			ncap *= 2;
+		char *p = realloc(b->s, ncap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->s = p;
+		b->cap = ncap;
+	}
+}
+
+static void sb_json_str(struct strbuf *b, const char *s)
+{
+	sb_printf(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			sb_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			sb_printf(b, "\\u%04x", c);
+		else
+			sb_printf(b, "%c", c);
+	}
+	sb_printf(b, "\"");
+}
+
+static const char *place_name(const struct sadb_group *g)
+{
+	return g->place == SADB_PLACE_KERNEL ? "kernel" : "userspace";
+}
+
+static void status_text(struct daemon *d, struct strbuf *b, bool list_only)
+{
+	char said[SAID_BUF];
+
+	for (size_t i = 0; i < d->db->ngroup; i++) {
+		struct sadb_group *g = d->db->group[i];
+
+		if (list_only) {
+			sb_printf(b, "%s %s %s %s", g->name, sadb_state_name(g->state),
+				  place_name(g), sadb_dir_name(g->dir));
+			if (g->shunt) {
+				said_format(&g->shunt_said, '0', said, sizeof(said));
+				sb_printf(b, " %s", said);
+			}
+			for (unsigned k = 0; k < g->nsa; k++) {
+				said_format(&g->sa[k]->cfg.said, '0', said, sizeof(said));
+				sb_printf(b, " %s", said);
+			}
+			sb_printf(b, "\n");
+			continue;
+		}
+		if (g->state == SADB_INSTALLED && g->place == SADB_PLACE_KERNEL)
+			xfrm_read_counters(d->xfrm, g);
+		sb_printf(b, "group %s%s\n", g->name, g->implicit ? " (SA in no group)" : "");
+		sb_printf(b, "  state: %s (%s)\n", sadb_state_name(g->state), g->state_reason);
+		sb_printf(b, "  placement: %s (%s)\n", place_name(g),
+			  g->place_reason[0] ? g->place_reason : "configured");
+		sb_printf(b, "  direction: %s  reqid: 0x%08x\n", sadb_dir_name(g->dir), g->reqid);
+		for (unsigned k = 0; k < g->nsa; k++) {
+			const struct sadb_sa *sa = g->sa[k];
+			said_format(&sa->cfg.said, '0', said, sizeof(said));
+			sb_printf(b, "  sa %s", said);
+			if (sa->cfg.said.proto != SAID_PROTO_TUN)
+				sb_printf(b, ": bytes %llu packets %llu replay-errors %u "
+					  "integrity-errors %u",
+					  (unsigned long long)sa->ctr.bytes,
+					  (unsigned long long)sa->ctr.packets,
+					  sa->ctr.replay_errs + sa->ctr.replay_window_errs,
+					  sa->ctr.integrity_errs);
+			sb_printf(b, "\n");
+		}
+	}
+}
+
+static void status_json(struct daemon *d, struct strbuf *b)
+{
+	char said[SAID_BUF];
+
+	sb_printf(b, "{\"version\":\"%s\",\"groups\":[", PACKAGE_VERSION);
+	for (size_t i = 0; i < d->db->ngroup; i++) {
+		struct sadb_group *g = d->db->group[i];
+
+		if (g->state == SADB_INSTALLED && g->place == SADB_PLACE_KERNEL)
+			xfrm_read_counters(d->xfrm, g);
+		sb_printf(b, "%s{\"name\":", i ? "," : "");
+		sb_json_str(b, g->name);
+		sb_printf(b, ",\"implicit\":%s,\"state\":\"%s\",\"state_reason\":",
+			  g->implicit ? "true" : "false", sadb_state_name(g->state));
+		sb_json_str(b, g->state_reason);
+		sb_printf(b, ",\"placement\":\"%s\",\"placement_reason\":", place_name(g));
+		sb_json_str(b, g->place_reason);
+		sb_printf(b, ",\"direction\":\"%s\",\"reqid\":%u,\"sas\":[", sadb_dir_name(g->dir),
+			  g->reqid);
+		if (g->shunt) {
+			said_format(&g->shunt_said, '0', said, sizeof(said));
+			sb_printf(b, "{\"said\":");
+			sb_json_str(b, said);
+			sb_printf(b, "}");
+		}
+		for (unsigned k = 0; k < g->nsa; k++) {
+			const struct sadb_sa *sa = g->sa[k];
+			said_format(&sa->cfg.said, '0', said, sizeof(said));
+			sb_printf(b, "%s{\"said\":", k ? "," : "");
+			sb_json_str(b, said);
+			sb_printf(b, ",\"bytes\":%llu,\"packets\":%llu,\"replay_errors\":%u,"
+				  "\"integrity_errors\":%u}",
+				  (unsigned long long)sa->ctr.bytes, (unsigned long long)sa->ctr.packets,
+				  sa->ctr.replay_errs + sa->ctr.replay_window_errs,
+				  sa->ctr.integrity_errs);
+		}
+		sb_printf(b, "]}");
+	}
+	sb_printf(b, "]}\n");
+}
+
+static int ctl_handler(void *arg, const char *cmd, int argc, char **argv, char **out,
+		       size_t *outlen)
+{
+	struct daemon *d = arg;
+	struct strbuf b = { 0 };
+	int r = 0;
+
+	if (!strcmp(cmd, "view")) {
+		struct render_buf rb = { 0 };
+		if (render_spigrp(d->db, d->cfg->said_format, &rb) < 0) {
+			render_buf_free(&rb);
+			return -ENOMEM;
+		}
+		*out = rb.data;
+		*outlen = rb.len;
+		return 0;
+	} else if (!strcmp(cmd, "list")) {
+		status_text(d, &b, true);
+	} else if (!strcmp(cmd, "status")) {
+		status_text(d, &b, false);
+	} else if (!strcmp(cmd, "status-json")) {
+		status_json(d, &b);
+	} else if (!strcmp(cmd, "version")) {
+		sb_printf(&b, "spigrpd %s\n", PACKAGE_VERSION);
+	} else if (!strcmp(cmd, "reload")) {
+		struct cfg_errors errs = { 0 };
+		r = reload(d, &errs);
+		for (size_t i = 0; i < errs.n; i++)
+			sb_printf(&b, "%s\n", errs.msg[i]);
+		cfg_errors_free(&errs);
+	} else {
+		sb_printf(&b, "unknown command \"%s\"\n", cmd);
+		r = -EINVAL;
+	}
+	if (b.oom) {
+		free(b.s);
+		return -ENOMEM;
+	}
+	*out = b.s;
+	*outlen = b.len;
+	return r;
+}
+
+/* ---- address events ---- */
+
+static int open_addr_events(void)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static void drain_addr_events(struct daemon *d)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = recv(d->addr_fd, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == ENOBUFS))
+		d->addr_dirty = true;
+}
+
+/* ---- main loop ---- */
+
+static void handle_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			struct cfg_errors errs = { 0 };
+			log_notice("SIGHUP: reloading %s", d->cfg_path);
+			reload(d, &errs);
+			cfg_errors_free(&errs);
+		} else {
+			log_notice("%s: stopping", strsignal((int)si.ssi_signo));
+			d->stop = true;
+		}
+	}
+}
+
+static void run(struct daemon *d)
+{
+	while (!d->stop) {
+		struct pollfd p[4] = {
+			{ .fd = d->sig_fd, .events = POLLIN },
+			{ .fd = ctl_fd(d->ctl), .events = POLLIN },
+			{ .fd = xfrm_event_fd(d->xfrm), .events = POLLIN },
+			{ .fd = d->addr_fd, .events = POLLIN },
+		};
+		/* address events come in bursts: settle for 200 ms first */
+		int r = poll(p, 4, d->addr_dirty ? 200 : -1);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (r == 0 && d->addr_dirty) {
+			log_info("local addresses changed: re-evaluating directions");
+			reevaluate_addresses(d);
+			continue;
+		}
+		if (p[0].revents)
+			handle_signals(d);
+		if (p[1].revents)
+			ctl_serve(d->ctl, ctl_handler, d);
+		if (p[2].revents && xfrm_process_events(d->xfrm, d->db) > 0)
+			publish_view(d);
+		if (p[3].revents)
+			drain_addr_events(d);
+	}
+}
+
+static void shutdown_all(struct daemon *d)
+{
+	if (d->db && d->xfrm) {
+		if (d->cfg->keep_on_exit) {
+			log_notice("keep-on-exit: leaving our XFRM objects in the kernel");
+		} else {
+			for (size_t i = d->db->ngroup; i-- > 0;)
+				uninstall_group(d, d->db->group[i], "daemon stopping");
+			if (d->cfg->install_routes)
+				route_cleanup(d->cfg->route_table);
+		}
+	}
+	pe_view_unmount(d->view);
+	ctl_close(d->ctl);
+	xfrm_close(d->xfrm);
+	sadb_free(d->db);
+	cfg_free(d->cfg);
+	if (d->sig_fd >= 0)
+		close(d->sig_fd);
+	if (d->addr_fd >= 0)
+		close(d->addr_fd);
+}
+
+static int check_only(const char *path)
+{
+	struct cfg_errors errs = { 0 };
+	struct cfg *c;
+	struct sadb *db = NULL;
+	int ret = 1;
+
+	c = cfg_load(path, true, &errs);
+	if (c)
+		db = sadb_build(c, nlocal ? local_list_is_local : route_addr_is_local, NULL, &errs);
+	if (!db) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msg[i]);
+		goto out;
+	}
+	sadb_print_config(db, c, stdout);
+	ret = fflush(stdout) ? 1 : 0;
+out:
+	cfg_errors_free(&errs);
+	sadb_free(db);
+	cfg_free(c);
+	return ret;
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		return -errno;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "local", required_argument, NULL, 'l' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d = { .cfg_path = DEFAULT_CONFIG, .sig_fd = -1, .addr_fd = -1 };
+	struct cfg_errors errs = { 0 };
+	bool foreground = false, check = false, debug = false;
+	char err[256];
+	sigset_t mask;
+	int c, r, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "c:fnl:dhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d.cfg_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'l':
+			if (nlocal == MAX_LOCAL) {
+				fprintf(stderr, "spigrpd: too many --local addresses (max %d)\n",
+					MAX_LOCAL);
+				return 1;
+			}
+			if (ip_addr_parse(optarg, &local_addr[nlocal], err, sizeof(err)) < 0) {
+				fprintf(stderr, "spigrpd: --local: %s\n", err);
+				return 1;
+			}
+			nlocal++;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("spigrpd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "spigrpd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 1;
+	}
+	if (nlocal && !check) {
+		fprintf(stderr, "spigrpd: --local only goes with -n\n");
+		return 1;
+	}
+	if (check)
+		return check_only(d.cfg_path);
+
+	log_init("spigrpd", foreground, debug ? LOG_DEBUG : LOG_INFO);
+	d.cfg = cfg_load(d.cfg_path, true, &errs);
+	if (!d.cfg) {
+		if (!foreground)
+			for (size_t i = 0; i < errs.n; i++)
+				fprintf(stderr, "%s\n", errs.msg[i]);
+		log_err("%s has errors; not starting:", d.cfg_path);
+		log_errors(&errs);
+		goto out;
+	}
+	if (!foreground && (r = daemonize()) < 0) {
+		log_err("cannot go to the background: %s", strerror(-r));
+		goto out;
+	}
+
+	/* Signals go to the signalfd only; threads started later inherit the mask. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d.sig_fd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		goto out;
+	}
+
+	make_dirs(d.cfg->control, false);
+	{
+		gid_t gid = (gid_t)-1;
+		if (d.cfg->control_group) {
+			struct group *gr = getgrnam(d.cfg->control_group);
+			if (gr)
+				gid = gr->gr_gid;
+			else
+				log_warn("control-group %s: no such group", d.cfg->control_group);
+		}
+		r = ctl_open(&d.ctl, d.cfg->control, gid);
+	}
+	if (r == -EADDRINUSE) {
+		log_err("another spigrpd is running on %s; not starting", d.cfg->control);
+		goto out;
+	} else if (r < 0) {
+		log_err("control socket %s: %s", d.cfg->control, strerror(-r));
+		goto out;
+	}
+
+	r = xfrm_open(&d.xfrm);
+	if (r < 0) {
+		log_err("XFRM netlink: %s", strerror(-r));
+		goto out;
+	}
+	d.addr_fd = open_addr_events();
+	if (d.addr_fd < 0)
+		log_warn("address events: %s (directions follow the addresses at start only)",
+			 strerror(-d.addr_fd));
+
+	d.db = build_db(d.cfg, &errs);
+	if (!d.db) {
+		log_err("%s has errors; not starting:", d.cfg_path);
+		log_errors(&errs);
+		goto out;
+	}
+	r = xfrm_adopt(d.xfrm, d.db);
+	if (r < 0)
+		log_warn("reading the kernel's SAD/SPD at start: %s", strerror(-r));
+	else if (r > 0)
+		log_info("adopted %d group(s) left in the kernel by an earlier run", r);
+	for (size_t i = 0; d.cfg->install_routes && i < d.db->ngroup; i++) {
+		struct sadb_group *g = d.db->group[i];
+		if (g->state == SADB_INSTALLED && g->dir == SADB_DIR_OUT && !g->implicit &&
+		    (r = route_install_group(g, d.cfg->route_table)) < 0)
+			log_warn("group %s: routes not installed: %s", g->name, strerror(-r));
+	}
+
+	make_dirs(d.cfg->mount, true);
+	r = pe_view_mount(&d.view, d.cfg->mount, err, sizeof(err));
+	if (r < 0) {
+		log_err("view at %s: %s", d.cfg->mount, err);
+		goto out;
+	}
+	publish_version(&d);
+	install_pending(&d);
+	publish_view(&d);
+	log_notice("running: %zu group(s), view at %s, control at %s", d.db->ngroup,
+		   d.cfg->mount, d.cfg->control);
+
+	run(&d);
+	ret = 0;
+out:
+	shutdown_all(&d);
+	cfg_errors_free(&errs);
+	return ret;
+}
