@@ -1,0 +1,502 @@
+#!/bin/bash
+# tests/netns/run.sh BUILDDIR — the host-kernel tier (make check-netns).
+#
+# The daemon runs in a network namespace of its own (started with
+# `nsenter --net=`, never `ip netns exec`, so the view it mounts is visible
+# here), with its mount point, control socket and state directory under a
+# private temporary directory.  This kernel has XFRM policies but no ESP,
+# AH or IPComp: the seed's groups must be refused with the kernel's reason
+# and stay out of the view; shunt groups (%pass/%drop: policies only) give
+# the view content to read with cat, dd bs=1, head -c and as user nobody,
+# during SIGHUPs, a broken config, SIGTERM, kill -9 and a second instance.
+#
+# Prints "ok N - what" / "not ok N - what" per check and a final line
+# "N passed, N failed"; exit 0 when all passed, 1 otherwise, 77 (skip) when
+# not root or no /dev/fuse, only outside CI (CI=true: that is a failure).
+#
+# Environment: NETNS_KEEP=1 keeps the work directory (logs) for a look.
+
+set -u
+
+builddir=${1:-}
+if [ -z "$builddir" ] || [ ! -d "$builddir" ]; then
+	echo "usage: $0 BUILDDIR" >&2
+	exit 2
+fi
+builddir=$(cd "$builddir" && pwd)
+srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+SPIGRPD=$builddir/spigrpd
+SPIGRP=$builddir/spigrp
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+skip_or_fail() {
+	if [ "${CI:-}" = true ]; then
+		echo "not ok 1 - netns tier cannot run: $1 (a skip is a failure in CI)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	echo "netns: SKIP: $1"
+	exit 77
+}
+
+[ "$(id -u)" = 0 ] || skip_or_fail "needs root"
+[ -c /dev/fuse ] || skip_or_fail "no /dev/fuse"
+for tool in ip nsenter runuser timeout dd head cmp md5sum; do
+	command -v "$tool" >/dev/null 2>&1 || skip_or_fail "$tool not found"
+done
+[ -x "$SPIGRPD" ] && [ -x "$SPIGRP" ] || skip_or_fail "$SPIGRPD or $SPIGRP not built"
+
+passed=0
+failed=0
+n=0
+ok() {
+	n=$((n + 1))
+	passed=$((passed + 1))
+	echo "ok $n - $*"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $*"
+}
+# check WHAT CMD...: one check, passed when CMD succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+info() {
+	echo "# $*"
+}
+
+NS=spgt-$$
+PEER=spgp-$$
+W=$(mktemp -d "${TMPDIR:-/tmp}/spigrpd-netns.XXXXXX") || exit 1
+chmod 755 "$W" # user nobody must reach the mount point below it
+MNT=$W/net
+CTL=$W/ctl
+STATE=$W/state
+CONF=$W/spigrpd.conf
+LOG=$W/daemon.log
+daemon_pid=
+reader_pids=
+
+cleanup() {
+	local p
+	for p in $reader_pids; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	if [ -n "$daemon_pid" ]; then
+		kill -TERM "$daemon_pid" 2>/dev/null
+		for p in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$daemon_pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$daemon_pid" 2>/dev/null
+		wait "$daemon_pid" 2>/dev/null
+	fi
+	# Every mount left below the work dir (a dead view after kill -9).
+	while grep -q " $W/" /proc/mounts 2>/dev/null; do
+		umount -l "$MNT" 2>/dev/null || break
+	done
+	ip netns del "$NS" 2>/dev/null
+	ip netns del "$PEER" 2>/dev/null
+	if [ "${NETNS_KEEP:-0}" = 1 ]; then
+		echo "# work dir kept: $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# ---- topology: the daemon's namespace holds the seed's destination ----
+nsx() {
+	nsenter --net="/run/netns/$NS" "$@"
+}
+topo_up() {
+	ip netns add "$NS" && ip netns add "$PEER" &&
+		ip link add spgt0 netns "$NS" type veth peer name spgp0 netns "$PEER" &&
+		nsx ip link set lo up &&
+		nsx ip addr add 192.168.2.110/24 dev spgt0 &&
+		nsx ip addr add 3049:1::2/64 dev spgt0 nodad &&
+		nsx ip link set spgt0 up &&
+		ip -n "$PEER" link set lo up &&
+		ip -n "$PEER" addr add 192.168.2.100/24 dev spgp0 &&
+		ip -n "$PEER" addr add 3049:1::1/64 dev spgp0 nodad &&
+		ip -n "$PEER" link set spgp0 up
+}
+if ! topo_up; then
+	not_ok "network namespaces $NS/$PEER with a veth pair"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+ok "network namespaces $NS/$PEER with a veth pair, 192.168.2.110 and 3049:1::2 inside"
+
+# ---- configs ----
+daemon_section() {
+	cat <<EOF
+[daemon]
+datapath = kernel
+mount = $MNT
+control = $CTL
+state-dir = $STATE
+EOF
+}
+
+# write_conf FILE: stdin (SA and group sections) after our [daemon] section,
+# replacing FILE atomically, mode 0600.
+write_conf() {
+	local f=$1
+	{
+		daemon_section
+		cat
+	} > "$f.new" && chmod 600 "$f.new" && mv -f "$f.new" "$f"
+}
+
+# The seed's groups, daemon section replaced by ours.
+seed_conf() {
+	sed -e '/^\[daemon\]/,/^\[/{/^\[sa\|^\[group/!d}' "$srcdir/contrib/seed-only.conf"
+}
+
+# Two shunt configs: policies only, which this kernel can hold.  B is A
+# plus one group, so the two renderings differ.
+shunt_a() {
+	cat <<'EOF'
+[group pass4]
+said = %pass
+src-ts = 10.9.1.0/24
+dst-ts = 10.9.2.0/24
+
+[group drop6]
+said = %drop
+src-ts = fd00:9:1::/64
+dst-ts = fd00:9:2::/64
+EOF
+}
+shunt_b() {
+	shunt_a
+	cat <<'EOF'
+
+[group pass6]
+said = %pass
+src-ts = fd00:9:3::/64
+dst-ts = fd00:9:4::/64
+EOF
+}
+# What the view must hold for them: one line per group, each SAID followed
+# by one space, in creation order (ipsec_spigrp(5)).
+VIEW_A=$W/view-a
+VIEW_B=$W/view-b
+printf '%%pass \n%%drop \n' > "$VIEW_A"
+printf '%%pass \n%%drop \n%%pass \n' > "$VIEW_B"
+
+# ---- daemon helpers ----
+# start_daemon: start spigrpd on $CONF in $NS, log to $LOG; wait until it
+# says it runs (or exits).  0 when running.
+start_daemon() {
+	: > "$LOG"
+	nsenter --net="/run/netns/$NS" "$SPIGRPD" -f -c "$CONF" >> "$LOG" 2>&1 &
+	daemon_pid=$!
+	local i
+	for i in $(seq 100); do
+		if grep -q 'running:' "$LOG"; then
+			return 0
+		fi
+		if ! kill -0 "$daemon_pid" 2>/dev/null; then
+			wait "$daemon_pid" 2>/dev/null
+			daemon_pid=
+			return 1
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+# stop_daemon [SIG]: signal it (default TERM), wait up to 10 s.  0 when gone.
+stop_daemon() {
+	local sig=${1:-TERM} i
+	[ -n "$daemon_pid" ] || return 0
+	kill -"$sig" "$daemon_pid" 2>/dev/null
+	for i in $(seq 100); do
+		if ! kill -0 "$daemon_pid" 2>/dev/null; then
+			wait "$daemon_pid" 2>/dev/null
+			daemon_pid=
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+mounted() {
+	grep -q " $MNT fuse" /proc/mounts
+}
+# ctl_req LINE: send one request line as root, print the whole answer.
+ctl_req() {
+	"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+s.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode())
+' "$CTL" "$1"
+}
+# wait_log PATTERN: up to 5 s for an extended regex in $LOG (after HUP).
+wait_log() {
+	local i
+	for i in $(seq 50); do
+		grep -Eq "$1" "$LOG" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# wait_view FILE: up to 5 s until the view equals FILE.
+wait_view() {
+	local i
+	for i in $(seq 50); do
+		cmp -s "$MNT/ipsec_spigrp" "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# policies: our policies in the namespace (the namespace is ours alone).
+npolicies() {
+	nsx ip xfrm policy list | grep -c '^src '
+}
+
+# ===== 1. the seed's groups on a kernel without ESP =====
+seed_conf | write_conf "$CONF"
+if start_daemon; then
+	ok "spigrpd starts on contrib/seed-only.conf (datapath = kernel)"
+else
+	not_ok "spigrpd starts on contrib/seed-only.conf (datapath = kernel)"
+	sed 's/^/# log: /' "$LOG"
+fi
+check "the view is mounted at $MNT" mounted
+for g in seed4 seed6; do
+	check "group $g refused by the kernel with EPROTONOSUPPORT, logged" \
+		grep -Eq "group $g .*refused by the kernel: .*(EPROTONOSUPPORT|Protocol not supported)" "$LOG"
+done
+check "refused groups are absent: ipsec_spigrp is empty" \
+	test -f "$MNT/ipsec_spigrp" -a "$(cat "$MNT/ipsec_spigrp" | wc -c)" = 0
+check "nothing of the refused groups left in the kernel (all or nothing)" \
+	test "$(nsx ip xfrm state list | wc -l)" = 0 -a "$(npolicies)" = 0
+check "ipsec_version names spigrpd" \
+	grep -q '^spigrpd version: ' "$MNT/ipsec_version"
+check "spigrp prints the (empty) view" \
+	test "$("$SPIGRP" --control "$CTL" | wc -c)" = 0
+check "mounted read-only, allow_other, default_permissions" \
+	grep -Eq " $MNT fuse\.spigrpd ro,.*default_permissions,allow_other" /proc/mounts
+check "root directory 0555, files 0444 owned by root, size 0" \
+	test "$(stat -c '%a %U' "$MNT")" = "555 root" -a \
+		"$(stat -c '%a %U %s' "$MNT/ipsec_spigrp" "$MNT/ipsec_version" | sort -u)" = "444 root 0"
+check "ls lists ipsec_spigrp and ipsec_version" \
+	test "$(ls "$MNT" | tr '\n' ' ')" = "ipsec_spigrp ipsec_version "
+if (echo x > "$MNT/ipsec_spigrp") 2>/dev/null; then
+	not_ok "writing the view is refused, even for root"
+else
+	ok "writing the view is refused, even for root"
+fi
+first_pid=$daemon_pid
+daemon_pid=
+second_log=$W/second.log
+timeout 10 nsenter --net="/run/netns/$NS" "$SPIGRPD" -f -c "$CONF" > "$second_log" 2>&1
+rc=$?
+daemon_pid=$first_pid
+check "a second instance on the same control socket refuses to start (exit $rc)" \
+	test "$rc" != 0 -a "$rc" != 124
+check "... and says why" grep -q 'another spigrpd is running' "$second_log"
+check "... and the first one still serves the view" \
+	test -f "$MNT/ipsec_spigrp" -a "$("$SPIGRP" --control "$CTL"; echo "rc=$?")" = "rc=0"
+check "SIGTERM stops the daemon" stop_daemon TERM
+if mounted; then not_ok "SIGTERM unmounts the view"; else ok "SIGTERM unmounts the view"; fi
+check "SIGTERM removes the control socket" test ! -e "$CTL"
+out=$("$SPIGRP" --control "$CTL" 2>&1)
+rc=$?
+check "spigrp without a daemon: exit 1 and 'cannot reach spigrpd at PATH: reason'" \
+	test "$rc" = 1 -a "$out" = "spigrp: cannot reach spigrpd at $CTL: No such file or directory"
+
+# ===== 2. shunt groups: the view has content =====
+shunt_a | write_conf "$CONF"
+if start_daemon; then
+	ok "spigrpd starts on a config of %pass/%drop groups"
+else
+	not_ok "spigrpd starts on a config of %pass/%drop groups"
+	sed 's/^/# log: /' "$LOG"
+fi
+check "the shunt groups are in the kernel as policies" test "$(npolicies)" -gt 0
+policies_a=$(npolicies)
+V=$MNT/ipsec_spigrp
+check "cat reads the view byte for byte" cmp -s "$V" "$VIEW_A"
+if ! cmp -s "$V" "$VIEW_A"; then
+	info "expected: $(od -c < "$VIEW_A" | head -3 | tr '\n' ' ')"
+	info "got:      $(od -c < "$V" | head -3 | tr '\n' ' ')"
+fi
+check "dd bs=1 reads the same bytes" \
+	cmp -s <(dd if="$V" bs=1 2>/dev/null) "$VIEW_A"
+check "dd bs=3 skip=2 reads from an offset" \
+	cmp -s <(dd if="$V" bs=3 skip=2 2>/dev/null) <(dd if="$VIEW_A" bs=3 skip=2 2>/dev/null)
+size_a=$(wc -c < "$VIEW_A")
+check "head -c $size_a reads all of it" cmp -s <(head -c "$size_a" "$V") "$VIEW_A"
+check "head -c 4 reads the first 4 bytes" cmp -s <(head -c 4 "$V") <(head -c 4 "$VIEW_A")
+check "user nobody reads the same bytes (allow_other, 0444)" \
+	cmp -s <(runuser -u nobody -- cat "$V") "$VIEW_A"
+check "spigrp prints the view, byte for byte" cmp -s <("$SPIGRP" --control "$CTL") "$VIEW_A"
+check "spigrp run by nobody prints the view too" \
+	cmp -s <(runuser -u nobody -- "$SPIGRP" --control "$CTL") "$VIEW_A"
+st=$("$SPIGRP" --control "$CTL" --status 2>&1)
+rc=$?
+check "spigrp --status names every group (exit $rc)" \
+	test "$rc" = 0 -a -n "$(echo "$st" | grep pass4)" -a -n "$(echo "$st" | grep drop6)"
+check "spigrp --status --json is JSON" \
+	"$PY" -c 'import json, sys; json.load(sys.stdin)' < <("$SPIGRP" --control "$CTL" --status --json)
+ans=$(runuser -u nobody -- "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(b"reload\n")
+s.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode())
+' "$CTL" 2>&1)
+check "unprivileged 'reload' over the control socket is refused (errno=1)" \
+	test "$(echo "$ans" | tail -n 1)" = "errno=1"
+check "root may 'reload' over the control socket (errno=0)" \
+	test "$(ctl_req reload | tail -n 1)" = "errno=0"
+check "unprivileged 'view' over the control socket works" \
+	test "$(runuser -u nobody -- "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(b"view\n")
+s.shutdown(socket.SHUT_WR)
+print(s.makefile().read().splitlines()[-1])
+' "$CTL" 2>&1)" = "errno=0"
+
+# ===== 3. 50 readers during 100 SIGHUPs alternating two configs =====
+CONF_A=$W/a.conf
+CONF_B=$W/b.conf
+shunt_a | write_conf "$CONF_A"
+shunt_b | write_conf "$CONF_B"
+sum_a=$(md5sum < "$VIEW_A")
+sum_b=$(md5sum < "$VIEW_B")
+stopfile=$W/readers.stop
+mkdir -p "$W/readers"
+reader_pids=
+for r in $(seq 50); do
+	(
+		# Each reader in its own way; every read is hashed, and every hash
+		# must be one of the two full renderings.
+		out=$W/readers/$r
+		: > "$out"
+		while [ ! -e "$stopfile" ]; do
+			case $((r % 3)) in
+			0) s=$(cat "$V" | md5sum) ;;
+			1) s=$(dd if="$V" bs=1 2>/dev/null | md5sum) ;;
+			2) s=$(dd if="$V" bs=5 2>/dev/null | md5sum) ;;
+			esac
+			echo "$s" >> "$out"
+		done
+	) &
+	reader_pids="$reader_pids $!"
+done
+hups=0
+for i in $(seq 100); do
+	if [ $((i % 2)) = 1 ]; then cp -p "$CONF_B" "$CONF.new"; else cp -p "$CONF_A" "$CONF.new"; fi
+	mv -f "$CONF.new" "$CONF"
+	kill -HUP "$daemon_pid" 2>/dev/null && hups=$((hups + 1))
+	sleep 0.05
+done
+sleep 1
+touch "$stopfile"
+for p in $reader_pids; do
+	wait "$p" 2>/dev/null
+done
+reader_pids=
+total=$(cat "$W"/readers/* | wc -l)
+n_a=$(cat "$W"/readers/* | grep -c -F -x -e "$sum_a")
+n_b=$(cat "$W"/readers/* | grep -c -F -x -e "$sum_b")
+info "$hups SIGHUPs, $total reads: $n_a of rendering A, $n_b of rendering B"
+check "100 SIGHUPs sent while 50 readers read" test "$hups" = 100
+check "every one of $total reads is one full rendering, never a mix" \
+	test "$total" -gt 0 -a "$((n_a + n_b))" = "$total"
+check "both renderings were seen by the readers" test "$n_a" -gt 0 -a "$n_b" -gt 0
+check "the daemon survived the SIGHUPs" kill -0 "$daemon_pid"
+check "after the last SIGHUP (config A) the view is rendering A" wait_view "$VIEW_A"
+check "and the kernel holds exactly A's policies again" test "$(npolicies)" = "$policies_a"
+
+# ===== 4. a broken config on SIGHUP keeps the running one =====
+cp -p "$CONF_B" "$CONF.new" && mv -f "$CONF.new" "$CONF"
+kill -HUP "$daemon_pid"
+check "SIGHUP with config B: the view becomes rendering B" wait_view "$VIEW_B"
+{
+	shunt_b
+	cat <<'EOF'
+
+[group broken]
+said = esp.99@192.168.2.110 ah.zz@192.168.2.110
+src-ts = 10.9.5.0/24
+dst-ts = 10.9.6.0/24
+no-such-key = 1
+EOF
+} | write_conf "$CONF"
+lines_before=$(wc -l < "$LOG")
+kill -HUP "$daemon_pid"
+check "SIGHUP with a broken config: the errors are logged" \
+	wait_log 'reload: .* has errors; the running config stays'
+check "... each error as FILE:LINE" \
+	sh -c "tail -n +$((lines_before + 1)) '$LOG' | grep -Eq '$CONF:[0-9]+: '"
+sleep 0.5
+check "... the old view stays (rendering B)" cmp -s "$V" "$VIEW_B"
+check "... and the daemon still runs" kill -0 "$daemon_pid"
+
+# ===== 5. kill -9 leaves a dead mount: the next start cleans it up =====
+shunt_a | write_conf "$CONF"
+kill -KILL "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+daemon_pid=
+if stat "$MNT" > /dev/null 2>&1; then
+	info "after kill -9 the mount point still answers (no dead mount to clean)"
+fi
+check "after kill -9 the view's mount is dead (ENOTCONN) but still listed" \
+	sh -c "mounted_dead=\$(grep -c ' $MNT fuse' /proc/mounts); [ \"\$mounted_dead\" -ge 1 ] && ! stat '$MNT' >/dev/null 2>&1"
+if start_daemon; then
+	ok "spigrpd starts again over the dead mount and stale socket"
+else
+	not_ok "spigrpd starts again over the dead mount and stale socket"
+	sed 's/^/# log: /' "$LOG"
+fi
+check "the view serves rendering A again" wait_view "$VIEW_A"
+check "exactly one mount of the view is left" \
+	test "$(grep -c " $MNT fuse" /proc/mounts)" = 1
+check "leftover policies adopted, none duplicated" test "$(npolicies)" = "$policies_a"
+
+# ===== 6. SIGTERM: unmount, remove our policies =====
+check "SIGTERM stops the daemon" stop_daemon TERM
+if grep -q " $MNT " /proc/mounts; then
+	not_ok "SIGTERM unmounts the view (mount point gone from /proc/mounts)"
+else
+	ok "SIGTERM unmounts the view (mount point gone from /proc/mounts)"
+fi
+check "SIGTERM removes our policies from the kernel" test "$(npolicies)" = 0
+
+if [ "$failed" != 0 ] || [ "${NETNS_KEEP:-0}" = 1 ]; then
+	sed 's/^/# daemon log: /' "$LOG" | tail -n 40
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
