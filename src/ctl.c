@@ -391,6 +391,23 @@ static int ctl_split(char *line, char **argv, int max)
 	return argc;
 }
 
+/* Discard what the client sent beyond its request line (at most 1 MiB,
+ * without waiting): closing a unix socket with unread input resets the
+ * connection, and the client would lose our answer. */
+static void ctl_drain(int fd)
+{
+	char buf[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	while (total < (1u << 20)) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+}
+
 void ctl_serve(struct ctl *c, ctl_handler_fn fn, void *arg)
 {
 	char line[CTL_MAX_REQ], tail[64], msg[256];
@@ -460,6 +477,7 @@ void ctl_serve(struct ctl *c, ctl_handler_fn fn, void *arg)
 	ctl_write_all(fd, tail, strlen(tail), deadline);
 out:
 	free(body);
+	ctl_drain(fd);
 	close(fd);
 }
 
