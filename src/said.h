@@ -103,7 +103,7 @@ bool ip_prefix_contains(const struct ip_prefix *p, const struct ip_addr *a);
  * 0.0.0.0) and %passthrough %passthrough4 %passthrough6 (tun SPI 0 to the
  * unspecified address).  An SPI that does not fit 32 bits is an error.
  * The af character must match the address family.
- * @err: message naming the bad part, e.g. "bad SPI \"zz\": not a hex number".
+ * @err: message naming the bad part, e.g. "bad SPI \"78x\" in \"esp78x@1.2.3.4\": not a number".
  * Return: 0, or -EINVAL.
  */
 int said_parse(const char *text, struct said *out, char *err, size_t errlen);

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "render.h"
 
@@ -368,19 +367,9 @@ START_TEST(test_errors)
 }
 END_TEST
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /*
  * 100,000 seed-shaped groups (every 10th not installed, stored in reverse
- * order).  Checks the text and that rendering is not pathologically slow;
- * the real figure (tens of ms) is measured in bench/, the bound here is
- * loose so that sanitizer builds pass.
+ * order).  Checks the text only: speed is measured in bench/, never here.
  */
 START_TEST(test_large)
 {
@@ -389,7 +378,6 @@ START_TEST(test_large)
 	struct render_buf b = { 0 };
 	char line[256], a4[32];
 	size_t expect = 0, lines = 0, off = 0;
-	double t0, ms;
 
 	for (int i = N - 1; i >= 0; i--) {
 		char s1[64], s2[64], s3[64], s4[64];
@@ -402,12 +390,7 @@ START_TEST(test_large)
 		tdb_add(t, (uint64_t)i, i % 10 == 3 ? SADB_REFUSED : SADB_INSTALLED,
 			s1, s2, s3, s4, NULL);
 	}
-	t0 = now_ms();
 	ck_assert_int_eq(render_spigrp(&t->db, CFG_SAID_SEED, &b), 0);
-	ms = now_ms() - t0;
-	fprintf(stderr, "check_render: %d groups rendered in %.1f ms (%zu bytes)\n", N, ms,
-		b.len);
-	ck_assert_msg(ms < 2000, "rendering %d groups took %.0f ms", N, ms);
 
 	for (int i = 0; i < N; i++) {
 		int n;
