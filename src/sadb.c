@@ -1,2 +1,1490 @@
-/* sadb.c: placeholder, being written. */
+/* sadb.c: SAs and SA groups built from a parsed config; see sadb.h.
+ *
+ * sadb_build() runs in phases over the cfg: one SA per [sa] section (the
+ * same SA written in two spellings is caught here), a direction per SA from
+ * the is_local callback, group membership (every SAID defined, in one group
+ * only), then per group the tun shorthand, address chaining, selector
+ * families and what XFRM can express.  Errors are collected with their line,
+ * sorted into file order and handed to the caller as "FILE:LINE: text".
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "sadb.h"
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static const char *said_txt(const struct said *s, char buf[SAID_BUF])
+{
+	if (said_format(s, '0', buf, SAID_BUF) == 0)
+		snprintf(buf, SAID_BUF, "(bad SAID)");
+	return buf;
+}
+
+static const char *addr_txt(const struct ip_addr *a, char buf[IP_ADDR_BUF])
+{
+	ip_addr_format(a, buf, IP_ADDR_BUF);
+	return buf;
+}
+
+static const char *family_name(unsigned family)
+{
+	return family == AF_INET ? "IPv4" : family == AF_INET6 ? "IPv6" : "of no family";
+}
+
+static bool is_tun(const struct sadb_sa *sa)
+{
+	return sa->cfg.said.proto == SAID_PROTO_TUN;
+}
+
+/* `mode = tunnel` on a non-tun SA: the shorthand for a tun SA before it
+ * (on a tun SA it only restates what the tun is). */
+static bool wants_tun(const struct cfg_sa *cs)
+{
+	return cs->mode == CFG_MODE_TUNNEL && cs->said.proto != SAID_PROTO_TUN;
+}
+
+const char *sadb_state_name(enum sadb_state st)
+{
+	switch (st) {
+	case SADB_PENDING:
+		return "pending";
+	case SADB_INSTALLED:
+		return "installed";
+	case SADB_REFUSED:
+		return "refused";
+	case SADB_SKIPPED:
+		return "skipped";
+	case SADB_LOST:
+		return "lost";
+	}
+	return "unknown";
+}
+
+const char *sadb_dir_name(enum sadb_dir d)
+{
+	switch (d) {
+	case SADB_DIR_NONE:
+		return "none";
+	case SADB_DIR_IN:
+		return "in";
+	case SADB_DIR_OUT:
+		return "out";
+	}
+	return "unknown";
+}
+
+static const char *datapath_name(enum cfg_datapath dp)
+{
+	switch (dp) {
+	case CFG_DP_AUTO:
+		return "auto";
+	case CFG_DP_KERNEL:
+		return "kernel";
+	case CFG_DP_USERSPACE:
+		return "userspace";
+	}
+	return "unknown";
+}
+
+void sadb_set_state(struct sadb_group *g, enum sadb_state st, const char *fmt, ...)
+{
+	va_list ap;
+
+	g->state = st;
+	g->state_reason[0] = '\0';
+	if (!fmt)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(g->state_reason, sizeof(g->state_reason), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- freeing -------------------------------------------------------- */
+
+static void sa_free(struct sadb_sa *sa)
+{
+	if (!sa)
+		return;
+	cfg_key_clear(&sa->cfg.enckey);
+	cfg_key_clear(&sa->cfg.authkey);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+static void group_free(struct sadb_group *g)
+{
+	unsigned i;
+
+	if (!g)
+		return;
+	for (i = 0; i < g->nsa; i++)
+		sa_free(g->sa[i]);
+	free(g->name);
+	free(g);
+}
+
+void sadb_free(struct sadb *db)
+{
+	size_t i;
+
+	if (!db)
+		return;
+	for (i = 0; i < db->ngroup; i++)
+		group_free(db->group[i]);
+	free(db->group);
+	free(db);
+}
+
+/* ---- lookups ---------------------------------------------------------- */
+
+/* Linear scans: the daemon calls these per request, not per packet. */
+struct sadb_group *sadb_find_group(const struct sadb *db, const char *name)
+{
+	size_t i;
+
+	if (!db || !name)
+		return NULL;
+	for (i = 0; i < db->ngroup; i++)
+		if (strcmp(db->group[i]->name, name) == 0)
+			return db->group[i];
+	return NULL;
+}
+
+struct sadb_sa *sadb_find_sa(const struct sadb *db, const struct said *s)
+{
+	size_t i;
+	unsigned k;
+
+	if (!db || !s)
+		return NULL;
+	for (i = 0; i < db->ngroup; i++)
+		for (k = 0; k < db->group[i]->nsa; k++)
+			if (said_equal(&db->group[i]->sa[k]->cfg.said, s))
+				return db->group[i]->sa[k];
+	return NULL;
+}
+
+/* ---- a small open-addressing index used while building ----------------- */
+
+struct idx {
+	size_t mask;
+	size_t *slot; /* element index + 1; 0 = empty */
+};
+
+static int idx_init(struct idx *h, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n + 1)
+		cap <<= 1;
+	h->slot = calloc(cap, sizeof(*h->slot));
+	h->mask = cap - 1;
+	return h->slot ? 0 : -ENOMEM;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len--) {
+		h ^= *b++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t said_hash(const struct said *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = fnv(h, &s->proto, sizeof(s->proto));
+	h = fnv(h, &s->spi, sizeof(s->spi));
+	h = fnv(h, &s->dst.family, sizeof(s->dst.family));
+	return fnv(h, s->dst.b, ip_addr_len(&s->dst));
+}
+
+static uint64_t name_hash(const char *name)
+{
+	return fnv(0xcbf29ce484222325ull, name, strlen(name));
+}
+
+/* ---- the builder -------------------------------------------------------- */
+
+struct build_err {
+	unsigned line, seq;
+	char *text;
+};
+
+struct builder {
+	const struct cfg *c;
+	struct sadb *db;
+	sadb_is_local_fn is_local;
+	void *arg;
+	struct build_err *err;
+	size_t nerr, caperr;
+	bool oom;
+	struct idx sa_idx;        /* cfg SAs by SAID */
+	enum sadb_dir *dir;       /* per cfg SA */
+	long *owner;              /* per cfg SA: index of its [group], or -1 */
+	struct sadb_group **owned;/* per cfg group: the sadb group built from it */
+};
+
+static void b_err(struct builder *b, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void b_err(struct builder *b, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	char *text = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = true;
+		return;
+	}
+	if (b->nerr == b->caperr) {
+		size_t cap = b->caperr ? 2 * b->caperr : 16;
+		struct build_err *e = realloc(b->err, cap * sizeof(*e));
+
+		if (!e) {
+			free(text);
+			b->oom = true;
+			return;
+		}
+		b->err = e;
+		b->caperr = cap;
+	}
+	b->err[b->nerr].line = line;
+	b->err[b->nerr].seq = (unsigned)b->nerr;
+	b->err[b->nerr].text = text;
+	b->nerr++;
+}
+
+static int err_cmp(const void *pa, const void *pb)
+{
+	const struct build_err *a = pa, *b = pb;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static long cfg_sa_index(const struct builder *b, const struct said *s)
+{
+	size_t i = (size_t)said_hash(s) & b->sa_idx.mask;
+
+	for (; b->sa_idx.slot[i]; i = (i + 1) & b->sa_idx.mask) {
+		size_t k = b->sa_idx.slot[i] - 1;
+
+		if (said_equal(&b->c->sa[k].said, s))
+			return (long)k;
+	}
+	return -1;
+}
+
+/* Phase 1: index the [sa] sections; the same SA twice (maybe in two
+ * spellings, which parse to the same struct said) is an error. */
+static void index_sas(struct builder *b)
+{
+	const struct cfg *c = b->c;
+	char id[SAID_BUF];
+	size_t k;
+
+	for (k = 0; k < c->nsa; k++) {
+		const struct said *s = &c->sa[k].said;
+		long prev = cfg_sa_index(b, s);
+		size_t i;
+
+		if (prev >= 0) {
+			b_err(b, c->sa[k].line, "SA %s is defined twice (first at line %u)",
+			      said_txt(s, id), c->sa[prev].line);
+			continue;
+		}
+		i = (size_t)said_hash(s) & b->sa_idx.mask;
+		while (b->sa_idx.slot[i])
+			i = (i + 1) & b->sa_idx.mask;
+		b->sa_idx.slot[i] = k + 1;
+	}
+}
+
+/* Phase 2: an SA's direction on this host. */
+static enum sadb_dir resolve_dir(struct builder *b, const struct cfg_sa *sa)
+{
+	bool dst_local = b->is_local ? b->is_local(&sa->said.dst, b->arg) : false;
+	bool src_local = b->is_local ? b->is_local(&sa->src, b->arg) : false;
+	char id[SAID_BUF], src[IP_ADDR_BUF], dst[IP_ADDR_BUF];
+
+	said_txt(&sa->said, id);
+	addr_txt(&sa->src, src);
+	addr_txt(&sa->said.dst, dst);
+	switch (sa->dir) {
+	case CFG_DIR_IN:
+		if (!dst_local && src_local)
+			b_err(b, sa->line,
+			      "SA %s: dir = in, but its destination %s is not a local address and its source %s is",
+			      id, dst, src);
+		return SADB_DIR_IN;
+	case CFG_DIR_OUT:
+		if (!src_local && dst_local)
+			b_err(b, sa->line,
+			      "SA %s: dir = out, but its source %s is not a local address and its destination %s is",
+			      id, src, dst);
+		return SADB_DIR_OUT;
+	case CFG_DIR_AUTO:
+		break;
+	}
+	if (dst_local && src_local) {
+		b_err(b, sa->line, "SA %s: both addresses are local; set dir = in or out", id);
+		return SADB_DIR_NONE;
+	}
+	if (dst_local)
+		return SADB_DIR_IN;
+	if (src_local)
+		return SADB_DIR_OUT;
+	return SADB_DIR_NONE;
+}
+
+/* A deep copy of @src: the keys are duplicated (the sadb wipes its own). */
+static struct sadb_sa *sa_new(struct builder *b, const struct cfg_sa *src, enum sadb_dir dir)
+{
+	struct sadb_sa *sa = calloc(1, sizeof(*sa));
+
+	if (!sa)
+		goto oom;
+	sa->cfg = *src;
+	memset(&sa->cfg.enckey, 0, sizeof(sa->cfg.enckey));
+	memset(&sa->cfg.authkey, 0, sizeof(sa->cfg.authkey));
+	if (src->enckey.data && cfg_key_copy(&sa->cfg.enckey, &src->enckey) < 0)
+		goto oom;
+	if (src->authkey.data && cfg_key_copy(&sa->cfg.authkey, &src->authkey) < 0)
+		goto oom;
+	sa->dir = dir;
+	return sa;
+oom:
+	sa_free(sa);
+	b->oom = true;
+	return NULL;
+}
+
+static struct sadb_group *group_new(struct builder *b, const char *name, unsigned line)
+{
+	struct sadb_group *g = calloc(1, sizeof(*g));
+
+	if (!g || !(g->name = strdup(name))) {
+		free(g);
+		b->oom = true;
+		return NULL;
+	}
+	g->line = line;
+	g->state = SADB_PENDING;
+	return g;
+}
+
+static void group_add_sa(struct sadb_group *g, struct sadb_sa *sa)
+{
+	sa->group = g;
+	g->sa[g->nsa++] = sa;
+}
+
+/* Can XFRM express the group?  Return NULL, or why not (DESIGN.md
+ * decision 3, xfrm-notes §1.2 rule 3: a tun only becomes tunnel mode of the
+ * SA after it). */
+static const char *xfrm_inexpressible(const struct sadb_group *g, char *buf, size_t len)
+{
+	unsigned i, ntun = 0;
+
+	for (i = 0; i < g->nsa; i++)
+		ntun += is_tun(g->sa[i]);
+	if (g->nsa && ntun == g->nsa) {
+		snprintf(buf, len, "the group has only tun SAs: XFRM cannot express it");
+		return buf;
+	}
+	for (i = 0; i + 1 < g->nsa; i++) {
+		if (is_tun(g->sa[i]) && is_tun(g->sa[i + 1])) {
+			snprintf(buf, len, "two tun SAs in a row: XFRM cannot express it");
+			return buf;
+		}
+	}
+	if (g->nsa && is_tun(g->sa[g->nsa - 1])) {
+		snprintf(buf, len, "a tun SA ends the group: XFRM cannot express it");
+		return buf;
+	}
+	return NULL;
+}
+
+/* Placement wish: the group's own datapath, else [daemon]'s; AUTO stays
+ * AUTO until the daemon has probed the kernel. */
+static void place_group(struct builder *b, struct sadb_group *g, enum cfg_datapath own,
+			unsigned line)
+{
+	enum cfg_datapath dp = own != CFG_DP_AUTO ? own : b->c->datapath;
+	const char *where = own != CFG_DP_AUTO ? "" : " in [daemon]";
+	char why[160];
+
+	if (!g->shunt && xfrm_inexpressible(g, why, sizeof(why))) {
+		if (dp == CFG_DP_KERNEL) {
+			b_err(b, line, "group %s: datapath = kernel%s, but %s", g->name, where, why);
+			return;
+		}
+		g->want = CFG_DP_USERSPACE;
+		g->place = SADB_PLACE_USERSPACE;
+		snprintf(g->place_reason, sizeof(g->place_reason), "%s", why);
+		return;
+	}
+	g->want = dp;
+	g->place = dp == CFG_DP_USERSPACE ? SADB_PLACE_USERSPACE : SADB_PLACE_KERNEL;
+	snprintf(g->place_reason, sizeof(g->place_reason), "datapath = %s%s", datapath_name(dp),
+		 where);
+}
+
+/* One direction per group; an SA whose ends are both foreign makes the
+ * whole group SKIPPED (it cannot be processed on this host). */
+static void group_direction(struct builder *b, struct sadb_group *g, unsigned line)
+{
+	const struct sadb_sa *first = NULL, *other = NULL, *none = NULL;
+	char a[SAID_BUF], c2[SAID_BUF], s[IP_ADDR_BUF], d[IP_ADDR_BUF];
+	unsigned i;
+
+	for (i = 0; i < g->nsa; i++) {
+		const struct sadb_sa *sa = g->sa[i];
+
+		if (sa->dir == SADB_DIR_NONE) {
+			if (!none)
+				none = sa;
+		} else if (!first) {
+			first = sa;
+		} else if (sa->dir != first->dir && !other) {
+			other = sa;
+		}
+	}
+	if (other) {
+		b_err(b, line, "group %s: mixed directions: %s is %s, %s is %s", g->name,
+		      said_txt(&first->cfg.said, a), sadb_dir_name(first->dir),
+		      said_txt(&other->cfg.said, c2), sadb_dir_name(other->dir));
+		return;
+	}
+	if (none) {
+		g->dir = SADB_DIR_NONE;
+		sadb_set_state(g, SADB_SKIPPED, "neither %s nor %s is a local address",
+			       addr_txt(&none->cfg.src, s), addr_txt(&none->cfg.said.dst, d));
+		return;
+	}
+	g->dir = first ? first->dir : SADB_DIR_NONE;
+}
+
+/* Consecutive SAs act on the same outer header, so they share its
+ * addresses; after a tun, the SA that follows carries the tun's outer
+ * header (it becomes XFRM tunnel mode), so it has the tun's addresses too.
+ * A tun that follows an SA opens a new outer header: no constraint. */
+static void check_chain(struct builder *b, struct sadb_group *g, unsigned line)
+{
+	char a[SAID_BUF], c2[SAID_BUF], x[IP_ADDR_BUF], y[IP_ADDR_BUF];
+	unsigned i;
+
+	for (i = 1; i < g->nsa; i++) {
+		const struct cfg_sa *prev = &g->sa[i - 1]->cfg, *cur = &g->sa[i]->cfg;
+
+		if (cur->said.proto == SAID_PROTO_TUN)
+			continue;
+		if (prev->said.proto == SAID_PROTO_TUN) {
+			if (!ip_addr_equal(&prev->said.dst, &cur->said.dst))
+				b_err(b, line,
+				      "group %s: tun SA %s is followed by %s: the SA after a tun must have the tun's destination %s, not %s",
+				      g->name, said_txt(&prev->said, a), said_txt(&cur->said, c2),
+				      addr_txt(&prev->said.dst, x), addr_txt(&cur->said.dst, y));
+			else if (!ip_addr_equal(&prev->src, &cur->src))
+				b_err(b, line,
+				      "group %s: tun SA %s has src %s, but %s after it has src %s: they must be equal",
+				      g->name, said_txt(&prev->said, a), addr_txt(&prev->src, x),
+				      said_txt(&cur->said, c2), addr_txt(&cur->src, y));
+			continue;
+		}
+		if (!ip_addr_equal(&prev->said.dst, &cur->said.dst))
+			b_err(b, line,
+			      "group %s: %s follows %s with no tun between them, so its destination must be %s, not %s",
+			      g->name, said_txt(&cur->said, c2), said_txt(&prev->said, a),
+			      addr_txt(&prev->said.dst, x), addr_txt(&cur->said.dst, y));
+		else if (!ip_addr_equal(&prev->src, &cur->src))
+			b_err(b, line,
+			      "group %s: %s follows %s with no tun between them, so its src must be %s, not %s",
+			      g->name, said_txt(&cur->said, c2), said_txt(&prev->said, a),
+			      addr_txt(&prev->src, x), addr_txt(&cur->src, y));
+	}
+}
+
+/* Without a tun the inner packet is the outer one: the selectors must be
+ * of the SAs' family.  (With a tun the inner family is free.) */
+static void check_families(struct builder *b, struct sadb_group *g, unsigned line)
+{
+	char p[IP_PREFIX_BUF];
+	unsigned i, fam;
+
+	if (!g->nsa)
+		return;
+	for (i = 0; i < g->nsa; i++)
+		if (is_tun(g->sa[i]))
+			return;
+	fam = g->sa[0]->cfg.said.dst.family;
+	for (i = 0; i < g->nsrc_ts; i++)
+		if (g->src_ts[i].addr.family != fam)
+			b_err(b, line,
+			      "group %s: src-ts %s is %s, but the group's SAs are %s (only a tun SA can change the family)",
+			      g->name, (ip_prefix_format(&g->src_ts[i], p, sizeof(p)), p),
+			      family_name(g->src_ts[i].addr.family), family_name(fam));
+	for (i = 0; i < g->ndst_ts; i++)
+		if (g->dst_ts[i].addr.family != fam)
+			b_err(b, line,
+			      "group %s: dst-ts %s is %s, but the group's SAs are %s (only a tun SA can change the family)",
+			      g->name, (ip_prefix_format(&g->dst_ts[i], p, sizeof(p)), p),
+			      family_name(g->dst_ts[i].addr.family), family_name(fam));
+}
+
+static void tunnel_modes(struct builder *b, struct sadb_group *g)
+{
+	char a[SAID_BUF], t[SAID_BUF];
+	unsigned i;
+
+	for (i = 1; i < g->nsa; i++) {
+		struct sadb_sa *sa = g->sa[i];
+
+		if (!is_tun(g->sa[i - 1]) || is_tun(sa))
+			continue;
+		sa->xfrm_tunnel = true;
+		if (sa->cfg.mode == CFG_MODE_TRANSPORT)
+			b_err(b, sa->cfg.line,
+			      "SA %s: mode = transport, but it follows tun SA %s in group %s (line %u)",
+			      said_txt(&sa->cfg.said, a), said_txt(&g->sa[i - 1]->cfg.said, t), g->name,
+			      g->line);
+	}
+}
+
+/* Phase 3: one [group] section. */
+static struct sadb_group *build_group(struct builder *b, size_t gi)
+{
+	const struct cfg_group *cg = &b->c->group[gi];
+	unsigned line = cg->said_line ? cg->said_line : cg->line;
+	const struct cfg_sa *first = NULL;
+	char id[SAID_BUF], t[SAID_BUF];
+	struct sadb_group *g;
+	long members[CFG_MAX_GROUP_SAS] = { 0 };
+	unsigned i, n = 0;
+	size_t nerr = b->nerr;
+	bool has_tun = false;
+
+	g = group_new(b, cg->name, cg->line);
+	if (!g)
+		return NULL;
+	memcpy(g->src_ts, cg->src_ts, sizeof(g->src_ts));
+	memcpy(g->dst_ts, cg->dst_ts, sizeof(g->dst_ts));
+	g->nsrc_ts = cg->nsrc_ts;
+	g->ndst_ts = cg->ndst_ts;
+	g->proto = cg->proto;
+	g->sport = cg->sport;
+	g->dport = cg->dport;
+	g->priority = cg->priority;
+
+	if (cg->nsaid == 0) {
+		b_err(b, line, "group %s: no SAID (said = is mandatory)", cg->name);
+		goto fail;
+	}
+	if (cg->nsaid == 1 && said_is_magic(&cg->said[0])) {
+		/* A shunt: a policy without states.  KLIPS eroutes act on
+		 * outbound packets, so a shunt is an outbound thing. */
+		g->shunt = true;
+		g->shunt_said = cg->said[0];
+		g->dir = SADB_DIR_OUT;
+		place_group(b, g, cg->datapath, line);
+		goto done;
+	}
+	for (i = 0; i < cg->nsaid && i < CFG_MAX_GROUP_SAS; i++) {
+		const struct said *s = &cg->said[i];
+		long k;
+
+		if (said_is_magic(s)) {
+			b_err(b, line, "group %s: %s must be the only SAID of its group", cg->name,
+			      said_txt(s, id));
+			continue;
+		}
+		k = cfg_sa_index(b, s);
+		if (k < 0) {
+			b_err(b, line, "group %s: undefined SA %s (no [sa] section for it)", cg->name,
+			      said_txt(s, id));
+			continue;
+		}
+		if (b->owner[k] == (long)gi) {
+			b_err(b, line, "group %s: SA %s is listed twice", cg->name, said_txt(s, id));
+			continue;
+		}
+		if (b->owner[k] >= 0) {
+			const struct cfg_group *o = &b->c->group[b->owner[k]];
+
+			b_err(b, line, "group %s: SA %s is already in group %s (line %u)", cg->name,
+			      said_txt(s, id), o->name, o->said_line ? o->said_line : o->line);
+			continue;
+		}
+		b->owner[k] = (long)gi;
+		members[n++] = k;
+		if (s->proto == SAID_PROTO_TUN)
+			has_tun = true;
+	}
+	if (b->nerr != nerr || !n)
+		goto fail;
+
+	/* `mode = tunnel` on the first SA of a group without tun: shorthand
+	 * for a tun SA with the same SPI, destination and source. */
+	first = &b->c->sa[members[0]];
+	if (wants_tun(first) && has_tun)
+		b_err(b, first->line, "SA %s: mode = tunnel, but group %s (line %u) already has a tun SA",
+		      said_txt(&first->said, id), cg->name, cg->line);
+	for (i = 1; i < n; i++) {
+		const struct cfg_sa *cs = &b->c->sa[members[i]];
+
+		if (wants_tun(cs))
+			b_err(b, cs->line,
+			      "SA %s: mode = tunnel, but it is not the first SA of group %s (line %u); write a tun SA before it",
+			      said_txt(&cs->said, id), cg->name, cg->line);
+	}
+	if (wants_tun(first) && !has_tun) {
+		struct cfg_sa tun;
+		struct sadb_sa *sa;
+		long clash;
+
+		memset(&tun, 0, sizeof(tun));
+		tun.said = first->said;
+		tun.said.proto = SAID_PROTO_TUN;
+		tun.line = first->line;
+		tun.src = first->src;
+		tun.dir = first->dir;
+		tun.implicit_tun = true;
+		clash = cfg_sa_index(b, &tun.said);
+		if (clash >= 0)
+			b_err(b, first->line,
+			      "SA %s: mode = tunnel implies SA %s, which line %u defines too",
+			      said_txt(&first->said, id), said_txt(&tun.said, t), b->c->sa[clash].line);
+		sa = sa_new(b, &tun, b->dir[members[0]]);
+		if (!sa)
+			goto fail;
+		group_add_sa(g, sa);
+	}
+	for (i = 0; i < n; i++) {
+		struct sadb_sa *sa = sa_new(b, &b->c->sa[members[i]], b->dir[members[i]]);
+
+		if (!sa)
+			goto fail;
+		group_add_sa(g, sa);
+	}
+	tunnel_modes(b, g);
+	check_chain(b, g, line);
+	check_families(b, g, line);
+	group_direction(b, g, line);
+	place_group(b, g, cg->datapath, line);
+	if (b->nerr != nerr)
+		goto fail;
+done:
+	return g;
+fail:
+	group_free(g);
+	return NULL;
+}
+
+/* Phase 4: an SA in no group is a group of its own, named by its SAID. */
+static struct sadb_group *build_implicit(struct builder *b, size_t k)
+{
+	const struct cfg_sa *cs = &b->c->sa[k];
+	char id[SAID_BUF];
+	struct sadb_group *g;
+	struct sadb_sa *sa;
+	size_t nerr = b->nerr;
+
+	said_txt(&cs->said, id);
+	if (wants_tun(cs)) {
+		b_err(b, cs->line,
+		      "SA %s: mode = tunnel on an SA in no group; list it in a [group] (the tun SA it implies must be grouped with it)",
+		      id);
+		return NULL;
+	}
+	g = group_new(b, id, cs->line);
+	if (!g)
+		return NULL;
+	g->implicit = true;
+	sa = sa_new(b, cs, b->dir[k]);
+	if (!sa)
+		goto fail;
+	group_add_sa(g, sa);
+	group_direction(b, g, cs->line);
+	place_group(b, g, CFG_DP_AUTO, cs->line);
+	if (b->nerr != nerr)
+		goto fail;
+	return g;
+fail:
+	group_free(g);
+	return NULL;
+}
+
+/* A [group] may not be named like an SA in no group: the implicit group
+ * takes that name (view, reqid file, control socket). */
+static void check_names(struct builder *b)
+{
+	struct sadb *db = b->db;
+	struct idx h = { 0 };
+	size_t i;
+
+	if (idx_init(&h, db->ngroup) < 0) {
+		b->oom = true;
+		return;
+	}
+	for (i = 0; i < db->ngroup; i++) {
+		struct sadb_group *g = db->group[i];
+		size_t s = (size_t)name_hash(g->name) & h.mask;
+
+		for (; h.slot[s]; s = (s + 1) & h.mask) {
+			struct sadb_group *o = db->group[h.slot[s] - 1];
+
+			if (strcmp(o->name, g->name) != 0)
+				continue;
+			if (o->implicit != g->implicit) {
+				struct sadb_group *ex = o->implicit ? g : o, *im = o->implicit ? o : g;
+
+				b_err(b, ex->line, "group %s: the name is taken by SA %s (line %u), which is in no group",
+				      ex->name, im->name, im->line);
+			} else {
+				b_err(b, g->line, "group %s is defined twice (first at line %u)", g->name,
+				      o->line);
+			}
+			break;
+		}
+		if (!h.slot[s])
+			h.slot[s] = i + 1;
+	}
+	free(h.slot);
+}
+
+static int group_line_cmp(const void *pa, const void *pb)
+{
+	const struct sadb_group *a = *(struct sadb_group *const *)pa;
+	const struct sadb_group *b = *(struct sadb_group *const *)pb;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return 0;
+}
+
+static int db_add(struct builder *b, struct sadb_group *g)
+{
+	/* the array is sized for every possible group up front */
+	b->db->group[b->db->ngroup++] = g;
+	return 0;
+}
+
+struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *arg,
+			struct cfg_errors *errs)
+{
+	struct builder b;
+	const char *file = c && c->path ? c->path : "(config)";
+	struct sadb *db = NULL;
+	size_t i;
+
+	memset(&b, 0, sizeof(b));
+	if (!c)
+		return NULL;
+	b.c = c;
+	b.is_local = is_local;
+	b.arg = arg;
+	db = calloc(1, sizeof(*db));
+	b.db = db;
+	if (!db || idx_init(&b.sa_idx, c->nsa) < 0)
+		goto oom;
+	db->group = calloc(c->ngroup + c->nsa + 1, sizeof(*db->group));
+	b.dir = calloc(c->nsa + 1, sizeof(*b.dir));
+	b.owner = calloc(c->nsa + 1, sizeof(*b.owner));
+	if (!db->group || !b.dir || !b.owner)
+		goto oom;
+	for (i = 0; i < c->nsa; i++)
+		b.owner[i] = -1;
+
+	index_sas(&b);
+	for (i = 0; i < c->nsa; i++)
+		b.dir[i] = resolve_dir(&b, &c->sa[i]);
+	for (i = 0; i < c->ngroup && !b.oom; i++) {
+		struct sadb_group *g = build_group(&b, i);
+
+		if (g)
+			db_add(&b, g);
+	}
+	for (i = 0; i < c->nsa && !b.oom; i++) {
+		struct sadb_group *g;
+
+		if (b.owner[i] >= 0)
+			continue;
+		/* a repeated [sa] was reported already: skip the copy */
+		if (cfg_sa_index(&b, &c->sa[i].said) != (long)i)
+			continue;
+		g = build_implicit(&b, i);
+		if (g)
+			db_add(&b, g);
+	}
+	if (!b.oom)
+		check_names(&b);
+	if (b.oom)
+		goto oom;
+
+	/* The view follows the file: groups by the line of their [group]
+	 * section, implicit groups by the line of their [sa] section. */
+	qsort(db->group, db->ngroup, sizeof(*db->group), group_line_cmp);
+	for (i = 0; i < db->ngroup; i++)
+		db->group[i]->order = i;
+	db->next_order = db->ngroup;
+	goto out;
+oom:
+	b.oom = true;
+out:
+	if (b.nerr)
+		qsort(b.err, b.nerr, sizeof(*b.err), err_cmp);
+	for (i = 0; i < b.nerr; i++) {
+		if (errs)
+			cfg_errors_add(errs, file, b.err[i].line, "%s", b.err[i].text);
+		free(b.err[i].text);
+	}
+	if (b.oom && errs)
+		cfg_errors_add(errs, file, 0, "out of memory");
+	if (b.nerr || b.oom) {
+		sadb_free(db);
+		db = NULL;
+	}
+	free(b.err);
+	free(b.sa_idx.slot);
+	free(b.dir);
+	free(b.owner);
+	return db;
+}
+
+/* ---- comparing ------------------------------------------------------- */
+
+static bool key_equal(const struct cfg_key *a, const struct cfg_key *b)
+{
+	if (a->len != b->len)
+		return false;
+	if (!a->len)
+		return true;
+	if (!a->data || !b->data)
+		return a->data == b->data;
+	return CRYPTO_memcmp(a->data, b->data, a->len) == 0;
+}
+
+static bool alg_equal(const struct alg_desc *a, const struct alg_desc *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a->name, b->name) == 0;
+}
+
+static bool prefix_equal(const struct ip_prefix *a, const struct ip_prefix *b)
+{
+	return a->len == b->len && ip_addr_equal(&a->addr, &b->addr);
+}
+
+/* Everything of an SA that reaches a kernel object (or the userspace
+ * datapath).  The mode = tunnel shorthand and an explicit tun compare equal:
+ * both give a tun SA and tunnel mode on the next one. */
+static bool sa_equal(const struct sadb_sa *a, const struct sadb_sa *b)
+{
+	const struct cfg_sa *x = &a->cfg, *y = &b->cfg;
+	uint8_t proto = x->said.proto;
+
+	if (!said_equal(&x->said, &y->said) || !ip_addr_equal(&x->src, &y->src))
+		return false;
+	if (a->dir != b->dir || a->xfrm_tunnel != b->xfrm_tunnel)
+		return false;
+	if (proto == SAID_PROTO_TUN)
+		return true;
+	if (!alg_equal(x->enc, y->enc) || !alg_equal(x->auth, y->auth) || !alg_equal(x->comp, y->comp))
+		return false;
+	if (!key_equal(&x->enckey, &y->enckey) || !key_equal(&x->authkey, &y->authkey))
+		return false;
+	if (memcmp(&x->life, &y->life, sizeof(x->life)) != 0)
+		return false;
+	if (proto == SAID_PROTO_ESP || proto == SAID_PROTO_AH) {
+		if (x->replay_window != y->replay_window || x->esn != y->esn)
+			return false;
+	}
+	if (proto == SAID_PROTO_AH && x->ah_align != y->ah_align)
+		return false;
+	return true;
+}
+
+bool sadb_group_equal(const struct sadb_group *a, const struct sadb_group *b)
+{
+	unsigned i;
+
+	if (!a || !b)
+		return a == b;
+	if (a->implicit != b->implicit || a->shunt != b->shunt || a->nsa != b->nsa)
+		return false;
+	if (a->shunt && !said_equal(&a->shunt_said, &b->shunt_said))
+		return false;
+	for (i = 0; i < a->nsa; i++)
+		if (!sa_equal(a->sa[i], b->sa[i]))
+			return false;
+	if (a->nsrc_ts != b->nsrc_ts || a->ndst_ts != b->ndst_ts)
+		return false;
+	for (i = 0; i < a->nsrc_ts; i++)
+		if (!prefix_equal(&a->src_ts[i], &b->src_ts[i]))
+			return false;
+	for (i = 0; i < a->ndst_ts; i++)
+		if (!prefix_equal(&a->dst_ts[i], &b->dst_ts[i]))
+			return false;
+	return a->proto == b->proto && a->sport == b->sport && a->dport == b->dport &&
+	       a->dir == b->dir && a->priority == b->priority && a->want == b->want &&
+	       a->reqid == b->reqid;
+}
+
+/* ---- policy priority --------------------------------------------------- */
+
+/*
+ * Lower value = tried first (XFRM).  Like charon, more specific selectors
+ * get lower values: 256 per prefix bit of src + dst, 128 less with a
+ * protocol, 64 less with a port.  The start is SADB_PRIO_BASE + 0x10100
+ * (not + 0x10000) so that the most specific case, /128 + /128 with
+ * protocol and ports, is SADB_PRIO_BASE + 64 and stays in our band.
+ */
+uint32_t sadb_policy_priority(const struct sadb_group *g, const struct ip_prefix *src,
+			      const struct ip_prefix *dst)
+{
+	uint32_t bits = (src ? src->len : 0) + (dst ? dst->len : 0);
+	uint32_t prio = SADB_PRIO_BASE + 0x10100u;
+
+	if (g->priority)
+		return g->priority;
+	if (bits > 256)
+		bits = 256;
+	prio -= 256 * bits;
+	if (g->proto)
+		prio -= 128;
+	if (g->sport || g->dport)
+		prio -= 64;
+	return prio;
+}
+
+/* ---- reqids ----------------------------------------------------------- */
+
+/*
+ * The reqid file: one "REQID NAME" line per group name, REQID written as
+ * 0x-prefixed hex (read as hex with 0x, else decimal), NAME the rest of the
+ * line.  Lines starting with '#', and lines that do not parse, name a reqid
+ * outside our band, or repeat a name or reqid already seen, are ignored.
+ * Entries for names no longer in the config are kept, so a name that comes
+ * back gets its old reqid and a reqid is never handed to another name while
+ * its line is in the file; remove lines by hand to free them.
+ */
+struct reqid_ent {
+	uint32_t reqid;
+	char *name;
+};
+
+struct reqid_tab {
+	struct reqid_ent *e;
+	size_t n, cap;
+	struct idx names;  /* entries by name */
+	uint8_t *used;     /* bitmap over our band */
+};
+
+static bool reqid_in_band(unsigned long r)
+{
+	return r >= SADB_REQID_BASE && r - SADB_REQID_BASE < SADB_REQID_COUNT;
+}
+
+static bool reqid_used(const struct reqid_tab *t, uint32_t r)
+{
+	uint32_t i = r - SADB_REQID_BASE;
+
+	return t->used[i / 8] & (1u << (i % 8));
+}
+
+static void reqid_index_put(struct reqid_tab *t, size_t k)
+{
+	size_t s = (size_t)name_hash(t->e[k].name) & t->names.mask;
+
+	while (t->names.slot[s])
+		s = (s + 1) & t->names.mask;
+	t->names.slot[s] = k + 1;
+}
+
+static int reqid_add(struct reqid_tab *t, uint32_t r, const char *name, size_t len)
+{
+	uint32_t i = r - SADB_REQID_BASE;
+	char *copy;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct reqid_ent *e = realloc(t->e, cap * sizeof(*e));
+		struct idx h;
+		size_t k;
+
+		if (!e)
+			return -ENOMEM;
+		t->e = e;
+		t->cap = cap;
+		if (idx_init(&h, cap) < 0)
+			return -ENOMEM;
+		free(t->names.slot);
+		t->names = h;
+		for (k = 0; k < t->n; k++)
+			reqid_index_put(t, k);
+	}
+	copy = strndup(name, len);
+	if (!copy)
+		return -ENOMEM;
+	t->e[t->n].reqid = r;
+	t->e[t->n].name = copy;
+	reqid_index_put(t, t->n);
+	t->n++;
+	t->used[i / 8] |= (uint8_t)(1u << (i % 8));
+	return 0;
+}
+
+static const struct reqid_ent *reqid_find(const struct reqid_tab *t, const char *name)
+{
+	size_t s;
+
+	if (!t->names.slot)
+		return NULL;
+	s = (size_t)name_hash(name) & t->names.mask;
+	for (; t->names.slot[s]; s = (s + 1) & t->names.mask)
+		if (strcmp(t->e[t->names.slot[s] - 1].name, name) == 0)
+			return &t->e[t->names.slot[s] - 1];
+	return NULL;
+}
+
+/* Parse one line; false when it is to be ignored. */
+static bool reqid_parse_line(char *line, unsigned long *r, char **name, size_t *len)
+{
+	char *p = line, *end;
+	size_t l;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '#' || *p == '\0' || *p == '\n')
+		return false;
+	if (*p < '0' || *p > '9')
+		return false;
+	errno = 0;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		*r = strtoul(p + 2, &end, 16);
+	else
+		*r = strtoul(p, &end, 10);
+	if (errno || end == p || (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && end == p + 2))
+		return false;
+	if (*end != ' ' && *end != '\t')
+		return false;
+	while (*end == ' ' || *end == '\t')
+		end++;
+	l = strlen(end);
+	while (l && (end[l - 1] == '\n' || end[l - 1] == '\r' || end[l - 1] == ' ' ||
+		     end[l - 1] == '\t'))
+		l--;
+	if (!l || !reqid_in_band(*r))
+		return false;
+	*name = end;
+	*len = l;
+	return true;
+}
+
+static int reqid_load(struct reqid_tab *t, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (getline(&line, &cap, f) >= 0) {
+		unsigned long r;
+		char *name;
+		size_t len;
+
+		if (!reqid_parse_line(line, &r, &name, &len))
+			continue;
+		name[len] = '\0';
+		if (reqid_used(t, (uint32_t)r) || reqid_find(t, name))
+			continue;
+		rc = reqid_add(t, (uint32_t)r, name, len);
+		if (rc < 0)
+			break;
+	}
+	if (!rc && ferror(f))
+		rc = -EIO;
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int reqid_cmp(const void *pa, const void *pb)
+{
+	const struct reqid_ent *a = pa, *b = pb;
+
+	return a->reqid < b->reqid ? -1 : a->reqid > b->reqid;
+}
+
+static int reqid_save(struct reqid_tab *t, const char *path)
+{
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int fd = -1, rc = 0;
+	size_t i;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+		tmp = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (fchmod(fd, 0600) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		rc = -errno;
+		goto out;
+	}
+	fd = -1;
+	qsort(t->e, t->n, sizeof(*t->e), reqid_cmp);
+	fprintf(f, "# spigrpd: XFRM reqid per group name (REQID NAME); written by spigrpd\n");
+	for (i = 0; i < t->n; i++)
+		fprintf(f, "0x%08x %s\n", t->e[i].reqid, t->e[i].name);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		rc = -errno;
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		goto out;
+	}
+out:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int sadb_assign_reqids(struct sadb *db, const char *path)
+{
+	struct reqid_tab t = { 0 };
+	uint32_t next = 0;
+	bool changed = false, can_write = true;
+	int rc = 0, rc2;
+	size_t i;
+
+	t.used = calloc(SADB_REQID_COUNT / 8, 1);
+	if (!t.used)
+		return -ENOMEM;
+	if (path) {
+		rc = reqid_load(&t, path);
+		if (rc < 0)
+			can_write = false; /* never overwrite what we could not read */
+	}
+	for (i = 0; i < db->ngroup; i++) {
+		struct sadb_group *g = db->group[i];
+		const struct reqid_ent *e = reqid_find(&t, g->name);
+
+		if (e) {
+			g->reqid = e->reqid;
+			continue;
+		}
+		if (!(reqid_in_band(g->reqid) && !reqid_used(&t, g->reqid))) {
+			while (next < SADB_REQID_COUNT && reqid_used(&t, SADB_REQID_BASE + next))
+				next++;
+			if (next == SADB_REQID_COUNT) {
+				g->reqid = 0;
+				if (!rc)
+					rc = -ENOSPC;
+				continue;
+			}
+			g->reqid = SADB_REQID_BASE + next;
+		}
+		rc2 = reqid_add(&t, g->reqid, g->name, strlen(g->name));
+		if (rc2 < 0) {
+			if (!rc)
+				rc = rc2;
+			continue;
+		}
+		changed = true;
+	}
+	if (path && changed && can_write) {
+		rc2 = reqid_save(&t, path);
+		if (!rc)
+			rc = rc2;
+	}
+	for (i = 0; i < t.n; i++)
+		free(t.e[i].name);
+	free(t.e);
+	free(t.names.slot);
+	free(t.used);
+	return rc;
+}
+
+/* ---- the canonical config (spigrpd -n) ---------------------------------- */
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void print_daemon(const struct cfg *c, FILE *out)
+{
+	fprintf(out, "[daemon]\n");
+	fprintf(out, "mount = %s\n", c->mount ? c->mount : CFG_DEFAULT_MOUNT);
+	fprintf(out, "control = %s\n", c->control ? c->control : CFG_DEFAULT_CONTROL);
+	if (c->control_group)
+		fprintf(out, "control-group = %s\n", c->control_group);
+	else
+		fprintf(out, "# control-group: none (only root may change things)\n");
+	fprintf(out, "state-dir = %s\n", c->state_dir ? c->state_dir : CFG_DEFAULT_STATE_DIR);
+	if (c->secrets)
+		fprintf(out, "secrets = %s\n", c->secrets);
+	else
+		fprintf(out, "# secrets: none (keys are in this file)\n");
+	fprintf(out, "datapath = %s\n", datapath_name(c->datapath));
+	fprintf(out, "said-format = %s\n", c->said_format == CFG_SAID_X ? "x" : "seed");
+	fprintf(out, "install-routes = %s\n", yes_no(c->install_routes));
+	fprintf(out, "route-table = %u\n", c->route_table);
+	fprintf(out, "keep-on-exit = %s\n", yes_no(c->keep_on_exit));
+}
+
+/* cfg syntax: "HARD" or "SOFT,HARD"; 0 = unlimited. */
+static void print_life1(const char *key, uint64_t soft, uint64_t hard, FILE *out)
+{
+	if (soft)
+		fprintf(out, "%s = %llu,%llu\n", key, (unsigned long long)soft,
+			(unsigned long long)hard);
+	else
+		fprintf(out, "%s = %llu\n", key, (unsigned long long)hard);
+}
+
+static void print_life(const struct cfg_life *l, FILE *out)
+{
+	static const struct cfg_life unlimited;
+
+	if (memcmp(l, &unlimited, sizeof(*l)) == 0) {
+		fprintf(out, "# life-bytes, life-packets, life-seconds: 0 (unlimited)\n");
+		return;
+	}
+	print_life1("life-bytes", l->soft_bytes, l->hard_bytes, out);
+	print_life1("life-packets", l->soft_packets, l->hard_packets, out);
+	print_life1("life-seconds", l->soft_seconds, l->hard_seconds, out);
+}
+
+static void print_direction(const struct sadb_sa *sa, FILE *out)
+{
+	const struct cfg_sa *cs = &sa->cfg;
+	char s[IP_ADDR_BUF], d[IP_ADDR_BUF];
+
+	addr_txt(&cs->src, s);
+	addr_txt(&cs->said.dst, d);
+	fprintf(out, "# direction: %s ", sadb_dir_name(sa->dir));
+	if (cs->dir != CFG_DIR_AUTO)
+		fprintf(out, "(dir = %s)", cs->dir == CFG_DIR_IN ? "in" : "out");
+	else if (sa->dir == SADB_DIR_IN)
+		fprintf(out, "(%s is local)", d);
+	else if (sa->dir == SADB_DIR_OUT)
+		fprintf(out, "(%s is local)", s);
+	else
+		fprintf(out, "(neither %s nor %s is local)", s, d);
+	if (sa->group && sa->group->state == SADB_SKIPPED)
+		fprintf(out, ": skipped");
+	fputc('\n', out);
+}
+
+static void print_sa(const struct sadb_sa *sa, FILE *out)
+{
+	const struct cfg_sa *cs = &sa->cfg;
+	uint8_t proto = cs->said.proto;
+	char id[SAID_BUF], a[IP_ADDR_BUF], t[SAID_BUF];
+
+	fprintf(out, "\n[sa %s]\n", said_txt(&cs->said, id));
+	print_direction(sa, out);
+	if (sa->xfrm_tunnel) {
+		const struct sadb_group *g = sa->group;
+		unsigned i;
+
+		for (i = 1; i < g->nsa; i++)
+			if (g->sa[i] == sa)
+				break;
+		if (i < g->nsa)
+			fprintf(out, "# xfrm: tunnel mode (follows %s)\n",
+				said_txt(&g->sa[i - 1]->cfg.said, t));
+	}
+	if (sa->group && sa->group->implicit)
+		fprintf(out, "# group: none (a view line of its own, no policy)\n");
+	fprintf(out, "src = %s\n", addr_txt(&cs->src, a));
+	if (cs->dir != CFG_DIR_AUTO)
+		fprintf(out, "dir = %s\n", cs->dir == CFG_DIR_IN ? "in" : "out");
+	if (proto == SAID_PROTO_TUN)
+		return;
+	if (cs->enc) {
+		fprintf(out, "enc = %s\n", cs->enc->name);
+		fprintf(out, "enckey = <hidden>\n");
+	}
+	if (cs->auth) {
+		fprintf(out, "auth = %s\n", cs->auth->name);
+		fprintf(out, "authkey = <hidden>\n");
+	}
+	if (cs->comp)
+		fprintf(out, "comp = %s\n", cs->comp->name);
+	if (proto == SAID_PROTO_ESP || proto == SAID_PROTO_AH) {
+		fprintf(out, "replay-window = %u\n", cs->replay_window);
+		fprintf(out, "esn = %s\n", yes_no(cs->esn));
+	}
+	if (proto == SAID_PROTO_AH)
+		fprintf(out, "ah-align = %u\n", cs->ah_align);
+	print_life(&cs->life, out);
+}
+
+static void print_prefixes(const char *key, const struct ip_prefix *p, unsigned n, FILE *out)
+{
+	char buf[IP_PREFIX_BUF];
+	unsigned i;
+
+	if (!n)
+		return;
+	fprintf(out, "%s = ", key);
+	for (i = 0; i < n; i++) {
+		ip_prefix_format(&p[i], buf, sizeof(buf));
+		fprintf(out, "%s%s", i ? "," : "", buf);
+	}
+	fputc('\n', out);
+}
+
+/* The names cfg accepts for `proto`, else the number. */
+static const char *proto_txt(uint8_t proto, char buf[8])
+{
+	switch (proto) {
+	case 1:
+		return "icmp";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 58:
+		return "ipv6-icmp";
+	case 132:
+		return "sctp";
+	}
+	snprintf(buf, 8, "%u", proto);
+	return buf;
+}
+
+static void print_group(const struct sadb_group *g, const struct cfg_group *cg,
+			const struct cfg *c, FILE *out)
+{
+	char id[SAID_BUF], pbuf[8];
+	unsigned i;
+
+	fprintf(out, "\n[group %s]\n", g->name);
+	if (g->state == SADB_SKIPPED)
+		fprintf(out, "# direction: none: skipped (%s)\n", g->state_reason);
+	else
+		fprintf(out, "# direction: %s%s\n", sadb_dir_name(g->dir),
+			g->shunt ? " (a shunt acts on outbound packets)" : "");
+	fprintf(out, "# placement: %s (%s)\n",
+		g->want == CFG_DP_AUTO ? "kernel if it has every transform, else userspace"
+				       : datapath_name(g->want),
+		g->place_reason);
+	fprintf(out, "said =");
+	if (g->shunt)
+		fprintf(out, " %s", said_txt(&g->shunt_said, id));
+	for (i = 0; i < g->nsa; i++)
+		fprintf(out, " %s", said_txt(&g->sa[i]->cfg.said, id));
+	fputc('\n', out);
+	print_prefixes("src-ts", g->src_ts, g->nsrc_ts, out);
+	print_prefixes("dst-ts", g->dst_ts, g->ndst_ts, out);
+	if (g->proto)
+		fprintf(out, "proto = %s\n", proto_txt(g->proto, pbuf));
+	if (g->sport)
+		fprintf(out, "sport = %u\n", g->sport);
+	if (g->dport)
+		fprintf(out, "dport = %u\n", g->dport);
+	if (cg->datapath != CFG_DP_AUTO) /* else the placement comment shows [daemon]'s */
+		fprintf(out, "datapath = %s\n", datapath_name(cg->datapath));
+	if (g->priority)
+		fprintf(out, "priority = %u\n", g->priority);
+}
+
+/* The SAs of @g in file order (by the line of their [sa] section), each
+ * synthesized tun right before the SA whose mode = tunnel made it. */
+static void print_group_sas(const struct sadb_group *g, FILE *out)
+{
+	const struct sadb_sa *sa[CFG_MAX_GROUP_SAS + 1];
+	unsigned i, j, n = 0;
+
+	for (i = 0; i < g->nsa; i++) {
+		if (g->sa[i]->cfg.implicit_tun)
+			continue;
+		for (j = n; j > 0 && sa[j - 1]->cfg.line > g->sa[i]->cfg.line; j--)
+			sa[j] = sa[j - 1];
+		sa[j] = g->sa[i];
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 1; j < g->nsa; j++)
+			if (g->sa[j] == sa[i] && g->sa[j - 1]->cfg.implicit_tun)
+				print_sa(g->sa[j - 1], out);
+		print_sa(sa[i], out);
+	}
+}
+
+/*
+ * Sections come in the view's order, so that the output parses back to the
+ * same order: for each group, its [sa] sections in file order and then its
+ * [group] section; an SA in no group where its line put it.  For the usual
+ * file (SAs, then the group using them) that is the file's own order.
+ */
+void sadb_print_config(const struct sadb *db, const struct cfg *c, FILE *out)
+{
+	size_t i, ci = 0;
+
+	print_daemon(c, out);
+	for (i = 0; i < db->ngroup; i++) {
+		const struct sadb_group *g = db->group[i];
+		const struct cfg_group *cg = NULL;
+
+		print_group_sas(g, out);
+		if (g->implicit)
+			continue;
+		/* db->group and c->group are both in [group] line order */
+		while (ci < c->ngroup && strcmp(c->group[ci].name, g->name) != 0)
+			ci++;
+		if (ci < c->ngroup)
+			cg = &c->group[ci++];
+		if (cg)
+			print_group(g, cg, c, out);
+	}
+}

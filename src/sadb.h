@@ -92,8 +92,14 @@ typedef bool (*sadb_is_local_fn)(const struct ip_addr *a, void *arg);
  * checks: SA defined, SA in at most one group, one direction per group,
  * a tun's destination equals the next SA's, XFRM expressibility (a group
  * that is only tun, ends in tun or has two tuns in a row goes to userspace),
- * selector families.  Errors go to @errs as "FILE:LINE: text".
- * Return: a new sadb (all groups PENDING), or NULL on errors.
+ * selector families.  Errors go to @errs as "FILE:LINE: text", sorted by line.
+ * Groups are in view order: a [group] at the line of its section, an SA in
+ * no group (implicit group named by its SAID in seed format) at the line of
+ * its [sa]; `order` = index.  Shunt groups (%pass/%drop/%reject) have no SAs
+ * and dir OUT (KLIPS eroutes act on outbound packets).  `want` stays AUTO
+ * when the config says auto; an inexpressible group is USERSPACE (an error
+ * when the config forces datapath = kernel).
+ * Return: a new sadb (all groups PENDING or SKIPPED), or NULL on errors.
  */
 struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *arg,
 			struct cfg_errors *errs);
@@ -111,16 +117,23 @@ bool sadb_group_equal(const struct sadb_group *a, const struct sadb_group *b);
 /**
  * sadb_assign_reqids() - give every group a reqid in our band, stable
  * across restarts and reordering: a group keeps the reqid stored for its name
- * in @path (one "REQID NAME" line each); new names get the lowest free one and
- * the file is rewritten (atomically, mode 0600).  A NULL @path only assigns.
- * Return: 0, or -errno from the file (the reqids are assigned anyway).
+ * in @path (one "REQID NAME" line each: REQID as 0x hex or decimal; bad lines,
+ * reqids outside the band and repeated names/reqids are ignored); new names
+ * get the lowest reqid no line holds and the file is rewritten (temp file +
+ * rename, mode 0600), only when a name was added.  Lines of names no longer
+ * configured are kept (a reqid is not reused while its line is there).  A
+ * NULL @path only assigns.
+ * Return: 0, or -errno from the file (the reqids are assigned anyway;
+ * -ENOSPC when the band is full: those groups keep reqid 0).
  */
 int sadb_assign_reqids(struct sadb *db, const char *path);
 
 /**
  * sadb_policy_priority() - the XFRM policy priority for one selector pair of
- * @g: the configured `priority`, or SADB_PRIO_BASE + 0x10000 minus 256 per
- * prefix bit (more specific selectors win, as charon's formula).
+ * @g: the configured `priority`, or SADB_PRIO_BASE + 0x10100 minus 256 per
+ * prefix bit of @src and @dst, minus 128 with a `proto`, minus 64 with a
+ * port (more specific selectors win, as charon's formula); always within
+ * SADB_PRIO_BASE + 64 .. SADB_PRIO_BASE + 0x10100.
  */
 uint32_t sadb_policy_priority(const struct sadb_group *g, const struct ip_prefix *src,
 			      const struct ip_prefix *dst);
@@ -130,11 +143,13 @@ void sadb_set_state(struct sadb_group *g, enum sadb_state st, const char *fmt, .
 
 /**
  * sadb_print_config() - write the canonical config (spigrpd -n) to @out:
- * [daemon] with every setting (defaults included), then every [sa] in file
- * order with a comment line giving its direction on this host and why, keys
- * printed as <hidden>, tun SAs written out explicitly (mode = tunnel
- * shorthand expanded), then every [group].  The output parses back to an
- * equal model (keys aside).
+ * [daemon] with every setting (defaults included), then the sections in the
+ * view's order: per group its [sa] sections (file order) and then its
+ * [group]; an SA in no group where its line puts it.  Each [sa] has a comment
+ * line giving its direction on this host and why, keys printed as <hidden>,
+ * tun SAs written out explicitly (mode = tunnel shorthand expanded).  The
+ * output parses back to an equal model (keys aside), same order included,
+ * and printing that again gives the same text.
  */
 void sadb_print_config(const struct sadb *db, const struct cfg *c, FILE *out);
 
