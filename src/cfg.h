@@ -65,10 +65,11 @@ struct cfg_sa {
 	const struct alg_desc *auth; /* ALG_AUTH, or NULL */
 	const struct alg_desc *comp; /* ALG_COMP, or NULL */
 	struct cfg_key enckey, authkey;
-	uint32_t replay_window;      /* packets; default 32 */
-	bool esn;                    /* default yes for ESP/AH (static keys) */
+	uint32_t replay_window;      /* packets, 0..4096; default 32 for ESP/AH, 0 for comp/tun */
+	bool esn;                    /* default yes for ESP/AH (static keys), no otherwise */
 	bool esn_set;                /* esn written explicitly */
-	unsigned ah_align;           /* 32 (RFC 4302, XFRM align4) or 64 */
+	unsigned ah_align;           /* AH only: 32 (RFC 4302, XFRM align4; IPv4 default) or
+					64 (IPv6: always); 0 on other SAs */
 	struct cfg_life life;
 	bool implicit_tun;           /* synthesized from mode = tunnel (not written) */
 };
@@ -84,8 +85,14 @@ struct cfg_group {
 	uint8_t proto;               /* 0 = any */
 	uint16_t sport, dport;       /* host order; 0 = any */
 	enum cfg_datapath datapath;  /* AUTO: follow [daemon] */
-	uint32_t priority;           /* 0 = computed */
+	uint32_t priority;           /* 0 = computed, else CFG_PRIORITY_MIN..MAX */
 };
+
+/* `priority` range: sadb.h's SADB_PRIO_BASE..SADB_PRIO_MAX (our band). */
+#define CFG_PRIORITY_MIN 1000000u
+#define CFG_PRIORITY_MAX 1999999u
+
+struct cfg_sa_index; /* private to cfg.c */
 
 struct cfg {
 	char *path;                  /* the file read */
@@ -93,7 +100,8 @@ struct cfg {
 	char *mount;                 /* default /run/spigrpd/net */
 	char *control;               /* default /run/spigrpd/ctl */
 	char *state_dir;             /* default /var/lib/spigrpd */
-	char *secrets;               /* path, or NULL */
+	char *secrets;               /* path as written (relative: to the config's
+					directory), or NULL */
 	char *control_group;         /* group name, or NULL */
 	enum cfg_datapath datapath;
 	enum cfg_said_format said_format;
@@ -105,6 +113,7 @@ struct cfg {
 	size_t nsa;
 	struct cfg_group *group;
 	size_t ngroup;
+	struct cfg_sa_index *sa_index; /* private: cfg_find_sa()'s hash; NULL = linear search */
 };
 
 #define CFG_DEFAULT_MOUNT "/run/spigrpd/net"
@@ -121,9 +130,12 @@ void cfg_errors_add(struct cfg_errors *e, const char *file, unsigned line, const
 	__attribute__((format(printf, 4, 5)));
 void cfg_errors_free(struct cfg_errors *e);
 
-/* Incremental parser: cfg_parser_init(); cfg_parser_line() per line (no
- * trailing newline needed); cfg_parser_finish() hands over the cfg (NULL
- * if any error was collected).  @file names the input in messages. */
+/* Incremental parser: cfg_parser_new(); cfg_parser_line() per line (no
+ * trailing newline needed; any length); cfg_parser_finish() hands over the
+ * cfg (NULL if this parser collected any error; errors are appended to @errs
+ * sorted by line).  @file names the input in messages.  It reads no file:
+ * when the text names a `secrets` file, a missing enckey/authkey is left to
+ * cfg_load(), which merges that file. */
 struct cfg_parser;
 struct cfg_parser *cfg_parser_new(const char *file, struct cfg_errors *errs);
 void cfg_parser_line(struct cfg_parser *p, const char *line);
@@ -131,9 +143,13 @@ struct cfg *cfg_parser_finish(struct cfg_parser *p); /* frees p */
 
 /**
  * cfg_load() - read and parse a config file, then its `secrets` file.
- * Files that hold keys must be owned by root (or by the caller when
- * @check_owner is false: used by unprivileged tests) and not accessible by
- * group or others; refused otherwise, with the reason.
+ * The secrets file has the same syntax but only [sa SAID] sections with
+ * enckey/authkey lines; its keys are merged into the config's SAs (an SA the
+ * config lacks or a key given in both files is an error).
+ * Files that hold keys must not be accessible by group or others (mode &
+ * 077 == 0) and, with @check_owner, be owned by root or by geteuid()
+ * (tests pass false); refused otherwise, with the reason.  Every buffer that
+ * held file text is wiped (OPENSSL_cleanse).
  * Return: the config (free with cfg_free()), or NULL with @errs filled.
  */
 struct cfg *cfg_load(const char *path, bool check_owner, struct cfg_errors *errs);
