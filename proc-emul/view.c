@@ -450,11 +450,14 @@ static int pe_mounted_type(const char *path, const char *fstype)
 static int pe_prepare_mountpoint(struct pe_view *v, char *err, size_t errlen)
 {
 	char canon[PATH_MAX];
-	struct stat st;
+	struct statx stx;
 	int tries, r;
 
 	for (tries = 0; tries < 8; tries++) {
-		if (stat(v->mountpoint, &st) == 0)
+		/* Forced to ask the file system: a FUSE mount whose daemon died
+		 * a moment ago still answers a plain stat from its attribute
+		 * cache. */
+		if (statx(AT_FDCWD, v->mountpoint, AT_STATX_FORCE_SYNC, STATX_TYPE, &stx) == 0)
 			break;
 		if (errno == ENOTCONN || errno == ECONNABORTED) {
 			log_notice("view: %s is a dead FUSE mount (%s): detaching it",
@@ -484,7 +487,7 @@ static int pe_prepare_mountpoint(struct pe_view *v, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: still a dead mount after 8 detaches", v->mountpoint);
 		return -EBUSY;
 	}
-	if (!S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(stx.stx_mode)) {
 		snprintf(err, errlen, "%s: not a directory", v->mountpoint);
 		return -ENOTDIR;
 	}

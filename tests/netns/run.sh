@@ -258,11 +258,16 @@ wait_log() {
 	done
 	return 1
 }
+# view_is FILE: the view reads as FILE, byte for byte.  (Not `cmp VIEW
+# FILE`: cmp trusts st_size, and the view's files say 0 like procfs.)
+view_is() {
+	cat "$MNT/ipsec_spigrp" | cmp -s - "$1"
+}
 # wait_view FILE: up to 5 s until the view equals FILE.
 wait_view() {
 	local i
 	for i in $(seq 50); do
-		cmp -s "$MNT/ipsec_spigrp" "$1" && return 0
+		view_is "$1" && return 0
 		sleep 0.1
 	done
 	return 1
@@ -335,8 +340,8 @@ fi
 check "the shunt groups are in the kernel as policies" test "$(npolicies)" -gt 0
 policies_a=$(npolicies)
 V=$MNT/ipsec_spigrp
-check "cat reads the view byte for byte" cmp -s "$V" "$VIEW_A"
-if ! cmp -s "$V" "$VIEW_A"; then
+check "cat reads the view byte for byte" view_is "$VIEW_A"
+if ! view_is "$VIEW_A"; then
 	info "expected: $(od -c < "$VIEW_A" | head -3 | tr '\n' ' ')"
 	info "got:      $(od -c < "$V" | head -3 | tr '\n' ' ')"
 fi
@@ -462,7 +467,7 @@ check "SIGHUP with a broken config: the errors are logged" \
 check "... each error as FILE:LINE" \
 	sh -c "tail -n +$((lines_before + 1)) '$LOG' | grep -Eq '$CONF:[0-9]+: '"
 sleep 0.5
-check "... the old view stays (rendering B)" cmp -s "$V" "$VIEW_B"
+check "... the old view stays (rendering B)" view_is "$VIEW_B"
 check "... and the daemon still runs" kill -0 "$daemon_pid"
 
 # ===== 5. kill -9 leaves a dead mount: the next start cleans it up =====
@@ -470,11 +475,8 @@ shunt_a | write_conf "$CONF"
 kill -KILL "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=
-if stat "$MNT" > /dev/null 2>&1; then
-	info "after kill -9 the mount point still answers (no dead mount to clean)"
-fi
 check "after kill -9 the view's mount is dead (ENOTCONN) but still listed" \
-	sh -c "mounted_dead=\$(grep -c ' $MNT fuse' /proc/mounts); [ \"\$mounted_dead\" -ge 1 ] && ! stat '$MNT' >/dev/null 2>&1"
+	sh -c "grep -q ' $MNT fuse' /proc/mounts && ! ls '$MNT' >/dev/null 2>&1"
 if start_daemon; then
 	ok "spigrpd starts again over the dead mount and stale socket"
 else
