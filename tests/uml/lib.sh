@@ -1,0 +1,233 @@
+# Helpers for tests/uml/t-*.sh, sourced inside the UML guest (POSIX sh).
+#
+# The topology is contrib/seed.conf's: namespace "left" holds 192.168.2.100
+# and 3049:1::1 on veth "vl" with the inner networks 10.0.1.0/24 and
+# fd00:1::/64 (10.0.1.1, fd00:1::1 on dummy "in0"); namespace "right" holds
+# 192.168.2.110, 3049:1::2 on "vr" with 10.0.2.0/24, fd00:2::/64 (10.0.2.1,
+# fd00:2::1).  Everything a case writes goes below $T (tmpfs), which the
+# guest removes after the case, as it deletes every namespace and kills
+# every process the case left.
+
+set -u
+
+SRC=${UMLT_SRC:?}
+BUILD=${UMLT_BUILD:?}
+CASE=${UMLT_CASE:-case}
+T=/tmp/umlt.$CASE
+mkdir -p "$T"
+SPIGRPD=$BUILD/spigrpd
+SPIGRP=$BUILD/spigrp
+PY=/usr/bin/python3
+
+# fail WHY: record the reason (the first one wins) and end the case.
+# The case's files (captures, logs, configs without keys) are kept in the
+# results directory for a look from the host.
+fail() {
+	[ -s "$UMLT_REASON" ] || printf '%s\n' "$*" > "$UMLT_REASON"
+	echo "FAIL: $*"
+	mkdir -p "$UMLT_OUT/$CASE.files"
+	find "$T" -maxdepth 1 -type f -size -4096k ! -name '*.conf' \
+		-exec cp {} "$UMLT_OUT/$CASE.files/" \; 2>/dev/null
+	exit 1
+}
+
+info() {
+	echo "# $*"
+}
+
+# step WHAT: a heading in the case's log.
+step() {
+	echo "== $*"
+}
+
+# ns SIDE CMD...: run CMD in the namespace (network only: keeps mounts).
+ns() {
+	_ns=$1
+	shift
+	nsenter --net="/run/netns/$_ns" "$@"
+}
+
+# topo_up [routes]: the two namespaces and their addresses; with "routes"
+# also the inner subnets' routes (the daemon installs its own otherwise).
+topo_up() {
+	ip netns add left || fail "ip netns add left"
+	ip netns add right || fail "ip netns add right"
+	ip link add vl netns left type veth peer name vr netns right ||
+		fail "cannot create veth pair"
+	for s in left right; do
+		ns $s ip link set lo up
+		ns $s ip link add in0 type dummy || fail "dummy device in $s"
+		ns $s sysctl -qw net.ipv4.ip_forward=1
+		ns $s sysctl -qw net.ipv6.conf.all.forwarding=1
+	done
+	ns left ip addr add 192.168.2.100/24 dev vl
+	ns left ip addr add 3049:1::1/64 dev vl nodad
+	ns left ip addr add 10.0.1.1/24 dev in0
+	ns left ip addr add fd00:1::1/64 dev in0 nodad
+	ns right ip addr add 192.168.2.110/24 dev vr
+	ns right ip addr add 3049:1::2/64 dev vr nodad
+	ns right ip addr add 10.0.2.1/24 dev in0
+	ns right ip addr add fd00:2::1/64 dev in0 nodad
+	for s in left right; do
+		ns $s ip link set in0 up
+	done
+	ns left ip link set vl up
+	ns right ip link set vr up
+	if [ "${1:-}" = routes ]; then
+		ns left ip route add 10.0.2.0/24 via 192.168.2.110 src 10.0.1.1
+		ns left ip -6 route add fd00:2::/64 via 3049:1::2 src fd00:1::1
+		ns right ip route add 10.0.1.0/24 via 192.168.2.100 src 10.0.2.1
+		ns right ip -6 route add fd00:1::/64 via 3049:1::1 src fd00:2::1
+	fi
+	# the underlay must work before anything is layered on it
+	ns left ping -c 1 -W 2 192.168.2.110 > /dev/null ||
+		fail "underlay: left cannot ping 192.168.2.110"
+	ns left ping -6 -c 1 -W 2 3049:1::2 > /dev/null ||
+		fail "underlay: left cannot ping 3049:1::2"
+}
+
+# Capture on the right end of the veth.  cap_start NAME; cap_stop.
+# The file is $T/NAME.pcap.
+cap_start() {
+	_cap=$T/$1.pcap
+	rm -f "$_cap"
+	# (no shell function here: $! must be dumpcap itself; a background
+	# job ignores SIGINT, so it is stopped with SIGTERM)
+	nsenter --net=/run/netns/right dumpcap -q -i vr -w "$_cap" \
+		> "$T/dumpcap.log" 2>&1 &
+	_cappid=$!
+	# dumpcap creates the file once it captures
+	_i=0
+	while [ ! -s "$_cap" ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -s "$_cap" ] || fail "dumpcap did not start: $(cat "$T/dumpcap.log")"
+}
+
+cap_stop() {
+	sleep 0.5
+	kill -TERM "$_cappid" 2>/dev/null
+	wait "$_cappid" 2>/dev/null
+}
+
+# The ESP SAs of contrib/seed.conf as tshark "esp_sa" UAT records (both
+# directions, IPv4 and IPv6): protocol, source, destination, SPI,
+# encryption, key, authentication, key.
+esp_uat_seed() {
+	printf '%s\n' \
+		'"IPv4","192.168.2.100","192.168.2.110","0x187a101b","AES-CBC [RFC3602]","0x0123456789abcdef0123456789abcdef","HMAC-SHA-256-128 [RFC4868]","0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"' \
+		'"IPv6","3049:1::1","3049:1::2","0x187a101b","AES-CBC [RFC3602]","0x1123456789abcdef0123456789abcdef","HMAC-SHA-256-128 [RFC4868]","0x10112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"' \
+		'"IPv4","192.168.2.110","192.168.2.100","0x187a101d","AES-CBC [RFC3602]","0x2123456789abcdef0123456789abcdef","HMAC-SHA-256-128 [RFC4868]","0x20112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"' \
+		'"IPv6","3049:1::2","3049:1::1","0x187a101d","AES-CBC [RFC3602]","0x3123456789abcdef0123456789abcdef","HMAC-SHA-256-128 [RFC4868]","0x30112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"'
+}
+
+# tshark_esp PCAP [tshark args...]: tshark with ESP decryption and ICV
+# checking for the seed's keys.  The UAT is given as a file in a private
+# configuration profile directory (WIRESHARK_CONFIG_DIR).
+tshark_esp() {
+	_pcap=$1
+	shift
+	_cfg=$T/wsconf
+	mkdir -p "$_cfg"
+	{
+		echo '# This file is automatically generated, DO NOT MODIFY.'
+		esp_uat_seed
+	} > "$_cfg/esp_sa"
+	WIRESHARK_CONFIG_DIR=$_cfg tshark -n -r "$_pcap" \
+		-o esp.enable_encryption_decode:TRUE \
+		-o esp.enable_authentication_check:TRUE "$@" 2> "$T/tshark.err"
+}
+
+# decode PCAP: one line per captured IP packet, '|'-separated:
+#   1 frame  2 outer src  3 outer dst  4 inner src  5 inner dst
+#   6 chain (tshark's frame.protocols without "eth:ethertype:" and ":data",
+#     e.g. ip:ah:esp:ipcomp:ip:icmp)  7 AH SPI  8 ESP SPI
+#   9 ESP next header (decimal)  10 ESP ICV good (1)  11 IPComp CPI
+#   12 IPComp next header (decimal)
+# tshark decrypts ESP, checks its ICV and inflates IPComp itself.
+# Note: a capture on the receiving veth also shows every packet XFRM
+# decapsulated there, as if received again in the clear (chain "ip:icmp").
+decode() {
+	tshark_esp "$1" -Y 'ip or ipv6' -T fields -E separator='|' \
+		-E occurrence=a -E aggregator=',' \
+		-e frame.number -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst \
+		-e frame.protocols -e ah.spi -e esp.spi -e esp.protocol \
+		-e esp.icv_good -e ipcomp.cpi -e ipcomp.next_header |
+		awk -F'|' -v OFS='|' '
+		function hex(s,  n, i) {
+			if (s == "") return ""
+			s = tolower(s); sub(/^0x/, "", s); n = 0
+			for (i = 1; i <= length(s); i++)
+				n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return n
+		}
+		{
+			src = $2 $4; dst = $3 $5
+			ns = split(src, s, ","); nd = split(dst, d, ",")
+			chain = $6; sub(/^eth:ethertype:/, "", chain)
+			gsub(/:data/, "", chain)
+			print $1, s[1], d[1], s[ns], d[nd], chain, $7, $8, hex($9), $10, $11, hex($12)
+		}'
+}
+
+# wire_check DECODED MINPKTS: every packet between the outer addresses is
+# AH -> ESP (ICV good, next header IPComp) -> IPComp (CPI 0x3d0 one way,
+# 0x3d1 the other) -> IP carrying ICMP; each ESP SPI pairs with the right
+# AH SPI and CPI; each clear-text inner packet on the veth is a decapsulated
+# copy of a protected one received by "right" (none leaked).
+wire_check() {
+	awk -F'|' -v min="$2" '
+	function bad(why) { print "frame " $1 ": " why ": " $0; err = 1; exit 1 }
+	$2 ~ /^(192\.168\.2\.|3049:1::)/ {
+		n++
+		if ($6 !~ /^ip(v6)?:ah:esp:ipcomp:ip(v6)?:icmp(v6)?$/)
+			bad("not AH -> ESP -> IPComp -> IP -> ICMP")
+		if ($10 != 1) bad("ESP ICV not good")
+		if ($9 != 108) bad("ESP next header " $9 " is not IPComp (108)")
+		v6 = ($2 ~ /:/)
+		if ($12 != (v6 ? 41 : 4)) bad("IPComp next header " $12)
+		if ($8 == "0x187a101b" && ($7 != "0x187a101a" || $11 != "0x03d0"))
+			bad("ESP 0x187a101b not under AH 0x187a101a with CPI 0x3d0")
+		else if ($8 == "0x187a101d" && ($7 != "0x187a101c" || $11 != "0x03d1"))
+			bad("ESP 0x187a101d not under AH 0x187a101c with CPI 0x3d1")
+		else if ($8 != "0x187a101b" && $8 != "0x187a101d")
+			bad("unexpected ESP SPI " $8)
+		seen[$8 (v6 ? "/6" : "/4")] = 1
+		if ($3 == "192.168.2.110" || $3 == "3049:1::2") toright++
+		next
+	}
+	$4 ~ /^(10\.0\.|fd00:)/ { plain++ }
+	END {
+		if (err) exit 1
+		if (n < min) { print "only " n " protected packets, expected " min; exit 1 }
+		split("0x187a101b/4 0x187a101d/4 0x187a101b/6 0x187a101d/6", w, " ")
+		for (i = 1; i <= 4; i++)
+			if (!(w[i] in seen)) { print "no packet with ESP " w[i]; exit 1 }
+		if (plain != toright) {
+			print plain " clear-text inner packets but " toright " protected ones received by right"
+			exit 1
+		}
+	}' "$1"
+}
+
+# small_check DECODED: default-size pings (below deflate's 90-byte
+# threshold) leave uncompressed: AH -> ESP (next header 4 = IPIP for IPv4,
+# 41 for IPv6) -> IP, no IPComp header, in both families.
+small_check() {
+	awk -F'|' '
+	function bad(why) { print "frame " $1 ": " why ": " $0; err = 1; exit 1 }
+	$2 ~ /^(192\.168\.2\.|3049:1::)/ {
+		v6 = ($2 ~ /:/)
+		if ($6 !~ /^ip(v6)?:ah:esp:ip(v6)?:icmp(v6)?$/)
+			bad("not AH -> ESP -> IP -> ICMP")
+		if ($9 != (v6 ? 41 : 4)) bad("ESP next header " $9 ", expected " (v6 ? 41 : 4))
+		if ($10 != 1) bad("ESP ICV not good")
+		seen[v6]++
+	}
+	END {
+		if (err) exit 1
+		if (!seen[0]) { print "no IPv4 packet seen"; exit 1 }
+		if (!seen[1]) { print "no IPv6 packet seen"; exit 1 }
+	}' "$1"
+}
