@@ -435,8 +435,10 @@ static void place_group(struct builder *b, struct sadb_group *g, enum cfg_datapa
 	char why[160];
 
 	if (!g->shunt && xfrm_inexpressible(g, why, sizeof(why))) {
-		if (dp == CFG_DP_KERNEL) {
-			b_err(b, line, "group %s: datapath = kernel%s, but %s", g->name, where, why);
+		/* the group's own datapath = kernel contradicts it; [daemon]'s
+		 * is a default that cannot apply here */
+		if (own == CFG_DP_KERNEL) {
+			b_err(b, line, "group %s: datapath = kernel, but %s", g->name, why);
 			return;
 		}
 		g->want = CFG_DP_USERSPACE;
@@ -1323,6 +1325,14 @@ static void print_direction(const struct sadb_sa *sa, FILE *out)
 	fputc('\n', out);
 }
 
+static void print_placement(const struct sadb_group *g, FILE *out)
+{
+	fprintf(out, "# placement: %s (%s)\n",
+		g->want == CFG_DP_AUTO ? "kernel if it has every transform, else userspace"
+				       : datapath_name(g->want),
+		g->place_reason);
+}
+
 static void print_sa(const struct sadb_sa *sa, FILE *out)
 {
 	const struct cfg_sa *cs = &sa->cfg;
@@ -1342,8 +1352,10 @@ static void print_sa(const struct sadb_sa *sa, FILE *out)
 			fprintf(out, "# xfrm: tunnel mode (follows %s)\n",
 				said_txt(&g->sa[i - 1]->cfg.said, t));
 	}
-	if (sa->group && sa->group->implicit)
+	if (sa->group && sa->group->implicit) {
 		fprintf(out, "# group: none (a view line of its own, no policy)\n");
+		print_placement(sa->group, out);
+	}
 	fprintf(out, "src = %s\n", addr_txt(&cs->src, a));
 	if (cs->dir != CFG_DIR_AUTO)
 		fprintf(out, "dir = %s\n", cs->dir == CFG_DIR_IN ? "in" : "out");
@@ -1351,11 +1363,13 @@ static void print_sa(const struct sadb_sa *sa, FILE *out)
 		return;
 	if (cs->enc) {
 		fprintf(out, "enc = %s\n", cs->enc->name);
-		fprintf(out, "enckey = <hidden>\n");
+		if (cs->enc->key_bytes || cs->enckey.len)
+			fprintf(out, "enckey = <hidden>\n");
 	}
 	if (cs->auth) {
 		fprintf(out, "auth = %s\n", cs->auth->name);
-		fprintf(out, "authkey = <hidden>\n");
+		if (cs->auth->key_bytes || cs->authkey.len)
+			fprintf(out, "authkey = <hidden>\n");
 	}
 	if (cs->comp)
 		fprintf(out, "comp = %s\n", cs->comp->name);
@@ -1414,10 +1428,7 @@ static void print_group(const struct sadb_group *g, const struct cfg_group *cg,
 	else
 		fprintf(out, "# direction: %s%s\n", sadb_dir_name(g->dir),
 			g->shunt ? " (a shunt acts on outbound packets)" : "");
-	fprintf(out, "# placement: %s (%s)\n",
-		g->want == CFG_DP_AUTO ? "kernel if it has every transform, else userspace"
-				       : datapath_name(g->want),
-		g->place_reason);
+	print_placement(g, out);
 	fprintf(out, "said =");
 	if (g->shunt)
 		fprintf(out, " %s", said_txt(&g->shunt_said, id));

@@ -98,7 +98,7 @@ typedef bool (*sadb_is_local_fn)(const struct ip_addr *a, void *arg);
  * its [sa]; `order` = index.  Shunt groups (%pass/%drop/%reject) have no SAs
  * and dir OUT (KLIPS eroutes act on outbound packets).  `want` stays AUTO
  * when the config says auto; an inexpressible group is USERSPACE (an error
- * when the config forces datapath = kernel).
+ * when the group itself says datapath = kernel).
  * Return: a new sadb (all groups PENDING or SKIPPED), or NULL on errors.
  */
 struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *arg,

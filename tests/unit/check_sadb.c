@@ -327,6 +327,8 @@ static const struct place_case {
 	  "the group has only tun SAs: XFRM cannot express it" },
 	{ "comp.300@192.0.2.2 tun.300@192.0.2.2", NULL, NULL, CFG_DP_USERSPACE,
 	  SADB_PLACE_USERSPACE, "a tun SA ends the group: XFRM cannot express it" },
+	{ "tun.300@192.0.2.2", "kernel", NULL, CFG_DP_USERSPACE, SADB_PLACE_USERSPACE,
+	  "the group has only tun SAs: XFRM cannot express it" },
 	{ "tun.300@192.0.2.2 tun.301@192.0.2.2 comp.300@192.0.2.2", NULL, "userspace",
 	  CFG_DP_USERSPACE, SADB_PLACE_USERSPACE, "two tun SAs in a row: XFRM cannot express it" },
 	{ "tun.300@192.0.2.2 comp.300@192.0.2.2", NULL, NULL, CFG_DP_AUTO, SADB_PLACE_KERNEL,
@@ -447,9 +449,9 @@ static const struct err_case {
 	/* 13: datapath = kernel for what XFRM cannot express */
 	{ "[daemon]\ndatapath = kernel\n"                      /* 1-2 */
 	  TUN("300", "192.0.2.2", "192.0.2.1")                  /* 3-4 */
-	  GROUP("g", "tun.300@192.0.2.2"),                      /* 5-8 */
+	  GROUP("g", "tun.300@192.0.2.2") "datapath = kernel\n", /* 5-9 */
 	  HOST_A,
-	  { "t.conf:6: group g: datapath = kernel in [daemon], but the group has only tun SAs: XFRM cannot express it" } },
+	  { "t.conf:6: group g: datapath = kernel, but the group has only tun SAs: XFRM cannot express it" } },
 	/* 14: several errors come sorted by line */
 	{ COMP("300", "192.0.2.2", "192.0.2.1")                 /* 1-3 */
 	  GROUP("g1", "comp.300@192.0.2.2 comp.309@192.0.2.2")  /* 4-7 */
