@@ -176,6 +176,10 @@ static void install_group(struct daemon *d, struct sadb_group *g)
 	char s0[SAID_BUF];
 	int r;
 
+	if (g->state == SADB_SKIPPED) {
+		log_notice("group %s skipped: %s", g->name, g->state_reason);
+		return;
+	}
 	if (g->state != SADB_PENDING)
 		return;
 	if (g->dir == SADB_DIR_NONE) {
@@ -193,10 +197,13 @@ static void install_group(struct daemon *d, struct sadb_group *g)
 	}
 	r = xfrm_install_group(d->xfrm, g, reason, sizeof(reason));
 	if (r < 0) {
-		sadb_set_state(g, SADB_REFUSED, "kernel refused it: %s",
+		const char *ename = strerrorname_np(-r);
+
+		sadb_set_state(g, SADB_REFUSED, "kernel refused it (%s): %s", ename ? ename : "?",
 			       reason[0] ? reason : strerror(-r));
-		log_err("group %s (%s...) refused by the kernel: %s", g->name,
-			group_said0(g, s0, sizeof(s0)), reason[0] ? reason : strerror(-r));
+		log_err("group %s (%s...) refused by the kernel (%s): %s", g->name,
+			group_said0(g, s0, sizeof(s0)), ename ? ename : "?",
+			reason[0] ? reason : strerror(-r));
 		return;
 	}
 	sadb_set_state(g, SADB_INSTALLED, "installed");
