@@ -111,15 +111,41 @@ cap_stop() {
 	wait "$_cappid" 2>/dev/null
 }
 
-# The ESP SAs of contrib/seed.conf as tshark "esp_sa" UAT records (both
-# directions, IPv4 and IPv6): protocol, source, destination, SPI,
-# encryption, key, authentication, key.
+# The SAs of contrib/seed.conf (keep in step with that file), one per line:
+#   GROUP SRC DST PROTO SPI ENCKEY AUTHKEY   ("-" where there is none)
+seed_sas() {
+	cat <<'TABLE'
+seed4 192.168.2.100 192.168.2.110 comp 0x000003d0 - -
+seed4 192.168.2.100 192.168.2.110 esp 0x187a101b 0x0123456789abcdef0123456789abcdef 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+seed4 192.168.2.100 192.168.2.110 ah 0x187a101a - 0xfedcba9876543210fedcba9876543210fedcba98
+seed6 3049:1::1 3049:1::2 comp 0x000003d0 - -
+seed6 3049:1::1 3049:1::2 esp 0x187a101b 0x1123456789abcdef0123456789abcdef 0x10112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+seed6 3049:1::1 3049:1::2 ah 0x187a101a - 0xeedcba9876543210fedcba9876543210fedcba98
+seed4-reverse 192.168.2.110 192.168.2.100 comp 0x000003d1 - -
+seed4-reverse 192.168.2.110 192.168.2.100 esp 0x187a101d 0x2123456789abcdef0123456789abcdef 0x20112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+seed4-reverse 192.168.2.110 192.168.2.100 ah 0x187a101c - 0xdedcba9876543210fedcba9876543210fedcba98
+seed6-reverse 3049:1::2 3049:1::1 comp 0x000003d1 - -
+seed6-reverse 3049:1::2 3049:1::1 esp 0x187a101d 0x3123456789abcdef0123456789abcdef 0x30112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+seed6-reverse 3049:1::2 3049:1::1 ah 0x187a101c - 0xcedcba9876543210fedcba9876543210fedcba98
+TABLE
+}
+
+# The seed's groups: GROUP SENDER RECEIVER SRC-TS DST-TS OUTER-SRC OUTER-DST
+seed_groups() {
+	cat <<'TABLE'
+seed4 left right 10.0.1.0/24 10.0.2.0/24 192.168.2.100 192.168.2.110
+seed6 left right fd00:1::/64 fd00:2::/64 3049:1::1 3049:1::2
+seed4-reverse right left 10.0.2.0/24 10.0.1.0/24 192.168.2.110 192.168.2.100
+seed6-reverse right left fd00:2::/64 fd00:1::/64 3049:1::2 3049:1::1
+TABLE
+}
+
+# The ESP SAs as tshark "esp_sa" UAT records: protocol, source,
+# destination, SPI, encryption, key, authentication, key.
 esp_uat_seed() {
-	printf '%s\n' \
-		'"IPv4","192.168.2.100","192.168.2.110","0x187a101b","AES-CBC [RFC3602]","0x0123456789abcdef0123456789abcdef","HMAC-SHA-256-128 [RFC4868]","0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"' \
-		'"IPv6","3049:1::1","3049:1::2","0x187a101b","AES-CBC [RFC3602]","0x1123456789abcdef0123456789abcdef","HMAC-SHA-256-128 [RFC4868]","0x10112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"' \
-		'"IPv4","192.168.2.110","192.168.2.100","0x187a101d","AES-CBC [RFC3602]","0x2123456789abcdef0123456789abcdef","HMAC-SHA-256-128 [RFC4868]","0x20112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"' \
-		'"IPv6","3049:1::2","3049:1::1","0x187a101d","AES-CBC [RFC3602]","0x3123456789abcdef0123456789abcdef","HMAC-SHA-256-128 [RFC4868]","0x30112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"'
+	seed_sas | awk '$4 == "esp" {
+		printf "\"%s\",\"%s\",\"%s\",\"%s\",\"AES-CBC [RFC3602]\",\"%s\",\"HMAC-SHA-256-128 [RFC4868]\",\"%s\"\n",
+			($2 ~ /:/ ? "IPv6" : "IPv4"), $2, $3, $5, $6, $7 }'
 }
 
 # tshark_esp PCAP [tshark args...]: tshark with ESP decryption and ICV
@@ -230,4 +256,134 @@ small_check() {
 		if (!seen[0]) { print "no IPv4 packet seen"; exit 1 }
 		if (!seen[1]) { print "no IPv6 packet seen"; exit 1 }
 	}' "$1"
+}
+
+# ---- the daemon ----
+
+# The view of contrib/seed.conf, as every end shows it (all four groups are
+# installed on both ends: two outbound, two inbound), byte for byte.
+seed_view() {
+	printf '%s \n' \
+		'tun.3d0@192.168.2.110 comp.3d0@192.168.2.110 esp.187a101b@192.168.2.110 ah.187a101a@192.168.2.110' \
+		'tun:3d0@3049:1::2 comp:3d0@3049:1::2 esp:187a101b@3049:1::2 ah:187a101a@3049:1::2' \
+		'tun.3d1@192.168.2.100 comp.3d1@192.168.2.100 esp.187a101d@192.168.2.100 ah.187a101c@192.168.2.100' \
+		'tun:3d1@3049:1::1 comp:3d1@3049:1::1 esp:187a101d@3049:1::1 ah:187a101c@3049:1::1'
+}
+
+# Per side: D_side=/run/umlt.SIDE holds the view mount, control socket and
+# state directory; $T/SIDE.conf the config; $T/SIDE.log the daemon's stderr.
+side_dir() {
+	echo "/run/umlt.$1"
+}
+
+# mkconf SIDE [FROM]: FROM (default contrib/seed.conf) with this side's
+# mount, control and state-dir inserted after [daemon], mode 0600.
+mkconf() {
+	_d=$(side_dir "$1")
+	mkdir -p "$_d/state"
+	awk -v d="$_d" '
+		{ print }
+		/^\[daemon\][ \t]*$/ && !done {
+			print "mount = " d "/net"
+			print "control = " d "/ctl"
+			print "state-dir = " d "/state"
+			done = 1
+		}' "${2:-$SRC/contrib/seed.conf}" > "$T/$1.conf"
+	chmod 600 "$T/$1.conf"
+}
+
+# daemon_start SIDE [CONF]: spigrpd -f in SIDE's network namespace (nsenter:
+# not `ip netns exec`, whose private mount namespace would hide the view).
+daemon_start() {
+	[ -x "$SPIGRPD" ] || fail "spigrpd not functional: $SPIGRPD not built"
+	_conf=${2:-$T/$1.conf}
+	[ -f "$_conf" ] || mkconf "$1"
+	nsenter --net="/run/netns/$1" "$SPIGRPD" -f -c "$_conf" >> "$T/$1.log" 2>&1 &
+	echo $! > "$T/$1.pid"
+}
+
+daemon_pid() {
+	cat "$T/$1.pid" 2>/dev/null
+}
+
+view_of() {
+	echo "$(side_dir "$1")/net/ipsec_spigrp"
+}
+
+# daemon_wait SIDE NLINES [SECONDS]: until the view has NLINES lines; fails
+# the case, saying spigrpd is not functional, when the daemon died or the
+# view did not get there.
+daemon_wait() {
+	_v=$(view_of "$1")
+	_n=0
+	_max=$(( ${3:-20} * 10 ))
+	while :; do
+		_pid=$(daemon_pid "$1")
+		if [ -z "$_pid" ] || ! kill -0 "$_pid" 2>/dev/null; then
+			info "$1 daemon log:"; cat "$T/$1.log"
+			fail "spigrpd not functional: the $1 daemon exited: $(tail -n 1 "$T/$1.log")"
+		fi
+		if [ -r "$_v" ] && [ "$(cat "$_v" 2>/dev/null | wc -l)" -eq "$2" ]; then
+			return 0
+		fi
+		_n=$((_n + 1))
+		if [ $_n -ge "$_max" ]; then
+			info "$1 daemon log:"; cat "$T/$1.log"
+			info "$1 view: $(cat "$_v" 2>&1 | head -c 600)"
+			fail "spigrpd not functional: $1 view did not reach $2 lines in ${3:-20}s"
+		fi
+		sleep 0.1
+	done
+}
+
+# daemon_up SIDE...: config, start and wait for the seed's 4 groups.
+daemons_up() {
+	for _s in "$@"; do
+		mkconf "$_s"
+		daemon_start "$_s"
+	done
+	for _s in "$@"; do
+		daemon_wait "$_s" 4
+	done
+}
+
+# daemon_stop SIDE [SIGNAL]: signal (TERM) and wait up to 15 s for the exit.
+# Returns the daemon's exit status (or 124 when it did not exit).
+daemon_stop() {
+	_pid=$(daemon_pid "$1")
+	[ -n "$_pid" ] || return 0
+	kill -"${2:-TERM}" "$_pid" 2>/dev/null
+	_i=0
+	while kill -0 "$_pid" 2>/dev/null && [ $_i -lt 150 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	rm -f "$T/$1.pid"
+	if kill -0 "$_pid" 2>/dev/null; then
+		kill -KILL "$_pid" 2>/dev/null
+		return 124
+	fi
+	wait "$_pid" 2>/dev/null
+}
+
+# ---- the kernel's objects, as `ip -s xfrm` text (iproute2 6.1: no JSON) ----
+
+# xstates SIDE: one line per state: its block's lines joined with " ; ",
+# leading and trailing white space removed.  xpolicies SIDE: the same for policies.
+xstates() {
+	ns "$1" ip -s xfrm state | awk '
+		/^src / { if (r != "") print r; r = $0; next }
+		{ sub(/^[ \t]+/, ""); sub(/[ \t]+$/, ""); r = r " ; " $0 }
+		END { if (r != "") print r }'
+}
+xpolicies() {
+	ns "$1" ip -s xfrm policy | awk '
+		/^src / { if (r != "") print r; r = $0; next }
+		{ sub(/^[ \t]+/, ""); sub(/[ \t]+$/, ""); r = r " ; " $0 }
+		END { if (r != "") print r }'
+}
+
+# Our objects: reqid in the band 0x5347xxxx.
+ours() {
+	grep -E 'reqid [0-9]+\(0x5347[0-9a-f]{4}\)'
 }
