@@ -293,8 +293,18 @@ fi
 check "the view is mounted at $MNT" mounted
 for g in seed4 seed6; do
 	check "group $g refused by the kernel with EPROTONOSUPPORT, logged" \
-		grep -Eq "group $g .*refused by the kernel: .*(EPROTONOSUPPORT|Protocol not supported)" "$LOG"
+		grep -Eq "group $g .*refused by the kernel.*(EPROTONOSUPPORT|Protocol not supported)" "$LOG"
 done
+# json_states: "name=state name=state ..." from spigrp --json.
+json_states() {
+	"$SPIGRP" --control "$CTL" --json |
+		"$PY" -c 'import json, sys
+print(" ".join("%s=%s" % (g["name"], g["state"]) for g in json.load(sys.stdin)["groups"]))'
+}
+check "spigrp --json: both groups refused" \
+	test "$(json_states)" = "seed4=refused seed6=refused"
+check "spigrp --status gives the kernel's reason" \
+	eval '"$SPIGRP" --control "$CTL" --status | grep -Eq "state: refused.*(EPROTONOSUPPORT|Protocol not supported)"'
 check "refused groups are absent: ipsec_spigrp is empty" \
 	test -f "$MNT/ipsec_spigrp" -a "$(cat "$MNT/ipsec_spigrp" | wc -c)" = 0
 check "nothing of the refused groups left in the kernel (all or nothing)" \
@@ -371,8 +381,8 @@ st=$("$SPIGRP" --control "$CTL" --status 2>&1)
 rc=$?
 check "spigrp --status names every group (exit $rc)" \
 	test "$rc" = 0 -a -n "$(echo "$st" | grep pass4)" -a -n "$(echo "$st" | grep drop6)"
-check "spigrp --status --json is JSON" \
-	"$PY" -c 'import json, sys; json.load(sys.stdin)' < <("$SPIGRP" --control "$CTL" --status --json)
+check "spigrp --status --json: both groups installed" \
+	test "$(json_states)" = "pass4=installed drop6=installed"
 ans=$(runuser -u nobody -- "$PY" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
