@@ -1971,15 +1971,25 @@ static void handle_event(struct evctx *c, const struct nlmsghdr *h)
 		break;
 	}
 	case XFRM_MSG_UPDPOLICY:
-		/* Someone replaced a policy with our key (charon retries EEXIST
-		 * with UPDPOLICY). */
-		if (sp_info(h))
-			object_event(c, h, "replaced behind our back", true);
+	case XFRM_MSG_UPDSA: {
+		/* Someone replaced an object with our key (charon retries EEXIST
+		 * with UPDPOLICY).  The payload is a full NEWSA / NEWPOLICY. */
+		struct nlmsghdr *n;
+
+		if (h->nlmsg_type == XFRM_MSG_UPDSA ? !sa_info(h) : !sp_info(h))
+			return;
+		n = malloc(h->nlmsg_len);
+		if (!n) {
+			c->resync = true;
+			return;
+		}
+		memcpy(n, h, h->nlmsg_len);
+		n->nlmsg_type = h->nlmsg_type == XFRM_MSG_UPDSA ? XFRM_MSG_NEWSA : XFRM_MSG_NEWPOLICY;
+		object_event(c, n, "replaced behind our back", true);
+		OPENSSL_cleanse(n, n->nlmsg_len);
+		free(n);
 		break;
-	case XFRM_MSG_UPDSA:
-		if (sa_info(h))
-			object_event(c, h, "replaced behind our back", true);
-		break;
+	}
 	case XFRM_MSG_FLUSHSA:
 	case XFRM_MSG_FLUSHPOLICY:
 		c->resync = true;
