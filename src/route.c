@@ -545,11 +545,11 @@ int route_install_group(const struct sadb_group *g, unsigned table)
 			r = -ENOMEM;
 			goto fail;
 		}
-		r = nle_errno(rtnl_route_add(R.sk, rt, NLM_F_CREATE | NLM_F_EXCL));
+		/* The table is ours: a route an earlier run left (kill -9) is
+		 * replaced with what this host needs now. */
+		r = nle_errno(rtnl_route_add(R.sk, rt, NLM_F_CREATE | NLM_F_REPLACE));
 		rtnl_route_put(rt);
-		/* EEXIST: left by an earlier run (kill -9), or added by hand
-		 * into our table: take it over. */
-		if (r && r != -EEXIST) {
+		if (r) {
 			ip_prefix_format(d, t, sizeof(t));
 			log_warn("route: group %s: route %s table %u: %s", g->name, t, table,
 				 strerror(-r));
