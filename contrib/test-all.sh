@@ -217,7 +217,11 @@ run_harness() {
 		echo "test-all: $script does not exist"
 		return 1
 	fi
-	bash "$script" "$top"
+	if [ -x "$script" ]; then
+		"$script" "$top"
+	else
+		sh "$script" "$top"
+	fi
 }
 
 tier_netns() {
