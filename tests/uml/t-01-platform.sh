@@ -97,6 +97,7 @@ decode "$T/big.pcap" > "$T/big.txt" || fail "tshark: $(head -c 300 "$T/tshark.er
 info "decoded (frame|outer src|dst|inner src|dst|chain|AH|ESP|ESP nh|ICV ok|CPI|IPComp nh):"
 cat "$T/big.txt"
 why=$(wire_check "$T/big.txt" 16) || fail "$why"
+esp_icv_check "$T/big.pcap" plain || fail "ESP ICV check failed"
 
 # IPv4's default ping is 84 bytes, below deflate's 90-byte threshold; the
 # IPv6 default (104 bytes) is above it and does get compressed, so IPv6
