@@ -1317,7 +1317,7 @@ int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, char *reason,
 
 		describe_msg(what, sizeof(what), nlmsg_hdr(plan.msg[i]));
 		set_text(reason, len, "%s", err);
-		log_err("xfrm: group %s: adding %s failed: %s; removing the %zu object%s added before",
+		log_notice("xfrm: group %s: adding %s failed: %s; removing the %zu object%s added before",
 			g->name, what, err, i, i == 1 ? "" : "s");
 		/* Only what this call added: an EEXIST object is not ours. */
 		remove_plan(x, &plan, i, NULL);
