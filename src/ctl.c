@@ -507,8 +507,13 @@ int ctl_request(const char *path, const char *line, char **body, size_t *bodylen
 	}
 	if (send(fd, line, ll, MSG_NOSIGNAL) != (ssize_t)ll ||
 	    ((!ll || line[ll - 1] != '\n') && send(fd, "\n", 1, MSG_NOSIGNAL) != 1)) {
-		r = -errno;
-		goto out;
+		/* The daemon may have refused the request and closed before we
+		 * finished sending (e.g. "request too long"): its answer is
+		 * still queued for us, so read it. */
+		if (errno != EPIPE && errno != ECONNRESET) {
+			r = -errno;
+			goto out;
+		}
 	}
 	shutdown(fd, SHUT_WR);
 	for (;;) {
@@ -529,6 +534,8 @@ int ctl_request(const char *path, const char *line, char **body, size_t *bodylen
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == ECONNRESET && len > 0)
+				break; /* closed with our request unread: answer complete */
 			r = errno == EAGAIN ? -ETIMEDOUT : -errno;
 			goto out;
 		}
