@@ -266,25 +266,16 @@ static struct sadb *build_db(struct cfg *c, struct cfg_errors *errs)
 	return db;
 }
 
-static int group_order_cmp(const void *a, const void *b)
-{
-	const struct sadb_group *ga = *(struct sadb_group *const *)a;
-	const struct sadb_group *gb = *(struct sadb_group *const *)b;
-
-	return ga->order < gb->order ? -1 : ga->order > gb->order;
-}
-
 /*
  * Apply a new model as a difference: a group equal to one already installed
  * (same name, same kernel objects, same reqid) is carried over without a
  * netlink message; changed and removed groups are removed first, then new
- * and changed ones installed.  Carried-over groups keep their place in the
- * view; the others are created anew, after them.
+ * and changed ones installed.  The view follows the new file's order (sadb
+ * numbers groups by their place in the file), also for a replaced group.
  */
 static void apply_db(struct daemon *d, struct sadb *ndb, struct cfg *ncfg)
 {
 	struct sadb *odb = d->db;
-	uint64_t next = odb->next_order;
 	size_t i;
 
 	for (i = 0; i < odb->ngroup; i++) {
@@ -298,18 +289,10 @@ static void apply_db(struct daemon *d, struct sadb *ndb, struct cfg *ncfg)
 			ng->place = og->place;
 			memcpy(ng->place_reason, og->place_reason, sizeof(ng->place_reason));
 			ng->want = og->want;
-			ng->order = og->order;
 			continue;
 		}
 		uninstall_group(d, og, ng ? "changed in the config" : "removed from the config");
 	}
-	/* New and changed groups: created now, in file order. */
-	for (i = 0; i < ndb->ngroup; i++)
-		if (ndb->group[i]->state != SADB_INSTALLED)
-			ndb->group[i]->order = next++;
-	ndb->next_order = next;
-	qsort(ndb->group, ndb->ngroup, sizeof(*ndb->group), group_order_cmp);
-
 	d->db = ndb;
 	d->cfg = ncfg;
 	install_pending(d);
