@@ -9,7 +9,9 @@
 # Environment (from the kernel command line): UMLT_SRC (source tree),
 # UMLT_BUILD (build tree), UMLT_OUT (results dir), UMLT_CASE_TIMEOUT
 # (seconds per case), UMLT_ONLY (optional: space-free comma list of case
-# names to run).  Writes UMLT_OUT/results ("ok NAME" / "not ok NAME: why"),
+# names to run), UMLT_SUITE (directory of the cases below the source tree,
+# default tests/uml), UMLT_PREFIX (their file name prefix, default t-).
+# Writes UMLT_OUT/results ("ok NAME" / "not ok NAME: why"),
 # UMLT_OUT/NAME.log per case and UMLT_OUT/done at the end, then powers off.
 
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -92,7 +94,9 @@ export UMLT_MODFAIL="$modfail"
 : "${UMLT_CASE_TIMEOUT:=240}"
 export UMLT_CASE_TIMEOUT
 
-say "kernel $KVER, $(nproc) cpu, cases from $UMLT_SRC/tests/uml"
+SUITE=${UMLT_SUITE:-tests/uml}
+PREFIX=${UMLT_PREFIX:-t-}
+say "kernel $KVER, $(nproc) cpu, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo), cases $SUITE/$PREFIX*.sh"
 
 # Kill what a case left behind, remove its network namespaces and mounts.
 cleanup_case() {
@@ -114,10 +118,10 @@ cleanup_case() {
 
 npass=0
 nfail=0
-for t in "$UMLT_SRC"/tests/uml/t-*.sh; do
+for t in "$UMLT_SRC/$SUITE/$PREFIX"*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
-	name=${name#t-}
+	name=${name#"$PREFIX"}
 	if [ -n "$UMLT_ONLY" ]; then
 		case ",$UMLT_ONLY," in
 		*",$name,"*) ;;

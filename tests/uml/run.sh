@@ -10,7 +10,9 @@
 # Environment: UML_LINUX (kernel binary, default /usr/bin/linux), UML_MEM
 # (MiB, default 384), UMLT_ONLY (comma list of case names, e.g.
 # "platform,xfrm-objects"), UMLT_CASE_TIMEOUT (s, default 240),
-# UMLT_TIMEOUT (whole boot, s, default 1800), UMLT_KEEP=1 keeps the work dir.
+# UMLT_TIMEOUT (whole boot, s, default 1800), UMLT_KEEP=1 keeps the work dir,
+# UMLT_SUITE / UMLT_PREFIX (another directory of cases, e.g. bench/ b-: see
+# bench/run.sh; a case may append lines to $UMLT_OUT/figures, printed here).
 
 set -u
 
@@ -63,6 +65,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
+# BENCH_* variables (numbers, names) go to the guest too
+extra=$(env | grep -E '^BENCH_[A-Z0-9_]+=[A-Za-z0-9_.,-]+$' | tr '\n' ' ')
+
 echo "uml: booting $linux (mem ${mem}M), console in $work/console.log"
 # UML keeps its memory image in TMPDIR: give it ours.  Console on stdout
 # only (stdin closed), so nothing waits for a terminal.
@@ -72,6 +77,8 @@ TMPDIR=$work/umltmp "$linux" mem="${mem}M" root=/dev/root rootfstype=hostfs \
 	UMLT_SRC="$srcdir" UMLT_BUILD="$builddir" UMLT_OUT="$work/out" \
 	UMLT_CASE_TIMEOUT="${UMLT_CASE_TIMEOUT:-240}" \
 	${UMLT_ONLY:+UMLT_ONLY=$UMLT_ONLY} \
+	${UMLT_SUITE:+UMLT_SUITE=$UMLT_SUITE} ${UMLT_PREFIX:+UMLT_PREFIX=$UMLT_PREFIX} \
+	$extra \
 	< /dev/null > "$work/console.log" 2>&1 &
 umlpid=$!
 
@@ -116,6 +123,11 @@ elif [ $((npass + nfail)) -eq 0 ]; then
 	echo "not ok uml-guest: no case ran"
 	nfail=$((nfail + 1))
 	tail -n 40 "$work/console.log" | sed 's/^/#   /'
+fi
+if [ -s "$work/out/figures" ]; then
+	echo
+	cat "$work/out/figures"
+	echo
 fi
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
