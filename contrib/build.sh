@@ -12,6 +12,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
+# Without arguments, configure for the paths the README and the man pages
+# name: /etc/spigrpd.conf, /var/lib/spigrpd, /run/spigrpd.
+[ $# -gt 0 ] || set -- --sysconfdir=/etc --localstatedir=/var --runstatedir=/run
+
 if [ ! -f Makefile ]; then
 	if [ ! -x configure ]; then
 		echo "build: autoreconf -fi"

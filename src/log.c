@@ -10,6 +10,7 @@
 #include "log.h"
 
 static bool log_stderr = true;
+static bool log_copy_stderr;
 static int log_max = LOG_INFO;
 static const char *log_ident = "spigrpd";
 
@@ -20,6 +21,11 @@ void log_init(const char *ident, bool to_stderr, int max_prio)
 	log_max = max_prio;
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void log_also_stderr(bool on)
+{
+	log_copy_stderr = on;
 }
 
 void log_msg(int prio, const char *fmt, ...)
@@ -37,6 +43,14 @@ void log_msg(int prio, const char *fmt, ...)
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
 	} else {
+		if (log_copy_stderr && prio <= LOG_WARNING) {
+			va_list aq;
+			va_copy(aq, ap);
+			fprintf(stderr, "%s: ", log_ident);
+			vfprintf(stderr, fmt, aq);
+			fputc('\n', stderr);
+			va_end(aq);
+		}
 		vsyslog(prio, fmt, ap);
 	}
 	va_end(ap);

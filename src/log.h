@@ -7,6 +7,9 @@
 #include <syslog.h>
 
 void log_init(const char *ident, bool to_stderr, int max_prio);
+/* While on, warnings and errors sent to syslog are copied to stderr too
+ * (daemon start-up, so that a failed start is seen where it was made). */
+void log_also_stderr(bool on);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)

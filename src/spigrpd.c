@@ -19,7 +19,9 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <stddef.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -45,6 +47,7 @@ struct daemon {
 	int addr_fd;     /* rtnetlink address events: re-evaluate directions */
 	bool addr_dirty;
 	bool stop;
+	int lock_fd;     /* one daemon per network namespace */
 };
 
 /* --local addresses for -n: decide directions as if these were ours. */
@@ -666,6 +669,8 @@ static void shutdown_all(struct daemon *d)
 		close(d->sig_fd);
 	if (d->addr_fd >= 0)
 		close(d->addr_fd);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
 }
 
 static int check_only(const char *path)
@@ -692,15 +697,35 @@ out:
 	return ret;
 }
 
+/*
+ * Go to the background, but let the parent wait until the daemon is ready
+ * (or has failed): it exits 0 only after daemon_ready(), 1 otherwise, so a
+ * start from a shell or an init script sees a failed start.  Until then
+ * stderr stays the caller's and log messages go there too.
+ */
+static int ready_fd = -1;
+
 static int daemonize(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int pfd[2];
+	pid_t pid;
+	ssize_t n;
+	char c = 0;
 
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
 	if (pid < 0)
 		return -errno;
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(pfd[1]);
+		do
+			n = read(pfd[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		/* one byte: ready; EOF: the daemon died during start-up */
+		_exit(n == 1 && c == 'R' ? 0 : 1);
+	}
+	close(pfd[0]);
 	if (setsid() < 0)
 		return -errno;
 	pid = fork();
@@ -710,6 +735,19 @@ static int daemonize(void)
 		_exit(0);
 	if (chdir("/") < 0)
 		return -errno;
+	ready_fd = pfd[1];
+	log_also_stderr(true);
+	return 0;
+}
+
+/* Start-up succeeded: release the waiting parent, detach from the terminal. */
+static void daemon_ready(void)
+{
+	int fd;
+
+	if (ready_fd < 0)
+		return;
+	log_also_stderr(false);
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);
@@ -718,7 +756,35 @@ static int daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
-	return 0;
+	if (write(ready_fd, "R", 1) != 1)
+		log_warn("start-up: could not notify the parent process: %s", strerror(errno));
+	close(ready_fd);
+	ready_fd = -1;
+}
+
+/*
+ * One spigrpd per network namespace: the SAD/SPD and our reqid band are per
+ * namespace, and a second daemon would adopt (and at its exit delete) the
+ * first one's objects.  An abstract unix socket is itself per network
+ * namespace and vanishes with the process, so binding a fixed name is the
+ * lock.  Return: the bound fd, or -errno (-EADDRINUSE: another daemon).
+ */
+static int netns_lock(void)
+{
+	static const char name[] = "\0spigrpd/instance";
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	memcpy(sun.sun_path, name, sizeof(name) - 1);
+	if (bind(fd, (struct sockaddr *)&sun,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof(name) - 1)) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
 }
 
 int main(int argc, char **argv)
@@ -733,7 +799,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d = { .cfg_path = DEFAULT_CONFIG, .sig_fd = -1, .addr_fd = -1 };
+	struct daemon d = { .cfg_path = DEFAULT_CONFIG, .sig_fd = -1, .addr_fd = -1, .lock_fd = -1 };
+	char *cfg_abs = NULL;
 	struct cfg_errors errs = { 0 };
 	bool foreground = false, check = false, debug = false;
 	char err[256];
@@ -788,6 +855,10 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return check_only(d.cfg_path);
+	/* SIGHUP re-reads the file after chdir("/"): keep an absolute path */
+	cfg_abs = realpath(d.cfg_path, NULL);
+	if (cfg_abs)
+		d.cfg_path = cfg_abs;
 
 	log_init("spigrpd", foreground, debug ? LOG_DEBUG : LOG_INFO);
 	d.cfg = cfg_load(d.cfg_path, true, &errs);
@@ -795,12 +866,21 @@ int main(int argc, char **argv)
 		if (!foreground)
 			for (size_t i = 0; i < errs.n; i++)
 				fprintf(stderr, "%s\n", errs.msg[i]);
+		/* (syslog gets them too, below) */
 		log_err("%s has errors; not starting:", d.cfg_path);
 		log_errors(&errs);
 		goto out;
 	}
 	if (!foreground && (r = daemonize()) < 0) {
 		log_err("cannot go to the background: %s", strerror(-r));
+		goto out;
+	}
+	d.lock_fd = netns_lock();
+	if (d.lock_fd == -EADDRINUSE) {
+		log_err("another spigrpd is running in this network namespace; not starting");
+		goto out;
+	} else if (d.lock_fd < 0) {
+		log_err("instance lock: %s", strerror(-d.lock_fd));
 		goto out;
 	}
 
@@ -876,11 +956,13 @@ int main(int argc, char **argv)
 	publish_view(&d);
 	log_notice("running: %zu group(s), view at %s, control at %s", d.db->ngroup,
 		   d.cfg->mount, d.cfg->control);
+	daemon_ready();
 
 	run(&d);
 	ret = 0;
 out:
 	shutdown_all(&d);
 	cfg_errors_free(&errs);
+	free(cfg_abs);
 	return ret;
 }
