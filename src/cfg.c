@@ -12,10 +12,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 
@@ -87,6 +90,65 @@ int cfg_key_copy(struct cfg_key *dst, const struct cfg_key *src)
 
 /* ---- error list ---- */
 
+/*
+ * Length of the valid UTF-8 sequence at @s that encodes a printable code
+ * point (U+00A0 and up: no C1 control), or 0.  Overlong forms, surrogates
+ * and code points above U+10FFFF are invalid (RFC 3629).
+ */
+static size_t utf8_printable(const unsigned char *s)
+{
+	uint32_t cp, min;
+	size_t n, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	cp = s[0] & (0x7f >> n);           /* the lead byte's payload bits */
+	min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the NUL */
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp < 0xa0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/*
+ * A copy of @s that is safe to print on a terminal: control bytes (below
+ * 0x20 and 0x7f), C1 controls in UTF-8 (U+0080..U+009F) and bytes that are
+ * not valid UTF-8 become "\xNN"; valid UTF-8 otherwise stays as it is.
+ * Return: malloc'ed text, or NULL when out of memory.
+ */
+static char *escape_text(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *out = malloc(4 * strlen(s) + 1), *o = out;
+	size_t n;
+
+	if (!out)
+		return NULL;
+	while (*u) {
+		if (*u >= 0x20 && *u < 0x7f) {
+			*o++ = (char)*u++;
+		} else if (*u >= 0x80 && (n = utf8_printable(u)) != 0) {
+			memcpy(o, u, n);
+			o += n;
+			u += n;
+		} else {
+			o += sprintf(o, "\\x%02x", *u++);
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 void cfg_errors_add(struct cfg_errors *e, const char *file, unsigned line, const char *fmt, ...)
 {
 	char *text = NULL, *msg = NULL, **v;
@@ -124,12 +186,16 @@ void cfg_errors_add(struct cfg_errors *e, const char *file, unsigned line, const
 	else
 		snprintf(msg, (size_t)n + 1, "%s: %s", file, text);
 
+	free(text);
+	text = escape_text(msg); /* the text may quote raw bytes of the file */
+	if (!text)
+		goto out;
 	v = realloc(e->msg, (e->n + 1) * sizeof(*v));
 	if (!v)
 		goto out;
 	e->msg = v;
-	e->msg[e->n++] = msg;
-	msg = NULL;
+	e->msg[e->n++] = text;
+	text = NULL;
 out:
 	free(msg);
 	free(text);
@@ -480,6 +546,7 @@ struct cfg_parser {
 	size_t cur;               /* the current [sa] or [group] */
 	unsigned daemon_line;
 	unsigned daemon_seen[D_NKEYS];
+	bool path_refused;        /* a mount, control or state-dir value was refused */
 	unsigned group_seen[G_NKEYS];
 	char *ts_first;           /* first prefix of the current group, as written */
 	uint8_t ts_family;
@@ -761,6 +828,76 @@ struct cfg_parser *cfg_parser_new(const char *file, struct cfg_errors *errs)
 	return p;
 }
 
+/* ---- [daemon] paths ---- */
+
+/*
+ * Check an absolute path of [daemon] and rewrite it in place without
+ * repeated and trailing slashes.  "." and ".." components are refused: the
+ * checks below compare paths as text.  Return: NULL, or why it is refused.
+ */
+static const char *clean_path(char *path)
+{
+	char *r = path, *w = path, *c;
+
+	if (path[0] != '/')
+		return "not an absolute path";
+	while (*r) {
+		while (*r == '/')
+			r++;
+		if (!*r)
+			break;
+		c = r;
+		while (*r && *r != '/')
+			r++;
+		if ((r - c == 1 && c[0] == '.') || (r - c == 2 && c[0] == '.' && c[1] == '.'))
+			return "\".\" and \"..\" components are not allowed";
+		*w++ = '/';
+		memmove(w, c, (size_t)(r - c));
+		w += r - c;
+	}
+	if (w == path)
+		*w++ = '/';
+	*w = '\0';
+	return NULL;
+}
+
+/* @path is @dir or below it (both clean).  Everything is below "/". */
+static bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!strcmp(dir, "/"))
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Why the view cannot be mounted at clean @path, or NULL. */
+static const char *mount_refused(const char *path)
+{
+	static const char *const kernel_fs[] = { "/proc", "/sys", "/dev" };
+	size_t i;
+
+	if (!strcmp(path, "/"))
+		return "the view cannot be mounted on /";
+	for (i = 0; i < sizeof(kernel_fs) / sizeof(kernel_fs[0]); i++)
+		if (path_within(path, kernel_fs[i]))
+			return "/proc, /sys and /dev belong to the kernel; mount the view elsewhere";
+	return NULL;
+}
+
+/* The longest path a unix socket address holds (sun_path less its NUL). */
+#define CFG_SUN_PATH_MAX (sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
+
+/* Why the control socket cannot be bound at clean @path, or NULL. */
+static const char *control_refused(const char *path)
+{
+	if (!strcmp(path, "/"))
+		return "not a file name";
+	if (path_within(path, "/proc") || path_within(path, "/sys"))
+		return "/proc and /sys cannot hold a socket";
+	return NULL;
+}
+
 /* ---- section checks ---- */
 
 static void not_valid(struct cfg_parser *p, struct cfg_sa *sa, unsigned line, int key)
@@ -893,6 +1030,36 @@ static void check_group(struct cfg_parser *p)
 		if (g->dport)
 			perr_at(p, seen[G_DPORT], "dport needs proto tcp, udp or sctp");
 	}
+}
+
+/*
+ * The [daemon] paths against each other, defaults included: the view is a
+ * mount that hides whatever lies below it, and the control socket is a
+ * file.  An error goes to the line of the key written last.
+ */
+static void check_daemon(struct cfg_parser *p)
+{
+	const struct cfg *c = p->c;
+	unsigned ml = p->daemon_seen[D_MOUNT], cl = p->daemon_seen[D_CONTROL];
+	unsigned sl = p->daemon_seen[D_STATE_DIR];
+
+	if (p->secrets_only || p->path_refused)
+		return;
+	if (ml || cl) {
+		unsigned line = ml > cl ? ml : cl;
+
+		if (!strcmp(c->mount, c->control))
+			perr_at(p, line, "mount and control are the same path \"%s\"", c->mount);
+		else if (path_within(c->control, c->mount))
+			perr_at(p, line, "control \"%s\" is inside mount \"%s\": the view would hide the socket",
+				c->control, c->mount);
+		else if (path_within(c->mount, c->control))
+			perr_at(p, line, "mount \"%s\" is inside control \"%s\", which is a socket", c->mount,
+				c->control);
+	}
+	if ((ml || sl) && path_within(c->state_dir, c->mount))
+		perr_at(p, ml > sl ? ml : sl, "state-dir \"%s\" is inside mount \"%s\": the view would hide it",
+			c->state_dir, c->mount);
 }
 
 static void close_section(struct cfg_parser *p)
@@ -1087,13 +1254,31 @@ static void daemon_key(struct cfg_parser *p, int k, const char *key, const char 
 	switch (k) {
 	case D_MOUNT:
 	case D_CONTROL:
-	case D_STATE_DIR:
-		if (val[0] != '/') {
-			perr(p, "bad %s \"%s\": not an absolute path", key, val);
+	case D_STATE_DIR: {
+		char *path = strdup(val);
+		const char *why;
+
+		if (!path) {
+			p->sink->oom = true;
 			return;
 		}
-		set_str(p, k == D_MOUNT ? &c->mount : k == D_CONTROL ? &c->control : &c->state_dir, val);
+		why = clean_path(path);
+		if (!why)
+			why = k == D_MOUNT ? mount_refused(path) : k == D_CONTROL ? control_refused(path) : NULL;
+		if (!why && k == D_CONTROL && strlen(path) > CFG_SUN_PATH_MAX) {
+			perr(p, "bad control \"%s\": too long for a unix socket (%zu bytes, at most %zu)", val,
+			     strlen(path), CFG_SUN_PATH_MAX);
+			p->path_refused = true;
+		} else if (why) {
+			perr(p, "bad %s \"%s\": %s", key, val, why);
+			p->path_refused = true;
+		} else {
+			set_str(p, k == D_MOUNT ? &c->mount : k == D_CONTROL ? &c->control : &c->state_dir,
+				path);
+		}
+		free(path);
 		return;
+	}
 	case D_SECRETS:
 		set_str(p, &c->secrets, val);
 		return;
@@ -1155,6 +1340,7 @@ static void sa_key(struct cfg_parser *p, int k, const char *key, char *val)
 			     family_name(sa->said.dst.family));
 		return;
 	case S_DIR:
+		sa->dir_line = p->lineno;
 		if (!strcmp(val, "in"))
 			sa->dir = CFG_DIR_IN;
 		else if (!strcmp(val, "out"))
@@ -1163,6 +1349,7 @@ static void sa_key(struct cfg_parser *p, int k, const char *key, char *val)
 			perr(p, "bad dir \"%s\": expected in or out", val);
 		return;
 	case S_MODE:
+		sa->mode_line = p->lineno;
 		if (!strcmp(val, "tunnel"))
 			sa->mode = CFG_MODE_TUNNEL;
 		else if (!strcmp(val, "transport"))
@@ -1550,7 +1737,7 @@ static void merge_secrets(struct cfg_parser *p, struct cfg_parser *q)
 				continue;
 			if (p->aux[i].seen[kk]) {
 				perr_at(q, qx->seen[kk], "%s of [sa %s] is also given in %s:%u", sa_keys[kk],
-					qx->text, p->c->path, p->aux[i].seen[kk]);
+					qx->text, p->sink->files[p->aux[i].keyfile[w]], p->aux[i].seen[kk]);
 				continue;
 			}
 			*to = *from;
@@ -1580,6 +1767,7 @@ struct cfg *cfg_parser_finish(struct cfg_parser *p)
 	if (!p)
 		return NULL;
 	close_section(p);
+	check_daemon(p);
 	for (i = 0; !p->secrets_only && i < p->c->nsa; i++)
 		check_sa_keys(p, i, p->c->secrets != NULL);
 	return parser_done(p);
@@ -1594,27 +1782,38 @@ struct file_info {
 
 /*
  * Read @path and feed it to @p line by line.  The buffer is wiped (it may
- * hold keys).  Open and read errors go to the sink as "FILE: reason".
+ * hold keys).  Only a regular file is read: the open does not block (a
+ * FIFO would wait for a writer) and acquires no controlling terminal.
+ * Return: 0, or -errno with *@what naming the step that failed ("cannot
+ * open", ...; -EINVAL: "not a regular file") for the caller to report.
  */
-static void feed_file(struct cfg_parser *p, const char *path, struct file_info *fi)
+static int feed_file(struct cfg_parser *p, const char *path, struct file_info *fi, const char **what)
 {
 	char *buf = NULL, *nb, *s, *nl, *end;
 	size_t len = 0, cap = 0;
 	ssize_t r;
-	int fd;
+	int fd, ret = 0, fl;
 
 	fi->opened = false;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		perr_at(p, 0, "cannot open: %s", strerror(errno));
-		return;
+		*what = "cannot open";
+		return -errno;
 	}
 	if (fstat(fd, &fi->st)) {
-		perr_at(p, 0, "cannot stat: %s", strerror(errno));
+		*what = "cannot stat";
+		ret = -errno;
 		goto out;
 	}
 	if (!S_ISREG(fi->st.st_mode)) {
-		perr_at(p, 0, "not a regular file");
+		*what = "not a regular file";
+		ret = -EINVAL;
+		goto out;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		*what = "cannot read";
+		ret = -errno;
 		goto out;
 	}
 	for (;;) {
@@ -1638,7 +1837,8 @@ static void feed_file(struct cfg_parser *p, const char *path, struct file_info *
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			perr_at(p, 0, "cannot read: %s", strerror(errno));
+			*what = "cannot read";
+			ret = -errno;
 			goto out;
 		}
 		if (r == 0)
@@ -1666,7 +1866,13 @@ out:
 		free(buf);
 	}
 	close(fd);
+	return ret;
 }
+
+/* "not a regular file" or "cannot open: No such file or directory". */
+#define FEED_ERR_FMT "%s%s%s"
+#define FEED_ERR_ARGS(what, err) (what), (err) == -EINVAL ? "" : ": ", \
+	(err) == -EINVAL ? "" : strerror(-(err))
 
 /* A file holding keys: not accessible by group/others, owned by root (or us). */
 static void check_secrecy(struct cfg_parser *p, const struct file_info *fi, bool check_owner)
@@ -1687,6 +1893,24 @@ static void check_secrecy(struct cfg_parser *p, const struct file_info *fi, bool
 			perr_at(p, 0, "holds keys but is owned by uid %u, not by root or uid %u",
 				(unsigned)fi->st.st_uid, (unsigned)me);
 	}
+}
+
+/* control-group must name a group of the system (looked up at load: the
+ * daemon needs its gid for the control socket). */
+static void check_control_group(struct cfg_parser *p)
+{
+	const char *name = p->c->control_group;
+	unsigned line = p->daemon_seen[D_CONTROL_GROUP];
+
+	errno = 0;
+	if (getgrnam(name))
+		return;
+	/* getgrnam(3): 0, ENOENT, ESRCH, EBADF and EPERM all mean "not found" */
+	if (errno == 0 || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM)
+		perr_at(p, line, "bad control-group \"%s\": no such group", name);
+	else
+		perr_at(p, line, "control-group \"%s\": cannot look up the group: %s", name,
+			strerror(errno));
 }
 
 /* The secrets path: absolute, or relative to the config file's directory. */
@@ -1713,17 +1937,24 @@ struct cfg *cfg_load(const char *path, bool check_owner, struct cfg_errors *errs
 	struct file_info fi, sfi;
 	bool keys_elsewhere = false;
 	char *spath = NULL;
+	const char *what = NULL;
 	struct cfg *c;
 	size_t i;
+	int r;
 
 	p = cfg_parser_new(path, errs);
 	if (!p) {
 		cfg_errors_add(errs, path, 0, "out of memory");
 		return NULL;
 	}
-	feed_file(p, path, &fi);
+	r = feed_file(p, path, &fi, &what);
+	if (r)
+		perr_at(p, 0, FEED_ERR_FMT, FEED_ERR_ARGS(what, r));
 	close_section(p);
+	check_daemon(p);
 	check_secrecy(p, &fi, check_owner);
+	if (p->c->control_group)
+		check_control_group(p);
 
 	if (p->c->secrets) {
 		spath = secrets_path(path, p->c->secrets);
@@ -1733,7 +1964,10 @@ struct cfg *cfg_load(const char *path, bool check_owner, struct cfg_errors *errs
 			p->sink->oom = true;
 			keys_elsewhere = true;
 		} else {
-			feed_file(q, spath, &sfi);
+			r = feed_file(q, spath, &sfi, &what);
+			if (r) /* reported where the main file names it */
+				perr_at(p, p->daemon_seen[D_SECRETS], "secrets file %s: " FEED_ERR_FMT, spath,
+					FEED_ERR_ARGS(what, r));
 			close_section(q);
 			check_secrecy(q, &sfi, check_owner);
 			if (sfi.opened)

@@ -72,6 +72,7 @@ struct cfg_sa {
 					64 (IPv6: always); 0 on other SAs */
 	struct cfg_life life;
 	bool implicit_tun;           /* synthesized from mode = tunnel (not written) */
+	unsigned dir_line, mode_line; /* line of the `dir =` / `mode =` key; 0: not written */
 };
 
 struct cfg_group {

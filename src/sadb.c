@@ -46,6 +46,18 @@ static bool is_tun(const struct sadb_sa *sa)
 	return sa->cfg.said.proto == SAID_PROTO_TUN;
 }
 
+/* Where an error about an SA's `mode` / `dir` points: that key's line, or
+ * the [sa] header's for an SA not read from a file. */
+static unsigned mode_line(const struct cfg_sa *cs)
+{
+	return cs->mode_line ? cs->mode_line : cs->line;
+}
+
+static unsigned dir_line(const struct cfg_sa *cs)
+{
+	return cs->dir_line ? cs->dir_line : cs->line;
+}
+
 /* `mode = tunnel` on a non-tun SA: the shorthand for a tun SA before it
  * (on a tun SA it only restates what the tun is). */
 static bool wants_tun(const struct cfg_sa *cs)
@@ -333,13 +345,13 @@ static enum sadb_dir resolve_dir(struct builder *b, const struct cfg_sa *sa)
 	switch (sa->dir) {
 	case CFG_DIR_IN:
 		if (!dst_local && src_local)
-			b_err(b, sa->line,
+			b_err(b, dir_line(sa),
 			      "SA %s: dir = in, but its destination %s is not a local address and its source %s is",
 			      id, dst, src);
 		return SADB_DIR_IN;
 	case CFG_DIR_OUT:
 		if (!src_local && dst_local)
-			b_err(b, sa->line,
+			b_err(b, dir_line(sa),
 			      "SA %s: dir = out, but its source %s is not a local address and its destination %s is",
 			      id, src, dst);
 		return SADB_DIR_OUT;
@@ -566,7 +578,7 @@ static void tunnel_modes(struct builder *b, struct sadb_group *g)
 			continue;
 		sa->xfrm_tunnel = true;
 		if (sa->cfg.mode == CFG_MODE_TRANSPORT)
-			b_err(b, sa->cfg.line,
+			b_err(b, mode_line(&sa->cfg),
 			      "SA %s: mode = transport, but it follows tun SA %s in group %s (line %u)",
 			      said_txt(&sa->cfg.said, a), said_txt(&g->sa[i - 1]->cfg.said, t), g->name,
 			      g->line);
@@ -649,13 +661,13 @@ static struct sadb_group *build_group(struct builder *b, size_t gi)
 	 * for a tun SA with the same SPI, destination and source. */
 	first = &b->c->sa[members[0]];
 	if (wants_tun(first) && has_tun)
-		b_err(b, first->line, "SA %s: mode = tunnel, but group %s (line %u) already has a tun SA",
+		b_err(b, mode_line(first), "SA %s: mode = tunnel, but group %s (line %u) already has a tun SA",
 		      said_txt(&first->said, id), cg->name, cg->line);
 	for (i = 1; i < n; i++) {
 		const struct cfg_sa *cs = &b->c->sa[members[i]];
 
 		if (wants_tun(cs))
-			b_err(b, cs->line,
+			b_err(b, mode_line(cs),
 			      "SA %s: mode = tunnel, but it is not the first SA of group %s (line %u); write a tun SA before it",
 			      said_txt(&cs->said, id), cg->name, cg->line);
 	}
@@ -670,10 +682,12 @@ static struct sadb_group *build_group(struct builder *b, size_t gi)
 		tun.line = first->line;
 		tun.src = first->src;
 		tun.dir = first->dir;
+		tun.dir_line = first->dir_line;
+		tun.mode_line = first->mode_line;
 		tun.implicit_tun = true;
 		clash = cfg_sa_index(b, &tun.said);
 		if (clash >= 0)
-			b_err(b, first->line,
+			b_err(b, mode_line(first),
 			      "SA %s: mode = tunnel implies SA %s, which line %u defines too",
 			      said_txt(&first->said, id), said_txt(&tun.said, t), b->c->sa[clash].line);
 		sa = sa_new(b, &tun, b->dir[members[0]]);
@@ -713,7 +727,7 @@ static struct sadb_group *build_implicit(struct builder *b, size_t k)
 
 	said_txt(&cs->said, id);
 	if (wants_tun(cs)) {
-		b_err(b, cs->line,
+		b_err(b, mode_line(cs),
 		      "SA %s: mode = tunnel on an SA in no group; list it in a [group] (the tun SA it implies must be grouped with it)",
 		      id);
 		return NULL;

@@ -10,6 +10,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,10 @@
 #define K32 "0x" H16 H16
 #define K36 "0x" H16 H16 H4
 #define K64 "0x" H16 H16 H16 H16
+
+/* 103 + "/run/" = 108 bytes: one more than a unix socket path holds */
+#define X10 "xxxxxxxxxx"
+#define X103 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 "xxx"
 
 #define ESP_HDR "[sa esp.100@192.0.2.1]\nsrc = 192.0.2.2\n" /* lines 1-2 */
 #define AUTH_OK "auth = sha1\nauthkey = " K20 "\n"        /* 2 lines */
@@ -119,6 +124,46 @@ static const struct bad_case bad_cases[] = {
 	BAD("[daemon]\nroute-table = 0xffffffff\n",
 	    "t.conf:2: bad route-table \"0xffffffff\": expected a number 1..4294967294"),
 	BAD("[daemon]\nmount = run/x\n", "t.conf:2: bad mount \"run/x\": not an absolute path"),
+	BAD("[daemon]\ncontrol = run/ctl\nstate-dir = var/lib/s\n",
+	    "t.conf:2: bad control \"run/ctl\": not an absolute path",
+	    "t.conf:3: bad state-dir \"var/lib/s\": not an absolute path"),
+	BAD("[daemon]\nmount = /run/../proc\nstate-dir = /var/./lib\n",
+	    "t.conf:2: bad mount \"/run/../proc\": \".\" and \"..\" components are not allowed",
+	    "t.conf:3: bad state-dir \"/var/./lib\": \".\" and \"..\" components are not allowed"),
+	/* [daemon] paths the daemon could not use */
+	BAD("[daemon]\ncontrol = /run/" X103 "\n",
+	    "t.conf:2: bad control \"/run/" X103 "\": too long for a unix socket (108 bytes, at most 107)"),
+	BAD("[daemon]\ncontrol = /\n", "t.conf:2: bad control \"/\": not a file name"),
+	BAD("[daemon]\ncontrol = /proc/ctl\n",
+	    "t.conf:2: bad control \"/proc/ctl\": /proc and /sys cannot hold a socket"),
+	BAD("[daemon]\nmount = /\n", "t.conf:2: bad mount \"/\": the view cannot be mounted on /"),
+	BAD("[daemon]\nmount = //\n", "t.conf:2: bad mount \"//\": the view cannot be mounted on /"),
+	BAD("[daemon]\nmount = /proc\n",
+	    "t.conf:2: bad mount \"/proc\": /proc, /sys and /dev belong to the kernel; mount the view elsewhere"),
+	BAD("[daemon]\nmount = /sys/fs/spigrpd\n",
+	    "t.conf:2: bad mount \"/sys/fs/spigrpd\": /proc, /sys and /dev belong to the kernel; mount the view elsewhere"),
+	BAD("[daemon]\nmount = /dev/\n",
+	    "t.conf:2: bad mount \"/dev/\": /proc, /sys and /dev belong to the kernel; mount the view elsewhere"),
+	BAD("[daemon]\nmount = /run/x\ncontrol = /run//x/\n",
+	    "t.conf:3: mount and control are the same path \"/run/x\""),
+	BAD("[daemon]\nmount = /run/spigrpd/ctl\n",
+	    "t.conf:2: mount and control are the same path \"/run/spigrpd/ctl\""),
+	BAD("[daemon]\ncontrol = /run/spigrpd/net/ctl\n",
+	    "t.conf:2: control \"/run/spigrpd/net/ctl\" is inside mount \"/run/spigrpd/net\": the view would hide the socket"),
+	BAD("[daemon]\ncontrol = /srv/s\nmount = /srv/s/view\n",
+	    "t.conf:3: mount \"/srv/s/view\" is inside control \"/srv/s\", which is a socket"),
+	BAD("[daemon]\nmount = /var/lib\n",
+	    "t.conf:2: state-dir \"/var/lib/spigrpd\" is inside mount \"/var/lib\": the view would hide it"),
+	BAD("[daemon]\nstate-dir = /run/spigrpd/net/state\n",
+	    "t.conf:2: state-dir \"/run/spigrpd/net/state\" is inside mount \"/run/spigrpd/net\": the view would hide it"),
+	/* raw bytes of the file are escaped in messages; printable UTF-8 is not */
+	BAD("[daemon]\ndatapath = \033[2J\x07\x7f\n",
+	    "t.conf:2: bad datapath \"\\x1b[2J\\x07\\x7f\": expected auto, kernel or userspace"),
+	BAD("[daemon]\ndatapath = a\tb\r\n", "t.conf:2: bad datapath \"a\\x09b\": expected auto, kernel or userspace"),
+	BAD("[daemon]\ndatapath = caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\n",
+	    "t.conf:2: bad datapath \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\": expected auto, kernel or userspace"),
+	BAD("[daemon]\ndatapath = \xc2\x9b \xff \xc0\xaf \xed\xa0\x80 \xe2\x82\n",
+	    "t.conf:2: bad datapath \"\\xc2\\x9b \\xff \\xc0\\xaf \\xed\\xa0\\x80 \\xe2\\x82\": expected auto, kernel or userspace"),
 	/* [sa] syntax and values */
 	BAD("[sa]\n", "t.conf:1: [sa] needs a SAID, as in [sa esp.100@192.0.2.1]"),
 	BAD("[sa %pass]\nsrc = 192.0.2.2\n", "t.conf:1: [sa %pass]: a magic SAID cannot be configured as an SA"),
@@ -465,6 +510,53 @@ START_TEST(test_daemon_values)
 	ck_assert(c->keep_on_exit);
 	ck_assert_str_eq(c->control_group, "ipsec");
 	ck_assert_uint_eq(c->route_table, 0x1000);
+	cfg_free(c);
+}
+END_TEST
+
+/* [daemon] paths: stored without repeated or trailing slashes; the limits
+ * are exact (a prefix that is not a path component is no overlap). */
+START_TEST(test_daemon_paths)
+{
+	struct cfg *c = parse_ok("[daemon]\n"
+				 "mount = //run//x/\n"
+				 "control = /run/xy\n"
+				 "state-dir = /run/x2/\n");
+
+	ck_assert_str_eq(c->mount, "/run/x");
+	ck_assert_str_eq(c->control, "/run/xy");
+	ck_assert_str_eq(c->state_dir, "/run/x2");
+	cfg_free(c);
+	c = parse_ok("[daemon]\nmount = /devices\ncontrol = /run/" X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
+		     "xx\nstate-dir = /procs\n");
+	ck_assert_uint_eq(strlen(c->control), 107);
+	ck_assert_str_eq(c->mount, "/devices");
+	cfg_free(c);
+	/* the view may sit next to the state, or the socket in /dev */
+	c = parse_ok("[daemon]\nmount = /var/lib/spigrpd/view\ncontrol = /dev/spigrpd.ctl\n");
+	ck_assert_str_eq(c->control, "/dev/spigrpd.ctl");
+	cfg_free(c);
+}
+END_TEST
+
+/* dir_line / mode_line: where sadb's direction and mode errors point. */
+START_TEST(test_key_lines)
+{
+	struct cfg *c = parse_ok("[sa comp.300@192.0.2.2]\n"
+				 "src = 192.0.2.1\n"
+				 "comp = deflate\n"
+				 "mode = tunnel\n"
+				 "dir = out\n"
+				 "[sa comp.301@192.0.2.2]\n"
+				 "src = 192.0.2.1\n"
+				 "comp = deflate\n");
+
+	ck_assert_uint_eq(c->sa[0].line, 1);
+	ck_assert_uint_eq(c->sa[0].mode_line, 4);
+	ck_assert_uint_eq(c->sa[0].dir_line, 5);
+	ck_assert_uint_eq(c->sa[1].line, 6);
+	ck_assert_uint_eq(c->sa[1].mode_line, 0);
+	ck_assert_uint_eq(c->sa[1].dir_line, 0);
 	cfg_free(c);
 }
 END_TEST
@@ -846,6 +938,10 @@ START_TEST(test_errors_add)
 	ck_assert_uint_eq(e.n, 2);
 	ck_assert_str_eq(e.msg[0], "f.conf:12: duplicate key \"enc\" (first at line 9)");
 	ck_assert_str_eq(e.msg[1], "f.conf: cannot open: gone");
+	/* the file name and the text alike: no raw control byte gets through */
+	cfg_errors_add(&e, "a\nb", 3, "bad \"%s\"", "\033]0;x\x07");
+	ck_assert_uint_eq(e.n, 3);
+	ck_assert_str_eq(e.msg[2], "a\\x0ab:3: bad \"\\x1b]0;x\\x07\"");
 	cfg_errors_free(&e);
 	ck_assert_uint_eq(e.n, 0);
 	ck_assert_ptr_null(e.msg);
@@ -1104,6 +1200,11 @@ START_TEST(test_load_missing)
 	expect_load_errors(path, true, w);
 	snprintf(want, sizeof(want), "%s: not a regular file", tmpdir);
 	expect_load_errors(tmpdir, true, w);
+	/* a FIFO without a writer: refused at once, not waited on */
+	snprintf(path, sizeof(path), "%s/fifo.conf", tmpdir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	snprintf(want, sizeof(want), "%s: not a regular file", path);
+	expect_load_errors(path, true, w);
 }
 END_TEST
 
@@ -1172,7 +1273,7 @@ END_TEST
 
 START_TEST(test_secrets_errors)
 {
-	char *spath, *path, want[8][1024];
+	char *spath, *path, want[8][1024], fifo[300];
 	const char *w[9];
 	int i;
 
@@ -1235,9 +1336,64 @@ START_TEST(test_secrets_errors)
 	free(path);
 	free(spath);
 
-	/* secrets missing: no cascade of missing-key errors */
+	/* secrets missing: at the line that names it, no cascade of missing-key errors */
 	path = main_with_secrets("/nonexistent/spigrpd.secrets", 0600);
-	snprintf(want[0], 1024, "/nonexistent/spigrpd.secrets: cannot open: %s", strerror(ENOENT));
+	snprintf(want[0], 1024, "%s:2: secrets file /nonexistent/spigrpd.secrets: cannot open: %s", path,
+		 strerror(ENOENT));
+	expect_load_errors(path, true, w);
+	free(path);
+
+	/* secrets a FIFO (relative: the config's directory) */
+	snprintf(fifo, sizeof(fifo), "%s/keys.fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	path = main_with_secrets("keys.fifo", 0600);
+	snprintf(want[0], 1024, "%s:2: secrets file %s: not a regular file", path, fifo);
+	expect_load_errors(path, true, w);
+	free(path);
+
+	/* a key twice in the secrets file (its [sa] twice): the first is in the
+	 * secrets file too, not at that line of the main file */
+	spath = write_file("[sa ah.100@192.0.2.1]\n"          /* 1 */
+			   "authkey = " K20 "\n"              /* 2 */
+			   "[sa ah.100@192.0.2.1]\n"          /* 3 */
+			   "authkey = " K20 "\n",             /* 4 */
+			   0600);
+	path = main_with_secrets(spath, 0600);
+	snprintf(want[0], 1024, "%s:5: enc aes128 needs an enckey", path);
+	snprintf(want[1], 1024, "%s:6: auth sha256 needs an authkey", path);
+	snprintf(want[2], 1024, "%s:3: duplicate [sa ah.100@192.0.2.1] (first at line 1)", spath);
+	snprintf(want[3], 1024, "%s:4: authkey of [sa ah.100@192.0.2.1] is also given in %s:2", spath, spath);
+	for (i = 0; i < 4; i++)
+		w[i] = want[i];
+	w[4] = NULL;
+	expect_load_errors(path, true, w);
+	free(path);
+	free(spath);
+}
+END_TEST
+
+/* control-group must name an existing group (looked up by cfg_load only). */
+START_TEST(test_control_group)
+{
+	struct group *gr = getgrgid(getegid());
+	char text[512], want[1024], *path;
+	const char *w[2] = { want, NULL };
+	struct cfg_errors e = { 0 };
+	struct cfg *c;
+
+	ck_assert_ptr_nonnull(gr);
+	snprintf(text, sizeof(text), "[daemon]\ncontrol-group = %s\n", gr->gr_name);
+	path = write_file(text, 0600);
+	c = cfg_load(path, true, &e);
+	if (!c)
+		dump_errors(&e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->control_group, gr->gr_name);
+	cfg_free(c);
+	free(path);
+
+	path = write_file("[daemon]\n# a group that no system has\ncontrol-group = nosuchgroup-spigrpd\n", 0600);
+	snprintf(want, sizeof(want), "%s:3: bad control-group \"nosuchgroup-spigrpd\": no such group", path);
 	expect_load_errors(path, true, w);
 	free(path);
 }
@@ -1257,6 +1413,8 @@ static Suite *cfg_suite(void)
 	tc = tcase_create("good");
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_daemon_values);
+	tcase_add_test(tc, test_daemon_paths);
+	tcase_add_test(tc, test_key_lines);
 	tcase_add_test(tc, test_indented);
 	tcase_add_test(tc, test_sa_group_values);
 	tcase_add_test(tc, test_long_lines);
@@ -1279,6 +1437,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, test_load_nul_byte);
 	tcase_add_test(tc, test_secrets_merge);
 	tcase_add_test(tc, test_secrets_errors);
+	tcase_add_test(tc, test_control_group);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -196,7 +196,8 @@ START_TEST(test_shorthand_equals_explicit)
 }
 END_TEST
 
-/* Direction per SA: (local addresses, dir =) -> direction, or the error. */
+/* Direction per SA: (local addresses, dir =) -> direction, or the error (at
+ * the line of `dir =` when written, else at the [sa] header). */
 static const struct dir_case {
 	const char *const *locals;
 	const char *dir; /* NULL: not written */
@@ -215,9 +216,9 @@ static const struct dir_case {
 	{ HOST_B, "in", SADB_DIR_IN, NULL },
 	{ HOST_A, "out", SADB_DIR_OUT, NULL },
 	{ HOST_A, "in", 0,
-	  "t.conf:1: SA comp.300@192.0.2.2: dir = in, but its destination 192.0.2.2 is not a local address and its source 192.0.2.1 is" },
+	  "t.conf:4: SA comp.300@192.0.2.2: dir = in, but its destination 192.0.2.2 is not a local address and its source 192.0.2.1 is" },
 	{ HOST_B, "out", 0,
-	  "t.conf:1: SA comp.300@192.0.2.2: dir = out, but its source 192.0.2.1 is not a local address and its destination 192.0.2.2 is" },
+	  "t.conf:4: SA comp.300@192.0.2.2: dir = out, but its source 192.0.2.1 is not a local address and its destination 192.0.2.2 is" },
 };
 
 START_TEST(test_direction)
@@ -422,30 +423,30 @@ static const struct err_case {
 	  COMP("301", "192.0.2.2", "192.0.2.1") "mode = tunnel\n" /* 4-7 */
 	  GROUP("g", "comp.300@192.0.2.2 comp.301@192.0.2.2"),  /* 8-11 */
 	  HOST_A,
-	  { "t.conf:4: SA comp.301@192.0.2.2: mode = tunnel, but it is not the first SA of group g (line 8); write a tun SA before it" } },
+	  { "t.conf:7: SA comp.301@192.0.2.2: mode = tunnel, but it is not the first SA of group g (line 8); write a tun SA before it" } },
 	/* 9: mode = tunnel on the first SA of a group that has a tun */
 	{ COMP("300", "192.0.2.2", "192.0.2.1") "mode = tunnel\n" /* 1-4 */
 	  TUN("301", "192.0.2.2", "192.0.2.1")                  /* 5-6 */
 	  COMP("301", "192.0.2.2", "192.0.2.1")                 /* 7-9 */
 	  GROUP("g", "comp.300@192.0.2.2 tun.301@192.0.2.2 comp.301@192.0.2.2"), /* 10-13 */
 	  HOST_A,
-	  { "t.conf:1: SA comp.300@192.0.2.2: mode = tunnel, but group g (line 10) already has a tun SA" } },
+	  { "t.conf:4: SA comp.300@192.0.2.2: mode = tunnel, but group g (line 10) already has a tun SA" } },
 	/* 10: mode = transport right after a tun */
 	{ TUN("300", "192.0.2.2", "192.0.2.1")                  /* 1-2 */
 	  COMP("300", "192.0.2.2", "192.0.2.1") "mode = transport\n" /* 3-6 */
 	  GROUP("g", "tun.300@192.0.2.2 comp.300@192.0.2.2"),   /* 7-10 */
 	  HOST_A,
-	  { "t.conf:3: SA comp.300@192.0.2.2: mode = transport, but it follows tun SA tun.300@192.0.2.2 in group g (line 7)" } },
+	  { "t.conf:6: SA comp.300@192.0.2.2: mode = transport, but it follows tun SA tun.300@192.0.2.2 in group g (line 7)" } },
 	/* 11: mode = tunnel on an SA in no group */
 	{ COMP("300", "192.0.2.2", "192.0.2.1") "mode = tunnel\n",
 	  HOST_A,
-	  { "t.conf:1: SA comp.300@192.0.2.2: mode = tunnel on an SA in no group; list it in a [group] (the tun SA it implies must be grouped with it)" } },
+	  { "t.conf:4: SA comp.300@192.0.2.2: mode = tunnel on an SA in no group; list it in a [group] (the tun SA it implies must be grouped with it)" } },
 	/* 12: the tun implied by mode = tunnel is defined too */
 	{ COMP("300", "192.0.2.2", "192.0.2.1") "mode = tunnel\n" /* 1-4 */
 	  TUN("300", "192.0.2.2", "192.0.2.1")                  /* 5-6 */
 	  GROUP("g", "comp.300@192.0.2.2"),                     /* 7-10 */
 	  HOST_A,
-	  { "t.conf:1: SA comp.300@192.0.2.2: mode = tunnel implies SA tun.300@192.0.2.2, which line 5 defines too" } },
+	  { "t.conf:4: SA comp.300@192.0.2.2: mode = tunnel implies SA tun.300@192.0.2.2, which line 5 defines too" } },
 	/* 13: datapath = kernel for what XFRM cannot express */
 	{ "[daemon]\ndatapath = kernel\n"                      /* 1-2 */
 	  TUN("300", "192.0.2.2", "192.0.2.1")                  /* 3-4 */
