@@ -1,22 +1,41 @@
 /* ctl.h: the control socket protocol (unix stream socket).
  *
- * A client sends one request line "COMMAND [ARG...]\n"; the server answers
- * with text lines and a last line "errno=N\n" (0 = success), then closes:
- * easy to drive with socat.  Read requests (view, list, status, status-json)
- * are open to anyone who can connect; change requests (reload) need uid 0 or
- * membership of control-group (SO_PEERCRED).
+ * A client sends one request line "COMMAND [ARG...]\n" (words separated by
+ * blanks: spaces or tabs; a final "\r\n" is accepted; EOF without a newline
+ * ends the line too; anything after the newline is ignored).  A line holding
+ * any other control character (a NUL byte, say) is malformed and refused
+ * with EINVAL before any command is looked at.  The server answers with
+ * text lines and a last line "errno=N\n" (0 = success), then closes: easy
+ * to drive with socat.  Read requests (view, list, status, status-json,
+ * version, help) are open to anyone who can connect; every other command
+ * is a change request and needs uid 0 or membership of control-group
+ * (SO_PEERCRED / SO_PEERGROUPS).
+ *
+ * The server side runs in the daemon's single-threaded poll loop and serves
+ * many clients at once: ctl_pollfds() gives the descriptors to poll,
+ * ctl_timeout_ms() the poll timeout, ctl_dispatch() does the work.  No
+ * client can hold up another: reads and writes never block, a client has
+ * CTL_REQ_TIMEOUT_MS to send its request line, answers are buffered and
+ * written as the client reads them, and the table of open connections is
+ * bounded (CTL_MAX_CLIENTS; when it is full the oldest connection still
+ * waiting for its request is dropped).
  */
 #ifndef SPIGRP_CTL_H
 #define SPIGRP_CTL_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 struct ctl;
 
-/* What the daemon does for a request.  @out receives the answer body
- * (malloc'ed; the ctl module frees it).  Return 0 or -errno. */
+#define CTL_MAX_CLIENTS 64                   /* connections served at once */
+#define CTL_POLLFDS_MAX (1 + CTL_MAX_CLIENTS) /* ctl_pollfds() never needs more */
+
+/* What the daemon does for a request.  @argv holds the @argc words after
+ * the command.  @out receives the answer body (malloc'ed; the ctl module
+ * frees it).  Return 0 or -errno. */
 typedef int (*ctl_handler_fn)(void *arg, const char *cmd, int argc, char **argv,
 			      char **out, size_t *outlen);
 
@@ -24,16 +43,47 @@ typedef int (*ctl_handler_fn)(void *arg, const char *cmd, int argc, char **argv,
  * ctl_open() - bind and listen on @path (mode 0666, so anyone can read the
  * status; a socket file whose daemon is gone is replaced; a live one makes
  * this fail with -EADDRINUSE: a second instance refuses to start).
+ * Two daemons starting at once are kept apart by an flock on "@path.lock",
+ * a file that exists while the socket is open and is removed by
+ * ctl_close() (while still locked; a starter that locked the removed file
+ * notices and retries on the new one).
  * @group: gid allowed to change things besides root, or (gid_t)-1.
+ * Return: 0 with *@out set, or -errno (-EADDRINUSE, -EEXIST when @path
+ * is something else than a socket, -ENAMETOOLONG, ...).
  */
 int ctl_open(struct ctl **out, const char *path, gid_t group);
-void ctl_close(struct ctl *c); /* unlinks the socket; NULL is a no-op */
+
+/* Drop every client, unlink the socket and the lock file (only the files we
+ * made) and free @c.  NULL is a no-op. */
+void ctl_close(struct ctl *c);
+
+/* The listening socket (non-blocking), or -1 for NULL. */
 int ctl_fd(const struct ctl *c);
 void ctl_set_group(struct ctl *c, gid_t group);
 
-/* Accept and serve one pending client (blocking for at most ~1 s on a slow
- * client).  Change requests from unprivileged peers get errno=EPERM. */
-void ctl_serve(struct ctl *c, ctl_handler_fn fn, void *arg);
+/**
+ * ctl_pollfds() - fill @pfd with the descriptors to poll: the listening
+ * socket first, then one entry per open client (POLLIN while its request
+ * is awaited, POLLOUT while its answer is being sent).  At most @max
+ * entries (CTL_POLLFDS_MAX is always enough; clients beyond @max are not
+ * polled this time but still expire).  Return: the number of entries.
+ */
+int ctl_pollfds(struct ctl *c, struct pollfd *pfd, int max);
+
+/* Milliseconds until the earliest client deadline (0 if one has passed),
+ * or -1 when no client is open: the timeout to give poll(). */
+int ctl_timeout_ms(const struct ctl *c);
+
+/**
+ * ctl_dispatch() - after poll(): read the requests that arrived, serve
+ * every complete one with @fn (change requests from unprivileged peers get
+ * errno=EPERM without calling @fn), send what the clients can take of
+ * their answers, accept new connections and drop the clients whose
+ * deadline passed.  @pfd and @n are what ctl_pollfds() gave, with the
+ * revents poll() set.  Call it after every poll(), also when poll() timed
+ * out.  Never blocks.
+ */
+void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, ctl_handler_fn fn, void *arg);
 
 /* True for commands that change something (need privilege). */
 bool ctl_cmd_is_change(const char *cmd);

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -526,10 +527,21 @@ static void status_json(struct daemon *d, struct strbuf *b)
 static int ctl_handler(void *arg, const char *cmd, int argc, char **argv, char **out,
 		       size_t *outlen)
 {
+	static const char *const no_args[] = {
+		"view", "list", "status", "status-json", "version", "help", "reload", NULL,
+	};
 	struct daemon *d = arg;
 	struct strbuf b = { 0 };
 	int r = 0;
 
+	(void)argv;
+	for (size_t i = 0; argc > 0 && no_args[i]; i++) {
+		if (!strcmp(cmd, no_args[i])) {
+			sb_printf(&b, "%s takes no arguments\n", cmd);
+			r = -EINVAL;
+			goto out;
+		}
+	}
 	if (!strcmp(cmd, "view")) {
 		struct render_buf rb = { 0 };
 		if (render_spigrp(d->db, d->cfg->said_format, &rb) < 0) {
@@ -553,10 +565,13 @@ static int ctl_handler(void *arg, const char *cmd, int argc, char **argv, char *
 		for (size_t i = 0; i < errs.n; i++)
 			sb_printf(&b, "%s\n", errs.msg[i]);
 		cfg_errors_free(&errs);
+	} else if (!strcmp(cmd, "help")) {
+		sb_printf(&b, "commands: view list status status-json version help reload\n");
 	} else {
 		sb_printf(&b, "unknown command \"%s\"\n", cmd);
 		r = -EINVAL;
 	}
+out:
 	if (b.oom) {
 		free(b.s);
 		return -ENOMEM;
@@ -616,35 +631,49 @@ static void handle_signals(struct daemon *d)
 
 static void run(struct daemon *d)
 {
-	while (!d->stop) {
-		struct pollfd p[4] = {
-			{ .fd = d->sig_fd, .events = POLLIN },
-			{ .fd = ctl_fd(d->ctl), .events = POLLIN },
-			{ .fd = xfrm_event_fd(d->xfrm), .events = POLLIN },
-			{ .fd = d->addr_fd, .events = POLLIN },
-		};
-		/* address events come in bursts: settle for 200 ms first */
-		int r = poll(p, 4, d->addr_dirty ? 200 : -1);
+	/* signals, XFRM events, address events, then the control socket's */
+	struct pollfd p[3 + CTL_POLLFDS_MAX];
+	bool addr_event = false;
+	int64_t now, settle = 0; /* ms, monotonic: addresses quiet until then */
+	struct timespec ts;
 
+	while (!d->stop) {
+		int nc, r, timeout = ctl_timeout_ms(d->ctl);
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		/* address events come in bursts: settle for 200 ms first */
+		if (addr_event)
+			settle = now + 200;
+		addr_event = false;
+		if (d->addr_dirty && now >= settle) {
+			log_info("local addresses changed: re-evaluating directions");
+			reevaluate_addresses(d);
+			continue;
+		}
+		if (d->addr_dirty && (timeout < 0 || settle - now < timeout))
+			timeout = (int)(settle - now);
+		p[0] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = xfrm_event_fd(d->xfrm), .events = POLLIN };
+		p[2] = (struct pollfd){ .fd = d->addr_fd, .events = POLLIN };
+		nc = ctl_pollfds(d->ctl, p + 3, CTL_POLLFDS_MAX);
+		r = poll(p, (nfds_t)(3 + nc), timeout);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
 			break;
 		}
-		if (r == 0 && d->addr_dirty) {
-			log_info("local addresses changed: re-evaluating directions");
-			reevaluate_addresses(d);
-			continue;
-		}
 		if (p[0].revents)
 			handle_signals(d);
-		if (p[1].revents)
-			ctl_serve(d->ctl, ctl_handler, d);
-		if (p[2].revents && xfrm_process_events(d->xfrm, d->db) > 0)
+		if (p[1].revents && xfrm_process_events(d->xfrm, d->db) > 0)
 			publish_view(d);
-		if (p[3].revents)
+		if (p[2].revents) {
 			drain_addr_events(d);
+			addr_event = true;
+		}
+		/* every round, also after a timeout: it drops late clients */
+		ctl_dispatch(d->ctl, p + 3, nc, ctl_handler, d);
 	}
 }
 

@@ -1,6 +1,6 @@
 /* check_ctl.c: the control socket, server and client in one process (a
- * server thread runs ctl_serve); unprivileged, sockets in a temporary
- * directory. */
+ * server thread runs the daemon's loop: ctl_pollfds, poll, ctl_dispatch);
+ * unprivileged, sockets in a temporary directory. */
 #include "config.h"
 
 #include <check.h>
@@ -8,9 +8,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -40,7 +42,7 @@ static int handler(void *arg, const char *cmd, int argc, char **argv, char **out
 	size_t n;
 	int i;
 
-	s->served++;
+	__atomic_add_fetch(&s->served, 1, __ATOMIC_RELAXED);
 	if (!strcmp(cmd, "big")) {
 		n = 1u << 20;
 		b = malloc(n);
@@ -65,15 +67,26 @@ static int handler(void *arg, const char *cmd, int argc, char **argv, char **out
 	return strcmp(cmd, "fail") ? 0 : -ENOENT;
 }
 
+/* One round of the daemon's loop: poll (at most @max_ms) and dispatch. */
+static void server_round(struct ctl *c, struct server *s, int max_ms)
+{
+	struct pollfd p[CTL_POLLFDS_MAX];
+	int n = ctl_pollfds(c, p, CTL_POLLFDS_MAX);
+	int t = ctl_timeout_ms(c);
+
+	if (t < 0 || t > max_ms)
+		t = max_ms;
+	if (poll(p, (nfds_t)n, t) < 0)
+		return;
+	ctl_dispatch(c, p, n, handler, s);
+}
+
 static void *server_main(void *arg)
 {
 	struct server *s = arg;
-	struct pollfd p = { .fd = ctl_fd(s->c), .events = POLLIN };
 
-	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
-		if (poll(&p, 1, 50) > 0)
-			ctl_serve(s->c, handler, s);
-	}
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE))
+		server_round(s->c, s, 50);
 	return NULL;
 }
 
@@ -89,6 +102,11 @@ static void server_start_group(struct server *s, gid_t group)
 static void server_start(struct server *s)
 {
 	server_start_group(s, getgid());
+}
+
+static int served(struct server *s)
+{
+	return __atomic_load_n(&s->served, __ATOMIC_RELAXED);
 }
 
 static void server_stop(struct server *s)
@@ -174,7 +192,7 @@ START_TEST(test_change_needs_privilege)
 	free(body);
 	ck_assert_int_eq(ctl_request(path, "view", &body, &len), 0);
 	free(body);
-	ck_assert_int_eq(s.served, geteuid() == 0 ? 2 : 1);
+	ck_assert_int_eq(served(&s), geteuid() == 0 ? 2 : 1);
 	server_stop(&s);
 }
 END_TEST
@@ -207,7 +225,7 @@ START_TEST(test_long_request)
 	server_start(&s);
 	ck_assert_int_eq(ctl_request(path, line, &body, &len), EMSGSIZE);
 	free(body);
-	ck_assert_int_eq(s.served, 0);
+	ck_assert_int_eq(served(&s), 0);
 	server_stop(&s);
 	free(line);
 }
@@ -310,6 +328,303 @@ START_TEST(test_slow_client_dropped)
 }
 END_TEST
 
+/* A connected client socket (blocking). */
+static int connect_raw(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	strcpy(sun.sun_path, path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+/* Send @len bytes on @fd. */
+static void send_raw(int fd, const char *data, size_t len)
+{
+	ck_assert_int_eq(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* Everything the server sends on @fd until it closes (at most 10 s, at most
+ * 2 MiB); NUL-terminated, malloc'ed.  *@len: its length. */
+static char *read_all(int fd, size_t *len)
+{
+	size_t cap = 3u << 20;
+	char *buf = malloc(cap);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(buf);
+	*len = 0;
+	for (;;) {
+		ck_assert_msg(poll(&p, 1, 10000) == 1, "no answer within 10 s");
+		n = recv(fd, buf + *len, cap - 1 - *len, 0);
+		ck_assert_int_ge(n, 0);
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+		ck_assert_uint_lt(*len, cap - 1);
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+/* Has the server closed @fd (EOF waiting, nothing sent before it)? */
+static bool dropped(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, 0) != 1)
+		return false;
+	return recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) == 0;
+}
+
+/* 30 clients that connect and say nothing do not delay a real one: it is
+ * answered, correctly, while all 30 are still connected (so before the
+ * server dropped any of them for their 1 s deadline). */
+START_TEST(test_idle_clients_do_not_block)
+{
+	int idle[30];
+	struct server s;
+	char *body;
+	size_t len, i;
+
+	server_start(&s);
+	for (i = 0; i < 30; i++)
+		idle[i] = connect_raw();
+	/* half of them start a request and stall in the middle of it */
+	for (i = 0; i < 30; i += 2)
+		send_raw(idle[i], "stat", 4);
+	ck_assert_int_eq(ctl_request(path, "status x", &body, &len), 0);
+	ck_assert_str_eq(body, "cmd=status args=x\n");
+	free(body);
+	for (i = 0; i < 30; i++)
+		ck_assert_msg(!dropped(idle[i]), "idle client %zu dropped before the answer", i);
+	ck_assert_int_eq(served(&s), 1);
+	/* and in the end each of them is dropped, unserved */
+	for (i = 0; i < 30; i++) {
+		body = read_all(idle[i], &len);
+		ck_assert_uint_eq(len, 0);
+		free(body);
+		close(idle[i]);
+	}
+	ck_assert_int_eq(served(&s), 1);
+	server_stop(&s);
+}
+END_TEST
+
+/* More idle clients than the table holds: the oldest ones are dropped to
+ * make room, and a real client is still answered. */
+START_TEST(test_table_full_drops_oldest)
+{
+	enum { N = CTL_MAX_CLIENTS + 6 };
+	int idle[N];
+	struct server s;
+	char *body;
+	size_t len, i;
+
+	server_start(&s);
+	for (i = 0; i < N; i++)
+		idle[i] = connect_raw();
+	ck_assert_int_eq(ctl_request(path, "list", &body, &len), 0);
+	ck_assert_str_eq(body, "cmd=list args=\n");
+	free(body);
+	/* accepted in order: N - 64 evictions for the idle ones, one more for
+	 * the real client; the survivors are the newest */
+	for (i = 0; i < N; i++)
+		ck_assert_msg(dropped(idle[i]) == (i < N - CTL_MAX_CLIENTS + 1),
+			      "idle client %zu: dropped %d", i, dropped(idle[i]));
+	for (i = 0; i < N; i++)
+		close(idle[i]);
+	server_stop(&s);
+}
+END_TEST
+
+/* A client that asks for a big answer and does not read it does not hold
+ * up the next one; it gets all of its answer once it reads. */
+START_TEST(test_slow_reader_does_not_block)
+{
+	struct server s;
+	char *body, *ans;
+	size_t len, i;
+	int fd;
+
+	server_start(&s);
+	fd = connect_raw();
+	send_raw(fd, "big\n", 4);
+	/* wait until it was served (its answer fills the socket buffer) */
+	for (i = 0; i < 500 && served(&s) == 0; i++)
+		usleep(10000);
+	ck_assert_int_eq(served(&s), 1);
+	ck_assert_int_eq(ctl_request(path, "status", &body, &len), 0);
+	ck_assert_str_eq(body, "cmd=status args=\n");
+	free(body);
+	ans = read_all(fd, &len);
+	close(fd);
+	ck_assert_uint_eq(len, (1u << 20) + strlen("errno=0\n"));
+	for (i = 0; i + 1 < 1u << 20 && ans[i] == 'x'; i++)
+		;
+	ck_assert_uint_eq(i, (1u << 20) - 1);
+	ck_assert_str_eq(ans + i, "\nerrno=0\n");
+	free(ans);
+	server_stop(&s);
+}
+END_TEST
+
+/* Requests sent in pieces, or ended by EOF instead of a newline. */
+START_TEST(test_request_in_pieces)
+{
+	struct server s;
+	char *ans;
+	size_t len;
+	int fd;
+
+	server_start(&s);
+	fd = connect_raw();
+	send_raw(fd, "sta", 3);
+	usleep(100000);
+	send_raw(fd, "tus a", 5);
+	usleep(100000);
+	send_raw(fd, "\r\nignored\n", 10);
+	ans = read_all(fd, &len);
+	close(fd);
+	ck_assert_str_eq(ans, "cmd=status args=a\nerrno=0\n");
+	free(ans);
+
+	fd = connect_raw();
+	send_raw(fd, "list b", 6);
+	shutdown(fd, SHUT_WR);
+	ans = read_all(fd, &len);
+	close(fd);
+	ck_assert_str_eq(ans, "cmd=list args=b\nerrno=0\n");
+	free(ans);
+	ck_assert_int_eq(served(&s), 2);
+	server_stop(&s);
+}
+END_TEST
+
+/* A request line with a control character in it is refused before any
+ * command is looked at. */
+static const struct {
+	int line;
+	const char *req;
+	size_t len;
+	unsigned char bad;
+	size_t at;
+} malformed_cases[] = {
+#define M(s, b, a) { __LINE__, s, sizeof(s) - 1, b, a }
+	M("reload\0garbage\n", 0x00, 6),
+	M("view\0\n", 0x00, 4),
+	M("\0view\n", 0x00, 0),
+	M("view\x01\n", 0x01, 4),
+	M("vi\rew\n", 0x0d, 2),
+	M("view\r\r\n", 0x0d, 4),
+	M("status\x1b[2J\n", 0x1b, 6),
+	M("view\x7f\n", 0x7f, 4),
+	M("reload\0", 0x00, 6), /* then EOF */
+#undef M
+};
+
+START_TEST(test_malformed_refused)
+{
+	struct server s;
+	char *ans, want[128];
+	size_t len, i;
+	int fd;
+
+	server_start(&s);
+	for (i = 0; i < sizeof(malformed_cases) / sizeof(malformed_cases[0]); i++) {
+		fd = connect_raw();
+		send_raw(fd, malformed_cases[i].req, malformed_cases[i].len);
+		shutdown(fd, SHUT_WR);
+		ans = read_all(fd, &len);
+		close(fd);
+		snprintf(want, sizeof(want),
+			 "malformed request: control character 0x%02x at byte %zu\nerrno=%d\n",
+			 malformed_cases[i].bad, malformed_cases[i].at, EINVAL);
+		ck_assert_msg(!strcmp(ans, want), "line %d: answer \"%s\"",
+			      malformed_cases[i].line, ans);
+		free(ans);
+	}
+	ck_assert_int_eq(served(&s), 0);
+	/* a tab is a blank, not a control character to refuse */
+	fd = connect_raw();
+	send_raw(fd, "view\t\n", 6);
+	ans = read_all(fd, &len);
+	close(fd);
+	ck_assert_str_eq(ans, "cmd=view args=\nerrno=0\n");
+	free(ans);
+	server_stop(&s);
+}
+END_TEST
+
+/* The loop as the daemon runs it, in this thread: the deadline of an idle
+ * client is the poll timeout, and the client is dropped when it passes. */
+START_TEST(test_timeout_and_expiry)
+{
+	struct server s = { 0 };
+	struct ctl *c = NULL;
+	int fd, t, i;
+
+	ck_assert_int_eq(ctl_open(&c, path, getgid()), 0);
+	ck_assert_int_eq(ctl_timeout_ms(c), -1);
+	fd = connect_raw();
+	server_round(c, &s, 1000);
+	t = ctl_timeout_ms(c);
+	ck_assert_msg(t > 0 && t <= 1000, "timeout %d ms", t);
+	ck_assert(!dropped(fd));
+	for (i = 0; i < 100 && !dropped(fd); i++)
+		server_round(c, &s, 1000);
+	ck_assert(dropped(fd));
+	ck_assert_int_le(i, 5); /* a few rounds, not a busy loop */
+	ck_assert_int_eq(ctl_timeout_ms(c), -1);
+	close(fd);
+	ck_assert_int_eq(s.served, 0);
+	ctl_close(c);
+}
+END_TEST
+
+/* The lock file: there while the socket is open, gone after a clean close;
+ * held by someone else, it keeps us out; a leftover one is reused. */
+START_TEST(test_lock_file)
+{
+	char lock[300], moved[310];
+	struct ctl *c = NULL;
+	struct stat st;
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	ck_assert_int_eq(ctl_open(&c, path, (gid_t)-1), 0);
+	ck_assert_int_eq(stat(lock, &st), 0);
+	ctl_close(c);
+	ck_assert_int_eq(access(lock, F_OK), -1);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	/* a lock held elsewhere */
+	fd = open(lock, O_RDWR | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(ctl_open(&c, path, (gid_t)-1), -EADDRINUSE);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(access(lock, F_OK), 0); /* not ours to remove */
+	/* released but left behind (a killed daemon): reused */
+	close(fd);
+	ck_assert_int_eq(ctl_open(&c, path, (gid_t)-1), 0);
+	/* a lock file that is not the one we hold stays */
+	snprintf(moved, sizeof(moved), "%s.old", lock);
+	ck_assert_int_eq(rename(lock, moved), 0);
+	fd = open(lock, O_RDWR | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ctl_close(c);
+	ck_assert_int_eq(access(lock, F_OK), 0);
+	unlink(moved);
+}
+END_TEST
+
 START_TEST(test_unreachable)
 {
 	char *body = (char *)1;
@@ -355,6 +670,13 @@ static Suite *ctl_suite(void)
 	tcase_add_test(tc, test_not_a_socket_kept);
 	tcase_add_test(tc, test_socket_mode);
 	tcase_add_test(tc, test_slow_client_dropped);
+	tcase_add_test(tc, test_idle_clients_do_not_block);
+	tcase_add_test(tc, test_table_full_drops_oldest);
+	tcase_add_test(tc, test_slow_reader_does_not_block);
+	tcase_add_test(tc, test_request_in_pieces);
+	tcase_add_test(tc, test_malformed_refused);
+	tcase_add_test(tc, test_timeout_and_expiry);
+	tcase_add_test(tc, test_lock_file);
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_cmd_is_change);
 	suite_add_tcase(s, tc);
