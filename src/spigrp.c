@@ -4,7 +4,9 @@
  * asking the daemon over its control socket (so it works from any mount
  * namespace).  --status shows placement, state and counters per group,
  * --json the same as JSON.  Grouping SAs at run time (the KLIPS forms
- * `--said SA...` and `inet DST SPI PROTO ...`) is not supported yet.
+ * `--said SA...` and `inet DST SPI PROTO ...`) is not supported yet: those
+ * forms are recognised and refused with a message saying so; any other
+ * argument is a usage error.
  */
 #include "config.h"
 
@@ -32,9 +34,49 @@ static void usage(FILE *f)
 		"  --status        one block per group: placement and its reason, state, counters\n"
 		"  --json          the status as JSON\n"
 		"\n"
-		"Grouping SAs at run time (--said SA1 [SA2 [SA3 [SA4]]], or\n"
-		"af dst spi proto ...) is not supported yet: define groups in spigrpd.conf.\n",
+		"Grouping SAs at run time ([--debug] [--label LABEL] --said SA1 [SA2 [SA3 [SA4]]],\n"
+		"or inet|inet6 DST SPI PROTO ...) is not supported yet: define groups in\n"
+		"spigrpd.conf.\n",
 		prog, prog, prog, CFG_DEFAULT_CONTROL);
+}
+
+/* A usage error: @what, the usage, exit status 1. */
+static int usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "%s: %s%s%s\n", prog, what, arg ? " " : "", arg ? arg : "");
+	usage(stderr);
+	return 1;
+}
+
+/*
+ * The KLIPS command's run-time forms, from argv[@i] on: an optional
+ * "--debug", an optional "--label LABEL", then "--said" and 1 to 4 SAs, or
+ * 1 to 4 quadruples "AF DST SPI PROTO" with AF inet or inet6.  Return 1 for
+ * a grouping form, 0 for the prefixes alone (KLIPS then lists the groups),
+ * -1 for anything else.
+ */
+static int klips_form(int argc, char **argv, int i)
+{
+	int n, q;
+
+	if (i < argc && !strcmp(argv[i], "--debug"))
+		i++;
+	if (i < argc && !strcmp(argv[i], "--label")) {
+		if (i + 1 == argc)
+			return -1;
+		i += 2;
+	}
+	n = argc - i;
+	if (n == 0)
+		return 0;
+	if (!strcmp(argv[i], "--said"))
+		return n >= 2 && n <= 5 ? 1 : -1;
+	if (n % 4 != 0 || n > 16)
+		return -1;
+	for (q = i; q < argc; q += 4)
+		if (strcmp(argv[q], "inet") != 0 && strcmp(argv[q], "inet6") != 0)
+			return -1;
+	return 1;
 }
 
 /* Write @len bytes to stdout; 0 or -errno. */
@@ -51,6 +93,7 @@ int main(int argc, char **argv)
 {
 	const char *control = CFG_DEFAULT_CONTROL;
 	bool status = false, json = false;
+	int klips = -1; /* klips_form() of the arguments, -1: none */
 	const char *req;
 	char *body = NULL;
 	size_t bodylen = 0;
@@ -78,17 +121,28 @@ int main(int argc, char **argv)
 		} else if (!strncmp(a, "--control=", 10)) {
 			control = a + 10;
 		} else if (!strcmp(a, "--said") || !strcmp(a, "--label") ||
-			   !strcmp(a, "--debug") || a[0] != '-') {
-			/* the KLIPS grouping forms */
-			fprintf(stderr,
-				"%s: runtime grouping is not supported yet: define the group in spigrpd.conf\n",
-				prog);
-			return 1;
+			   !strcmp(a, "--debug") || !strcmp(a, "inet") || !strcmp(a, "inet6")) {
+			/* the KLIPS forms: they take the rest of the line */
+			klips = klips_form(argc, argv, i);
+			if (klips < 0)
+				return usage_error("not a run-time grouping form:", a);
+			if (klips > 0 && (status || json))
+				return usage_error("--status and --json do not go with", a);
+			if (klips > 0) {
+				fprintf(stderr,
+					"%s: runtime grouping is not supported yet: define the group in spigrpd.conf\n",
+					prog);
+				return 1;
+			}
+			break; /* [--debug] [--label L] alone: the listing */
+		} else if (a[0] == '-') {
+			return usage_error("unknown option", a);
 		} else {
-			fprintf(stderr, "%s: unknown option %s (see %s --help)\n", prog, a, prog);
-			return 1;
+			return usage_error("unexpected argument", a);
 		}
 	}
+	if (klips == 0 && (status || json))
+		return usage_error("--debug and --label do not go with --status or --json", NULL);
 	if (!control[0]) {
 		fprintf(stderr, "%s: --control needs a path\n", prog);
 		return 1;
