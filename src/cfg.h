@@ -4,7 +4,8 @@
  * config.c): every error is collected as "FILE:LINE: text", not just the
  * first.  It checks syntax, value ranges, key lengths and refused
  * combinations of one section; cross-section checks (undefined SA, SA in two
- * groups, directions) are sadb's.  No kernel, no I/O besides reading files.
+ * groups, directions) are sadb's.  No kernel, no I/O besides reading files
+ * (and cfg_load()'s lookup of control-group).
  */
 #ifndef SPIGRP_CFG_H
 #define SPIGRP_CFG_H
@@ -98,12 +99,17 @@ struct cfg_sa_index; /* private to cfg.c */
 struct cfg {
 	char *path;                  /* the file read */
 	/* [daemon] */
+	/* mount, control, state_dir: absolute, no "." or ".." component, stored
+	 * without repeated or trailing '/'; control fits a sockaddr_un; mount
+	 * is not / nor in /proc, /sys, /dev; none lies inside another where
+	 * that would break the daemon (control or state_dir below mount, mount
+	 * below control, mount == control). */
 	char *mount;                 /* default /run/spigrpd/net */
 	char *control;               /* default /run/spigrpd/ctl */
 	char *state_dir;             /* default /var/lib/spigrpd */
 	char *secrets;               /* path as written (relative: to the config's
 					directory), or NULL */
-	char *control_group;         /* group name, or NULL */
+	char *control_group;         /* group name, or NULL (cfg_load: it exists) */
 	enum cfg_datapath datapath;
 	enum cfg_said_format said_format;
 	bool install_routes;         /* default yes */
@@ -122,7 +128,11 @@ struct cfg {
 #define CFG_DEFAULT_STATE_DIR "/var/lib/spigrpd"
 #define CFG_DEFAULT_ROUTE_TABLE 2336
 
-/* Collected errors: one "FILE:LINE: text" string each, in file order. */
+/* Collected errors: one "FILE:LINE: text" string each, in file order.
+ * cfg_errors_add() escapes what a terminal could act on, in the file name
+ * and the text alike: bytes below 0x20, 0x7f, UTF-8-encoded C1 controls
+ * (U+0080..U+009F) and bytes that are not valid UTF-8 are written "\xNN"
+ * (lower-case hex); valid UTF-8 from U+00A0 up stays as it is. */
 struct cfg_errors {
 	char **msg;
 	size_t n;
@@ -150,7 +160,11 @@ struct cfg *cfg_parser_finish(struct cfg_parser *p); /* frees p */
  * Files that hold keys must not be accessible by group or others (mode &
  * 077 == 0) and, with @check_owner, be owned by root or by geteuid()
  * (tests pass false); refused otherwise, with the reason.  Every buffer that
- * held file text is wiped (OPENSSL_cleanse).
+ * held file text is wiped (OPENSSL_cleanse).  Only regular files are read
+ * (opened O_NONBLOCK, so a FIFO does not block: "FILE: not a regular
+ * file"); a secrets file that cannot be read is reported at the line of
+ * `secrets =` ("CONF:LINE: secrets file PATH: cannot open: ...").  Unlike
+ * the parser alone, cfg_load() also looks up `control-group` (getgrnam(3)).
  * Return: the config (free with cfg_free()), or NULL with @errs filled.
  */
 struct cfg *cfg_load(const char *path, bool check_owner, struct cfg_errors *errs);
