@@ -522,6 +522,128 @@ check "SIGTERM unmounts the view (mount point gone from /proc/mounts)" \
 check "SIGTERM removes our policies from the kernel ($policies_before before)" \
 	test "$policies_before" -gt 0 -a "$(npolicies)" = 0
 
+# ===== 7. the control socket: idle clients, malformed requests, arguments =====
+# (a block of its own: the daemon is started and stopped here)
+shunt_a | write_conf "$CONF"
+if start_daemon; then
+	ok "spigrpd starts again for the control socket checks"
+else
+	not_ok "spigrpd starts again for the control socket checks"
+	sed 's/^/# log: /' "$LOG"
+fi
+check "the lock file $CTL.lock exists while the daemon runs" test -f "$CTL.lock"
+# ctl_raw BYTES: send BYTES (Python escapes such as \x00 allowed) as root,
+# close our side, print the whole answer.
+ctl_raw() {
+	"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+s.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode("latin-1"))
+' "$CTL" "$1"
+}
+# 30 connections that never send a request, held open for 6 s: whenever
+# the daemon drops one (1 s without a request), it is opened again.
+idle_out=$W/idle.out
+"$PY" -c '
+import select, socket, sys, time
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(sys.argv[1])
+    return s
+socks = [conn() for _ in range(30)]
+print("ready", flush=True)
+end = time.time() + float(sys.argv[2])
+again = 0
+while time.time() < end:
+    r, _, _ = select.select(socks, [], [], 0.1)
+    for s in r:
+        socks.remove(s)
+        s.close()
+        socks.append(conn())
+        again += 1
+print("reopened", again, "open", len(socks), flush=True)
+' "$CTL" 6 > "$idle_out" 2>&1 &
+idle_pid=$!
+reader_pids="$reader_pids $idle_pid"
+for i in $(seq 50); do
+	grep -q ready "$idle_out" && break
+	sleep 0.1
+done
+idle_ok=0
+for i in 1 2 3 4 5; do
+	# each answer within 3 s (the old one-at-a-time server took 1 s per
+	# idle client), byte for byte the view
+	if timeout 3 "$SPIGRP" --control "$CTL" > "$W/spigrp-idle.out" 2>&1 &&
+		cmp -s "$W/spigrp-idle.out" "$VIEW_A"; then
+		idle_ok=$((idle_ok + 1))
+	fi
+	sleep 0.5
+done
+check "30 idle connections open: spigrp answered 5 of 5 times within 3 s ($idle_ok)" \
+	eval 'grep -q ready "$idle_out" && test "$idle_ok" = 5'
+wait "$idle_pid" 2>/dev/null
+info "idle clients: $(tail -n 1 "$idle_out")"
+check "... and the daemon dropped the idle ones and they could connect again" \
+	grep -Eq '^reopened [1-9][0-9]* open 30$' "$idle_out"
+
+reloads_before=$(grep -c 'reloaded ' "$LOG")
+ans=$(ctl_raw 'reload\x00garbage\n')
+check "a reload request with a NUL byte in it is refused with errno=22" \
+	eval 'test "$(echo "$ans" | tail -n 1)" = "errno=22" && echo "$ans" | grep -q "malformed request"'
+sleep 0.5
+check "... and nothing was reloaded (no 'reloaded' log line)" \
+	test "$(grep -c 'reloaded ' "$LOG")" = "$reloads_before"
+ans=$(ctl_raw 'reload\n')
+check "while a clean reload request is served (errno=0, logged)" \
+	eval 'test "$(echo "$ans" | tail -n 1)" = "errno=0" && wait_log "reloaded " &&
+		test "$(grep -c "reloaded " "$LOG")" -gt "$reloads_before"'
+ans=$(ctl_raw 'view\x01\n')
+check "a view request with a control character is refused (errno=22)" \
+	test "$(echo "$ans" | tail -n 1)" = "errno=22"
+ans=$(ctl_req 'view extra')
+check "'view extra' is refused: errno=22, 'view takes no arguments'" \
+	test "$ans" = "view takes no arguments
+errno=22"
+ans=$(ctl_req 'status --now')
+check "'status --now' is refused too (errno=22)" test "$(echo "$ans" | tail -n 1)" = "errno=22"
+ans=$(ctl_req 'view')
+check "... while 'view' is answered (errno=0)" test "$(echo "$ans" | tail -n 1)" = "errno=0"
+
+# spigrp: only the KLIPS grouping forms are "not supported"; the rest is a
+# usage error (exit 1, usage on stderr, nothing on stdout)
+for a in "foo" "--status extra" "--said" "inet 192.168.2.110 0x100" "--bogus"; do
+	# shellcheck disable=SC2086
+	"$SPIGRP" --control "$CTL" $a > "$W/sp.out" 2> "$W/sp.err"
+	rc=$?
+	check "spigrp $a: usage error (exit 1, usage on stderr)" \
+		eval 'test "$rc" = 1 -a ! -s "$W/sp.out" && grep -q "^usage: " "$W/sp.err" &&
+			! grep -q "^spigrp: runtime grouping" "$W/sp.err"'
+done
+for a in "--said tun.113@192.168.2.110 esp.115@192.168.2.110" \
+	"--label x inet 192.168.2.110 0x113 tun inet 192.168.2.110 0x115 esp"; do
+	# shellcheck disable=SC2086
+	"$SPIGRP" --control "$CTL" $a > "$W/sp.out" 2> "$W/sp.err"
+	rc=$?
+	check "spigrp $a: runtime grouping not supported (exit 1)" \
+		eval 'test "$rc" = 1 -a ! -s "$W/sp.out" &&
+			test "$(cat "$W/sp.err")" = "spigrp: runtime grouping is not supported yet: define the group in spigrpd.conf"'
+done
+
+check "SIGTERM stops the daemon" stop_daemon TERM
+check "a clean stop removes the control socket and its lock file" \
+	test ! -e "$CTL" -a ! -e "$CTL.lock"
+
 if [ "$failed" != 0 ] || [ "${NETNS_KEEP:-0}" = 1 ]; then
 	sed 's/^/# daemon log: /' "$LOG" | tail -n 40
 fi
