@@ -723,6 +723,14 @@ void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, ctl_handler_fn
 		cl = &c->cl[i];
 		if (cl->fd < 0 || cl->deadline > now)
 			continue;
+		/* Past its deadline, but the daemon may have been busy (a long
+		 * reload) while the client did its part: one last try. */
+		if (cl->writing)
+			ctl_client_write(cl, now);
+		else
+			ctl_client_read(c, cl, fn, arg, now);
+		if (cl->fd < 0 || cl->deadline > now)
+			continue;
 		if (cl->writing)
 			log_info("ctl: answer to pid %d not sent: client too slow, dropped",
 				 (int)cl->cred.pid);

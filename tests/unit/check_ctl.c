@@ -56,6 +56,8 @@ static int handler(void *arg, const char *cmd, int argc, char **argv, char **out
 	}
 	if (!strcmp(cmd, "empty"))
 		return 0;
+	if (!strcmp(cmd, "sleep"))
+		usleep(1500000); /* longer than a client's request deadline */
 	b = malloc(4096);
 	if (!b)
 		return -ENOMEM;
@@ -473,6 +475,36 @@ START_TEST(test_slow_reader_does_not_block)
 }
 END_TEST
 
+/* A client accepted before the daemon got busy for longer than the request
+ * deadline, and that sent its request meanwhile, is served, not dropped:
+ * the lateness was the daemon's. */
+START_TEST(test_busy_daemon_keeps_clients)
+{
+	struct server s;
+	char *ans;
+	size_t len;
+	int a, b;
+
+	server_start(&s);
+	b = connect_raw();
+	usleep(100000); /* accepted */
+	a = connect_raw();
+	send_raw(a, "sleep\n", 6);
+	usleep(300000); /* the server sleeps in the handler */
+	ck_assert_int_eq(served(&s), 1);
+	send_raw(b, "status\n", 7);
+	ans = read_all(b, &len);
+	ck_assert_str_eq(ans, "cmd=status args=\nerrno=0\n");
+	free(ans);
+	ans = read_all(a, &len);
+	ck_assert_str_eq(ans, "cmd=sleep args=\nerrno=0\n");
+	free(ans);
+	close(a);
+	close(b);
+	server_stop(&s);
+}
+END_TEST
+
 /* Requests sent in pieces, or ended by EOF instead of a newline. */
 START_TEST(test_request_in_pieces)
 {
@@ -673,6 +705,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(tc, test_idle_clients_do_not_block);
 	tcase_add_test(tc, test_table_full_drops_oldest);
 	tcase_add_test(tc, test_slow_reader_does_not_block);
+	tcase_add_test(tc, test_busy_daemon_keeps_clients);
 	tcase_add_test(tc, test_request_in_pieces);
 	tcase_add_test(tc, test_malformed_refused);
 	tcase_add_test(tc, test_timeout_and_expiry);
