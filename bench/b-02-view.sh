@@ -7,7 +7,7 @@
 . "$UMLT_SRC/tests/uml/lib.sh"
 
 N=${BENCH_VIEW_GROUPS:-100000}
-REPS=${BENCH_REPS:-5}
+REPS=${BENCH_REPS:-11}
 FIG=$UMLT_OUT/figures
 
 fig() {
@@ -67,6 +67,12 @@ tv=$(median_time cat "$v")
 tt=$(median_time cat "$T/view.copy")
 t0=$(median_time cat /dev/null)
 info "view: $tv ms, tmpfs: $tt ms, cat /dev/null: $t0 ms"
+set -- $("$PY" "$SRC/bench/readtime.py" "$v" "$REPS")
+rv=$1
+[ "$2" -eq "$bytes" ] || fail "read $2 bytes from the view, cat read $bytes"
+set -- $("$PY" "$SRC/bench/readtime.py" "$T/view.copy" "$REPS")
+rt=$1
+info "in one process: view $rv ms, tmpfs $rt ms"
 daemon_stop bv TERM
 
 fig "view with $N groups configured:" "" "$lines installed ($nsa SAs) in $secs s, $bytes bytes"
@@ -75,7 +81,10 @@ fig "view with $N groups configured:" "" "$lines installed ($nsa SAs) in $secs s
 fig "  cat ipsec_spigrp (median of $REPS)" "$tv ms"
 fig "  cat of the same bytes from tmpfs" "$tt ms"
 fig "  cat /dev/null (starting cat, in UML)" "$t0 ms"
-fig "  ratio (goal <= 5)" "$(awk -v a="$tv" -v b="$tt" 'BEGIN { printf "%.1f", a / b }')" "$(awk -v a="$tv" -v b="$tt" -v z="$t0" 'BEGIN { if (b > z) printf "%.1f without starting cat", (a - z) / (b - z) }')"
+fig "  ratio of the cat times (goal <= 5)" "$(awk -v a="$tv" -v b="$tt" 'BEGIN { printf "%.1f", a / b }')" "starting cat dominates in UML"
+fig "  open+read(128 KiB)+close, view (median)" "$rv ms" "one process, no start-up"
+fig "  the same from tmpfs" "$rt ms"
+fig "  ratio of the read times (goal <= 5)" "$(awk -v a="$rv" -v b="$rt" 'BEGIN { printf "%.1f", a / b }')"
 fig "  spigrpd VmRSS / VmHWM" "$rss kB" "VmHWM $hwm kB"
 fig "  RSS per kernel-placed SA (goal <= 1024)" "$(awk -v r="$rss" -v n="$nsa" 'BEGIN { printf "%.0f B", r * 1024 / n }')" "all groups' memory, placed or not"
 exit 0
