@@ -29,6 +29,7 @@
 #include <netlink/route/rule.h>
 
 #include "log.h"
+#include "nlutil.h"
 #include "xfrm.h"
 
 /* Rule priority of our "lookup TABLE" rules: after the local table (0) and
@@ -58,35 +59,6 @@ static struct {
 	size_t nrt;
 } R = { .addr_ev = -1 };
 
-static int nle_errno(int nle)
-{
-	switch (nle < 0 ? -nle : nle) {
-	case 0:
-		return 0;
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_EXIST:
-		return -EEXIST;
-	case NLE_OBJ_NOTFOUND:
-		return -ENOENT;
-	case NLE_INVAL:
-	case NLE_MISSING_ATTR:
-		return -EINVAL;
-	case NLE_PERM:
-		return -EPERM;
-	case NLE_NOADDR:
-		return -EADDRNOTAVAIL;
-	case NLE_AF_NOSUPPORT:
-		return -EAFNOSUPPORT;
-	case NLE_NOACCESS:
-		return -EACCES;
-	case NLE_NODEV:
-		return -ENODEV;
-	default:
-		return -EIO;
-	}
-}
-
 static int sock(void)
 {
 	int r;
@@ -100,7 +72,7 @@ static int sock(void)
 	if (r < 0) {
 		nl_socket_free(R.sk);
 		R.sk = NULL;
-		return nle_errno(r);
+		return xfrm_nle_errno(r);
 	}
 	return 0;
 }
@@ -171,7 +143,7 @@ static int addr_dump(void)
 		return r;
 	r = rtnl_addr_alloc_cache(R.sk, &c);
 	if (r < 0)
-		return nle_errno(r);
+		return xfrm_nle_errno(r);
 	v = calloc((size_t)nl_cache_nitems(c) + 1, sizeof(*v));
 	if (!v) {
 		nl_cache_free(c);
@@ -253,7 +225,7 @@ static int rule_msg(int family, uint32_t table, bool add)
 	else
 		ret = rtnl_rule_delete(R.sk, r, 0);
 	rtnl_rule_put(r);
-	return nle_errno(ret);
+	return xfrm_nle_errno(ret);
 }
 
 static int rule_ensure(unsigned family, uint32_t table)
@@ -368,7 +340,7 @@ static int route_towards(const struct ip_addr *dst, int *ifindex, struct ip_addr
 
 	if (!d)
 		return -ENOMEM;
-	r = nle_errno(rtnl_route_lookup(R.sk, d, &res));
+	r = xfrm_nle_errno(rtnl_route_lookup(R.sk, d, &res));
 	nl_addr_put(d);
 	if (r)
 		return r;
@@ -476,7 +448,7 @@ static int route_release(const struct sadb_group *g, unsigned table, unsigned up
 		if (!rr || !ref_drop_owner(rr, g->name) || rr->nowner)
 			continue;
 		rt = route_obj(rr);
-		r = rt ? nle_errno(rtnl_route_delete(R.sk, rt, 0)) : -ENOMEM;
+		r = rt ? xfrm_nle_errno(rtnl_route_delete(R.sk, rt, 0)) : -ENOMEM;
 		if (rt)
 			rtnl_route_put(rt);
 		if (r && r != -ENOENT && r != -ESRCH && !ret)
@@ -547,7 +519,7 @@ int route_install_group(const struct sadb_group *g, unsigned table)
 		}
 		/* The table is ours: a route an earlier run left (kill -9) is
 		 * replaced with what this host needs now. */
-		r = nle_errno(rtnl_route_add(R.sk, rt, NLM_F_CREATE | NLM_F_REPLACE));
+		r = xfrm_nle_errno(rtnl_route_add(R.sk, rt, NLM_F_CREATE | NLM_F_REPLACE));
 		rtnl_route_put(rt);
 		if (r) {
 			ip_prefix_format(d, t, sizeof(t));

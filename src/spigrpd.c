@@ -951,6 +951,7 @@ int main(int argc, char **argv)
 		log_err("XFRM netlink: %s", strerror(-r));
 		goto out;
 	}
+	xfrm_set_state_dir(d.xfrm, d.cfg->state_dir);
 	d.addr_fd = open_addr_events();
 	if (d.addr_fd < 0)
 		log_warn("address events: %s (directions follow the addresses at start only)",

@@ -24,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
@@ -43,6 +45,7 @@
 #include <openssl/crypto.h>
 
 #include "log.h"
+#include "nlutil.h"
 #include "xfrm.h"
 
 #ifndef SOL_NETLINK
@@ -73,6 +76,29 @@ struct probe_entry {
 	char text[160];
 };
 
+/* One template-less (shunt) policy we installed: its kernel key (dir,
+ * selector, mark) and what must match too for a dumped policy to be ours. */
+struct shunt {
+	struct shunt *next;   /* hash chain */
+	struct xfrm_selector sel;
+	struct xfrm_mark mark;
+	uint32_t priority;
+	uint8_t dir, action;
+	bool seen;            /* xfrm_adopt(): found in the kernel */
+};
+
+/* The record of our shunt policies (section "shunt record" below). */
+struct shunt_rec {
+	char *dir, *path;     /* NULL: no state dir, the record is kept in memory only */
+	char header[160];     /* the first line for this network namespace and boot */
+	struct shunt **bucket;
+	size_t nbucket, n;
+	int fd;               /* the file, opened O_APPEND, or -1 */
+	size_t lines;         /* change lines in the file after its header */
+	bool appendable;      /* the file is ours and ends with a whole line */
+	bool warned;
+};
+
 struct xfrm {
 	struct nl_sock *req;  /* requests, ACKs, dumps */
 	struct nl_sock *ev;   /* multicast events only */
@@ -82,6 +108,7 @@ struct xfrm {
 	size_t fl_head, fl_n, fl_cap;
 	struct probe_entry *pc;
 	size_t npc;
+	struct shunt_rec sr;
 };
 
 /* ------------------------------------------------------------------ */
@@ -99,8 +126,7 @@ static void set_text(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* libnl's NLE_* -> -errno for the few failures our own code can meet. */
-static int nle_errno(int nle)
+int xfrm_nle_errno(int nle)
 {
 	switch (nle < 0 ? -nle : nle) {
 	case 0:
@@ -120,6 +146,18 @@ static int nle_errno(int nle)
 		return -EPROTONOSUPPORT;
 	case NLE_PERM:
 		return -EPERM;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_NOADDR:
+		return -EADDRNOTAVAIL;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_NODEV:
+		return -ENODEV;
 	default:
 		return -EIO;
 	}
@@ -235,18 +273,49 @@ static size_t attr_len(const struct nlattr *a)
 	return a->nla_len - NLA_HDRLEN;
 }
 
+/*
+ * The fixed headers of NEWSA / NEWPOLICY hold 64-bit counters, so they need
+ * 8-byte alignment, which netlink does not give: messages and attributes
+ * are only 4-byte aligned inside a receive buffer.  sa_info() and sp_info()
+ * are therefore used only on messages that start 8-byte aligned (our plan
+ * messages, malloc'ed copies, the fake_* structs below); a message still in
+ * a receive buffer is copied first, or its payload memcpy'd into a local
+ * struct.  A misaligned message reads as malformed (NULL), never as UB.
+ */
+#define MSG_ALIGNED(h, type) ((uintptr_t)NLMSG_DATA(h) % _Alignof(type) == 0)
+
 static const struct xfrm_usersa_info *sa_info(const struct nlmsghdr *h)
 {
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct xfrm_usersa_info)))
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct xfrm_usersa_info)) ||
+	    !MSG_ALIGNED(h, struct xfrm_usersa_info))
 		return NULL;
 	return NLMSG_DATA(h);
 }
 
 static const struct xfrm_userpolicy_info *sp_info(const struct nlmsghdr *h)
 {
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct xfrm_userpolicy_info)))
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct xfrm_userpolicy_info)) ||
+	    !MSG_ALIGNED(h, struct xfrm_userpolicy_info))
 		return NULL;
 	return NLMSG_DATA(h);
+}
+
+/* A copy of @h in malloc'ed (so suitably aligned) memory; NULL: no memory. */
+static struct nlmsghdr *msg_copy(const struct nlmsghdr *h)
+{
+	struct nlmsghdr *c = malloc(h->nlmsg_len);
+
+	if (c)
+		memcpy(c, h, h->nlmsg_len);
+	return c;
+}
+
+static void msg_free(struct nlmsghdr *h)
+{
+	if (!h)
+		return;
+	OPENSSL_cleanse(h, h->nlmsg_len);
+	free(h);
 }
 
 static bool reqid_ours(uint32_t reqid)
@@ -257,6 +326,550 @@ static bool reqid_ours(uint32_t reqid)
 static bool prio_ours(uint32_t prio)
 {
 	return prio >= SADB_PRIO_BASE && prio <= SADB_PRIO_MAX;
+}
+
+/* Number of templates of NEWPOLICY @h (aligned). */
+static size_t policy_ntmpl(const struct nlmsghdr *h)
+{
+	const struct nlattr *t = msg_attr(h, sizeof(struct xfrm_userpolicy_info), XFRMA_TMPL);
+
+	return t ? attr_len(t) / sizeof(struct xfrm_user_tmpl) : 0;
+}
+
+static uint32_t fnv(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+/* ------------------------------------------------------------------ */
+/* shunt record: which template-less policies are ours */
+
+/*
+ * A policy with templates is ours by the reqids in them.  A template-less
+ * (shunt) policy has none, and a priority in our band proves nothing
+ * (anyone may use those numbers), so every one we add is remembered: its
+ * key (dir, selector, mark) with its priority and action, in memory and in
+ * STATE_DIR/shunts.  A dumped template-less policy is ours only when
+ * recorded with the same priority and action (DESIGN.md decision 4: an
+ * unrecorded one is left alone).
+ *
+ * The file is a journal: a header line naming this network namespace and
+ * boot (XFRM objects die with either, so a record from another one means
+ * nothing here), then one "+ POLICY" / "- POLICY" line per change
+ * (shunt_line()), appended before we add a policy (a crash right after the
+ * add cannot leave an unrecorded policy of ours) and after we delete one.
+ * It is written anew compactly (temporary file, rename, mode 0600) at
+ * start-up and when the journal has grown past twice the entries plus
+ * SHUNT_SLACK lines: appending keeps a start-up of N shunt groups linear.
+ * A missing file, another header or a line that does not parse (a torn
+ * last line included) records nothing.  Write failures are logged once and
+ * do not stop the daemon (a crash would then leave those policies behind,
+ * looking foreign).  No fsync: after a power loss the kernel holds nothing.
+ */
+#define SHUNT_SLACK 1024u
+#define SHUNT_MAGIC "spigrpd shunt policies v1"
+
+static uint32_t shunt_hash(const struct shunt *s)
+{
+	const struct xfrm_selector *l = &s->sel;
+	uint32_t x = fnv(2166136261u, &s->dir, 1);
+
+	x = fnv(x, &l->family, sizeof(l->family));
+	x = fnv(x, &l->prefixlen_s, 1);
+	x = fnv(x, &l->prefixlen_d, 1);
+	x = fnv(x, &l->proto, 1);
+	x = fnv(x, &l->sport, 2);
+	x = fnv(x, &l->dport, 2);
+	x = fnv(x, &l->saddr, fam_len(l->family));
+	x = fnv(x, &l->daddr, fam_len(l->family));
+	x = fnv(x, &s->mark.v, sizeof(s->mark.v));
+	return fnv(x, &s->mark.m, sizeof(s->mark.m));
+}
+
+static bool shunt_same_key(const struct shunt *a, const struct shunt *b)
+{
+	return a->dir == b->dir && sel_equal(&a->sel, &b->sel) && a->mark.v == b->mark.v &&
+	       a->mark.m == b->mark.m;
+}
+
+/* The record form of NEWPOLICY @h (aligned).  False: not a policy. */
+static bool shunt_of(const struct nlmsghdr *h, struct shunt *s)
+{
+	const struct xfrm_userpolicy_info *p = sp_info(h);
+	const struct xfrm_mark *mk;
+
+	memset(s, 0, sizeof(*s));
+	if (h->nlmsg_type != XFRM_MSG_NEWPOLICY || !p)
+		return false;
+	s->sel = p->sel;
+	s->dir = p->dir;
+	s->priority = p->priority;
+	s->action = p->action;
+	mk = attr_data(msg_attr(h, sizeof(*p), XFRMA_MARK), sizeof(*mk));
+	if (mk)
+		s->mark = *mk;
+	return true;
+}
+
+/* The link pointing at the entry with @key's key, or NULL. */
+static struct shunt **shunt_link(struct shunt_rec *r, const struct shunt *key)
+{
+	struct shunt **pp;
+
+	if (!r->nbucket)
+		return NULL;
+	for (pp = &r->bucket[shunt_hash(key) & (r->nbucket - 1)]; *pp; pp = &(*pp)->next)
+		if (shunt_same_key(*pp, key))
+			return pp;
+	return NULL;
+}
+
+static int shunt_grow(struct shunt_rec *r)
+{
+	size_t nb = r->nbucket ? r->nbucket * 2 : 64, i;
+	struct shunt **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < r->nbucket; i++) {
+		struct shunt *e, *next;
+
+		for (e = r->bucket[i]; e; e = next) {
+			size_t k = shunt_hash(e) & (nb - 1);
+
+			next = e->next;
+			e->next = b[k];
+			b[k] = e;
+		}
+	}
+	free(r->bucket);
+	r->bucket = b;
+	r->nbucket = nb;
+	return 0;
+}
+
+/* In memory: add @s or update its entry.  1 changed, 0 no change, -ENOMEM. */
+static int shunt_put(struct shunt_rec *r, const struct shunt *s)
+{
+	struct shunt **pp = shunt_link(r, s), *e;
+	size_t k;
+
+	if (pp) {
+		if ((*pp)->priority == s->priority && (*pp)->action == s->action)
+			return 0;
+		(*pp)->priority = s->priority;
+		(*pp)->action = s->action;
+		return 1;
+	}
+	if (r->n >= r->nbucket && shunt_grow(r))
+		return -ENOMEM;
+	e = malloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	*e = *s;
+	e->seen = false;
+	k = shunt_hash(e) & (r->nbucket - 1);
+	e->next = r->bucket[k];
+	r->bucket[k] = e;
+	r->n++;
+	return 1;
+}
+
+/* In memory: drop the entry with @s's key.  True when there was one. */
+static bool shunt_drop(struct shunt_rec *r, const struct shunt *s)
+{
+	struct shunt **pp = shunt_link(r, s), *e;
+
+	if (!pp)
+		return false;
+	e = *pp;
+	*pp = e->next;
+	free(e);
+	r->n--;
+	return true;
+}
+
+static void shunt_clear(struct shunt_rec *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nbucket; i++) {
+		struct shunt *e, *next;
+
+		for (e = r->bucket[i]; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	}
+	free(r->bucket);
+	r->bucket = NULL;
+	r->nbucket = r->n = 0;
+}
+
+/* "+ out 10.9.1.0/24 10.9.2.0/24 0 0/0 0/0 0 0 0/0 1065792 allow\n": op,
+ * dir, source and destination prefix, proto, sport/mask and dport/mask
+ * (host order), ifindex, user, mark value/mask, priority, action.
+ * Return: the length, or -EINVAL (not a selector we record). */
+static int shunt_line(char *buf, size_t len, char op, const struct shunt *s)
+{
+	const struct xfrm_selector *l = &s->sel;
+	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
+	int n;
+
+	if ((l->family != AF_INET && l->family != AF_INET6) || s->action > XFRM_POLICY_BLOCK ||
+	    !inet_ntop(l->family, &l->saddr, sa, sizeof(sa)) ||
+	    !inet_ntop(l->family, &l->daddr, da, sizeof(da)))
+		return -EINVAL;
+	n = snprintf(buf, len, "%c %s %s/%u %s/%u %u %u/%u %u/%u %d %u %u/%u %u %s\n", op,
+		     dir_name(s->dir), sa, l->prefixlen_s, da, l->prefixlen_d, l->proto,
+		     ntohs(l->sport), ntohs(l->sport_mask), ntohs(l->dport), ntohs(l->dport_mask),
+		     l->ifindex, (unsigned)l->user, s->mark.v, s->mark.m, s->priority,
+		     s->action == XFRM_POLICY_BLOCK ? "block" : "allow");
+	return n > 0 && (size_t)n < len ? n : -EINVAL;
+}
+
+/* One line of shunt_line() back.  False: not such a line (complete with
+ * its newline). */
+static bool shunt_parse(const char *line, char *op, struct shunt *s)
+{
+	char o, dir[4], sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN], act[6];
+	unsigned ls, ld, proto, sp, spm, dp, dpm, user, mv, mm, prio, max;
+	int ifindex, end = -1, fam;
+
+	if (sscanf(line, "%c %3s %45[0-9a-fA-F.:]/%u %45[0-9a-fA-F.:]/%u %u %u/%u %u/%u %d %u %u/%u %u %5s%n",
+		   &o, dir, sa, &ls, da, &ld, &proto, &sp, &spm, &dp, &dpm, &ifindex, &user, &mv, &mm,
+		   &prio, act, &end) != 17 || end < 0 || strcmp(line + end, "\n"))
+		return false;
+	memset(s, 0, sizeof(*s));
+	if (inet_pton(AF_INET, sa, &s->sel.saddr) == 1 && inet_pton(AF_INET, da, &s->sel.daddr) == 1) {
+		fam = AF_INET;
+		max = 32;
+	} else {
+		memset(s, 0, sizeof(*s));
+		if (inet_pton(AF_INET6, sa, &s->sel.saddr) != 1 ||
+		    inet_pton(AF_INET6, da, &s->sel.daddr) != 1)
+			return false;
+		fam = AF_INET6;
+		max = 128;
+	}
+	if ((o != '+' && o != '-') || ls > max || ld > max || proto > 255 || sp > 0xffff ||
+	    spm > 0xffff || dp > 0xffff || dpm > 0xffff || !prio_ours(prio))
+		return false;
+	if (!strcmp(dir, "in"))
+		s->dir = XFRM_POLICY_IN;
+	else if (!strcmp(dir, "out"))
+		s->dir = XFRM_POLICY_OUT;
+	else if (!strcmp(dir, "fwd"))
+		s->dir = XFRM_POLICY_FWD;
+	else
+		return false;
+	if (!strcmp(act, "allow"))
+		s->action = XFRM_POLICY_ALLOW;
+	else if (!strcmp(act, "block"))
+		s->action = XFRM_POLICY_BLOCK;
+	else
+		return false;
+	s->sel.family = (uint16_t)fam;
+	s->sel.prefixlen_s = (uint8_t)ls;
+	s->sel.prefixlen_d = (uint8_t)ld;
+	s->sel.proto = (uint8_t)proto;
+	s->sel.sport = htons((uint16_t)sp);
+	s->sel.sport_mask = htons((uint16_t)spm);
+	s->sel.dport = htons((uint16_t)dp);
+	s->sel.dport_mask = htons((uint16_t)dpm);
+	s->sel.ifindex = ifindex;
+	s->sel.user = user;
+	s->mark.v = mv;
+	s->mark.m = mm;
+	s->priority = prio;
+	*op = o;
+	return true;
+}
+
+static void shunt_warn(struct xfrm *x, const char *what, int err)
+{
+	if (x->sr.warned)
+		return;
+	x->sr.warned = true;
+	log_warn("xfrm: shunt policy record %s: %s: %s (if the daemon dies now, the next start "
+		 "takes the shunt policies left behind for someone else's and leaves them)",
+		 x->sr.path, what, strerror(-err));
+}
+
+/* mkdir -p: the state directory is made by the daemon after xfrm_adopt(). */
+static void mkdir_p(const char *dir)
+{
+	char *p = strdup(dir), *q;
+
+	if (!p)
+		return;
+	for (q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		mkdir(p, 0755);
+		*q = '/';
+	}
+	mkdir(p, 0755);
+	free(p);
+}
+
+/* Write the whole record anew: temporary file, then rename.  0 or -errno. */
+static int shunt_rewrite(struct xfrm *x)
+{
+	struct shunt_rec *r = &x->sr;
+	char *tmp = NULL, line[256];
+	FILE *f = NULL;
+	int fd = -1, ret = 0, n;
+	size_t i;
+
+	if (!r->path)
+		return 0;
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->appendable = false;
+	mkdir_p(r->dir);
+	if (asprintf(&tmp, "%s.tmp", r->path) < 0) {
+		tmp = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fchmod(fd, 0600) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		ret = -errno;
+		goto out;
+	}
+	fd = -1;
+	fputs(r->header, f);
+	for (i = 0; i < r->nbucket; i++) {
+		const struct shunt *e;
+
+		for (e = r->bucket[i]; e; e = e->next) {
+			n = shunt_line(line, sizeof(line), '+', e);
+			if (n > 0)
+				fputs(line, f);
+		}
+	}
+	errno = EIO;
+	if (fflush(f) || ferror(f))
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	f = NULL;
+	if (!ret && rename(tmp, r->path) < 0)
+		ret = -errno;
+	if (!ret) {
+		r->appendable = true;
+		r->lines = 0;
+	}
+out:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (ret && tmp)
+		unlink(tmp);
+	free(tmp);
+	if (ret)
+		shunt_warn(x, "cannot write it", ret);
+	return ret;
+}
+
+/* Put one change of @s (already made in memory) into the file. */
+static void shunt_journal(struct xfrm *x, char op, const struct shunt *s)
+{
+	struct shunt_rec *r = &x->sr;
+	char line[256];
+	int n;
+
+	if (!r->path)
+		return;
+	if (!r->appendable || r->lines >= 2 * r->n + SHUNT_SLACK) {
+		shunt_rewrite(x);
+		return;
+	}
+	n = shunt_line(line, sizeof(line), op, s);
+	if (n < 0)
+		return;
+	if (r->fd < 0)
+		r->fd = open(r->path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (r->fd < 0 || write(r->fd, line, (size_t)n) != n) {
+		/* gone, or a torn line (which reads as nothing): write anew */
+		shunt_rewrite(x);
+		return;
+	}
+	r->lines++;
+}
+
+/* The first line for this network namespace and boot. */
+static void shunt_header(char *buf, size_t len)
+{
+	char boot[64], got[64];
+	unsigned long long ino = 0;
+	struct stat st;
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	snprintf(boot, sizeof(boot), "?");
+	if (f) {
+		if (fgets(got, sizeof(got), f) && got[0] != '\n') {
+			got[strcspn(got, "\n")] = '\0';
+			snprintf(boot, sizeof(boot), "%s", got);
+		}
+		fclose(f);
+	}
+	if (stat("/proc/self/ns/net", &st) == 0)
+		ino = (unsigned long long)st.st_ino;
+	snprintf(buf, len, SHUNT_MAGIC " netns %llu boot %s\n", ino, boot);
+}
+
+static void shunt_load(struct xfrm *x)
+{
+	struct shunt_rec *r = &x->sr;
+	size_t cap = 0, bad = 0;
+	char *line = NULL;
+	FILE *f;
+	ssize_t n;
+
+	r->appendable = false;
+	r->lines = 0;
+	f = fopen(r->path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			log_warn("xfrm: shunt policy record %s: %s (nothing recorded)", r->path,
+				 strerror(errno));
+		return;
+	}
+	n = getline(&line, &cap, f);
+	if (n <= 0 || strcmp(line, r->header)) {
+		if (n > 0 && !strncmp(line, SHUNT_MAGIC " ", strlen(SHUNT_MAGIC " ")))
+			log_info("xfrm: shunt policy record %s is from another network namespace "
+				 "or boot: nothing recorded", r->path);
+		else if (n > 0)
+			log_warn("xfrm: %s is no shunt policy record: nothing recorded", r->path);
+		goto out;
+	}
+	r->appendable = true;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct shunt s;
+		char op;
+
+		r->lines++;
+		if (line[n - 1] != '\n')
+			r->appendable = false; /* torn: write anew before appending */
+		if (!shunt_parse(line, &op, &s)) {
+			bad++;
+			continue;
+		}
+		if (op == '-')
+			shunt_drop(r, &s);
+		else if (shunt_put(r, &s) < 0)
+			bad++;
+	}
+	if (bad)
+		log_warn("xfrm: shunt policy record %s: %zu line%s ignored", r->path, bad,
+			 bad == 1 ? "" : "s");
+	log_debug("xfrm: shunt policy record %s: %zu polic%s", r->path, r->n,
+		  r->n == 1 ? "y" : "ies");
+out:
+	free(line);
+	fclose(f);
+}
+
+void xfrm_set_state_dir(struct xfrm *x, const char *dir)
+{
+	struct shunt_rec *r = &x->sr;
+
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	free(r->dir);
+	free(r->path);
+	r->dir = r->path = NULL;
+	shunt_clear(r);
+	if (!dir)
+		return;
+	r->dir = strdup(dir);
+	if (!r->dir || asprintf(&r->path, "%s/shunts", dir) < 0) {
+		free(r->dir);
+		r->dir = r->path = NULL;
+		log_err("xfrm: out of memory: shunt policies are not recorded");
+		return;
+	}
+	shunt_header(r->header, sizeof(r->header));
+	shunt_load(x);
+}
+
+/* Is template-less NEWPOLICY @h (aligned) recorded as ours: same key,
+ * priority and action, main policy type, no if_id? */
+static bool shunt_recorded(struct xfrm *x, const struct nlmsghdr *h)
+{
+	const size_t hl = sizeof(struct xfrm_userpolicy_info);
+	const struct xfrm_userpolicy_type *ty;
+	const uint32_t *ifid;
+	struct shunt s, **pp;
+
+	if (!shunt_of(h, &s))
+		return false;
+	ty = attr_data(msg_attr(h, hl, XFRMA_POLICY_TYPE), sizeof(*ty));
+	ifid = attr_data(msg_attr(h, hl, XFRMA_IF_ID), sizeof(*ifid));
+	if ((ty && ty->type != XFRM_POLICY_TYPE_MAIN) || (ifid && *ifid))
+		return false;
+	pp = shunt_link(&x->sr, &s);
+	return pp && (*pp)->priority == s.priority && (*pp)->action == s.action;
+}
+
+/* Before adding template-less NEWPOLICY @h: record it (write-ahead).  The
+ * entry it replaces, if any, goes to @prev for shunt_undo().  Return: true
+ * when @prev was filled. */
+static bool shunt_record(struct xfrm *x, const struct nlmsghdr *h, struct shunt *prev)
+{
+	struct shunt s, **pp;
+	bool had = false;
+	int r;
+
+	if (!shunt_of(h, &s))
+		return false;
+	pp = shunt_link(&x->sr, &s);
+	if (pp) {
+		*prev = **pp;
+		had = true;
+	}
+	r = shunt_put(&x->sr, &s);
+	if (r > 0)
+		shunt_journal(x, '+', &s);
+	else if (r < 0)
+		shunt_warn(x, "cannot hold it", r);
+	return had;
+}
+
+/* Forget the entry with the key of NEWPOLICY @h: the kernel does not hold
+ * a policy of ours with that key (any more). */
+static void shunt_forget(struct xfrm *x, const struct nlmsghdr *h)
+{
+	struct shunt s;
+
+	if (shunt_of(h, &s) && shunt_drop(&x->sr, &s))
+		shunt_journal(x, '-', &s);
+}
+
+/* Adding @h failed: back to the entry before shunt_record(). */
+static void shunt_undo(struct xfrm *x, const struct nlmsghdr *h, const struct shunt *prev)
+{
+	if (!prev) {
+		shunt_forget(x, h);
+	} else if (shunt_put(&x->sr, prev) > 0) {
+		shunt_journal(x, '+', prev);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -590,7 +1203,7 @@ static int build_state(const struct sadb_group *g, const struct tf *t, struct nl
 	}
 	xfrmnl_sa_set_flags(x, flags);
 
-	ret = nle_errno(xfrmnl_sa_build_add_request(x, NLM_F_CREATE | NLM_F_EXCL, &m));
+	ret = xfrm_nle_errno(xfrmnl_sa_build_add_request(x, NLM_F_CREATE | NLM_F_EXCL, &m));
 	if (ret)
 		goto out;
 
@@ -730,7 +1343,7 @@ static int build_policy(const struct sadb_group *g, const struct ip_prefix *s,
 		xfrmnl_sp_add_usertemplate(sp, t);
 	}
 
-	ret = nle_errno(xfrmnl_sp_build_add_request(sp, NLM_F_CREATE | NLM_F_EXCL, out));
+	ret = xfrm_nle_errno(xfrmnl_sp_build_add_request(sp, NLM_F_CREATE | NLM_F_EXCL, out));
 	if (ret)
 		set_text(err, errlen, "cannot build the policy request");
 out:
@@ -876,6 +1489,7 @@ int xfrm_open(struct xfrm **out)
 	*out = NULL;
 	if (!x)
 		return -ENOMEM;
+	x->sr.fd = -1;
 	x->buf = malloc(XFRM_RECV_BUF);
 	x->req = nl_socket_alloc();
 	x->ev = nl_socket_alloc();
@@ -887,7 +1501,7 @@ int xfrm_open(struct xfrm **out)
 	ret = nl_connect(x->req, NETLINK_XFRM);
 	if (ret < 0) {
 		e = errno;
-		ret = e ? -e : nle_errno(ret);
+		ret = e ? -e : xfrm_nle_errno(ret);
 		goto fail;
 	}
 	/* Extended ACK text, and no echo of our request (it holds keys). */
@@ -899,12 +1513,12 @@ int xfrm_open(struct xfrm **out)
 	ret = nl_connect(x->ev, NETLINK_XFRM);
 	if (ret < 0) {
 		e = errno;
-		ret = e ? -e : nle_errno(ret);
+		ret = e ? -e : xfrm_nle_errno(ret);
 		goto fail;
 	}
 	ret = nl_socket_add_memberships(x->ev, XFRMNLGRP_SA, XFRMNLGRP_POLICY, XFRMNLGRP_EXPIRE, 0);
 	if (ret < 0) {
-		ret = nle_errno(ret);
+		ret = xfrm_nle_errno(ret);
 		goto fail;
 	}
 	nl_socket_set_nonblocking(x->ev);
@@ -942,6 +1556,7 @@ void xfrm_close(struct xfrm *x)
 	for (i = 0; i < x->npc; i++)
 		free(x->pc[i].key);
 	free(x->pc);
+	xfrm_set_state_dir(x, NULL);
 	free(x);
 }
 
@@ -1068,7 +1683,7 @@ static int request(struct xfrm *x, struct nl_msg *m, reply_fn fn, void *arg, cha
 	set_text(reason, len, "%s", "");
 	ret = nl_send_auto_complete(x->req, m);
 	if (ret < 0) {
-		ret = nle_errno(ret);
+		ret = xfrm_nle_errno(ret);
 		set_text(reason, len, "netlink send: %s", strerror(-ret));
 		return ret;
 	}
@@ -1245,6 +1860,8 @@ static int delete_obj(struct xfrm *x, const struct nlmsghdr *h, bool by_index)
 		return -ENOMEM;
 	ret = request(x, m, NULL, NULL, reason, sizeof(reason));
 	nlmsg_free(m);
+	if (!ret || ret == -ENOENT || ret == -ESRCH)
+		shunt_forget(x, h); /* no policy with this key left */
 	if (!ret) {
 		inflight_add(x, h);
 		return 0;
@@ -1278,15 +1895,17 @@ static void describe_msg(char *buf, size_t len, const struct nlmsghdr *h)
 }
 
 /* Delete the plan's objects in reverse order, except those marked in @skip
- * (foreign now).  Return 0 or the first -errno. */
+ * (foreign now: no longer recorded as ours).  Return 0 or the first -errno. */
 static int remove_plan(struct xfrm *x, const struct xfrm_plan *p, size_t upto, const bool *skip)
 {
 	int ret = 0, r;
 	size_t i;
 
 	for (i = upto; i-- > 0;) {
-		if (skip && skip[i])
+		if (skip && skip[i]) {
+			shunt_forget(x, nlmsg_hdr(p->msg[i]));
 			continue;
+		}
 		r = delete_obj(x, nlmsg_hdr(p->msg[i]), false);
 		if (r && !ret)
 			ret = r;
@@ -1308,9 +1927,21 @@ int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, char *reason,
 		return ret;
 	}
 	for (i = 0; i < plan.nmsg; i++) {
+		const struct nlmsghdr *h = nlmsg_hdr(plan.msg[i]);
+		bool shunt = h->nlmsg_type == XFRM_MSG_NEWPOLICY && !policy_ntmpl(h), had = false;
+		struct shunt prev;
+
+		/* A template-less policy is ours only when recorded: record it
+		 * before it exists, undo that if the kernel refuses it (EEXIST:
+		 * the one there is not ours). */
+		if (shunt)
+			had = shunt_record(x, h, &prev);
 		ret = request(x, plan.msg[i], NULL, NULL, err, sizeof(err));
-		if (ret)
+		if (ret) {
+			if (shunt)
+				shunt_undo(x, h, had ? &prev : NULL);
 			break;
+		}
 	}
 	if (ret) {
 		char what[128];
@@ -1514,6 +2145,7 @@ struct kobj {
 };
 
 struct kdump {
+	struct xfrm *x; /* kept by kdump_clear() */
 	struct kobj *o;
 	size_t n, cap;
 	size_t *slot;  /* hash index by key: object index + 1, 0 = empty */
@@ -1530,16 +2162,9 @@ static void kdump_clear(struct kdump *d)
 	}
 	free(d->o);
 	free(d->slot);
-	memset(d, 0, sizeof(*d));
-}
-
-static uint32_t fnv(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
-	return h;
+	d->o = NULL;
+	d->slot = NULL;
+	d->n = d->cap = d->mask = 0;
 }
 
 /* Hash of the kernel key of a NEWSA / NEWPOLICY (what same_key() compares). */
@@ -1593,7 +2218,9 @@ static void kdump_restart(void *arg)
 	kdump_clear(arg);
 }
 
-static bool policy_ours(const struct nlmsghdr *h)
+/* Ours: in our priority band, and either every template has a reqid of
+ * our band, or there is no template and the shunt record holds it. */
+static bool policy_ours(struct xfrm *x, const struct nlmsghdr *h)
 {
 	const struct xfrm_userpolicy_info *p = sp_info(h);
 	const struct nlattr *t;
@@ -1601,10 +2228,10 @@ static bool policy_ours(const struct nlmsghdr *h)
 
 	if (!p || p->dir >= XFRM_POLICY_MAX || !prio_ours(p->priority))
 		return false;
+	n = policy_ntmpl(h);
+	if (!n)
+		return shunt_recorded(x, h);
 	t = msg_attr(h, sizeof(*p), XFRMA_TMPL);
-	if (!t)
-		return true;
-	n = attr_len(t) / sizeof(struct xfrm_user_tmpl);
 	for (i = 0; i < n; i++) {
 		struct xfrm_user_tmpl u;
 
@@ -1637,8 +2264,6 @@ static int kdump_add(const struct nlmsghdr *h, void *arg)
 
 	if (h->nlmsg_type != XFRM_MSG_NEWSA && h->nlmsg_type != XFRM_MSG_NEWPOLICY)
 		return 0;
-	if (h->nlmsg_type == XFRM_MSG_NEWSA ? !sa_info(h) : !sp_info(h))
-		return 0;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 64;
 		struct kobj *o = realloc(d->o, cap * sizeof(*o));
@@ -1648,12 +2273,16 @@ static int kdump_add(const struct nlmsghdr *h, void *arg)
 		d->o = o;
 		d->cap = cap;
 	}
-	c = malloc(h->nlmsg_len);
+	/* @h sits in the receive buffer, maybe misaligned: look at the copy */
+	c = msg_copy(h);
 	if (!c)
 		return -ENOMEM;
-	memcpy(c, h, h->nlmsg_len);
+	if (c->nlmsg_type == XFRM_MSG_NEWSA ? !sa_info(c) : !sp_info(c)) {
+		msg_free(c);
+		return 0;
+	}
 	d->o[d->n].h = c;
-	d->o[d->n].ours = h->nlmsg_type == XFRM_MSG_NEWSA ? state_ours(h) : policy_ours(h);
+	d->o[d->n].ours = c->nlmsg_type == XFRM_MSG_NEWSA ? state_ours(c) : policy_ours(d->x, c);
 	d->o[d->n].claimed = false;
 	d->n++;
 	return 0;
@@ -1661,11 +2290,12 @@ static int kdump_add(const struct nlmsghdr *h, void *arg)
 
 static int dump_all(struct xfrm *x, struct kdump *d)
 {
-	struct kdump sp = { 0 };
+	struct kdump sp = { .x = x };
 	size_t i;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
+	d->x = x;
 	ret = dump(x, XFRM_MSG_GETSA, kdump_add, d, kdump_restart);
 	if (!ret)
 		ret = dump(x, XFRM_MSG_GETPOLICY, kdump_add, &sp, kdump_restart);
@@ -1717,6 +2347,63 @@ static bool obj_equal(const struct nlmsghdr *p, const struct nlmsghdr *k)
 	return p->nlmsg_type == XFRM_MSG_NEWSA ? state_equal(p, k) : policy_equal(p, k);
 }
 
+/* Start-up: the record keeps only entries the kernel holds as recorded
+ * (the others were deleted, or replaced by someone else); template-less
+ * policies in our band that are not recorded are someone else's. */
+static void shunt_reconcile(struct xfrm *x, struct kdump *d)
+{
+	struct shunt_rec *r = &x->sr;
+	size_t i, dropped = 0;
+
+	for (i = 0; i < r->nbucket; i++) {
+		struct shunt *e;
+
+		for (e = r->bucket[i]; e; e = e->next)
+			e->seen = false;
+	}
+	for (i = 0; i < d->n; i++) {
+		const struct nlmsghdr *h = d->o[i].h;
+		const struct xfrm_userpolicy_info *p;
+		struct shunt s, **pp;
+		char what[128];
+
+		if (h->nlmsg_type != XFRM_MSG_NEWPOLICY || policy_ntmpl(h))
+			continue;
+		p = sp_info(h);
+		if (!p || !prio_ours(p->priority) || p->dir >= XFRM_POLICY_MAX)
+			continue;
+		if (d->o[i].ours) {
+			shunt_of(h, &s);
+			pp = shunt_link(r, &s);
+			if (pp)
+				(*pp)->seen = true;
+			continue;
+		}
+		describe_policy(what, sizeof(what), p->dir, &p->sel);
+		log_debug("xfrm: leaving %s (priority %u, no template) alone: in our priority band "
+			  "but not recorded as ours", what, p->priority);
+	}
+	for (i = 0; i < r->nbucket; i++) {
+		struct shunt **pp = &r->bucket[i];
+
+		while (*pp) {
+			struct shunt *e = *pp;
+
+			if (e->seen) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			free(e);
+			r->n--;
+			dropped++;
+		}
+	}
+	if (dropped)
+		log_debug("xfrm: %zu recorded shunt polic%s no longer in the kernel", dropped,
+			  dropped == 1 ? "y" : "ies");
+}
+
 static bool group_wants_kernel(const struct sadb_group *g)
 {
 	return g->place == SADB_PLACE_KERNEL && g->state != SADB_SKIPPED;
@@ -1731,6 +2418,7 @@ int xfrm_adopt(struct xfrm *x, struct sadb *db)
 	ret = dump_all(x, &d);
 	if (ret)
 		return ret;
+	shunt_reconcile(x, &d);
 	for (gi = 0; gi < db->ngroup; gi++) {
 		struct sadb_group *g = db->group[gi];
 		struct xfrm_plan plan;
@@ -1787,6 +2475,7 @@ int xfrm_adopt(struct xfrm *x, struct sadb *db)
 	if (stale)
 		log_info("xfrm: removed %zu stale objects of ours", stale);
 	kdump_clear(&d);
+	shunt_rewrite(x); /* compact: what is recorded now is in the kernel */
 	return ret ? ret : (int)adopted;
 }
 
@@ -1869,6 +2558,11 @@ static void object_event(struct evctx *c, const struct nlmsghdr *h, const char *
 		inflight_from(&f, h);
 		if (inflight_take(c->x, &f))
 			return;
+		/* gone from the kernel: nothing of ours with this key */
+		shunt_forget(c->x, h);
+	} else if (h->nlmsg_type == XFRM_MSG_NEWPOLICY && !shunt_recorded(c->x, h)) {
+		/* someone else's now (unless it is exactly what we recorded) */
+		shunt_forget(c->x, h);
 	}
 	g = group_of(c->db, h, &plan, &idx);
 	if (!g)
@@ -1882,7 +2576,7 @@ static void object_event(struct evctx *c, const struct nlmsghdr *h, const char *
 		 what, what_happened);
 	if (replaced) {
 		bool *skip = calloc(plan.nmsg, sizeof(*skip));
-		bool foreign = h->nlmsg_type == XFRM_MSG_NEWSA ? !state_ours(h) : !policy_ours(h);
+		bool foreign = h->nlmsg_type == XFRM_MSG_NEWSA ? !state_ours(h) : !policy_ours(c->x, h);
 
 		if (skip)
 			skip[idx] = foreign;
@@ -1905,89 +2599,110 @@ struct fake_sp {
 	struct xfrm_userpolicy_info p;
 };
 
+/* Events sit in the receive buffer, 4-byte aligned only: every payload is
+ * memcpy'd into a local struct or the message copied before it is read. */
 static void handle_event(struct evctx *c, const struct nlmsghdr *h)
 {
 	switch (h->nlmsg_type) {
 	case XFRM_MSG_DELSA: {
-		const struct xfrm_usersa_id *id = NLMSG_DATA(h);
+		struct xfrm_usersa_id id;
 		struct fake_sa f;
 
-		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*id)))
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(id)))
 			return;
+		memcpy(&id, NLMSG_DATA(h), sizeof(id));
 		memset(&f, 0, sizeof(f));
 		f.h.nlmsg_len = sizeof(f);
 		f.h.nlmsg_type = XFRM_MSG_NEWSA;
-		f.p.id.daddr = id->daddr;
-		f.p.id.spi = id->spi;
-		f.p.id.proto = id->proto;
-		f.p.family = id->family;
+		f.p.id.daddr = id.daddr;
+		f.p.id.spi = id.spi;
+		f.p.id.proto = id.proto;
+		f.p.family = id.family;
 		object_event(c, &f.h, "deleted behind our back", false);
 		break;
 	}
 	case XFRM_MSG_EXPIRE: {
-		const struct xfrm_user_expire *e = NLMSG_DATA(h);
+		struct xfrm_user_expire e;
 		struct fake_sa f;
+		struct xfrm_plan plan;
+		struct sadb_group *g;
+		char what[128], reason[200];
+		size_t idx;
 
-		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || !e->hard)
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(e)))
+			return;
+		memcpy(&e, NLMSG_DATA(h), sizeof(e));
+		if (!e.hard)
 			return;
 		memset(&f, 0, sizeof(f));
 		f.h.nlmsg_len = sizeof(f);
 		f.h.nlmsg_type = XFRM_MSG_NEWSA;
-		f.p = e->state;
-		/* not one of our deletes: skip the in-flight check */
-		{
-			struct xfrm_plan plan;
-			size_t idx;
-			struct sadb_group *g = group_of(c->db, &f.h, &plan, &idx);
-			char what[128], reason[200];
-
-			if (!g)
-				return;
-			describe_msg(what, sizeof(what), &f.h);
-			set_text(reason, sizeof(reason), "state %s hard-expired", what);
-			lose_group(c, g, &plan, NULL, reason);
-			xfrm_plan_free(&plan);
-		}
+		f.p = e.state;
+		/* not one of our deletes: no in-flight check */
+		g = group_of(c->db, &f.h, &plan, &idx);
+		if (!g)
+			return;
+		describe_msg(what, sizeof(what), &f.h);
+		set_text(reason, sizeof(reason), "state %s hard-expired", what);
+		lose_group(c, g, &plan, NULL, reason);
+		xfrm_plan_free(&plan);
 		break;
 	}
 	case XFRM_MSG_DELPOLICY: {
-		const struct xfrm_userpolicy_id *id = NLMSG_DATA(h);
-		const struct xfrm_userpolicy_info *p;
-		struct fake_sp f;
+		/* Rebuilt as a NEWPOLICY: the policy nested in XFRMA_POLICY as
+		 * the header (the id's selector is empty for a delete by index)
+		 * with the id's direction, then the event's attributes
+		 * (templates, mark). */
+		const size_t aoff = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct xfrm_userpolicy_id));
+		const size_t hl = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct xfrm_userpolicy_info));
+		struct xfrm_userpolicy_id id;
+		struct xfrm_userpolicy_info p;
+		const void *pd;
+		struct nlmsghdr *n;
+		size_t alen;
 
-		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*id)))
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(id)))
 			return;
-		/* The whole policy is nested in XFRMA_POLICY (the header's
-		 * selector is empty for a delete by index). */
-		p = attr_data(msg_attr(h, sizeof(*id), XFRMA_POLICY), sizeof(*p));
-		if (!p || !prio_ours(p->priority))
+		memcpy(&id, NLMSG_DATA(h), sizeof(id));
+		pd = attr_data(msg_attr(h, sizeof(id), XFRMA_POLICY), sizeof(p));
+		if (!pd)
 			return;
-		memset(&f, 0, sizeof(f));
-		f.h.nlmsg_len = sizeof(f);
-		f.h.nlmsg_type = XFRM_MSG_NEWPOLICY;
-		f.p = *p;
-		f.p.dir = id->dir;
-		object_event(c, &f.h, "deleted behind our back", false);
+		memcpy(&p, pd, sizeof(p));
+		if (!prio_ours(p.priority))
+			return;
+		p.dir = id.dir;
+		alen = h->nlmsg_len > aoff ? h->nlmsg_len - aoff : 0;
+		n = calloc(1, hl + alen);
+		if (!n) {
+			c->resync = true;
+			return;
+		}
+		n->nlmsg_len = (uint32_t)(hl + alen);
+		n->nlmsg_type = XFRM_MSG_NEWPOLICY;
+		memcpy(NLMSG_DATA(n), &p, sizeof(p));
+		memcpy((uint8_t *)n + hl, (const uint8_t *)h + aoff, alen);
+		object_event(c, n, "deleted behind our back", false);
+		msg_free(n);
 		break;
 	}
 	case XFRM_MSG_UPDPOLICY:
 	case XFRM_MSG_UPDSA: {
 		/* Someone replaced an object with our key (charon retries EEXIST
 		 * with UPDPOLICY).  The payload is a full NEWSA / NEWPOLICY. */
+		size_t need = h->nlmsg_type == XFRM_MSG_UPDSA ? sizeof(struct xfrm_usersa_info)
+							      : sizeof(struct xfrm_userpolicy_info);
 		struct nlmsghdr *n;
 
-		if (h->nlmsg_type == XFRM_MSG_UPDSA ? !sa_info(h) : !sp_info(h))
+		if (h->nlmsg_len < NLMSG_LENGTH(need))
 			return;
-		n = malloc(h->nlmsg_len);
+		n = msg_copy(h);
 		if (!n) {
 			c->resync = true;
 			return;
 		}
-		memcpy(n, h, h->nlmsg_len);
 		n->nlmsg_type = h->nlmsg_type == XFRM_MSG_UPDSA ? XFRM_MSG_NEWSA : XFRM_MSG_NEWPOLICY;
 		object_event(c, n, "replaced behind our back", true);
-		OPENSSL_cleanse(n, n->nlmsg_len);
-		free(n);
+		msg_free(n);
 		break;
 	}
 	case XFRM_MSG_FLUSHSA:
@@ -2104,16 +2819,18 @@ int xfrm_process_events(struct xfrm *x, struct sadb *db)
 static int counters_cb(const struct nlmsghdr *h, void *arg)
 {
 	struct sadb_counters *ctr = arg;
-	const struct xfrm_usersa_info *p;
+	struct xfrm_usersa_info p;
 
-	if (h->nlmsg_type != XFRM_MSG_NEWSA || !(p = sa_info(h)))
+	/* in the receive buffer: copy the header out (alignment) */
+	if (h->nlmsg_type != XFRM_MSG_NEWSA || h->nlmsg_len < NLMSG_LENGTH(sizeof(p)))
 		return 0;
-	ctr->bytes = p->curlft.bytes;
-	ctr->packets = p->curlft.packets;
-	ctr->add_time = p->curlft.add_time;
-	ctr->replay_window_errs = p->stats.replay_window;
-	ctr->replay_errs = p->stats.replay;
-	ctr->integrity_errs = p->stats.integrity_failed;
+	memcpy(&p, NLMSG_DATA(h), sizeof(p));
+	ctr->bytes = p.curlft.bytes;
+	ctr->packets = p.curlft.packets;
+	ctr->add_time = p.curlft.add_time;
+	ctr->replay_window_errs = p.stats.replay_window;
+	ctr->replay_errs = p.stats.replay;
+	ctr->integrity_errs = p.stats.integrity_failed;
 	return 0;
 }
 

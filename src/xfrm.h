@@ -6,7 +6,10 @@
  * group's reqid; a tun SA becomes tunnel mode on the next SA; policies out
  * (outbound group) or in + fwd (inbound group), templates in group order,
  * COMP optional on in/fwd.  Lifetimes default to XFRM_INF, template algorithm
- * masks to ~0.  Never flushes; touches only objects in our reqid/priority band.
+ * masks to ~0.  Never flushes; touches only objects of ours: states and
+ * templated policies by our reqid band, template-less (shunt) policies only
+ * when in our priority band AND recorded as installed by us (see
+ * xfrm_set_state_dir()).
  */
 #ifndef SPIGRP_XFRM_H
 #define SPIGRP_XFRM_H
@@ -43,6 +46,21 @@ int xfrm_open(struct xfrm **out);
 void xfrm_close(struct xfrm *x);
 
 /**
+ * xfrm_set_state_dir() - where to keep the record of the template-less
+ * (shunt) policies we install: @dir/shunts (a journal of lines, rewritten
+ * atomically with mode 0600; @dir is created, mkdir -p, when first written).
+ * A template-less policy carries no reqid, so only this record tells ours
+ * from someone else's with a priority in our band: xfrm_adopt() removes
+ * recorded leftovers that are stale and leaves unrecorded ones alone.  The
+ * record is tied to the network namespace and boot; a missing or unreadable
+ * file, one from another namespace or boot, and bad lines record nothing.
+ * Call it once, after xfrm_open() and before xfrm_adopt(); @dir is copied
+ * (NULL: keep the record in memory only).  Write errors are logged once,
+ * never fatal.
+ */
+void xfrm_set_state_dir(struct xfrm *x, const char *dir);
+
+/**
  * xfrm_probe_group() - can this kernel hold @g?  A trial add of every state
  * in a throw-away network namespace (module autoload and crypto are global,
  * the SAD per namespace, so nothing of ours or charon's is touched).
@@ -66,7 +84,8 @@ int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g);
 
 /**
  * xfrm_adopt() - start-up sync: dump SAD and SPD once; for each group of @db
- * whose kernel objects (ours by reqid/priority band) match its plan exactly,
+ * whose kernel objects (ours: reqid band, or for template-less policies
+ * priority band plus the shunt record) match its plan exactly,
  * mark it INSTALLED without sending anything; delete every other object in
  * our band (stale leftovers, or partial/mismatching groups, which are then
  * installed anew by the caller).  Foreign objects are never touched.
