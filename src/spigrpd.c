@@ -272,12 +272,13 @@ static struct sadb *build_db(struct cfg *c, struct cfg_errors *errs)
 
 /*
  * Apply a new model as a difference: a group equal to one already installed
- * (same name, same kernel objects, same reqid) is carried over without a
- * netlink message; changed and removed groups are removed first, then new
- * and changed ones installed.  The view follows the new file's order (sadb
+ * (same name, same kernel objects, same reqid, same direction) is carried
+ * over without a netlink message, and so is a refused one unless
+ * @retry_refused; changed and removed groups are
+ * removed first, then new and changed ones installed.  The view follows the new file's order (sadb
  * numbers groups by their place in the file), also for a replaced group.
  */
-static void apply_db(struct daemon *d, struct sadb *ndb, struct cfg *ncfg)
+static void apply_db(struct daemon *d, struct sadb *ndb, struct cfg *ncfg, bool retry_refused)
 {
 	struct sadb *odb = d->db;
 	size_t i;
@@ -286,8 +287,12 @@ static void apply_db(struct daemon *d, struct sadb *ndb, struct cfg *ncfg)
 		struct sadb_group *og = odb->group[i];
 		struct sadb_group *ng = sadb_find_group(ndb, og->name);
 
-		if (ng && og->state == SADB_INSTALLED && og->reqid == ng->reqid &&
-		    og->dir == ng->dir && sadb_group_equal(og, ng)) {
+		/* Unchanged installed groups are left alone (no netlink
+		 * message); so are refused ones, unless @retry_refused (a
+		 * reload is the way to have them tried again). */
+		if (ng &&
+		    (og->state == SADB_INSTALLED || (!retry_refused && og->state == SADB_REFUSED)) &&
+		    og->reqid == ng->reqid && og->dir == ng->dir && sadb_group_equal(og, ng)) {
 			ng->state = og->state;
 			memcpy(ng->state_reason, og->state_reason, sizeof(ng->state_reason));
 			ng->place = og->place;
@@ -350,7 +355,7 @@ static int reload(struct daemon *d, struct cfg_errors *errs)
 		}
 		ctl_set_group(d->ctl, gid);
 	}
-	apply_db(d, ndb, ncfg);
+	apply_db(d, ndb, ncfg, true);
 	cfg_free(ocfg);
 	publish_view(d);
 	log_notice("reloaded %s", d->cfg_path);
@@ -373,7 +378,7 @@ static void reevaluate_addresses(struct daemon *d)
 		return;
 	}
 	cfg_errors_free(&errs);
-	apply_db(d, ndb, c);
+	apply_db(d, ndb, c, false);
 	publish_view(d);
 }
 
