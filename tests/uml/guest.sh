@@ -101,9 +101,9 @@ say "kernel $KVER, $(nproc) cpu, $(awk '/MemTotal/ {print $2 " kB"}' /proc/memin
 # Kill what a case left behind, remove its network namespaces and mounts.
 cleanup_case() {
 	pg=$1
-	kill -TERM -- "-$pg" 2>/dev/null
+	kill -TERM "-$pg" 2>/dev/null
 	sleep 0.3
-	kill -KILL -- "-$pg" 2>/dev/null
+	kill -KILL "-$pg" 2>/dev/null
 	# FUSE and other mounts a case made under /run or /tmp
 	awk '$2 ~ "^/(run|tmp)/umlt" { print $2 }' /proc/mounts | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done

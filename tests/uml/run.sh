@@ -53,7 +53,8 @@ mkdir -p "$work/out" "$work/umltmp"
 umlpid=
 cleanup() {
 	if [ -n "$umlpid" ]; then
-		kill -KILL "$umlpid" 2>/dev/null
+		# UML runs as several host processes: kill its process group
+		kill -KILL "-$umlpid" 2>/dev/null
 		wait "$umlpid" 2>/dev/null
 	fi
 	if [ "${UMLT_KEEP:-0}" = 1 ]; then
@@ -70,8 +71,9 @@ extra=$(env | grep -E '^BENCH_[A-Z0-9_]+=[A-Za-z0-9_.,-]+$' | tr '\n' ' ')
 
 echo "uml: booting $linux (mem ${mem}M), console in $work/console.log"
 # UML keeps its memory image in TMPDIR: give it ours.  Console on stdout
-# only (stdin closed), so nothing waits for a terminal.
-TMPDIR=$work/umltmp "$linux" mem="${mem}M" root=/dev/root rootfstype=hostfs \
+# only (stdin closed), so nothing waits for a terminal.  setsid: its own
+# process group (UML's helper processes included), killed as one.
+TMPDIR=$work/umltmp setsid "$linux" mem="${mem}M" root=/dev/root rootfstype=hostfs \
 	rootflags=/ rw init="$srcdir/tests/uml/guest.sh" \
 	con=null con0=null,fd:1 quiet \
 	UMLT_SRC="$srcdir" UMLT_BUILD="$builddir" UMLT_OUT="$work/out" \
@@ -88,13 +90,15 @@ elapsed=0
 while kill -0 "$umlpid" 2>/dev/null; do
 	if [ "$elapsed" -ge "$total" ]; then
 		echo "uml: guest still running after ${total}s: killed"
-		kill -KILL "$umlpid" 2>/dev/null
+		kill -KILL "-$umlpid" 2>/dev/null
 		break
 	fi
 	sleep 1
 	elapsed=$((elapsed + 1))
 done
 wait "$umlpid" 2>/dev/null
+# a guest that powered off leaves no helper behind; one that was killed may
+kill -KILL "-$umlpid" 2>/dev/null
 umlpid=
 
 npass=0
