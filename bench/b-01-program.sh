@@ -34,13 +34,15 @@ bench_ns() {
 	ns "$1" ip link set d0 up
 }
 
-# nlmon_start NAME FILE / nlmon_stop: capture NAME's netlink traffic
+# nlmon_start NAME FILE / nlmon_stop: capture NAME's netlink traffic (a
+# big ring: the daemon's bursts must not be dropped; nl_check verifies)
 nlmon_start() {
 	ns "$1" ip link add nlmon0 type nlmon || fail "no nlmon device"
 	ns "$1" ip link set nlmon0 up
-	nsenter --net="/run/netns/$1" dumpcap -q -P -B 128 -i nlmon0 -w "$2" \
+	nsenter --net="/run/netns/$1" dumpcap -q -P -B 512 -i nlmon0 -w "$2" \
 		> "$T/nlmon.log" 2>&1 &
 	_nlpid=$!
+	_nlfile=$2
 	_i=0
 	while [ ! -s "$2" ] && [ $_i -lt 50 ]; do
 		sleep 0.1
@@ -49,10 +51,27 @@ nlmon_start() {
 	[ -s "$2" ] || fail "dumpcap on nlmon did not start: $(cat "$T/nlmon.log")"
 }
 nlmon_stop() {
-	sleep 0.5
+	# dumpcap drains its ring behind a fast sender: wait until the file
+	# stops growing (SIGTERM would drop what is still in the ring)
+	_s0=-1
+	_i=0
+	while [ $_i -lt 300 ]; do
+		sleep 1
+		_s1=$(wc -c < "$_nlfile")
+		[ "$_s1" -eq "$_s0" ] && break
+		_s0=$_s1
+		_i=$((_i + 1))
+	done
 	kill -TERM "$_nlpid"
 	wait "$_nlpid" 2>/dev/null
-	cat "$T/nlmon.log"
+}
+# nl_check COUNTS WHO: a capture that lost messages is no count: every
+# object is one NEWSA or NEWPOLICY request, at least
+nl_check() {
+	_sa=$(awk '$1 == "xfrm" && $2 == "NEWSA" { print $3 }' "$1")
+	_sp=$(awk '$1 == "xfrm" && $2 == "NEWPOLICY" { print $3 }' "$1")
+	[ "${_sa:-0}" -ge $((3 * N)) ] && [ "${_sp:-0}" -ge $((3 * N / 2)) ] ||
+		fail "$2: the nlmon capture lost messages (NEWSA ${_sa:-0} of $((3 * N)), NEWPOLICY ${_sp:-0} of $((3 * N / 2)))"
 }
 
 sad_count() {
@@ -70,7 +89,7 @@ run_batch() {
 	ns "$1" ip -batch "$T/batch" > "$T/batch.out" 2>&1 ||
 		fail "ip -batch failed: $(head -n 3 "$T/batch.out")"
 	_t1=$(now)
-	[ -n "${2:-}" ] && nlmon_stop > /dev/null
+	[ -n "${2:-}" ] && nlmon_stop
 	secs "$_t0" "$_t1" > "$T/$1.secs"
 	echo "$(sad_count "$1") $(spd_count "$1")" > "$T/$1.counts"
 }
@@ -89,7 +108,7 @@ run_daemon() {
 		sleep 0.05
 	done
 	_t1=$(now)
-	[ -n "${3:-}" ] && nlmon_stop > /dev/null
+	[ -n "${3:-}" ] && nlmon_stop
 	secs "$_t0" "$_t1" > "$T/$1.secs"
 	echo "$(sad_count "$1") $(spd_count "$1")" > "$T/$1.counts"
 	awk '/^VmRSS|^VmHWM/ { print $2 }' "/proc/$_pid/status" | tr '\n' ' ' > "$T/$1.mem"
@@ -131,12 +150,14 @@ ip netns delete bd
 step "counted: ip -batch and spigrpd with nlmon"
 run_batch pbc "$T/pb.pcap"
 "$PY" "$SRC/bench/nlcount.py" "$T/pb.pcap" > "$T/pb.nl" || fail "nlcount"
-cat "$T/pb.nl"
+cat "$T/nlmon.log" "$T/pb.nl"
+nl_check "$T/pb.nl" ip
 ip netns delete pbc
 rm -f "$T/pb.pcap"
 run_daemon bdc "$T/gen.conf" "$T/bd.pcap"
 "$PY" "$SRC/bench/nlcount.py" "$T/bd.pcap" > "$T/bd.nl" || fail "nlcount"
-cat "$T/bd.nl"
+cat "$T/nlmon.log" "$T/bd.nl"
+nl_check "$T/bd.nl" spigrpd
 daemon_stop bdc TERM
 ip netns delete bdc
 rm -f "$T/bd.pcap"
