@@ -468,7 +468,10 @@ static void status_text(struct daemon *d, struct strbuf *b, bool list_only)
 		if (g->state == SADB_INSTALLED && g->place == SADB_PLACE_KERNEL)
 			xfrm_read_counters(d->xfrm, g);
 		sb_printf(b, "group %s%s\n", g->name, g->implicit ? " (SA in no group)" : "");
-		sb_printf(b, "  state: %s (%s)\n", sadb_state_name(g->state), g->state_reason);
+		if (g->state_reason[0] && strcmp(g->state_reason, sadb_state_name(g->state)))
+			sb_printf(b, "  state: %s (%s)\n", sadb_state_name(g->state), g->state_reason);
+		else
+			sb_printf(b, "  state: %s\n", sadb_state_name(g->state));
 		sb_printf(b, "  placement: %s (%s)\n", place_name(g),
 			  g->place_reason[0] ? g->place_reason : "configured");
 		sb_printf(b, "  direction: %s  reqid: 0x%08x\n", sadb_dir_name(g->dir), g->reqid);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# tests/uml/run.sh BUILDDIR — the user-mode-linux tier (make check-uml).
+# tests/uml/run.sh BUILDDIR [demo] — the user-mode-linux tier (make check-uml);
+# with "demo", the README's demo (tests/uml/demo-*.sh) instead of the cases.
 #
 # Boots Debian's user-mode-linux kernel once, with the host's root as its
 # root file system, runs every tests/uml/t-*.sh inside it (guest.sh), then
@@ -22,6 +23,11 @@ if [ -z "$builddir" ] || [ ! -d "$builddir" ]; then
 	exit 2
 fi
 builddir=$(cd "$builddir" && pwd)
+# `run.sh BUILDDIR demo` (contrib/demo.sh): the demo instead of the cases.
+if [ "${2:-}" = demo ]; then
+	UMLT_SUITE=tests/uml
+	UMLT_PREFIX=demo-
+fi
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 
 linux=${UML_LINUX:-/usr/bin/linux}
