@@ -23,7 +23,7 @@ import sys
 
 LOCAL = "192.168.2.100"
 INNER_LOCAL = "10.1.0.0/16"
-BAND = 0x53480000  # reqids for the ip -batch side (its own namespace)
+BAND = 0x53500000  # reqids for the ip -batch side (its own namespace), past ours
 PRIO = 1000000
 
 

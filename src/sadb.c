@@ -1003,7 +1003,9 @@ uint32_t sadb_policy_priority(const struct sadb_group *g, const struct ip_prefix
  * outside our band, or repeat a name or reqid already seen, are ignored.
  * Entries for names no longer in the config are kept, so a name that comes
  * back gets its old reqid and a reqid is never handed to another name while
- * its line is in the file; remove lines by hand to free them.
+ * its line is in the file; remove lines by hand to free them.  Used reqids
+ * are a bitmap over the band and the next free one is searched from where
+ * the last search stopped: O(groups + band), not O(groups^2).
  */
 struct reqid_ent {
 	uint32_t reqid;

@@ -18,8 +18,8 @@
 #include "said.h"
 
 /* Our XFRM ownership tags (DESIGN.md decision 4). */
-#define SADB_REQID_BASE 0x53470000u /* "SG": our reqid band ... */
-#define SADB_REQID_COUNT 0x10000u   /* ... of 65536 reqids */
+#define SADB_REQID_BASE 0x53400000u /* our reqid band, 0x53400000- ... */
+#define SADB_REQID_COUNT 0x100000u  /* ... 0x534fffff: 2^20 reqids */
 #define SADB_PRIO_BASE 1000000u     /* policy priorities >= this are ours
 				       (charon uses ~68,000..600,000) */
 #define SADB_PRIO_MAX 1999999u

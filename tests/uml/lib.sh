@@ -384,9 +384,9 @@ xpolicies() {
 		END { if (r != "") print r }'
 }
 
-# Our objects: reqid in the band 0x5347xxxx.
+# Our objects: reqid in the band 0x534xxxxx.
 ours() {
-	grep -E 'reqid [0-9]+\(0x5347[0-9a-f]{4}\)'
+	grep -E 'reqid [0-9]+\(0x534[0-9a-f]{5}\)'
 }
 
 # esp_icv_check PCAP esn|plain: recompute the HMAC-SHA-256-128 ICV of every

@@ -37,8 +37,8 @@ for side in left right; do
 		r=$recs
 		reqid=$(echo "$r" | sed -n 's/.* reqid [0-9]*(\(0x[0-9a-f]*\)).*/\1/p')
 		case $reqid in
-		0x5347????) echo "$grp $reqid" >> "$T/$side.reqids" ;;
-		*) err "$what: reqid '$reqid' not in the band 0x5347xxxx" ;;
+		0x534?????) echo "$grp $reqid" >> "$T/$side.reqids" ;;
+		*) err "$what: reqid '$reqid' not in the band 0x534xxxxx" ;;
 		esac
 		flags=" $(echo "$r" | sed -n 's/.* flag \([a-z0-9 -]*\) (0x.*/\1/p') "
 		has() { case "$r" in *"$1"*) return 0 ;; esac; return 1; }

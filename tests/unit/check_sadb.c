@@ -639,7 +639,7 @@ START_TEST(test_reqids)
 	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE + 2);
 	sadb_free(db);
 	text = slurp(path);
-	ck_assert_ptr_nonnull(strstr(text, "\n0x53470000 a\n0x53470001 b\n0x53470002 c\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\n0x53400000 a\n0x53400001 b\n0x53400002 c\n"));
 	free(text);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
@@ -653,8 +653,8 @@ START_TEST(test_reqids)
 	ck_assert_uint_eq(sadb_find_group(db, "comp.303@192.0.2.2")->reqid, SADB_REQID_BASE + 3);
 	sadb_free(db);
 	text = slurp(path);
-	ck_assert_ptr_nonnull(strstr(text, "0x53470001 b\n"));
-	ck_assert_ptr_nonnull(strstr(text, "0x53470003 comp.303@192.0.2.2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "0x53400001 b\n"));
+	ck_assert_ptr_nonnull(strstr(text, "0x53400003 comp.303@192.0.2.2\n"));
 	free(text);
 
 	/* nothing new: the file is not rewritten (same inode) */
@@ -684,15 +684,16 @@ START_TEST(test_reqids_garbage)
 	snprintf(path, sizeof(path), "%s/reqids", tmpdir);
 	spit(path, "# comment\n"
 		   "garbage line\n"
-		   "0x53470005\n"                /* no name */
+		   "0x53400005\n"                /* no name */
 		   "0x12345678 a\n"              /* outside our band */
-		   "0x5347zz00 a\n"              /* not a number */
-		   "1397161986 c\n"              /* decimal 0x53470002 */
-		   "0x53470002 b\n"              /* reqid taken */
-		   "0x53470007 c\n"              /* name taken */
+		   "0x53500000 a\n"              /* just past our band */
+		   "0x534zz000 a\n"              /* not a number */
+		   "1396703234 c\n"              /* decimal 0x53400002 */
+		   "0x53400002 b\n"              /* reqid taken */
+		   "0x53400007 c\n"              /* name taken */
 		   "99999999999999999999999 b\n" /* overflow */
 		   "\n"
-		   "   0x53470000    a  \n");
+		   "   0x53400000    a  \n");
 	db = build(GROUPS_ABC, HOST_A, NULL);
 	ck_assert_int_eq(sadb_assign_reqids(db, path), 0);
 	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE);
@@ -702,8 +703,61 @@ START_TEST(test_reqids_garbage)
 	/* rewritten clean: the garbage is gone */
 	text = slurp(path);
 	ck_assert_str_eq(text, "# spigrpd: XFRM reqid per group name (REQID NAME); written by spigrpd\n"
-			       "0x53470000 a\n0x53470001 b\n0x53470002 c\n");
+			       "0x53400000 a\n0x53400001 b\n0x53400002 c\n");
 	free(text);
+}
+END_TEST
+
+/* More groups than the old 0x10000 band held: every one gets a distinct
+ * reqid in the band, lowest first, and the file keeps them all (a big
+ * daemon's reqid file round-trips).  Groups are made by hand: reqid
+ * assignment reads only the names. */
+START_TEST(test_reqids_many)
+{
+	const size_t n = 100000;
+	char path[128], name[32];
+	struct sadb *db = calloc(1, sizeof(*db));
+	uint8_t *seen = calloc(SADB_REQID_COUNT / 8, 1);
+	size_t i, again;
+
+	snprintf(path, sizeof(path), "%s/reqids", tmpdir);
+	ck_assert_ptr_nonnull(db);
+	ck_assert_ptr_nonnull(seen);
+	db->group = calloc(n, sizeof(*db->group));
+	ck_assert_ptr_nonnull(db->group);
+	for (i = 0; i < n; i++) {
+		db->group[i] = calloc(1, sizeof(*db->group[i]));
+		ck_assert_ptr_nonnull(db->group[i]);
+		snprintf(name, sizeof(name), "g%zu", i);
+		db->group[i]->name = strdup(name);
+		ck_assert_ptr_nonnull(db->group[i]->name);
+		db->ngroup++;
+	}
+	ck_assert_int_eq(sadb_assign_reqids(db, path), 0);
+	for (i = 0; i < n; i++) {
+		uint32_t r = db->group[i]->reqid - SADB_REQID_BASE;
+
+		ck_assert_uint_eq(db->group[i]->reqid, SADB_REQID_BASE + i);
+		ck_assert_uint_lt(r, SADB_REQID_COUNT);
+		ck_assert(!(seen[r / 8] & (1u << (r % 8))));
+		seen[r / 8] |= (uint8_t)(1u << (r % 8));
+	}
+	ck_assert_uint_eq(db->group[n - 1]->reqid, 0x5341869fu); /* 0x53400000 + 99999 */
+	/* read back, in reverse order: each name keeps its reqid */
+	for (i = 0; i < n / 2; i++) {
+		struct sadb_group *t = db->group[i];
+
+		db->group[i] = db->group[n - 1 - i];
+		db->group[n - 1 - i] = t;
+	}
+	for (i = 0; i < n; i++)
+		db->group[i]->reqid = 0;
+	ck_assert_int_eq(sadb_assign_reqids(db, path), 0);
+	for (i = again = 0; i < n; i++)
+		again += db->group[i]->reqid == SADB_REQID_BASE + (n - 1 - i);
+	ck_assert_uint_eq(again, n);
+	sadb_free(db);
+	free(seen);
 }
 END_TEST
 
@@ -1010,6 +1064,7 @@ static Suite *sadb_suite(void)
 	tcase_add_test(tr, test_reqids);
 	tcase_add_test(tr, test_reqids_garbage);
 	tcase_add_test(tr, test_reqids_unwritable);
+	tcase_add_test(tr, test_reqids_many);
 	suite_add_tcase(s, tr);
 	return s;
 }
