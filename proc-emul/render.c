@@ -157,7 +157,7 @@ int render_spigrp(const struct sadb *db, enum cfg_said_format fmt, struct render
 			ret = put_said(out, &g->shunt_said, f);
 		} else {
 			for (unsigned k = 0; k < g->nsa && !ret; k++)
-				ret = put_said(out, &g->sa[k]->cfg.said, f);
+				ret = put_said(out, &g->sa[k]->cfg->said, f);
 		}
 		if (!ret)
 			ret = buf_append(out, "\n", 1);

@@ -319,11 +319,11 @@ static const struct ip_addr *outer_dst(const struct sadb_group *g)
 	unsigned i;
 
 	for (i = 0; i < g->nsa; i++) {
-		const struct cfg_sa *c = &g->sa[i]->cfg;
+		const struct cfg_sa *c = g->sa[i]->cfg;
 
 		if (c->said.proto == SAID_PROTO_TUN)
 			continue;
-		if (g->sa[i]->xfrm_tunnel || (i > 0 && g->sa[i - 1]->cfg.said.proto == SAID_PROTO_TUN))
+		if (g->sa[i]->xfrm_tunnel || (i > 0 && g->sa[i - 1]->cfg->said.proto == SAID_PROTO_TUN))
 			return &c->said.dst;
 		last = &c->said.dst;
 	}

@@ -43,7 +43,7 @@ static const char *family_name(unsigned family)
 
 static bool is_tun(const struct sadb_sa *sa)
 {
-	return sa->cfg.said.proto == SAID_PROTO_TUN;
+	return sa->cfg->said.proto == SAID_PROTO_TUN;
 }
 
 /* Where an error about an SA's `mode` / `dir` points: that key's line, or
@@ -127,9 +127,10 @@ static void sa_free(struct sadb_sa *sa)
 {
 	if (!sa)
 		return;
-	cfg_key_clear(&sa->cfg.enckey);
-	cfg_key_clear(&sa->cfg.authkey);
-	OPENSSL_cleanse(sa, sizeof(*sa));
+	/* no keys here: a borrowed cfg_sa is the cfg's to wipe, and an owned
+	 * one is a tun's, which has none */
+	if (sa->cfg_owned)
+		free((struct cfg_sa *)sa->cfg);
 	free(sa);
 }
 
@@ -181,7 +182,7 @@ struct sadb_sa *sadb_find_sa(const struct sadb *db, const struct said *s)
 		return NULL;
 	for (i = 0; i < db->ngroup; i++)
 		for (k = 0; k < db->group[i]->nsa; k++)
-			if (said_equal(&db->group[i]->sa[k]->cfg.said, s))
+			if (said_equal(&db->group[i]->sa[k]->cfg->said, s))
 				return db->group[i]->sa[k];
 	return NULL;
 }
@@ -369,26 +370,40 @@ static enum sadb_dir resolve_dir(struct builder *b, const struct cfg_sa *sa)
 	return SADB_DIR_NONE;
 }
 
-/* A deep copy of @src: the keys are duplicated (the sadb wipes its own). */
+/* An SA of the cfg's cfg_sa @src (borrowed: see sadb_build()). */
 static struct sadb_sa *sa_new(struct builder *b, const struct cfg_sa *src, enum sadb_dir dir)
 {
 	struct sadb_sa *sa = calloc(1, sizeof(*sa));
 
-	if (!sa)
-		goto oom;
-	sa->cfg = *src;
-	memset(&sa->cfg.enckey, 0, sizeof(sa->cfg.enckey));
-	memset(&sa->cfg.authkey, 0, sizeof(sa->cfg.authkey));
-	if (src->enckey.data && cfg_key_copy(&sa->cfg.enckey, &src->enckey) < 0)
-		goto oom;
-	if (src->authkey.data && cfg_key_copy(&sa->cfg.authkey, &src->authkey) < 0)
-		goto oom;
+	if (!sa) {
+		b->oom = true;
+		return NULL;
+	}
+	sa->cfg = src;
 	sa->dir = dir;
 	return sa;
-oom:
-	sa_free(sa);
-	b->oom = true;
-	return NULL;
+}
+
+/* A tun SA synthesized from `mode = tunnel`: no cfg holds its cfg_sa, so
+ * the SA owns a copy of @tun (which has no keys). */
+static struct sadb_sa *sa_new_owned(struct builder *b, const struct cfg_sa *tun,
+				    enum sadb_dir dir)
+{
+	struct cfg_sa *own = malloc(sizeof(*own));
+	struct sadb_sa *sa;
+
+	if (!own) {
+		b->oom = true;
+		return NULL;
+	}
+	*own = *tun;
+	sa = sa_new(b, own, dir);
+	if (!sa) {
+		free(own);
+		return NULL;
+	}
+	sa->cfg_owned = true;
+	return sa;
 }
 
 static struct sadb_group *group_new(struct builder *b, const char *name, unsigned line)
@@ -486,14 +501,14 @@ static void group_direction(struct builder *b, struct sadb_group *g, unsigned li
 	}
 	if (other) {
 		b_err(b, line, "group %s: mixed directions: %s is %s, %s is %s", g->name,
-		      said_txt(&first->cfg.said, a), sadb_dir_name(first->dir),
-		      said_txt(&other->cfg.said, c2), sadb_dir_name(other->dir));
+		      said_txt(&first->cfg->said, a), sadb_dir_name(first->dir),
+		      said_txt(&other->cfg->said, c2), sadb_dir_name(other->dir));
 		return;
 	}
 	if (none) {
 		g->dir = SADB_DIR_NONE;
 		sadb_set_state(g, SADB_SKIPPED, "neither %s nor %s is a local address",
-			       addr_txt(&none->cfg.src, s), addr_txt(&none->cfg.said.dst, d));
+			       addr_txt(&none->cfg->src, s), addr_txt(&none->cfg->said.dst, d));
 		return;
 	}
 	g->dir = first ? first->dir : SADB_DIR_NONE;
@@ -509,7 +524,7 @@ static void check_chain(struct builder *b, struct sadb_group *g, unsigned line)
 	unsigned i;
 
 	for (i = 1; i < g->nsa; i++) {
-		const struct cfg_sa *prev = &g->sa[i - 1]->cfg, *cur = &g->sa[i]->cfg;
+		const struct cfg_sa *prev = g->sa[i - 1]->cfg, *cur = g->sa[i]->cfg;
 
 		if (cur->said.proto == SAID_PROTO_TUN)
 			continue;
@@ -551,7 +566,7 @@ static void check_families(struct builder *b, struct sadb_group *g, unsigned lin
 	for (i = 0; i < g->nsa; i++)
 		if (is_tun(g->sa[i]))
 			return;
-	fam = g->sa[0]->cfg.said.dst.family;
+	fam = g->sa[0]->cfg->said.dst.family;
 	for (i = 0; i < g->nsrc_ts; i++)
 		if (g->src_ts[i].addr.family != fam)
 			b_err(b, line,
@@ -577,10 +592,10 @@ static void tunnel_modes(struct builder *b, struct sadb_group *g)
 		if (!is_tun(g->sa[i - 1]) || is_tun(sa))
 			continue;
 		sa->xfrm_tunnel = true;
-		if (sa->cfg.mode == CFG_MODE_TRANSPORT)
-			b_err(b, mode_line(&sa->cfg),
+		if (sa->cfg->mode == CFG_MODE_TRANSPORT)
+			b_err(b, mode_line(sa->cfg),
 			      "SA %s: mode = transport, but it follows tun SA %s in group %s (line %u)",
-			      said_txt(&sa->cfg.said, a), said_txt(&g->sa[i - 1]->cfg.said, t), g->name,
+			      said_txt(&sa->cfg->said, a), said_txt(&g->sa[i - 1]->cfg->said, t), g->name,
 			      g->line);
 	}
 }
@@ -601,8 +616,8 @@ static struct sadb_group *build_group(struct builder *b, size_t gi)
 	g = group_new(b, cg->name, cg->line);
 	if (!g)
 		return NULL;
-	memcpy(g->src_ts, cg->src_ts, sizeof(g->src_ts));
-	memcpy(g->dst_ts, cg->dst_ts, sizeof(g->dst_ts));
+	g->src_ts = cg->nsrc_ts ? cg->src_ts : NULL; /* borrowed, like the SAs' cfg */
+	g->dst_ts = cg->ndst_ts ? cg->dst_ts : NULL;
 	g->nsrc_ts = cg->nsrc_ts;
 	g->ndst_ts = cg->ndst_ts;
 	g->proto = cg->proto;
@@ -690,7 +705,7 @@ static struct sadb_group *build_group(struct builder *b, size_t gi)
 			b_err(b, mode_line(first),
 			      "SA %s: mode = tunnel implies SA %s, which line %u defines too",
 			      said_txt(&first->said, id), said_txt(&tun.said, t), b->c->sa[clash].line);
-		sa = sa_new(b, &tun, b->dir[members[0]]);
+		sa = sa_new_owned(b, &tun, b->dir[members[0]]);
 		if (!sa)
 			goto fail;
 		group_add_sa(g, sa);
@@ -917,7 +932,7 @@ static bool prefix_equal(const struct ip_prefix *a, const struct ip_prefix *b)
  * both give a tun SA and tunnel mode on the next one. */
 static bool sa_equal(const struct sadb_sa *a, const struct sadb_sa *b)
 {
-	const struct cfg_sa *x = &a->cfg, *y = &b->cfg;
+	const struct cfg_sa *x = a->cfg, *y = b->cfg;
 	uint8_t proto = x->said.proto;
 
 	if (!said_equal(&x->said, &y->said) || !ip_addr_equal(&x->src, &y->src))
@@ -1322,7 +1337,7 @@ static void print_life(const struct cfg_life *l, FILE *out)
 
 static void print_direction(const struct sadb_sa *sa, FILE *out)
 {
-	const struct cfg_sa *cs = &sa->cfg;
+	const struct cfg_sa *cs = sa->cfg;
 	char s[IP_ADDR_BUF], d[IP_ADDR_BUF];
 
 	addr_txt(&cs->src, s);
@@ -1351,7 +1366,7 @@ static void print_placement(const struct sadb_group *g, FILE *out)
 
 static void print_sa(const struct sadb_sa *sa, FILE *out)
 {
-	const struct cfg_sa *cs = &sa->cfg;
+	const struct cfg_sa *cs = sa->cfg;
 	uint8_t proto = cs->said.proto;
 	char id[SAID_BUF], a[IP_ADDR_BUF], t[SAID_BUF];
 
@@ -1366,7 +1381,7 @@ static void print_sa(const struct sadb_sa *sa, FILE *out)
 				break;
 		if (i < g->nsa)
 			fprintf(out, "# xfrm: tunnel mode (follows %s)\n",
-				said_txt(&g->sa[i - 1]->cfg.said, t));
+				said_txt(&g->sa[i - 1]->cfg->said, t));
 	}
 	if (sa->group && sa->group->implicit) {
 		fprintf(out, "# group: none (a view line of its own, no policy)\n");
@@ -1449,7 +1464,7 @@ static void print_group(const struct sadb_group *g, const struct cfg_group *cg,
 	if (g->shunt)
 		fprintf(out, " %s", said_txt(&g->shunt_said, id));
 	for (i = 0; i < g->nsa; i++)
-		fprintf(out, " %s", said_txt(&g->sa[i]->cfg.said, id));
+		fprintf(out, " %s", said_txt(&g->sa[i]->cfg->said, id));
 	fputc('\n', out);
 	print_prefixes("src-ts", g->src_ts, g->nsrc_ts, out);
 	print_prefixes("dst-ts", g->dst_ts, g->ndst_ts, out);
@@ -1473,16 +1488,16 @@ static void print_group_sas(const struct sadb_group *g, FILE *out)
 	unsigned i, j, n = 0;
 
 	for (i = 0; i < g->nsa; i++) {
-		if (g->sa[i]->cfg.implicit_tun)
+		if (g->sa[i]->cfg->implicit_tun)
 			continue;
-		for (j = n; j > 0 && sa[j - 1]->cfg.line > g->sa[i]->cfg.line; j--)
+		for (j = n; j > 0 && sa[j - 1]->cfg->line > g->sa[i]->cfg->line; j--)
 			sa[j] = sa[j - 1];
 		sa[j] = g->sa[i];
 		n++;
 	}
 	for (i = 0; i < n; i++) {
 		for (j = 1; j < g->nsa; j++)
-			if (g->sa[j] == sa[i] && g->sa[j - 1]->cfg.implicit_tun)
+			if (g->sa[j] == sa[i] && g->sa[j - 1]->cfg->implicit_tun)
 				print_sa(g->sa[j - 1], out);
 		print_sa(sa[i], out);
 	}

@@ -44,9 +44,14 @@ struct sadb_counters {
 struct sadb_group;
 
 struct sadb_sa {
-	struct cfg_sa cfg;          /* owned copy: keys are ours to wipe */
+	const struct cfg_sa *cfg;   /* borrowed from the struct cfg the sadb was
+				       built from (see sadb_build()), keys
+				       included: the cfg owns and wipes them; a
+				       synthesized tun SA's is owned (cfg_owned) */
 	enum sadb_dir dir;
 	bool xfrm_tunnel;           /* follows a tun SA: tunnel mode in XFRM */
+	bool cfg_owned;             /* cfg is ours (a tun made from mode = tunnel):
+				       sadb_free() frees it */
 	struct sadb_group *group;   /* the group holding it (every SA has one) */
 	struct sadb_counters ctr;
 };
@@ -59,7 +64,8 @@ struct sadb_group {
 	unsigned nsa;
 	bool shunt;                 /* said = %pass/%drop/%reject: policy, no state */
 	struct said shunt_said;
-	struct ip_prefix src_ts[CFG_MAX_TS], dst_ts[CFG_MAX_TS];
+	const struct ip_prefix *src_ts, *dst_ts; /* borrowed: the [group]'s cfg_group
+					    arrays (NULL with no prefixes) */
 	unsigned nsrc_ts, ndst_ts;
 	uint8_t proto;
 	uint16_t sport, dport;
@@ -99,11 +105,16 @@ typedef bool (*sadb_is_local_fn)(const struct ip_addr *a, void *arg);
  * and dir OUT (KLIPS eroutes act on outbound packets).  `want` stays AUTO
  * when the config says auto; an inexpressible group is USERSPACE (an error
  * when the group itself says datapath = kernel).
+ * Lifetime: the sadb borrows from @c, it does not copy it.  Each SA's `cfg`
+ * points at its cfg_sa in @c (keys included: they are not copied, and @c
+ * wipes them), each group's src_ts/dst_ts at its cfg_group's arrays; only a
+ * tun SA synthesized from `mode = tunnel` owns its cfg_sa.  So @c must
+ * outlive the sadb: sadb_free() it before cfg_free(@c).
  * Return: a new sadb (all groups PENDING or SKIPPED), or NULL on errors.
  */
 struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *arg,
 			struct cfg_errors *errs);
-void sadb_free(struct sadb *db); /* wipes keys; NULL is a no-op */
+void sadb_free(struct sadb *db); /* before its cfg is freed; NULL is a no-op */
 
 struct sadb_group *sadb_find_group(const struct sadb *db, const char *name);
 /* The SA with this SAID (either spelling), or NULL.  Borrowed. */

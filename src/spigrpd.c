@@ -147,7 +147,7 @@ static const char *group_said0(const struct sadb_group *g, char *buf, size_t len
 	if (g->shunt)
 		said_format(&g->shunt_said, '0', buf, len);
 	else if (g->nsa)
-		said_format(&g->sa[0]->cfg.said, '0', buf, len);
+		said_format(&g->sa[0]->cfg->said, '0', buf, len);
 	else
 		snprintf(buf, len, "-");
 	return buf;
@@ -459,7 +459,7 @@ static void status_text(struct daemon *d, struct strbuf *b, bool list_only)
 				sb_printf(b, " %s", said);
 			}
 			for (unsigned k = 0; k < g->nsa; k++) {
-				said_format(&g->sa[k]->cfg.said, '0', said, sizeof(said));
+				said_format(&g->sa[k]->cfg->said, '0', said, sizeof(said));
 				sb_printf(b, " %s", said);
 			}
 			sb_printf(b, "\n");
@@ -477,9 +477,9 @@ static void status_text(struct daemon *d, struct strbuf *b, bool list_only)
 		sb_printf(b, "  direction: %s  reqid: 0x%08x\n", sadb_dir_name(g->dir), g->reqid);
 		for (unsigned k = 0; k < g->nsa; k++) {
 			const struct sadb_sa *sa = g->sa[k];
-			said_format(&sa->cfg.said, '0', said, sizeof(said));
+			said_format(&sa->cfg->said, '0', said, sizeof(said));
 			sb_printf(b, "  sa %s", said);
-			if (sa->cfg.said.proto != SAID_PROTO_TUN)
+			if (sa->cfg->said.proto != SAID_PROTO_TUN)
 				sb_printf(b, ": bytes %llu packets %llu replay-errors %u "
 					  "integrity-errors %u",
 					  (unsigned long long)sa->ctr.bytes,
@@ -518,7 +518,7 @@ static void status_json(struct daemon *d, struct strbuf *b)
 		}
 		for (unsigned k = 0; k < g->nsa; k++) {
 			const struct sadb_sa *sa = g->sa[k];
-			said_format(&sa->cfg.said, '0', said, sizeof(said));
+			said_format(&sa->cfg->said, '0', said, sizeof(said));
 			sb_printf(b, "%s{\"said\":", k ? "," : "");
 			sb_json_str(b, said);
 			sb_printf(b, ",\"bytes\":%llu,\"packets\":%llu,\"replay_errors\":%u,"

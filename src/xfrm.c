@@ -923,7 +923,7 @@ static int group_transforms(const struct sadb_group *g, struct tf *tf, unsigned 
 
 	for (i = 0; i < g->nsa; i++) {
 		const struct sadb_sa *sa = g->sa[i];
-		uint8_t proto = sa->cfg.said.proto;
+		uint8_t proto = sa->cfg->said.proto;
 
 		if (proto == SAID_PROTO_TUN) {
 			if (pending_tun) {
@@ -1115,7 +1115,7 @@ static int build_state(const struct sadb_group *g, const struct tf *t, struct nl
 		       char *err, size_t errlen)
 {
 	const struct sadb_sa *sa = t->sa;
-	const struct cfg_sa *c = &sa->cfg;
+	const struct cfg_sa *c = sa->cfg;
 	unsigned family = c->said.dst.family, inner = inner_family(g);
 	uint8_t proto = c->said.proto;
 	struct xfrmnl_sa *x = NULL;
@@ -1298,7 +1298,7 @@ static int build_policy(const struct sadb_group *g, const struct ip_prefix *s,
 	}
 
 	for (i = 0; i < (g->shunt ? 0 : ntf); i++) {
-		const struct cfg_sa *c = &tf[i].sa->cfg;
+		const struct cfg_sa *c = tf[i].sa->cfg;
 		unsigned tfam = c->said.dst.family;
 		struct xfrmnl_user_tmpl *t;
 		struct nl_addr *da, *sa_addr;
@@ -2509,7 +2509,7 @@ static struct sadb_group *group_of(struct sadb *db, const struct nlmsghdr *h,
 			bool any = false;
 
 			for (j = 0; j < g->nsa && !any; j++) {
-				const struct said *s = &g->sa[j]->cfg.said;
+				const struct said *s = &g->sa[j]->cfg->said;
 
 				any = s->proto == p->id.proto && s->spi == ntohl(p->id.spi) &&
 				      s->dst.family == p->family &&
@@ -2841,7 +2841,7 @@ int xfrm_read_counters(struct xfrm *x, struct sadb_group *g)
 
 	for (i = 0; i < g->nsa; i++) {
 		struct sadb_sa *sa = g->sa[i];
-		const struct said *s = &sa->cfg.said;
+		const struct said *s = &sa->cfg->said;
 		struct xfrm_usersa_id id;
 		struct nl_msg *m;
 		char reason[200];
@@ -2864,7 +2864,7 @@ int xfrm_read_counters(struct xfrm *x, struct sadb_group *g)
 		if (r && !ret)
 			ret = r;
 		/* a tun SA is the tunnel mode of the SA after it */
-		if (!r && i > 0 && g->sa[i - 1]->cfg.said.proto == SAID_PROTO_TUN)
+		if (!r && i > 0 && g->sa[i - 1]->cfg->said.proto == SAID_PROTO_TUN)
 			g->sa[i - 1]->ctr = sa->ctr;
 	}
 	return ret;

@@ -28,6 +28,12 @@
 
 /* ---- a hand-made sadb ---- */
 
+/* An SA with the cfg_sa its cfg points at (a sadb borrows it from the cfg). */
+struct tsa {
+	struct sadb_sa sa; /* first: the address of both */
+	struct cfg_sa cs;
+};
+
 struct tdb {
 	struct sadb db;
 	size_t cap;
@@ -47,6 +53,7 @@ static struct sadb_group *tdb_add(struct tdb *t, uint64_t order, enum sadb_state
 {
 	struct sadb_group *g = calloc(1, sizeof(*g));
 	const char *text;
+	struct tsa *ts;
 	va_list ap;
 
 	ck_assert_ptr_nonnull(g);
@@ -64,9 +71,11 @@ static struct sadb_group *tdb_add(struct tdb *t, uint64_t order, enum sadb_state
 			continue;
 		}
 		ck_assert_uint_lt(g->nsa, ARRAY_SIZE(g->sa));
-		g->sa[g->nsa] = calloc(1, sizeof(struct sadb_sa));
-		ck_assert_ptr_nonnull(g->sa[g->nsa]);
-		g->sa[g->nsa]->cfg.said = s;
+		ts = calloc(1, sizeof(*ts));
+		ck_assert_ptr_nonnull(ts);
+		ts->cs.said = s;
+		ts->sa.cfg = &ts->cs;
+		g->sa[g->nsa] = &ts->sa; /* first member: free(g->sa[k]) frees ts */
 		g->sa[g->nsa]->group = g;
 		g->nsa++;
 	}

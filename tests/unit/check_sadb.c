@@ -58,7 +58,46 @@ static struct cfg *parse(const char *text)
 	return c;
 }
 
-/* Build @text on a host owning @locals; the test fails on errors. */
+/* build()'s cfgs when the caller does not take them: a sadb borrows from
+ * the cfg it was built from, so each is freed only after its sadb, by
+ * db_free(). */
+static struct kept {
+	struct sadb *db;
+	struct cfg *c;
+} kept[16];
+
+static void keep_cfg(struct sadb *db, struct cfg *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (!kept[i].db) {
+			kept[i].db = db;
+			kept[i].c = c;
+			return;
+		}
+	}
+	ck_abort_msg("more than %zu sadbs at once", sizeof(kept) / sizeof(kept[0]));
+}
+
+/* sadb_free(), then the cfg build() kept for @db (if any). */
+static void db_free(struct sadb *db)
+{
+	size_t i;
+
+	sadb_free(db);
+	for (i = 0; db && i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (kept[i].db == db) {
+			cfg_free(kept[i].c);
+			kept[i].db = NULL;
+			kept[i].c = NULL;
+		}
+	}
+}
+
+/* Build @text on a host owning @locals; the test fails on errors.  With
+ * @cp the caller gets the cfg (to free after the sadb), else db_free()
+ * frees it. */
 static struct sadb *build(const char *text, const char *const *locals, struct cfg **cp)
 {
 	struct cfg_errors errs = { 0 };
@@ -74,7 +113,7 @@ static struct sadb *build(const char *text, const char *const *locals, struct cf
 	if (cp)
 		*cp = c;
 	else
-		cfg_free(c);
+		keep_cfg(db, c);
 	return db;
 }
 
@@ -132,14 +171,15 @@ static const char SEED4_EXPLICIT[] =
 
 static void said_of(const struct sadb_sa *sa, char buf[SAID_BUF])
 {
-	said_format(&sa->cfg.said, '0', buf, SAID_BUF);
+	said_format(&sa->cfg->said, '0', buf, SAID_BUF);
 }
 
 /* ---- building ---------------------------------------------------------- */
 
 START_TEST(test_tun_shorthand)
 {
-	struct sadb *db = build(SEED4, HOST_A, NULL);
+	struct cfg *c;
+	struct sadb *db = build(SEED4, HOST_A, &c);
 	const char *want[] = { "tun.3d0@192.0.2.2", "comp.3d0@192.0.2.2", "esp.187a101b@192.0.2.2",
 			       "ah.187a101a@192.0.2.2" };
 	struct sadb_group *g;
@@ -157,20 +197,31 @@ START_TEST(test_tun_shorthand)
 		ck_assert_ptr_eq(g->sa[i]->group, g);
 		ck_assert_int_eq(g->sa[i]->dir, SADB_DIR_OUT);
 		ck_assert(g->sa[i]->xfrm_tunnel == (i == 1));
-		ck_assert(g->sa[i]->cfg.implicit_tun == (i == 0));
+		ck_assert(g->sa[i]->cfg->implicit_tun == (i == 0));
 	}
-	ck_assert(ip_addr_equal(&g->sa[0]->cfg.src, &g->sa[1]->cfg.src));
+	ck_assert(ip_addr_equal(&g->sa[0]->cfg->src, &g->sa[1]->cfg->src));
 	ck_assert_int_eq(g->dir, SADB_DIR_OUT);
 	ck_assert_int_eq(g->state, SADB_PENDING);
 	ck_assert_int_eq(g->want, CFG_DP_AUTO);
 	ck_assert_str_eq(g->place_reason, "datapath = auto in [daemon]");
 	ck_assert_uint_eq(g->nsrc_ts, 1);
 	ck_assert_uint_eq(g->ndst_ts, 1);
-	/* keys are copies */
-	ck_assert_uint_eq(g->sa[2]->cfg.enckey.len, 16);
-	ck_assert_uint_eq(g->sa[2]->cfg.enckey.data[15], 0x0f);
-	ck_assert_uint_eq(g->sa[3]->cfg.authkey.len, 20);
+	ck_assert_uint_eq(g->sa[2]->cfg->enckey.len, 16);
+	ck_assert_uint_eq(g->sa[2]->cfg->enckey.data[15], 0x0f);
+	ck_assert_uint_eq(g->sa[3]->cfg->authkey.len, 20);
+	/* borrowed from the cfg (keys included), but for the synthesized tun,
+	 * which no cfg_sa describes: that one the SA owns */
+	ck_assert(g->sa[0]->cfg_owned);
+	ck_assert(!cfg_find_sa(c, &g->sa[0]->cfg->said));
+	for (i = 1; i < 4; i++) {
+		ck_assert(!g->sa[i]->cfg_owned);
+		ck_assert_ptr_eq(g->sa[i]->cfg, cfg_find_sa(c, &g->sa[i]->cfg->said));
+	}
+	ck_assert_ptr_eq(g->sa[2]->cfg->enckey.data, cfg_find_sa(c, &g->sa[2]->cfg->said)->enckey.data);
+	ck_assert_ptr_eq(g->src_ts, c->group[0].src_ts);
+	ck_assert_ptr_eq(g->dst_ts, c->group[0].dst_ts);
 	sadb_free(db);
+	cfg_free(c);
 }
 END_TEST
 
@@ -182,7 +233,7 @@ START_TEST(test_shorthand_equals_explicit)
 
 	ck_assert_int_eq(a->group[0]->dir, SADB_DIR_IN);
 	ck_assert(sadb_group_equal(a->group[0], b->group[0]));
-	ck_assert(!b->group[0]->sa[0]->cfg.implicit_tun);
+	ck_assert(!b->group[0]->sa[0]->cfg->implicit_tun);
 	/* either spelling finds the SA */
 	ck_assert_int_eq(said_parse("esp0x187a101b@192.0.2.2", &s, NULL, 0), 0);
 	ck_assert_ptr_eq(sadb_find_sa(a, &s), a->group[0]->sa[2]);
@@ -191,8 +242,8 @@ START_TEST(test_shorthand_equals_explicit)
 	ck_assert_int_eq(said_parse("tun.3d1@192.0.2.2", &s, NULL, 0), 0);
 	ck_assert_ptr_null(sadb_find_sa(a, &s));
 	ck_assert_ptr_null(sadb_find_group(a, "nope"));
-	sadb_free(a);
-	sadb_free(b);
+	db_free(a);
+	db_free(b);
 }
 END_TEST
 
@@ -304,7 +355,7 @@ START_TEST(test_order_and_implicit)
 	ck_assert_int_eq(db->group[3]->place, SADB_PLACE_KERNEL);
 	ck_assert_str_eq(db->group[3]->place_reason, "datapath = kernel");
 	ck_assert_int_eq(db->group[3]->dir, SADB_DIR_OUT);
-	sadb_free(db);
+	db_free(db);
 }
 END_TEST
 
@@ -357,7 +408,7 @@ START_TEST(test_placement)
 	ck_assert_int_eq(g->want, t->want);
 	ck_assert_int_eq(g->place, t->place);
 	ck_assert_str_eq(g->place_reason, t->reason);
-	sadb_free(db);
+	db_free(db);
 }
 END_TEST
 
@@ -548,8 +599,8 @@ START_TEST(test_group_equal)
 
 	/* dir = in on one SA makes mixed directions on host A: use no locals */
 	if (strstr(changes[_i].to, "dir = in")) {
-		sadb_free(a);
-		sadb_free(again);
+		db_free(a);
+		db_free(again);
 		a = build(SEED4, HOST_NONE, NULL);
 		again = build(SEED4, HOST_NONE, NULL);
 		ck_assert_int_eq(a->group[0]->state, SADB_SKIPPED);
@@ -563,11 +614,11 @@ START_TEST(test_group_equal)
 		struct sadb *in = build(SEED4, HOST_B, NULL);
 
 		ck_assert(!sadb_group_equal(a->group[0], in->group[0]));
-		sadb_free(in);
+		db_free(in);
 	}
-	sadb_free(a);
-	sadb_free(again);
-	sadb_free(b);
+	db_free(a);
+	db_free(again);
+	db_free(b);
 	free(text);
 }
 END_TEST
@@ -637,7 +688,7 @@ START_TEST(test_reqids)
 	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE);
 	ck_assert_uint_eq(sadb_find_group(db, "b")->reqid, SADB_REQID_BASE + 1);
 	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE + 2);
-	sadb_free(db);
+	db_free(db);
 	text = slurp(path);
 	ck_assert_ptr_nonnull(strstr(text, "\n0x53400000 a\n0x53400001 b\n0x53400002 c\n"));
 	free(text);
@@ -651,7 +702,7 @@ START_TEST(test_reqids)
 	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE + 2);
 	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE);
 	ck_assert_uint_eq(sadb_find_group(db, "comp.303@192.0.2.2")->reqid, SADB_REQID_BASE + 3);
-	sadb_free(db);
+	db_free(db);
 	text = slurp(path);
 	ck_assert_ptr_nonnull(strstr(text, "0x53400001 b\n"));
 	ck_assert_ptr_nonnull(strstr(text, "0x53400003 comp.303@192.0.2.2\n"));
@@ -662,7 +713,7 @@ START_TEST(test_reqids)
 	db = build(GROUPS_ABC, HOST_A, NULL);
 	ck_assert_int_eq(sadb_assign_reqids(db, path), 0);
 	ck_assert_uint_eq(sadb_find_group(db, "b")->reqid, SADB_REQID_BASE + 1);
-	sadb_free(db);
+	db_free(db);
 	ck_assert_int_eq(stat(path, &st2), 0);
 	ck_assert_uint_eq(st.st_ino, st2.st_ino);
 
@@ -672,7 +723,7 @@ START_TEST(test_reqids)
 	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE);
 	ck_assert_uint_eq(sadb_find_group(db, "comp.303@192.0.2.2")->reqid, SADB_REQID_BASE + 1);
 	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE + 2);
-	sadb_free(db);
+	db_free(db);
 }
 END_TEST
 
@@ -699,7 +750,7 @@ START_TEST(test_reqids_garbage)
 	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE);
 	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE + 2);
 	ck_assert_uint_eq(sadb_find_group(db, "b")->reqid, SADB_REQID_BASE + 1);
-	sadb_free(db);
+	db_free(db);
 	/* rewritten clean: the garbage is gone */
 	text = slurp(path);
 	ck_assert_str_eq(text, "# spigrpd: XFRM reqid per group name (REQID NAME); written by spigrpd\n"
@@ -756,7 +807,7 @@ START_TEST(test_reqids_many)
 	for (i = again = 0; i < n; i++)
 		again += db->group[i]->reqid == SADB_REQID_BASE + (n - 1 - i);
 	ck_assert_uint_eq(again, n);
-	sadb_free(db);
+	db_free(db);
 	free(seen);
 }
 END_TEST
@@ -771,7 +822,7 @@ START_TEST(test_reqids_unwritable)
 	ck_assert_int_eq(sadb_assign_reqids(db, path), -ENOENT);
 	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE);
 	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE + 2);
-	sadb_free(db);
+	db_free(db);
 }
 END_TEST
 

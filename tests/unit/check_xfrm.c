@@ -27,6 +27,8 @@
 struct tgroup {
 	struct sadb_group g;
 	struct sadb_sa sa[CFG_MAX_GROUP_SAS + 1];
+	struct cfg_sa cs[CFG_MAX_GROUP_SAS + 1]; /* what sa[i].cfg points at */
+	struct ip_prefix src_ts[CFG_MAX_TS], dst_ts[CFG_MAX_TS]; /* g's selectors */
 	uint8_t key[CFG_MAX_GROUP_SAS + 1][2][64];
 };
 
@@ -65,9 +67,11 @@ static void tg_init(struct tgroup *t, const char *name, enum sadb_dir dir, const
 	t->g.reqid = REQID;
 	t->g.want = CFG_DP_KERNEL;
 	t->g.place = SADB_PLACE_KERNEL;
+	t->g.src_ts = t->src_ts;
+	t->g.dst_ts = t->dst_ts;
 	if (src_ts) {
-		t->g.src_ts[t->g.nsrc_ts++] = prefix(src_ts);
-		t->g.dst_ts[t->g.ndst_ts++] = prefix(dst_ts);
+		t->src_ts[t->g.nsrc_ts++] = prefix(src_ts);
+		t->dst_ts[t->g.ndst_ts++] = prefix(dst_ts);
 	}
 }
 
@@ -77,7 +81,7 @@ static struct sadb_sa *tg_sa(struct tgroup *t, const char *said, const char *src
 {
 	unsigned i = t->g.nsa;
 	struct sadb_sa *sa = &t->sa[i];
-	struct cfg_sa *c = &sa->cfg;
+	struct cfg_sa *c = &t->cs[i];
 
 	ck_assert_uint_lt(i, CFG_MAX_GROUP_SAS);
 	ck_assert_int_eq(said_parse(said, &c->said, NULL, 0), 0);
@@ -97,9 +101,10 @@ static struct sadb_sa *tg_sa(struct tgroup *t, const char *said, const char *src
 		ck_assert_ptr_nonnull(c->auth);
 		fill_key(&c->authkey, t->key[i][1], c->auth->key_bytes, (uint8_t)(0x11 * (i + 1)));
 	}
+	sa->cfg = c;
 	sa->dir = t->g.dir;
 	sa->group = &t->g;
-	if (i > 0 && t->sa[i - 1].cfg.said.proto == SAID_PROTO_TUN)
+	if (i > 0 && t->sa[i - 1].cfg->said.proto == SAID_PROTO_TUN)
 		sa->xfrm_tunnel = true;
 	t->g.sa[t->g.nsa++] = sa;
 	return sa;
@@ -411,8 +416,8 @@ START_TEST(seed_v4)
 	ck_empty_sel(&s->sel);
 	ck_infinite(&s->lft);
 	ck_replay(&p, 1, 32, 0);
-	ck_alg(&p, 1, XFRMA_ALG_CRYPT, "cbc(aes)", &t.sa[2].cfg.enckey, 0);
-	ck_alg(&p, 1, XFRMA_ALG_AUTH_TRUNC, "hmac(sha256)", &t.sa[2].cfg.authkey, 128);
+	ck_alg(&p, 1, XFRMA_ALG_CRYPT, "cbc(aes)", &t.sa[2].cfg->enckey, 0);
+	ck_alg(&p, 1, XFRMA_ALG_AUTH_TRUNC, "hmac(sha256)", &t.sa[2].cfg->authkey, 128);
 	ck_assert_ptr_null(attr(&p, 1, XFRMA_ALG_AUTH)); /* would mean 96-bit ICV */
 	ck_assert_ptr_null(attr(&p, 1, XFRMA_ALG_AEAD));
 	ck_assert_ptr_null(attr(&p, 1, XFRMA_ALG_COMP));
@@ -420,7 +425,7 @@ START_TEST(seed_v4)
 	ck_state(&p, 2, IPPROTO_AH, 0x187a101a, "192.168.2.110", "192.168.2.100",
 		 XFRM_MODE_TRANSPORT, XFRM_STATE_ALIGN4);
 	ck_replay(&p, 2, 32, 0);
-	ck_alg(&p, 2, XFRMA_ALG_AUTH_TRUNC, "hmac(sha1)", &t.sa[3].cfg.authkey, 96);
+	ck_alg(&p, 2, XFRMA_ALG_AUTH_TRUNC, "hmac(sha1)", &t.sa[3].cfg->authkey, 96);
 	ck_assert_ptr_null(attr(&p, 2, XFRMA_ALG_CRYPT));
 	ck_assert_ptr_null(attr(&p, 2, XFRMA_ALG_AUTH));
 
@@ -452,8 +457,8 @@ START_TEST(seed_v6)
 	ck_state(&p, 1, IPPROTO_ESP, 0x187a101b, "3049:1::2", "3049:1::1", XFRM_MODE_TRANSPORT, 0);
 	/* IPv6 AH: no align4 (RFC 4302 asks 64-bit alignment for IPv6) */
 	ck_state(&p, 2, IPPROTO_AH, 0x187a101a, "3049:1::2", "3049:1::1", XFRM_MODE_TRANSPORT, 0);
-	ck_alg(&p, 1, XFRMA_ALG_CRYPT, "cbc(aes)", &t.sa[2].cfg.enckey, 0);
-	ck_alg(&p, 2, XFRMA_ALG_AUTH_TRUNC, "hmac(sha1)", &t.sa[3].cfg.authkey, 96);
+	ck_alg(&p, 1, XFRMA_ALG_CRYPT, "cbc(aes)", &t.sa[2].cfg->enckey, 0);
+	ck_alg(&p, 2, XFRMA_ALG_AUTH_TRUNC, "hmac(sha1)", &t.sa[3].cfg->authkey, 96);
 	ck_policy(&p, 3, &t.g, XFRM_POLICY_OUT, XFRM_POLICY_ALLOW, "fd00:1::/64", "fd00:2::/64");
 	v = tmpls(&p, 3, &n);
 	ck_assert_uint_eq(n, 3);
@@ -511,8 +516,8 @@ START_TEST(inbound_tunnel_esp)
 	plan_ok(&t.g, &p, 3);
 	ck_state(&p, 0, IPPROTO_ESP, 0x1000, "192.0.2.1", "192.0.2.2", XFRM_MODE_TUNNEL,
 		 XFRM_STATE_AF_UNSPEC);
-	ck_alg(&p, 0, XFRMA_ALG_CRYPT, "cbc(aes)", &t.sa[1].cfg.enckey, 0);
-	ck_alg(&p, 0, XFRMA_ALG_AUTH_TRUNC, "hmac(sha512)", &t.sa[1].cfg.authkey, 256);
+	ck_alg(&p, 0, XFRMA_ALG_CRYPT, "cbc(aes)", &t.sa[1].cfg->enckey, 0);
+	ck_alg(&p, 0, XFRMA_ALG_AUTH_TRUNC, "hmac(sha512)", &t.sa[1].cfg->authkey, 256);
 	ck_policy(&p, 1, &t.g, XFRM_POLICY_IN, XFRM_POLICY_ALLOW, "10.9.0.0/16", "10.8.0.0/16");
 	ck_policy(&p, 2, &t.g, XFRM_POLICY_FWD, XFRM_POLICY_ALLOW, "10.9.0.0/16", "10.8.0.0/16");
 	v = tmpls(&p, 2, &n);
@@ -540,8 +545,8 @@ START_TEST(transport_esp_only)
 	ck_state(&p, 0, IPPROTO_ESP, 0x2000, "192.0.2.1", "192.0.2.2", XFRM_MODE_TRANSPORT, 0);
 	s = sa_of(&p, 0);
 	ck_sel(&s->sel, "192.0.2.2/32", "192.0.2.1/32", IPPROTO_TCP, 0, 443);
-	ck_alg(&p, 0, XFRMA_ALG_CRYPT, "cbc(aes)", &t.sa[0].cfg.enckey, 0);
-	ck_alg(&p, 0, XFRMA_ALG_AUTH_TRUNC, "hmac(sha384)", &t.sa[0].cfg.authkey, 192);
+	ck_alg(&p, 0, XFRMA_ALG_CRYPT, "cbc(aes)", &t.sa[0].cfg->enckey, 0);
+	ck_alg(&p, 0, XFRMA_ALG_AUTH_TRUNC, "hmac(sha384)", &t.sa[0].cfg->authkey, 192);
 	ck_policy(&p, 1, &t.g, XFRM_POLICY_OUT, XFRM_POLICY_ALLOW, "192.0.2.2/32", "192.0.2.1/32");
 	v = tmpls(&p, 1, &n);
 	ck_assert_uint_eq(n, 1);
@@ -557,7 +562,7 @@ START_TEST(transport_two_pairs)
 	struct xfrm_plan p;
 
 	tg_init(&t, "tr2", SADB_DIR_OUT, "192.0.2.2/32", "192.0.2.1/32");
-	t.g.src_ts[t.g.nsrc_ts++] = prefix("192.0.2.3/32");
+	t.src_ts[t.g.nsrc_ts++] = prefix("192.0.2.3/32");
 	tg_sa(&t, "esp.2001@192.0.2.1", "192.0.2.2", "aes128", "sha256");
 	plan_ok(&t.g, &p, 3);
 	ck_empty_sel(&sa_of(&p, 0)->sel);
@@ -584,11 +589,11 @@ START_TEST(aead_gcm)
 	tg_init(&t, "gcm", SADB_DIR_OUT, "10.1.0.0/16", "10.2.0.0/16");
 	tg_sa(&t, "tun.3000@198.51.100.2", "198.51.100.1", NULL, NULL);
 	tg_sa(&t, "esp.3000@198.51.100.2", "198.51.100.1", v[_i].enc, NULL);
-	ck_assert_uint_eq(t.sa[1].cfg.enckey.len * 8, v[_i].key_bits);
+	ck_assert_uint_eq(t.sa[1].cfg->enckey.len * 8, v[_i].key_bits);
 	plan_ok(&t.g, &p, 2);
 	ck_state(&p, 0, IPPROTO_ESP, 0x3000, "198.51.100.2", "198.51.100.1", XFRM_MODE_TUNNEL,
 		 XFRM_STATE_AF_UNSPEC);
-	ck_alg(&p, 0, XFRMA_ALG_AEAD, v[_i].kname, &t.sa[1].cfg.enckey, 128);
+	ck_alg(&p, 0, XFRMA_ALG_AEAD, v[_i].kname, &t.sa[1].cfg->enckey, 128);
 	ck_assert_ptr_null(attr(&p, 0, XFRMA_ALG_CRYPT));
 	ck_assert_ptr_null(attr(&p, 0, XFRMA_ALG_AUTH_TRUNC));
 	ck_assert_ptr_null(attr(&p, 0, XFRMA_ALG_AUTH));
@@ -610,12 +615,12 @@ START_TEST(ah_align)
 
 	tg_init(&t, "ah", SADB_DIR_OUT, "10.1.0.0/16", "10.2.0.0/16");
 	tg_sa(&t, "tun.4000@198.51.100.2", "198.51.100.1", NULL, NULL);
-	tg_sa(&t, "ah.4000@198.51.100.2", "198.51.100.1", NULL, "sha256")->cfg.ah_align =
-		v[_i].align;
+	tg_sa(&t, "ah.4000@198.51.100.2", "198.51.100.1", NULL, "sha256");
+	t.cs[1].ah_align = v[_i].align;
 	plan_ok(&t.g, &p, 2);
 	ck_state(&p, 0, IPPROTO_AH, 0x4000, "198.51.100.2", "198.51.100.1", XFRM_MODE_TUNNEL,
 		 XFRM_STATE_AF_UNSPEC | v[_i].flags);
-	ck_alg(&p, 0, XFRMA_ALG_AUTH_TRUNC, "hmac(sha256)", &t.sa[1].cfg.authkey, 128);
+	ck_alg(&p, 0, XFRMA_ALG_AUTH_TRUNC, "hmac(sha256)", &t.sa[1].cfg->authkey, 128);
 	tm = tmpls(&p, 1, &n);
 	ck_assert_uint_eq(n, 1);
 	ck_tmpl(&tm[0], IPPROTO_AH, 0x4000, XFRM_MODE_TUNNEL, "198.51.100.2", "198.51.100.1",
@@ -649,8 +654,9 @@ START_TEST(replay_esn)
 	tg_init(&t, "esn", SADB_DIR_OUT, "10.1.0.0/16", "10.2.0.0/16");
 	tg_sa(&t, "tun.5000@198.51.100.2", "198.51.100.1", NULL, NULL);
 	sa = tg_sa(&t, "esp.5000@198.51.100.2", "198.51.100.1", "aes128", "sha256");
-	sa->cfg.replay_window = v[_i].window;
-	sa->cfg.esn = v[_i].esn;
+	ck_assert_ptr_eq(sa->cfg, &t.cs[1]);
+	t.cs[1].replay_window = v[_i].window;
+	t.cs[1].esn = v[_i].esn;
 	plan_ok(&t.g, &p, 2);
 	ck_state(&p, 0, IPPROTO_ESP, 0x5000, "198.51.100.2", "198.51.100.1", XFRM_MODE_TUNNEL,
 		 XFRM_STATE_AF_UNSPEC | v[_i].flags);
@@ -666,9 +672,9 @@ START_TEST(esn_not_on_comp)
 	struct xfrm_plan p;
 
 	seed4(&t, SADB_DIR_OUT);
-	t.sa[1].cfg.esn = true; /* even if a COMP SA says so */
-	t.sa[2].cfg.esn = true;
-	t.sa[2].cfg.replay_window = 128;
+	t.cs[1].esn = true; /* even if a COMP SA says so */
+	t.cs[2].esn = true;
+	t.cs[2].replay_window = 128;
 	plan_ok(&t.g, &p, 4);
 	ck_state(&p, 0, IPPROTO_COMP, 0x3d0, "192.168.2.110", "192.168.2.100", XFRM_MODE_TUNNEL,
 		 XFRM_STATE_AF_UNSPEC);
@@ -699,7 +705,7 @@ START_TEST(shunts)
 	size_t i, n;
 
 	tg_init(&t, "shunt", SADB_DIR_NONE, srcs[0], "10.7.0.0/16");
-	t.g.src_ts[t.g.nsrc_ts++] = prefix(srcs[1]);
+	t.src_ts[t.g.nsrc_ts++] = prefix(srcs[1]);
 	t.g.shunt = true;
 	t.g.reqid = 0;
 	ck_assert_int_eq(said_parse(v[_i].said, &t.g.shunt_said, NULL, 0), 0);
@@ -737,11 +743,12 @@ START_TEST(lifetimes)
 	tg_init(&t, "life", SADB_DIR_OUT, "10.1.0.0/16", "10.2.0.0/16");
 	tg_sa(&t, "tun.6000@198.51.100.2", "198.51.100.1", NULL, NULL);
 	sa = tg_sa(&t, "esp.6000@198.51.100.2", "198.51.100.1", "aes128", "sha256");
-	sa->cfg.life.soft_bytes = 1000000;
-	sa->cfg.life.hard_bytes = 2000000;
-	sa->cfg.life.hard_packets = 5000;
-	sa->cfg.life.soft_seconds = 3000;
-	sa->cfg.life.hard_seconds = 3600;
+	ck_assert_ptr_eq(sa->cfg, &t.cs[1]);
+	t.cs[1].life.soft_bytes = 1000000;
+	t.cs[1].life.hard_bytes = 2000000;
+	t.cs[1].life.hard_packets = 5000;
+	t.cs[1].life.soft_seconds = 3000;
+	t.cs[1].life.hard_seconds = 3600;
 	plan_ok(&t.g, &p, 2);
 	l = &sa_of(&p, 0)->lft;
 	ck_assert(l->soft_byte_limit == 1000000);
@@ -933,7 +940,7 @@ START_TEST(seed_conf)
 		struct xfrm_plan p;
 		struct xfrm_user_tmpl *v;
 		size_t n, k;
-		uint8_t daf = g && g->sa[0]->cfg.said.dst.family == AF_INET6 ? AF_INET6 : AF_INET;
+		uint8_t daf = g && g->sa[0]->cfg->said.dst.family == AF_INET6 ? AF_INET6 : AF_INET;
 
 		ck_assert_ptr_nonnull(g);
 		ck_assert_int_eq(g->dir, want[i].dir);
@@ -951,9 +958,9 @@ START_TEST(seed_conf)
 				  daf == AF_INET ? XFRM_STATE_ALIGN4 : 0);
 		for (k = 0; k < 3; k++)
 			ck_assert_uint_eq(sa_of(&p, k)->reqid, g->reqid);
-		ck_alg(&p, 1, XFRMA_ALG_CRYPT, "cbc(aes)", &g->sa[2]->cfg.enckey, 0);
-		ck_alg(&p, 1, XFRMA_ALG_AUTH_TRUNC, "hmac(sha256)", &g->sa[2]->cfg.authkey, 128);
-		ck_alg(&p, 2, XFRMA_ALG_AUTH_TRUNC, "hmac(sha1)", &g->sa[3]->cfg.authkey, 96);
+		ck_alg(&p, 1, XFRMA_ALG_CRYPT, "cbc(aes)", &g->sa[2]->cfg->enckey, 0);
+		ck_alg(&p, 1, XFRMA_ALG_AUTH_TRUNC, "hmac(sha256)", &g->sa[2]->cfg->authkey, 128);
+		ck_alg(&p, 2, XFRMA_ALG_AUTH_TRUNC, "hmac(sha1)", &g->sa[3]->cfg->authkey, 96);
 		ck_assert_uint_eq(sp_of(&p, 3)->dir, want[i].first_dir);
 		v = tmpls(&p, 3, &n);
 		ck_assert_uint_eq(n, 3);
