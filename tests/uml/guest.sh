@@ -123,8 +123,9 @@ for t in "$UMLT_SRC/$SUITE/$PREFIX"*.sh; do
 	name=$(basename "$t" .sh)
 	name=${name#"$PREFIX"}
 	if [ -n "$UMLT_ONLY" ]; then
+		# "07-stop" or just "stop"
 		case ",$UMLT_ONLY," in
-		*",$name,"*) ;;
+		*",$name,"* | *",${name#[0-9][0-9]-},"*) ;;
 		*) continue ;;
 		esac
 	fi

@@ -13,7 +13,7 @@ ns left ip xfrm state add src 192.168.2.100 dst 192.168.2.110 proto esp spi 0x10
 	auth-trunc 'hmac(sha256)' 0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb 128 ||
 	fail "cannot add foreign state 1"
 ns left ip xfrm state add src 192.168.2.110 dst 192.168.2.100 proto ah spi 0x1002 \
-	reqid 0x53460001 mode transport auth-trunc 'hmac(sha1)' 0xcccccccccccccccccccccccccccccccccccccccc 96 ||
+	reqid 0x533fffff mode transport auth-trunc 'hmac(sha1)' 0xcccccccccccccccccccccccccccccccccccccccc 96 ||
 	fail "cannot add foreign state 2"
 ns left ip xfrm policy add src 10.9.1.0/24 dst 10.9.2.0/24 dir out priority 500 \
 	tmpl src 192.168.2.100 dst 192.168.2.110 proto esp reqid 7 mode tunnel ||
