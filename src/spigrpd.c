@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <stddef.h>
@@ -49,6 +50,7 @@ struct daemon {
 	bool addr_dirty;
 	bool stop;
 	int lock_fd;     /* one daemon per network namespace */
+	int state_lock_fd; /* one daemon per state dir */
 };
 
 /* --local addresses for -n: decide directions as if these were ours. */
@@ -308,6 +310,18 @@ static void apply_db(struct daemon *d, struct sadb *ndb, struct cfg *ncfg, bool 
 	sadb_free(odb);
 }
 
+/* Replace *@dst by a copy of @src.  0 or -ENOMEM (*@dst unchanged). */
+static int keep_string(char **dst, const char *src)
+{
+	char *c = strdup(src);
+
+	if (!c)
+		return -ENOMEM;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
 static int reload(struct daemon *d, struct cfg_errors *errs)
 {
 	struct cfg *ncfg;
@@ -320,29 +334,28 @@ static int reload(struct daemon *d, struct cfg_errors *errs)
 		log_errors(errs);
 		return -EINVAL;
 	}
+	if (strcmp(ncfg->mount, ocfg->mount) || strcmp(ncfg->control, ocfg->control) ||
+	    strcmp(ncfg->state_dir, ocfg->state_dir))
+		log_warn("reload: mount, control and state-dir change only on restart");
+	if (ncfg->route_table != ocfg->route_table || ncfg->install_routes != ocfg->install_routes)
+		log_warn("reload: route settings change only on restart");
+	/* paths and route settings stay as running until restart (the state
+	 * dir holds our reqids and shunt record: it must not move under us) */
+	if (keep_string(&ncfg->mount, ocfg->mount) < 0 ||
+	    keep_string(&ncfg->control, ocfg->control) < 0 ||
+	    keep_string(&ncfg->state_dir, ocfg->state_dir) < 0) {
+		log_err("reload: out of memory; the running config stays");
+		cfg_free(ncfg);
+		return -ENOMEM;
+	}
+	ncfg->route_table = ocfg->route_table;
+	ncfg->install_routes = ocfg->install_routes;
 	ndb = build_db(ncfg, errs);
 	if (!ndb) {
 		log_err("reload: %s has errors; the running config stays:", d->cfg_path);
 		log_errors(errs);
 		cfg_free(ncfg);
 		return -EINVAL;
-	}
-	if (strcmp(ncfg->mount, ocfg->mount) || strcmp(ncfg->control, ocfg->control))
-		log_warn("reload: mount and control paths change only on restart");
-	if (ncfg->route_table != ocfg->route_table || ncfg->install_routes != ocfg->install_routes)
-		log_warn("reload: route settings change only on restart");
-	/* paths and route settings stay as running until restart */
-	free(ncfg->mount);
-	ncfg->mount = strdup(ocfg->mount);
-	free(ncfg->control);
-	ncfg->control = strdup(ocfg->control);
-	ncfg->route_table = ocfg->route_table;
-	ncfg->install_routes = ocfg->install_routes;
-	if (!ncfg->mount || !ncfg->control) {
-		log_err("reload: out of memory; the running config stays");
-		sadb_free(ndb);
-		cfg_free(ncfg);
-		return -ENOMEM;
 	}
 	if (d->ctl) {
 		gid_t gid = (gid_t)-1;
@@ -576,7 +589,14 @@ static int ctl_handler(void *arg, const char *cmd, int argc, char **argv, char *
 	} else if (!strcmp(cmd, "help")) {
 		sb_printf(&b, "commands: view list status status-json version help reload\n");
 	} else {
-		sb_printf(&b, "unknown command \"%s\"\n", cmd);
+		bool printable = strlen(cmd) <= 64;
+
+		for (const char *q = cmd; printable && *q; q++)
+			printable = *q > 0x20 && *q < 0x7f;
+		if (printable)
+			sb_printf(&b, "unknown command \"%s\" (try help)\n", cmd);
+		else
+			sb_printf(&b, "unknown command (try help)\n");
 		r = -EINVAL;
 	}
 out:
@@ -708,6 +728,8 @@ static void shutdown_all(struct daemon *d)
 		close(d->addr_fd);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
+	if (d->state_lock_fd >= 0)
+		close(d->state_lock_fd);
 }
 
 static int check_only(const char *path)
@@ -824,6 +846,33 @@ static int netns_lock(void)
 	return fd;
 }
 
+/*
+ * The state dir (reqids, shunt record) belongs to one daemon: a second one
+ * in another network namespace would take its records over.  An flock on
+ * STATE_DIR/lock, held for the daemon's life (the file stays).
+ * Return: the fd, or -errno (-EWOULDBLOCK: another daemon holds it).
+ */
+static int state_dir_lock(const char *dir)
+{
+	char *path = NULL;
+	int fd, e;
+
+	make_dirs(dir, true);
+	if (asprintf(&path, "%s/lock", dir) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	e = -errno;
+	free(path);
+	if (fd < 0)
+		return e;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		e = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -836,7 +885,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d = { .cfg_path = DEFAULT_CONFIG, .sig_fd = -1, .addr_fd = -1, .lock_fd = -1 };
+	struct daemon d = { .cfg_path = DEFAULT_CONFIG, .sig_fd = -1, .addr_fd = -1, .lock_fd = -1,
+			  .state_lock_fd = -1 };
 	char *cfg_abs = NULL;
 	struct cfg_errors errs = { 0 };
 	bool foreground = false, check = false, debug = false;
@@ -892,10 +942,18 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return check_only(d.cfg_path);
-	/* SIGHUP re-reads the file after chdir("/"): keep an absolute path */
-	cfg_abs = realpath(d.cfg_path, NULL);
-	if (cfg_abs)
-		d.cfg_path = cfg_abs;
+	/* SIGHUP re-reads the file after chdir("/"): keep an absolute path,
+	 * but not a resolved one (a symlink swapped before SIGHUP is followed,
+	 * and a relative secrets path stays relative to the link, as with -n) */
+	if (d.cfg_path[0] != '/') {
+		char *cwd = getcwd(NULL, 0);
+
+		if (cwd && asprintf(&cfg_abs, "%s/%s", cwd, d.cfg_path) >= 0)
+			d.cfg_path = cfg_abs;
+		else
+			cfg_abs = NULL;
+		free(cwd);
+	}
 
 	log_init("spigrpd", foreground, debug ? LOG_DEBUG : LOG_INFO);
 	d.cfg = cfg_load(d.cfg_path, true, &errs);
@@ -918,6 +976,15 @@ int main(int argc, char **argv)
 		goto out;
 	} else if (d.lock_fd < 0) {
 		log_err("instance lock: %s", strerror(-d.lock_fd));
+		goto out;
+	}
+	d.state_lock_fd = state_dir_lock(d.cfg->state_dir);
+	if (d.state_lock_fd == -EWOULDBLOCK) {
+		log_err("state-dir %s is in use by another spigrpd (every daemon needs its own); "
+			"not starting", d.cfg->state_dir);
+		goto out;
+	} else if (d.state_lock_fd < 0) {
+		log_err("state-dir %s: %s", d.cfg->state_dir, strerror(-d.state_lock_fd));
 		goto out;
 	}
 
