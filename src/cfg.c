@@ -1033,6 +1033,42 @@ static void check_group(struct cfg_parser *p)
 }
 
 /*
+ * The control socket's lock file, CONTROL.lock (ctl.c), against mount and
+ * state-dir: neither may be that file or lie below it.
+ */
+static void check_lock_path(struct cfg_parser *p, unsigned ml, unsigned cl, unsigned sl)
+{
+	const struct cfg *c = p->c;
+	char *lock = NULL;
+
+	if (asprintf(&lock, "%s.lock", c->control) < 0) {
+		p->sink->oom = true;
+		return;
+	}
+	if ((ml || cl) && path_within(c->mount, lock)) {
+		if (!strcmp(c->mount, lock))
+			perr_at(p, ml > cl ? ml : cl,
+				"mount \"%s\" is the control socket's lock file (control \"%s\" plus \".lock\")",
+				c->mount, c->control);
+		else
+			perr_at(p, ml > cl ? ml : cl,
+				"mount \"%s\" is inside \"%s\", the control socket's lock file", c->mount,
+				lock);
+	}
+	if ((sl || cl) && path_within(c->state_dir, lock)) {
+		if (!strcmp(c->state_dir, lock))
+			perr_at(p, sl > cl ? sl : cl,
+				"state-dir \"%s\" is the control socket's lock file (control \"%s\" plus \".lock\")",
+				c->state_dir, c->control);
+		else
+			perr_at(p, sl > cl ? sl : cl,
+				"state-dir \"%s\" is inside \"%s\", the control socket's lock file",
+				c->state_dir, lock);
+	}
+	free(lock);
+}
+
+/*
  * The [daemon] paths against each other, defaults included: the view is a
  * mount that hides whatever lies below it, and the control socket is a
  * file.  An error goes to the line of the key written last.
@@ -1057,9 +1093,24 @@ static void check_daemon(struct cfg_parser *p)
 			perr_at(p, line, "mount \"%s\" is inside control \"%s\", which is a socket", c->mount,
 				c->control);
 	}
-	if ((ml || sl) && path_within(c->state_dir, c->mount))
+	if ((ml || sl) && !strcmp(c->state_dir, c->mount))
+		perr_at(p, ml > sl ? ml : sl,
+			"state-dir and mount are the same path \"%s\": the view would hide the state files",
+			c->mount);
+	else if ((ml || sl) && path_within(c->state_dir, c->mount))
 		perr_at(p, ml > sl ? ml : sl, "state-dir \"%s\" is inside mount \"%s\": the view would hide it",
 			c->state_dir, c->mount);
+	if (cl || sl) {
+		unsigned line = cl > sl ? cl : sl;
+
+		if (!strcmp(c->state_dir, c->control))
+			perr_at(p, line, "state-dir and control are the same path \"%s\": one is a directory, the other a socket",
+				c->control);
+		else if (path_within(c->state_dir, c->control))
+			perr_at(p, line, "state-dir \"%s\" is inside control \"%s\", which is a socket",
+				c->state_dir, c->control);
+	}
+	check_lock_path(p, ml, cl, sl);
 }
 
 static void close_section(struct cfg_parser *p)
@@ -1496,7 +1547,7 @@ static void group_ts(struct cfg_parser *p, int k, const char *key, char *val)
 	struct cfg_group *g = &p->c->group[p->cur];
 	struct ip_prefix *pfx = k == G_SRC_TS ? g->src_ts : g->dst_ts;
 	unsigned *np = k == G_SRC_TS ? &g->nsrc_ts : &g->ndst_ts;
-	unsigned n = 1, i = 0;
+	unsigned n = 1, i = 0, j;
 	char *s, *e, *tok, err[256];
 	struct ip_prefix tmp;
 
@@ -1529,6 +1580,17 @@ static void group_ts(struct cfg_parser *p, int k, const char *key, char *val)
 			perr(p, "prefix \"%s\" is %s but \"%s\" is %s: a group's selectors must all be one family",
 			     tok, family_name(tmp.addr.family), p->ts_first ? p->ts_first : "?",
 			     family_name(p->ts_family));
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (pfx[j].len == tmp.len && ip_addr_equal(&pfx[j].addr, &tmp.addr))
+				break;
+		if (j < i) {
+			char canon[IP_PREFIX_BUF];
+
+			ip_prefix_format(&tmp, canon, sizeof(canon));
+			perr(p, "%s lists %s twice: the kernel holds one policy per selector", key,
+			     canon);
 			continue;
 		}
 		pfx[i++] = tmp;

@@ -39,7 +39,11 @@
 #define CTL_ANSWER_TIMEOUT_MS 10000 /* whole answer */
 #define CTL_ACCEPT_BURST CTL_MAX_CLIENTS /* accepts per ctl_dispatch() */
 #define CTL_FULL_LOG_MS 60000      /* "table full" notice at most this often */
-#define CTL_CLIENT_TIMEOUT_S 120   /* client: waiting for the daemon */
+#define CTL_CLIENT_TIMEOUT_S 30    /* client: connect, send, and each read of
+				      the answer wait at most this long for
+				      the daemon (spigrp(8) says so); long
+				      enough for a daemon busy applying a
+				      large config, short enough for a human */
 #define CTL_MAX_ANSWER (256u << 20) /* client: refuse more than 256 MiB */
 
 /* One open connection.  fd < 0: a free slot. */
@@ -71,6 +75,7 @@ struct ctl {
 	dev_t lock_dev;  /* the lock file we hold */
 	ino_t lock_ino;
 	bool lock_held;
+	bool lock_created; /* we made the lock file: we remove it at close */
 	gid_t group;
 	int64_t full_logged; /* last "table full" notice, ms; 0 never */
 	uint64_t seq;        /* accepts so far */
@@ -135,9 +140,11 @@ static int ctl_probe(const char *path)
 }
 
 /*
- * Take the lock on @c->lock_path.  The file is removed at a clean close
- * (while locked), so a lock won on a file that is no longer at that path
- * is worthless: then retry with the file there now.  0, -EADDRINUSE when
+ * Take the lock on @c->lock_path.  A lock file this process created
+ * (O_CREAT | O_EXCL succeeded) is removed at a clean close (while locked);
+ * one that was there before is the admin's or a crashed daemon's and is
+ * left alone.  A lock won on a file that is no longer at that path is
+ * worthless: then retry with the file there now.  0, -EADDRINUSE when
  * another process holds it, or -errno.
  */
 static int ctl_lock(struct ctl *c)
@@ -146,7 +153,16 @@ static int ctl_lock(struct ctl *c)
 	int tries, r;
 
 	for (tries = 0; tries < 100; tries++) {
-		c->lock_fd = open(c->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		c->lock_created = false;
+		c->lock_fd = open(c->lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+				  0600);
+		if (c->lock_fd >= 0) {
+			c->lock_created = true;
+		} else if (errno == EEXIST) {
+			c->lock_fd = open(c->lock_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+			if (c->lock_fd < 0 && errno == ENOENT)
+				continue; /* removed in between: create it */
+		}
 		if (c->lock_fd < 0) {
 			r = -errno;
 			log_err("ctl: %s: %s", c->lock_path, strerror(-r));
@@ -284,9 +300,11 @@ void ctl_close(struct ctl *c)
 		close(c->fd);
 	}
 	if (c->lock_fd >= 0) {
-		/* only while we hold the lock, and only our file: a starter
-		 * that opened it meanwhile sees it gone and retries */
-		if (c->lock_held && lstat(c->lock_path, &st) == 0 && st.st_dev == c->lock_dev &&
+		/* only while we hold the lock, only the file we created
+		 * (one that was there before stays), and only if it is
+		 * still that file: a starter that opened it meanwhile sees
+		 * it gone and retries */
+		if (c->lock_held && c->lock_created && lstat(c->lock_path, &st) == 0 && st.st_dev == c->lock_dev &&
 		    st.st_ino == c->lock_ino)
 			unlink(c->lock_path);
 		close(c->lock_fd);
@@ -743,6 +761,8 @@ void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, ctl_handler_fn
 		c->cl[i].pfd_idx = -1;
 }
 
+/* Each blocking step (connect, send, every recv) gives up after
+ * CTL_CLIENT_TIMEOUT_S without progress: -ETIMEDOUT. */
 int ctl_request(const char *path, const char *line, char **body, size_t *bodylen)
 {
 	struct timeval tv = { .tv_sec = CTL_CLIENT_TIMEOUT_S };

@@ -803,6 +803,140 @@ static void check_names(struct builder *b)
 	free(h.slot);
 }
 
+/*
+ * Phase 6: policies that would share a kernel key.  XFRM keeps one policy
+ * per (direction, selector) -- family, source and destination prefix,
+ * protocol, ports -- so a second group with the same key would fail with
+ * EEXIST against the first.  A group with dir IN installs in and fwd
+ * policies, one with dir OUT an out policy, a shunt all three (xfrm.c); a
+ * group without direction (skipped) or an implicit one installs none.  One
+ * record per (group, src prefix, dst prefix) and policy direction ("in"
+ * stands for in + fwd); sorted, equal keys are neighbours: O(n log n).
+ */
+struct pol_rec {
+	const struct ip_prefix *src, *dst;
+	const struct sadb_group *g;
+	size_t gi;          /* index of its cfg_group */
+	uint8_t dir;        /* SADB_DIR_IN or SADB_DIR_OUT */
+};
+
+static int prefix_cmp(const struct ip_prefix *a, const struct ip_prefix *b)
+{
+	int r;
+
+	if (a->addr.family != b->addr.family)
+		return a->addr.family < b->addr.family ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	r = memcmp(a->addr.b, b->addr.b, sizeof(a->addr.b));
+	return r < 0 ? -1 : r > 0;
+}
+
+/* The kernel key only: equal keys compare 0 whatever the groups. */
+static int pol_key_cmp(const struct pol_rec *a, const struct pol_rec *b)
+{
+	int r;
+
+	if (a->dir != b->dir)
+		return a->dir < b->dir ? -1 : 1;
+	r = prefix_cmp(a->src, b->src);
+	if (!r)
+		r = prefix_cmp(a->dst, b->dst);
+	if (r)
+		return r;
+	if (a->g->proto != b->g->proto)
+		return a->g->proto < b->g->proto ? -1 : 1;
+	if (a->g->sport != b->g->sport)
+		return a->g->sport < b->g->sport ? -1 : 1;
+	if (a->g->dport != b->g->dport)
+		return a->g->dport < b->g->dport ? -1 : 1;
+	return 0;
+}
+
+/* Key, then file order: the first of a run of equal keys is the group the
+ * others collide with. */
+static int pol_rec_cmp(const void *pa, const void *pb)
+{
+	const struct pol_rec *a = pa, *b = pb;
+	int r = pol_key_cmp(a, b);
+
+	if (r)
+		return r;
+	return a->gi < b->gi ? -1 : a->gi > b->gi;
+}
+
+static unsigned group_said_line(const struct cfg_group *cg)
+{
+	return cg->said_line ? cg->said_line : cg->line;
+}
+
+static void check_collisions(struct builder *b, struct sadb_group *const *byg)
+{
+	const struct cfg *c = b->c;
+	struct pol_rec *rec = NULL;
+	bool *told = NULL;
+	size_t n = 0, i, start;
+
+	for (i = 0; i < c->ngroup; i++) {
+		const struct sadb_group *g = byg[i];
+
+		if (g && g->dir != SADB_DIR_NONE)
+			n += (size_t)g->nsrc_ts * g->ndst_ts * (g->shunt ? 2 : 1);
+	}
+	if (!n)
+		return;
+	rec = malloc(n * sizeof(*rec));
+	told = calloc(c->ngroup, sizeof(*told));
+	if (!rec || !told) {
+		b->oom = true;
+		goto out;
+	}
+	n = 0;
+	for (i = 0; i < c->ngroup; i++) {
+		const struct sadb_group *g = byg[i];
+		unsigned s, d, k;
+
+		if (!g || g->dir == SADB_DIR_NONE)
+			continue;
+		for (k = 0; k < (g->shunt ? 2u : 1u); k++) {
+			uint8_t dir = g->shunt ? (k ? SADB_DIR_OUT : SADB_DIR_IN) : g->dir;
+
+			for (s = 0; s < g->nsrc_ts; s++) {
+				for (d = 0; d < g->ndst_ts; d++) {
+					rec[n].src = &g->src_ts[s];
+					rec[n].dst = &g->dst_ts[d];
+					rec[n].g = g;
+					rec[n].gi = i;
+					rec[n].dir = dir;
+					n++;
+				}
+			}
+		}
+	}
+	qsort(rec, n, sizeof(*rec), pol_rec_cmp);
+	for (start = 0, i = 1; i < n; i++) {
+		const struct pol_rec *a = &rec[start], *r = &rec[i];
+		char sp[IP_PREFIX_BUF], dp[IP_PREFIX_BUF];
+
+		if (pol_key_cmp(a, r)) {
+			start = i;
+			continue;
+		}
+		/* one error per group is enough */
+		if (r->gi == a->gi || told[r->gi])
+			continue;
+		told[r->gi] = true;
+		ip_prefix_format(r->src, sp, sizeof(sp));
+		ip_prefix_format(r->dst, dp, sizeof(dp));
+		b_err(b, group_said_line(&c->group[r->gi]),
+		      "group %s: its policy %s -> %s collides with group %s (line %u): the kernel holds one policy per selector and direction",
+		      r->g->name, sp, dp, a->g->name, group_said_line(&c->group[a->gi]));
+	}
+out:
+	free(rec);
+	free(told);
+}
+
 static int group_line_cmp(const void *pa, const void *pb)
 {
 	const struct sadb_group *a = *(struct sadb_group *const *)pa;
@@ -826,6 +960,7 @@ struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *ar
 	struct builder b;
 	const char *file = c && c->path ? c->path : "(config)";
 	struct sadb *db = NULL;
+	struct sadb_group **byg = NULL; /* per cfg group: built from it, or NULL */
 	size_t i;
 
 	memset(&b, 0, sizeof(b));
@@ -841,7 +976,8 @@ struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *ar
 	db->group = calloc(c->ngroup + c->nsa + 1, sizeof(*db->group));
 	b.dir = calloc(c->nsa + 1, sizeof(*b.dir));
 	b.owner = calloc(c->nsa + 1, sizeof(*b.owner));
-	if (!db->group || !b.dir || !b.owner)
+	byg = calloc(c->ngroup + 1, sizeof(*byg));
+	if (!db->group || !b.dir || !b.owner || !byg)
 		goto oom;
 	for (i = 0; i < c->nsa; i++)
 		b.owner[i] = -1;
@@ -852,9 +988,12 @@ struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *ar
 	for (i = 0; i < c->ngroup && !b.oom; i++) {
 		struct sadb_group *g = build_group(&b, i);
 
+		byg[i] = g;
 		if (g)
 			db_add(&b, g);
 	}
+	if (!b.oom)
+		check_collisions(&b, byg);
 	for (i = 0; i < c->nsa && !b.oom; i++) {
 		struct sadb_group *g;
 
@@ -899,6 +1038,7 @@ out:
 	free(b.sa_idx.slot);
 	free(b.dir);
 	free(b.owner);
+	free(byg);
 	return db;
 }
 

@@ -618,13 +618,15 @@ START_TEST(test_timeout_and_expiry)
 }
 END_TEST
 
-/* The lock file: there while the socket is open, gone after a clean close;
- * held by someone else, it keeps us out; a leftover one is reused. */
+/* The lock file: there while the socket is open, gone after a clean close
+ * when we created it; held by someone else, it keeps us out; a leftover
+ * one is reused and kept. */
 START_TEST(test_lock_file)
 {
 	char lock[300], moved[310];
 	struct ctl *c = NULL;
 	struct stat st;
+	ino_t ino;
 	int fd;
 
 	snprintf(lock, sizeof(lock), "%s.lock", path);
@@ -654,6 +656,21 @@ START_TEST(test_lock_file)
 	ctl_close(c);
 	ck_assert_int_eq(access(lock, F_OK), 0);
 	unlink(moved);
+	/* a lock file that was there before we started (an admin's, a killed
+	 * daemon's) is used, and left there at a clean close */
+	ck_assert_int_eq(stat(lock, &st), 0);
+	ino = st.st_ino;
+	ck_assert_int_eq(ctl_open(&c, path, (gid_t)-1), 0);
+	ctl_close(c);
+	ck_assert_int_eq(stat(lock, &st), 0);
+	ck_assert_uint_eq(st.st_ino, ino);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	/* gone, it is ours again: created, then removed */
+	ck_assert_int_eq(unlink(lock), 0);
+	ck_assert_int_eq(ctl_open(&c, path, (gid_t)-1), 0);
+	ck_assert_int_eq(access(lock, F_OK), 0);
+	ctl_close(c);
+	ck_assert_int_eq(access(lock, F_OK), -1);
 }
 END_TEST
 

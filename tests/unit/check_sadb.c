@@ -514,6 +514,29 @@ static const struct err_case {
 	    "t.conf:5: group g1: undefined SA comp.309@192.0.2.2 (no [sa] section for it)",
 	    "t.conf:8: SA comp.301@192.0.2.2: both addresses are local; set dir = in or out",
 	    "t.conf:12: group g2: SA comp.300@192.0.2.2 is already in group g1 (line 5)" } },
+	/* 15: two outbound groups on the same selectors: the later one is told */
+	{ COMP("300", "192.0.2.2", "192.0.2.1")                 /* 1-3 */
+	  GROUP("g1", "comp.300@192.0.2.2")                     /* 4-7 */
+	  COMP("301", "192.0.2.2", "192.0.2.1")                 /* 8-10 */
+	  GROUP("g2", "comp.301@192.0.2.2"),                    /* 11-14 */
+	  HOST_A,
+	  { "t.conf:12: group g2: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group g1 (line 5): the kernel holds one policy per selector and direction" } },
+	/* 16: a shunt installs in and fwd policies too: it collides with an
+	 * inbound group; one error per group, not one per direction */
+	{ COMP("300", "192.0.2.1", "192.0.2.2")                 /* 1-3 */
+	  GROUP("in", "comp.300@192.0.2.1")                     /* 4-7 */
+	  GROUP("block", "%drop")                               /* 8-11 */
+	  GROUP("pass", "%pass"),                               /* 12-15 */
+	  HOST_A,
+	  { "t.conf:9: group block: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group in (line 5): the kernel holds one policy per selector and direction",
+	    "t.conf:13: group pass: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group in (line 5): the kernel holds one policy per selector and direction" } },
+	/* 17: one pair of a product is enough; the group written first is
+	 * the one named, whatever the order of the pairs */
+	{ "[group block]\nsaid = %reject\nsrc-ts = 10.0.9.0/24, 10.0.1.0/24\ndst-ts = 10.0.2.0/24\n" /* 1-4 */
+	  COMP("300", "192.0.2.2", "192.0.2.1")                 /* 5-7 */
+	  "[group g]\nsaid = comp.300@192.0.2.2\nsrc-ts = 10.0.1.0/24\ndst-ts = 10.0.5.0/24, 10.0.2.0/24\n", /* 8-11 */
+	  HOST_A,
+	  { "t.conf:9: group g: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group block (line 2): the kernel holds one policy per selector and direction" } },
 };
 
 START_TEST(test_errors)
@@ -667,14 +690,17 @@ static void spit(const char *path, const char *text)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-#define GROUPS_ABC                                                  \
-	COMP("300", "192.0.2.2", "192.0.2.1") GROUP("a", "comp.300@192.0.2.2") \
-	COMP("301", "192.0.2.2", "192.0.2.1") GROUP("b", "comp.301@192.0.2.2") \
-	COMP("302", "192.0.2.2", "192.0.2.1") GROUP("c", "comp.302@192.0.2.2")
-#define GROUPS_CXA                                                  \
-	COMP("302", "192.0.2.2", "192.0.2.1") GROUP("c", "comp.302@192.0.2.2") \
-	COMP("303", "192.0.2.2", "192.0.2.1")                           \
-	COMP("300", "192.0.2.2", "192.0.2.1") GROUP("a", "comp.300@192.0.2.2")
+/* groups a, b, c with selectors of their own (equal ones would collide) */
+#define GROUP_TO(name, said, dst) \
+	"[group " name "]\nsaid = " said "\nsrc-ts = 10.0.1.0/24\ndst-ts = " dst "\n"
+#define GROUPS_ABC                                                               \
+	COMP("300", "192.0.2.2", "192.0.2.1") GROUP_TO("a", "comp.300@192.0.2.2", "10.0.2.0/24") \
+	COMP("301", "192.0.2.2", "192.0.2.1") GROUP_TO("b", "comp.301@192.0.2.2", "10.0.3.0/24") \
+	COMP("302", "192.0.2.2", "192.0.2.1") GROUP_TO("c", "comp.302@192.0.2.2", "10.0.4.0/24")
+#define GROUPS_CXA                                                               \
+	COMP("302", "192.0.2.2", "192.0.2.1") GROUP_TO("c", "comp.302@192.0.2.2", "10.0.4.0/24") \
+	COMP("303", "192.0.2.2", "192.0.2.1")                                    \
+	COMP("300", "192.0.2.2", "192.0.2.1") GROUP_TO("a", "comp.300@192.0.2.2", "10.0.2.0/24")
 
 START_TEST(test_reqids)
 {
@@ -1090,11 +1116,97 @@ START_TEST(test_print_text)
 }
 END_TEST
 
+/* Policies that do not share a kernel key: each text builds. */
+static const struct {
+	const char *text;
+	const char *const *locals;
+} no_collision[] = {
+	/* 0: the same selectors, one group outbound, one inbound */
+	{ COMP("300", "192.0.2.2", "192.0.2.1") GROUP("out", "comp.300@192.0.2.2")
+	  COMP("301", "192.0.2.1", "192.0.2.2") GROUP("in", "comp.301@192.0.2.1"),
+	  HOST_A },
+	/* 1: another dport, another proto */
+	{ COMP("300", "192.0.2.2", "192.0.2.1") GROUP("a", "comp.300@192.0.2.2") "proto = tcp\ndport = 22\n"
+	  COMP("301", "192.0.2.2", "192.0.2.1") GROUP("b", "comp.301@192.0.2.2") "proto = tcp\ndport = 23\n"
+	  COMP("302", "192.0.2.2", "192.0.2.1") GROUP("c", "comp.302@192.0.2.2") "proto = udp\ndport = 22\n"
+	  COMP("303", "192.0.2.2", "192.0.2.1") GROUP("d", "comp.303@192.0.2.2"),
+	  HOST_A },
+	/* 2: a group skipped on this host installs nothing */
+	{ COMP("300", "192.0.2.7", "192.0.2.8") GROUP("elsewhere", "comp.300@192.0.2.7")
+	  GROUP("block", "%drop"),
+	  HOST_A },
+	/* 3: the pairs differ though the prefixes overlap */
+	{ COMP("300", "192.0.2.2", "192.0.2.1") GROUP("a", "comp.300@192.0.2.2")
+	  COMP("301", "192.0.2.2", "192.0.2.1")
+	  "[group b]\nsaid = comp.301@192.0.2.2\nsrc-ts = 10.0.2.0/24\ndst-ts = 10.0.1.0/24\n"
+	  COMP("302", "192.0.2.2", "192.0.2.1")
+	  "[group c]\nsaid = comp.302@192.0.2.2\nsrc-ts = 10.0.1.0/25\ndst-ts = 10.0.2.0/24\n",
+	  HOST_A },
+};
+
+START_TEST(test_no_collision)
+{
+	struct sadb *db = build(no_collision[_i].text, no_collision[_i].locals, NULL);
+
+	db_free(db);
+}
+END_TEST
+
+/* 100,000 groups, one /32 source each: building stays quick (records
+ * sorted, not compared pairwise), and the one collision, between the first
+ * and the last group, is found.  Shunt groups (no [sa] to parse; each
+ * counts in every direction), with one outbound SA group in the middle. */
+START_TEST(test_collisions_many)
+{
+	const unsigned n = 100000;
+	struct cfg_parser *p;
+	struct cfg_errors errs = { 0 };
+	struct sadb *db;
+	struct cfg *c;
+	char line[128], want[256];
+	unsigned i, lines = 0;
+
+	p = cfg_parser_new("t.conf", &errs);
+	ck_assert_ptr_nonnull(p);
+	cfg_parser_line(p, "[sa comp.300@192.0.2.2]");
+	cfg_parser_line(p, "src = 192.0.2.1");
+	cfg_parser_line(p, "comp = deflate");
+	lines += 3;
+	for (i = 0; i < n; i++) {
+		unsigned a = i == n - 1 ? 0 : i;
+
+		snprintf(line, sizeof(line), "[group g%u]", i);
+		cfg_parser_line(p, line);
+		cfg_parser_line(p, i == n / 2 ? "said = comp.300@192.0.2.2" : "said = %pass");
+		snprintf(line, sizeof(line), "src-ts = 10.%u.%u.%u/32", a >> 16, (a >> 8) & 255, a & 255);
+		cfg_parser_line(p, line);
+		cfg_parser_line(p, "dst-ts = 172.16.0.0/12, 192.168.0.0/16");
+		lines += 4;
+	}
+	c = cfg_parser_finish(p);
+	if (errs.n)
+		fprintf(stderr, "unexpected cfg error: %s\n", errs.msg[0]);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_ptr_nonnull(c);
+	db = sadb_build(c, fake_is_local, (void *)HOST_A, &errs);
+	ck_assert_ptr_null(db);
+	ck_assert_uint_eq(errs.n, 1);
+	/* said = is the 2nd line of each 4-line [group] */
+	snprintf(want, sizeof(want),
+		 "t.conf:%u: group g%u: its policy 10.0.0.0/32 -> 172.16.0.0/12 collides with group g0 (line 5): the kernel holds one policy per selector and direction",
+		 lines - 2, n - 1);
+	ck_assert_str_eq(errs.msg[0], want);
+	cfg_errors_free(&errs);
+	cfg_free(c);
+}
+END_TEST
+
 static Suite *sadb_suite(void)
 {
 	Suite *s = suite_create("sadb");
 	TCase *tc = tcase_create("build");
 	TCase *tr = tcase_create("reqids");
+	TCase *tm = tcase_create("many");
 
 	tcase_add_test(tc, test_tun_shorthand);
 	tcase_add_test(tc, test_shorthand_equals_explicit);
@@ -1109,7 +1221,12 @@ static Suite *sadb_suite(void)
 	tcase_add_test(tc, test_names_state);
 	tcase_add_test(tc, test_print_roundtrip);
 	tcase_add_test(tc, test_print_text);
+	tcase_add_loop_test(tc, test_no_collision, 0, sizeof(no_collision) / sizeof(no_collision[0]));
 	suite_add_tcase(s, tc);
+
+	tcase_set_timeout(tm, 120); /* parsing 400,000 lines under ASan */
+	tcase_add_test(tm, test_collisions_many);
+	suite_add_tcase(s, tm);
 
 	tcase_add_checked_fixture(tr, tmp_setup, tmp_teardown);
 	tcase_add_test(tr, test_reqids);
