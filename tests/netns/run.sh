@@ -641,8 +641,12 @@ for a in "--said tun.113@192.168.2.110 esp.115@192.168.2.110" \
 done
 
 check "SIGTERM stops the daemon" stop_daemon TERM
-check "a clean stop removes the control socket and its lock file" \
-	test ! -e "$CTL" -a ! -e "$CTL.lock"
+check "a clean stop removes the control socket" test ! -e "$CTL"
+# This daemon found the lock file the kill -9 of section 5 left: it did not
+# create it, so it keeps it (only a lock file a daemon created is removed;
+# check_ctl covers that side).
+check "... and keeps a lock file it did not create" test -f "$CTL.lock"
+rm -f "$CTL.lock"
 
 # ===== 8. template-less policies are ours only when recorded =====
 # A policy without templates carries no reqid, so a priority in our band
