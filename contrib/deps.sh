@@ -49,10 +49,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-# tshark (wireshark-common) asks a question unless told not to.
+# tshark (wireshark-common) asks a question unless told not to.  Recommended
+# packages come too: that is the set the tiers were tested with.
 DEBIAN_FRONTEND=noninteractive
 export DEBIAN_FRONTEND
 echo "deps: installing:${missing:- (forced)}"
 apt-get update
 # shellcheck disable=SC2086 # the list is meant to split
-apt-get install -y --no-install-recommends $packages
+apt-get install -y $packages
