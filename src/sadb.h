@@ -98,7 +98,9 @@ typedef bool (*sadb_is_local_fn)(const struct ip_addr *a, void *arg);
  * checks: SA defined, SA in at most one group, one direction per group,
  * a tun's destination equals the next SA's, XFRM expressibility (a group
  * that is only tun, ends in tun or has two tuns in a row goes to userspace),
- * selector families.  Errors go to @errs as "FILE:LINE: text", sorted by line.
+ * selector families, and two groups whose policies would share an XFRM
+ * policy key (same direction and selectors: the kernel holds one).
+ * Errors go to @errs as "FILE:LINE: text", sorted by line.
  * Groups are in view order: a [group] at the line of its section, an SA in
  * no group (implicit group named by its SAID in seed format) at the line of
  * its [sa]; `order` = index.  Shunt groups (%pass/%drop/%reject) have no SAs
