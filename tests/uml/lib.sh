@@ -259,6 +259,19 @@ small_check() {
 	}' "$1"
 }
 
+# big_pings: ping -s 1000 -p 00 (compressible: deflate applies) both ways,
+# IPv4 and IPv6, between the inner addresses; fails the case on no reply.
+big_pings() {
+	ns left ping -c 2 -i 0.3 -W 3 -s 1000 -p 00 -I 10.0.1.1 10.0.2.1 ||
+		fail "no reply to ping -s 1000 10.0.1.1 -> 10.0.2.1"
+	ns right ping -c 2 -i 0.3 -W 3 -s 1000 -p 00 -I 10.0.2.1 10.0.1.1 ||
+		fail "no reply to ping -s 1000 10.0.2.1 -> 10.0.1.1"
+	ns left ping -6 -c 2 -i 0.3 -W 3 -s 1000 -p 00 -I fd00:1::1 fd00:2::1 ||
+		fail "no reply to ping -s 1000 fd00:1::1 -> fd00:2::1"
+	ns right ping -6 -c 2 -i 0.3 -W 3 -s 1000 -p 00 -I fd00:2::1 fd00:1::1 ||
+		fail "no reply to ping -s 1000 fd00:2::1 -> fd00:1::1"
+}
+
 # ---- the daemon ----
 
 # The view of contrib/seed.conf, as every end shows it (all four groups are
