@@ -116,10 +116,11 @@ static int ctl_fill_addr(struct sockaddr_un *sun, const char *path)
 	return 0;
 }
 
-/* Is a daemon answering on @path?  1 yes, 0 no (nothing there, or a socket
- * file nobody listens on), -errno when we cannot tell. */
-static int ctl_probe(const char *path)
+/* Connect a client socket to @path, with @timeout_s send/receive timeouts
+ * (0: none).  Return: the fd, or -errno. */
+static int ctl_connect(const char *path, time_t timeout_s)
 {
+	struct timeval tv = { .tv_sec = timeout_s };
 	struct sockaddr_un sun;
 	int fd, r;
 
@@ -129,14 +130,29 @@ static int ctl_probe(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-		r = 1;
-	else if (errno == ECONNREFUSED || errno == ENOENT)
-		r = 0;
-	else
+	if (timeout_s) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		r = -errno;
-	close(fd);
-	return r;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Is a daemon answering on @path?  1 yes, 0 no (nothing there, or a socket
+ * file nobody listens on), -errno when we cannot tell. */
+static int ctl_probe(const char *path)
+{
+	int fd = ctl_connect(path, 0);
+
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return fd == -ECONNREFUSED || fd == -ENOENT ? 0 : fd;
 }
 
 /*
@@ -765,8 +781,6 @@ void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, ctl_handler_fn
  * CTL_CLIENT_TIMEOUT_S without progress: -ETIMEDOUT. */
 int ctl_request(const char *path, const char *line, char **body, size_t *bodylen)
 {
-	struct timeval tv = { .tv_sec = CTL_CLIENT_TIMEOUT_S };
-	struct sockaddr_un sun;
 	char *buf = NULL, *nb, *last, *end;
 	size_t len = 0, cap = 0, ll = strlen(line);
 	ssize_t n;
@@ -775,18 +789,9 @@ int ctl_request(const char *path, const char *line, char **body, size_t *bodylen
 
 	*body = NULL;
 	*bodylen = 0;
-	r = ctl_fill_addr(&sun, path);
-	if (r < 0)
-		return r;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = ctl_connect(path, CTL_CLIENT_TIMEOUT_S);
 	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		r = -errno;
-		goto out;
-	}
+		return fd;
 	if (send(fd, line, ll, MSG_NOSIGNAL) != (ssize_t)ll ||
 	    ((!ll || line[ll - 1] != '\n') && send(fd, "\n", 1, MSG_NOSIGNAL) != 1)) {
 		/* The daemon may have refused the request and closed before we

@@ -236,9 +236,10 @@ stop_daemon() {
 mounted() {
 	grep -q " $MNT fuse" /proc/mounts
 }
-# ctl_req LINE: send one request line as root, print the whole answer.
+# ctl_req LINE [USER]: send one request line (as root, or as USER), print the
+# whole answer.
 ctl_req() {
-	"$PY" -c '
+	${2:+runuser -u "$2" --} "$PY" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(10)
@@ -385,21 +386,7 @@ check "spigrp --status names every group (exit $rc)" \
 	test "$rc" = 0 -a -n "$(echo "$st" | grep pass4)" -a -n "$(echo "$st" | grep drop6)"
 check "spigrp --status --json: both groups installed" \
 	test "$(json_states)" = "pass4=installed drop6=installed"
-ans=$(runuser -u nobody -- "$PY" -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.sendall(b"reload\n")
-s.shutdown(socket.SHUT_WR)
-out = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    out += b
-sys.stdout.write(out.decode())
-' "$CTL" 2>&1)
+ans=$(ctl_req reload nobody 2>&1)
 check "unprivileged 'reload' over the control socket is refused (errno=1)" \
 	test "$(echo "$ans" | tail -n 1)" = "errno=1"
 check "root may 'reload' over the control socket (errno=0)" \
