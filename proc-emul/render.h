@@ -4,8 +4,8 @@
 #define SPIGRP_RENDER_H
 
 #include <stddef.h>
-#include "../src/cfg.h"
-#include "../src/sadb.h"
+#include "cfg.h"
+#include "sadb.h"
 
 /* A growable text buffer.  data is malloc'ed; after an allocation failure
  * oom is set and further appends are ignored. */
