@@ -1,0 +1,164 @@
+/* check_util.c: unit tests of src/core/util (hash index, strbuf, state
+ * files and mkdir -p). */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "statefile.h"
+#include "strbuf.h"
+
+START_TEST(fnv1a_known_values)
+{
+	/* FNV-1a 64 test vectors (draft-eastlake-fnv). */
+	ck_assert_uint_eq(hash_str(HASH_INIT, ""), 0xcbf29ce484222325ull);
+	ck_assert_uint_eq(hash_str(HASH_INIT, "a"), 0xaf63dc4c8601ec8cull);
+	ck_assert_uint_eq(hash_str(HASH_INIT, "foobar"), 0x85944171f73967e8ull);
+	ck_assert_uint_eq(hash_bytes(hash_str(HASH_INIT, "foo"), "bar", 3),
+			  hash_str(HASH_INIT, "foobar"));
+}
+END_TEST
+
+START_TEST(hidx_many_and_collisions)
+{
+	struct hidx x;
+	size_t pos, v, seen;
+
+	ck_assert_int_eq(hidx_init(&x, 0), 0);
+	for (size_t i = 0; i < 100000; i++)
+		ck_assert_int_eq(hidx_put(&x, hash_bytes(HASH_INIT, &i, sizeof(i)), i), 0);
+	/* Three values under one hash: all found, nothing else. */
+	ck_assert_int_eq(hidx_put(&x, 42, 7), 0);
+	ck_assert_int_eq(hidx_put(&x, 42, 8), 0);
+	ck_assert_int_eq(hidx_put(&x, 42, 9), 0);
+	ck_assert_uint_eq(x.n, 100003);
+	for (size_t i = 0; i < 100000; i += 997) {
+		bool found = false;
+
+		pos = 0;
+		while (hidx_next(&x, hash_bytes(HASH_INIT, &i, sizeof(i)), &pos, &v))
+			found |= v == i;
+		ck_assert(found);
+	}
+	pos = 0;
+	seen = 0;
+	while (hidx_next(&x, 42, &pos, &v)) {
+		ck_assert(v >= 7 && v <= 9);
+		seen++;
+	}
+	ck_assert_uint_eq(seen, 3);
+	pos = 0;
+	ck_assert(!hidx_next(&x, 43, &pos, &v) || v != 7);
+	hidx_reset(&x);
+	pos = 0;
+	ck_assert(!hidx_next(&x, 42, &pos, &v));
+	hidx_free(&x);
+	/* A zeroed index is empty and may be put into. */
+	memset(&x, 0, sizeof(x));
+	pos = 0;
+	ck_assert(!hidx_next(&x, 1, &pos, &v));
+	ck_assert_int_eq(hidx_put(&x, 1, 5), 0);
+	pos = 0;
+	ck_assert(hidx_next(&x, 1, &pos, &v));
+	ck_assert_uint_eq(v, 5);
+	hidx_free(&x);
+}
+END_TEST
+
+START_TEST(strbuf_build_and_take)
+{
+	struct strbuf b = STRBUF_INIT;
+	char *s;
+	size_t len;
+
+	strbuf_printf(&b, "%d-%s", 12, "ab");
+	strbuf_puts(&b, "|");
+	strbuf_json_str(&b, "q\"\\\n\x7f");
+	for (int i = 0; i < 1000; i++)
+		strbuf_add(&b, "x", 1);
+	ck_assert(!b.oom);
+	s = strbuf_take(&b, &len);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(len, strlen(s));
+	ck_assert_int_eq(strncmp(s, "12-ab|\"q\\\"\\\\\\u000a\\u007f\"xxx", 28), 0);
+	ck_assert_uint_eq(len, 25 + 1000);
+	ck_assert_ptr_null(b.s);
+	free(s);
+	/* An empty buffer still hands over an empty string. */
+	s = strbuf_take(&b, &len);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s, "");
+	free(s);
+	/* oom: appends are ignored, take gives NULL. */
+	b.oom = true;
+	strbuf_puts(&b, "x");
+	ck_assert_ptr_null(strbuf_take(&b, NULL));
+}
+END_TEST
+
+START_TEST(statefile_replace_and_mkdir)
+{
+	char dir[] = "/tmp/check_util.XXXXXX", path[256], buf[64];
+	struct stat st;
+	int fd;
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a/b/c", dir);
+	ck_assert_int_eq(mkdir_p(path, 0700, 0), 0);
+	ck_assert_int_eq(stat(path, &st), -1); /* the last one is not made */
+	ck_assert_int_eq(mkdir_p(path, 0700, 1), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(mkdir_p(path, 0700, 1), 0); /* again: fine */
+
+	snprintf(path, sizeof(path), "%s/a/state", dir);
+	ck_assert_int_eq(statefile_write(path, "one\n", 4, 0600), 0);
+	ck_assert_int_eq(statefile_write(path, "two\n", 4, 0640), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(memcmp(buf, "two\n", 4), 0);
+	strcat(path, ".tmp");
+	ck_assert_int_eq(stat(path, &st), -1); /* no temporary file left */
+
+	/* A file where a directory should be: the error comes back. */
+	snprintf(path, sizeof(path), "%s/a/state/x", dir);
+	ck_assert_int_eq(mkdir_p(path, 0700, 1), -ENOTDIR);
+	ck_assert_int_eq(statefile_write(path, "x", 1, 0600), -ENOTDIR);
+
+	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
+	ck_assert_int_eq(system(buf), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("util");
+	SRunner *sr;
+	int nfail;
+
+	tcase_add_test(tc, fnv1a_known_values);
+	tcase_add_test(tc, hidx_many_and_collisions);
+	tcase_add_test(tc, strbuf_build_and_take);
+	tcase_add_test(tc, statefile_replace_and_mkdir);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nfail = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nfail ? EXIT_FAILURE : EXIT_SUCCESS;
+}
