@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hash.h"
+#include "reason.h"
 #include "statefile.h"
 #include "strbuf.h"
 
@@ -144,6 +145,23 @@ START_TEST(statefile_replace_and_mkdir)
 }
 END_TEST
 
+START_TEST(reason_cut_and_prefix)
+{
+	struct reason r;
+	char big[600];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	reason_set(&r, "%s", big);
+	ck_assert_uint_eq(strlen(r.text), REASON_LEN - 1);
+	ck_assert_str_eq(r.text + REASON_LEN - 4, "...");
+	reason_set(&r, "kernel said %d", 22);
+	reason_prefix(&r, "group %s", "g1");
+	ck_assert_str_eq(r.text, "group g1: kernel said 22");
+	reason_set(NULL, "nothing");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
@@ -155,6 +173,7 @@ int main(void)
 	tcase_add_test(tc, hidx_many_and_collisions);
 	tcase_add_test(tc, strbuf_build_and_take);
 	tcase_add_test(tc, statefile_replace_and_mkdir);
+	tcase_add_test(tc, reason_cut_and_prefix);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
