@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "cfg.h"
+#include "escape.h"
 
 /* ---- algorithm table (pinned in spigrpd.conf(5)) ---- */
 
@@ -90,65 +91,6 @@ int cfg_key_copy(struct cfg_key *dst, const struct cfg_key *src)
 
 /* ---- error list ---- */
 
-/*
- * Length of the valid UTF-8 sequence at @s that encodes a printable code
- * point (U+00A0 and up: no C1 control), or 0.  Overlong forms, surrogates
- * and code points above U+10FFFF are invalid (RFC 3629).
- */
-static size_t utf8_printable(const unsigned char *s)
-{
-	uint32_t cp, min;
-	size_t n, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	cp = s[0] & (0x7f >> n);           /* the lead byte's payload bits */
-	min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0; /* also stops at the NUL */
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp < 0xa0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
-/*
- * A copy of @s that is safe to print on a terminal: control bytes (below
- * 0x20 and 0x7f), C1 controls in UTF-8 (U+0080..U+009F) and bytes that are
- * not valid UTF-8 become "\xNN"; valid UTF-8 otherwise stays as it is.
- * Return: malloc'ed text, or NULL when out of memory.
- */
-static char *escape_text(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	char *out = malloc(4 * strlen(s) + 1), *o = out;
-	size_t n;
-
-	if (!out)
-		return NULL;
-	while (*u) {
-		if (*u >= 0x20 && *u < 0x7f) {
-			*o++ = (char)*u++;
-		} else if (*u >= 0x80 && (n = utf8_printable(u)) != 0) {
-			memcpy(o, u, n);
-			o += n;
-			u += n;
-		} else {
-			o += sprintf(o, "\\x%02x", *u++);
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 void cfg_errors_add(struct cfg_errors *e, const char *file, unsigned line, const char *fmt, ...)
 {
 	char *text = NULL, *msg = NULL, **v;
@@ -187,7 +129,7 @@ void cfg_errors_add(struct cfg_errors *e, const char *file, unsigned line, const
 		snprintf(msg, (size_t)n + 1, "%s: %s", file, text);
 
 	free(text);
-	text = escape_text(msg); /* the text may quote raw bytes of the file */
+	text = escape_text(msg, ESCAPE_NOCAP, ESCAPE_NOCAP); /* may quote raw bytes of the file */
 	if (!text)
 		goto out;
 	v = realloc(e->msg, (e->n + 1) * sizeof(*v));

@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "hash.h"
+#include "snap.h"
 #include "reason.h"
 #include "statefile.h"
 #include "strbuf.h"
@@ -162,6 +164,63 @@ START_TEST(reason_cut_and_prefix)
 }
 END_TEST
 
+START_TEST(escape_controls_c1_bidi_and_cap)
+{
+	char *t;
+
+	t = escape_text("a\tb\x7f\xc2\x9b[31m\xe2\x80\xae" "evil\xff\xc3\xa9", ESCAPE_NOCAP, ESCAPE_NOCAP);
+	ck_assert_str_eq(t, "a\\x09b\\x7f\\xc2\\x9b[31m\\u{202e}evil\\xff\xc3\xa9");
+	free(t);
+	/* A NUL inside the given length is escaped too. */
+	t = escape_text("a\0b", 3, ESCAPE_NOCAP);
+	ck_assert_str_eq(t, "a\\x00b");
+	free(t);
+	/* Cut at the cap, never inside a UTF-8 sequence. */
+	t = escape_text("abcdef", ESCAPE_NOCAP, 4);
+	ck_assert_str_eq(t, "abcd...");
+	free(t);
+	t = escape_text("abc\xc3\xa9z", ESCAPE_NOCAP, 4);
+	ck_assert_str_eq(t, "abc...");
+	free(t);
+	t = escape_text("abcd", ESCAPE_NOCAP, 4);
+	ck_assert_str_eq(t, "abcd");
+	free(t);
+}
+END_TEST
+
+static int freed_calls;
+static void count_free(void *data, size_t len)
+{
+	(void)len;
+	freed_calls++;
+	free(data);
+}
+
+START_TEST(snap_refcount)
+{
+	size_t base = snap_bytes_live();
+	struct snap *s = snap_copy("hello", 5, 0), *t;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(snap_len(s), 5);
+	ck_assert_int_eq(memcmp(snap_data(s), "hello", 5), 0);
+	ck_assert_uint_eq(snap_bytes_live(), base + 5);
+	t = snap_get(s);
+	snap_put(s);
+	ck_assert_uint_eq(snap_bytes_live(), base + 5);
+	snap_put(t);
+	ck_assert_uint_eq(snap_bytes_live(), base);
+	s = snap_new(strdup("key"), 3, SNAP_SECRET, count_free);
+	snap_put(s);
+	ck_assert_int_eq(freed_calls, 1);
+	ck_assert_ptr_null(snap_get(NULL));
+	snap_put(NULL);
+	s = snap_copy(NULL, 0, 0);
+	ck_assert_uint_eq(snap_len(s), 0);
+	snap_put(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
@@ -174,6 +233,8 @@ int main(void)
 	tcase_add_test(tc, strbuf_build_and_take);
 	tcase_add_test(tc, statefile_replace_and_mkdir);
 	tcase_add_test(tc, reason_cut_and_prefix);
+	tcase_add_test(tc, escape_controls_c1_bidi_and_cap);
+	tcase_add_test(tc, snap_refcount);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
