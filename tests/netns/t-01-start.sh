@@ -1,0 +1,60 @@
+# t-01-start: the seed's groups on a kernel without ESP.  The daemon starts,
+# mounts the view and refuses both groups with the kernel's reason (all or
+# nothing: nothing left in the kernel); the view's mount and files; a second
+# instance on the same control socket; SIGTERM; spigrp without a daemon.
+
+seed_conf | write_conf "$CONF"
+check_start "spigrpd starts on contrib/seed-only.conf (datapath = kernel)"
+check "the view is mounted at $MNT" mounted
+for g in seed4 seed6; do
+	check "group $g refused by the kernel with EPROTONOSUPPORT, logged" \
+		grep -Eq "group $g .*refused by the kernel.*(EPROTONOSUPPORT|Protocol not supported)" "$LOG"
+done
+check "spigrp --json: both groups refused" \
+	test "$(json_states)" = "seed4=refused seed6=refused"
+check "spigrp --status gives the kernel's reason" \
+	eval '"$SPIGRP" --control "$CTL" --status | grep -Eq "state: refused.*(EPROTONOSUPPORT|Protocol not supported)"'
+check "refused groups are absent: ipsec_spigrp is empty" \
+	test -f "$MNT/ipsec_spigrp" -a "$(cat "$MNT/ipsec_spigrp" | wc -c)" = 0
+check "nothing of the refused groups left in the kernel (all or nothing)" \
+	eval 'running && test "$(nsx ip xfrm state list | wc -l)" = 0 -a "$(npolicies)" = 0'
+check "ipsec_version names spigrpd" \
+	grep -q '^spigrpd version: ' "$MNT/ipsec_version"
+check "spigrp prints the (empty) view, exit 0" \
+	test "$("$SPIGRP" --control "$CTL" | wc -c; echo "rc=${PIPESTATUS[0]}")" = "0
+rc=0"
+check "mounted read-only, allow_other, default_permissions" \
+	grep -Eq " $MNT fuse\.spigrpd ro,.*default_permissions,allow_other" /proc/mounts
+check "root directory 0555, files 0444 owned by root, size 0" \
+	test "$(stat -c '%a %U' "$MNT")" = "555 root" -a \
+		"$(stat -c '%a %U %s' "$MNT/ipsec_spigrp" "$MNT/ipsec_version" | sort -u)" = "444 root 0"
+check "ls lists ipsec_spigrp and ipsec_version" \
+	test "$(ls "$MNT" | tr '\n' ' ')" = "ipsec_spigrp ipsec_version "
+if ! mounted || (echo x > "$MNT/ipsec_spigrp") 2>/dev/null; then
+	not_ok "writing the view is refused, even for root"
+else
+	ok "writing the view is refused, even for root"
+fi
+first_pid=$daemon_pid
+daemon_pid=
+second_log=$W/second.log
+timeout 10 nsenter --net="/run/netns/$NS" "$SPIGRPD" -f -c "$CONF" > "$second_log" 2>&1
+rc=$?
+daemon_pid=$first_pid
+check "a second instance on the same control socket refuses to start (exit $rc)" \
+	eval 'running && test "$rc" != 0 -a "$rc" != 124'
+check "... and says why" grep -q 'another spigrpd is running' "$second_log"
+check "... and the first one still serves the view" \
+	test -f "$MNT/ipsec_spigrp" -a "$("$SPIGRP" --control "$CTL"; echo "rc=$?")" = "rc=0"
+was_mounted=no
+mounted && was_mounted=yes
+had_socket=no
+[ -S "$CTL" ] && had_socket=yes
+check "SIGTERM stops the daemon" stop_daemon TERM
+check "SIGTERM unmounts the view" eval '[ $was_mounted = yes ] && ! mounted'
+check "SIGTERM removes the control socket" test $had_socket = yes -a ! -e "$CTL"
+out=$("$SPIGRP" --control "$CTL" 2>&1)
+rc=$?
+check "spigrp without a daemon: exit 1 and 'cannot reach spigrpd at PATH: reason'" \
+	test "$rc" = 1 -a "$out" = "spigrp: cannot reach spigrpd at $CTL: No such file or directory"
+
