@@ -72,18 +72,20 @@ daemon_stop right
 # ---- libreswan-style: IPComp and ESP with separate reqids ----
 step "libreswan-style comp+esp bundle"
 newns lsw
-run_in lsw ip xfrm state add src 192.0.2.1 dst 198.51.100.1 proto comp spi 0x3e81 \
-	reqid 16390 mode tunnel comp deflate
-run_in lsw ip xfrm state add src 192.0.2.1 dst 198.51.100.1 proto esp spi 0x8c1f0a01 \
-	reqid 16389 mode transport replay-window 128 flag esn \
-	enc 'cbc(aes)' 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \
-	auth-trunc 'hmac(sha256)' 0x202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f 128
-run_in lsw ip xfrm state add src 198.51.100.1 dst 192.0.2.1 proto comp spi 0x3e82 \
-	reqid 16390 mode tunnel comp deflate
-run_in lsw ip xfrm state add src 198.51.100.1 dst 192.0.2.1 proto esp spi 0x8c1f0a02 \
-	reqid 16389 mode transport replay-window 128 flag esn \
-	enc 'cbc(aes)' 0x404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f \
-	auth-trunc 'hmac(sha256)' 0x606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f 128
+# lsw_bundle SRC DST CPI SPI ENCKEY AUTHKEY: one direction's two states
+lsw_bundle() {
+	run_in lsw ip xfrm state add src "$1" dst "$2" proto comp spi "$3" \
+		reqid 16390 mode tunnel comp deflate
+	run_in lsw ip xfrm state add src "$1" dst "$2" proto esp spi "$4" \
+		reqid 16389 mode transport replay-window 128 flag esn \
+		enc 'cbc(aes)' "$5" auth-trunc 'hmac(sha256)' "$6" 128
+}
+lsw_bundle 192.0.2.1 198.51.100.1 0x3e81 0x8c1f0a01 \
+	0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \
+	0x202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f
+lsw_bundle 198.51.100.1 192.0.2.1 0x3e82 0x8c1f0a02 \
+	0x404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f \
+	0x606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f
 run_in lsw ip xfrm policy add src 10.1.1.0/24 dst 10.2.2.0/24 dir out priority 2084814 \
 	tmpl src 192.0.2.1 dst 198.51.100.1 proto comp reqid 16390 mode tunnel \
 	tmpl proto esp reqid 16389 mode transport
@@ -158,21 +160,40 @@ run_in ev ip xfrm state delete src 192.168.7.1 dst 192.168.7.2 proto esp spi 0x1
 listen_wait
 
 # ---- expiry: soft then hard, of a state and of a policy ----
+# The kernel checks the hard limit first: a timer that runs late (a busy
+# host) skips the soft expiry.  So each recording is tried up to 5 times,
+# each in a fresh namespace, until the soft one came too.
+expire_sa() {
+	run_in "$1" ip xfrm state add src 192.168.8.1 dst 192.168.8.2 proto esp spi 0x187a3001 \
+		reqid 0x53400008 mode transport replay-window 32 \
+		enc 'cbc(aes)' 0x303132333435363738393a3b3c3d3e3f \
+		auth-trunc 'hmac(sha256)' 0x404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f 128 \
+		limit time-soft 1 limit time-hard 2
+}
+expire_policy() {
+	run_in "$1" ip xfrm policy add src 10.8.1.0/24 dst 10.8.2.0/24 dir out priority 1065792 \
+		tmpl src 192.168.8.1 dst 192.168.8.2 proto esp reqid 0x53400008 mode tunnel \
+		limit time-soft 1 limit time-hard 2
+}
+# expiry FILE MAKER: MAKER NS adds the object; FILE gets its NEW event and
+# the soft and hard expiry (3 messages).
+expiry() {
+	_try=1
+	while :; do
+		_ns=${2#expire_}$_try
+		newns "$_ns"
+		listen_start "$_ns" "$1" 3 8
+		"$2" "$_ns"
+		wait "$_lpid" && return 0
+		info "$1: attempt $_try: the soft expiry was skipped (a late timer)"
+		[ $_try -lt 5 ] || fail "$1: no soft expiry in 5 attempts"
+		_try=$((_try + 1))
+	done
+}
 step "NEWSA, EXPIRE soft (1 s) and hard (2 s)"
-newns exp
-listen_start exp expire-sa.bin 3 20
-run_in exp ip xfrm state add src 192.168.8.1 dst 192.168.8.2 proto esp spi 0x187a3001 \
-	reqid 0x53400008 mode transport replay-window 32 \
-	enc 'cbc(aes)' 0x303132333435363738393a3b3c3d3e3f \
-	auth-trunc 'hmac(sha256)' 0x404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f 128 \
-	limit time-soft 1 limit time-hard 2
-listen_wait
+expiry expire-sa.bin expire_sa
 step "NEWPOLICY, POLEXPIRE soft (1 s) and hard (2 s)"
-listen_start exp expire-policy.bin 3 20
-run_in exp ip xfrm policy add src 10.8.1.0/24 dst 10.8.2.0/24 dir out priority 1065792 \
-	tmpl src 192.168.8.1 dst 192.168.8.2 proto esp reqid 0x53400008 mode tunnel \
-	limit time-soft 1 limit time-hard 2
-listen_wait
+expiry expire-policy.bin expire_policy
 
 # ---- flushes (only in this throw-away namespace) ----
 step "FLUSHSA (esp, then any) and FLUSHPOLICY"
