@@ -9,8 +9,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,10 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addrmon.h"
 #include "cfg.h"
 #include "ctl.h"
 #include "log.h"
 #include "render.h"
+#include "route.h"
 #include "sadb.h"
 #include "said.h"
 #include "view.h"
@@ -46,7 +46,8 @@ struct daemon {
 	struct pe_view *view;
 	struct ctl *ctl;
 	int sig_fd;
-	int addr_fd;     /* rtnetlink address events: re-evaluate directions */
+	struct addrmon *am; /* local addresses: directions follow them */
+	struct route *route; /* NULL: install-routes off */
 	bool addr_dirty;
 	bool stop;
 	int lock_fd;     /* one daemon per network namespace */
@@ -176,6 +177,17 @@ static void place_group(struct daemon *d, struct sadb_group *g)
 	}
 }
 
+/* Routes for @g when it has any (route_wanted()); a failure is logged and
+ * leaves the group installed. */
+static void group_routes(struct daemon *d, struct sadb_group *g)
+{
+	struct reason why = { "" };
+
+	if (route_wanted(d->route, g, g->state == SADB_INSTALLED && g->place == SADB_PLACE_KERNEL) &&
+	    route_install_group(d->route, g, &why) < 0)
+		log_warn("group %s: routes not installed: %s", g->name, why.text);
+}
+
 static void install_group(struct daemon *d, struct sadb_group *g)
 {
 	char reason[512] = "";
@@ -215,11 +227,7 @@ static void install_group(struct daemon *d, struct sadb_group *g)
 	sadb_set_state(g, SADB_INSTALLED, "installed");
 	log_info("group %s installed (reqid 0x%08x, %s)", g->name, g->reqid,
 		 sadb_dir_name(g->dir));
-	if (d->cfg->install_routes && g->dir == SADB_DIR_OUT && !g->implicit) {
-		r = route_install_group(g, d->cfg->route_table);
-		if (r < 0)
-			log_warn("group %s: routes not installed: %s", g->name, strerror(-r));
-	}
+	group_routes(d, g);
 }
 
 static void uninstall_group(struct daemon *d, struct sadb_group *g, const char *why)
@@ -228,8 +236,7 @@ static void uninstall_group(struct daemon *d, struct sadb_group *g, const char *
 
 	if (g->state != SADB_INSTALLED)
 		return;
-	if (d->cfg->install_routes && g->dir == SADB_DIR_OUT && !g->implicit)
-		route_remove_group(g, d->cfg->route_table);
+	route_remove_group(d->route, g);
 	r = xfrm_remove_group(d->xfrm, g);
 	if (r < 0)
 		log_warn("group %s: removing it from the kernel: %s", g->name, strerror(-r));
@@ -254,9 +261,9 @@ static char *reqid_path(const struct cfg *c)
 	return p;
 }
 
-static struct sadb *build_db(struct cfg *c, struct cfg_errors *errs)
+static struct sadb *build_db(struct cfg *c, struct addrmon *am, struct cfg_errors *errs)
 {
-	struct sadb *db = sadb_build(c, route_addr_is_local, NULL, errs);
+	struct sadb *db = sadb_build(c, addrmon_is_local, am, errs);
 	char *rp;
 	int r;
 
@@ -350,7 +357,7 @@ static int reload(struct daemon *d, struct cfg_errors *errs)
 	}
 	ncfg->route_table = ocfg->route_table;
 	ncfg->install_routes = ocfg->install_routes;
-	ndb = build_db(ncfg, errs);
+	ndb = build_db(ncfg, d->am, errs);
 	if (!ndb) {
 		log_err("reload: %s has errors; the running config stays:", d->cfg_path);
 		log_errors(errs);
@@ -383,7 +390,7 @@ static void reevaluate_addresses(struct daemon *d)
 	struct sadb *ndb;
 
 	d->addr_dirty = false;
-	ndb = build_db(c, &errs);
+	ndb = build_db(c, d->am, &errs);
 	if (!ndb) {
 		log_warn("addresses changed, and the config no longer fits them:");
 		log_errors(&errs);
@@ -609,35 +616,6 @@ out:
 	return r;
 }
 
-/* ---- address events ---- */
-
-static int open_addr_events(void)
-{
-	struct sockaddr_nl sa = {
-		.nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
-	};
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
-static void drain_addr_events(struct daemon *d)
-{
-	char buf[8192];
-	ssize_t n;
-
-	while ((n = recv(d->addr_fd, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == ENOBUFS))
-		d->addr_dirty = true;
-}
-
 /* ---- main loop ---- */
 
 static void handle_signals(struct daemon *d)
@@ -683,7 +661,7 @@ static void run(struct daemon *d)
 			timeout = (int)(settle - now);
 		p[0] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = xfrm_event_fd(d->xfrm), .events = POLLIN };
-		p[2] = (struct pollfd){ .fd = d->addr_fd, .events = POLLIN };
+		p[2] = (struct pollfd){ .fd = addrmon_fd(d->am), .events = POLLIN };
 		nc = ctl_pollfds(d->ctl, p + 3, CTL_POLLFDS_MAX);
 		r = poll(p, (nfds_t)(3 + nc), timeout);
 		if (r < 0) {
@@ -697,8 +675,11 @@ static void run(struct daemon *d)
 		if (p[1].revents && xfrm_process_events(d->xfrm, d->db) > 0)
 			publish_view(d);
 		if (p[2].revents) {
-			drain_addr_events(d);
-			addr_event = true;
+			r = addrmon_process(d->am);
+			if (r < 0)
+				log_warn("local addresses: %s (kept as they were)", strerror(-r));
+			else if (r > 0)
+				addr_event = d->addr_dirty = true;
 		}
 		/* every round, also after a timeout: it drops late clients */
 		ctl_dispatch(d->ctl, p + 3, nc, ctl_handler, d);
@@ -713,8 +694,7 @@ static void shutdown_all(struct daemon *d)
 		} else {
 			for (size_t i = d->db->ngroup; i-- > 0;)
 				uninstall_group(d, d->db->group[i], "daemon stopping");
-			if (d->cfg->install_routes)
-				route_cleanup(d->cfg->route_table);
+			route_remove_all(d->route);
 		}
 	}
 	pe_view_unmount(d->view);
@@ -724,8 +704,8 @@ static void shutdown_all(struct daemon *d)
 	cfg_free(d->cfg);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
-	if (d->addr_fd >= 0)
-		close(d->addr_fd);
+	route_close(d->route);
+	addrmon_close(d->am);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	if (d->state_lock_fd >= 0)
@@ -737,11 +717,14 @@ static int check_only(const char *path)
 	struct cfg_errors errs = { 0 };
 	struct cfg *c;
 	struct sadb *db = NULL;
-	int ret = 1;
+	struct addrmon *am = NULL;
+	int ret = 1, r;
 
 	c = cfg_load(path, true, &errs);
+	if (c && !nlocal && (r = addrmon_open(&am)) < 0)
+		fprintf(stderr, "spigrpd: local addresses: %s (none counts as local)\n", strerror(-r));
 	if (c)
-		db = sadb_build(c, nlocal ? local_list_is_local : route_addr_is_local, NULL, &errs);
+		db = sadb_build(c, nlocal ? local_list_is_local : addrmon_is_local, am, &errs);
 	if (!db) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);
@@ -753,6 +736,7 @@ out:
 	cfg_errors_free(&errs);
 	sadb_free(db);
 	cfg_free(c);
+	addrmon_close(am);
 	return ret;
 }
 
@@ -885,7 +869,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d = { .cfg_path = DEFAULT_CONFIG, .sig_fd = -1, .addr_fd = -1, .lock_fd = -1,
+	struct daemon d = { .cfg_path = DEFAULT_CONFIG, .sig_fd = -1, .lock_fd = -1,
 			  .state_lock_fd = -1 };
 	char *cfg_abs = NULL;
 	struct cfg_errors errs = { 0 };
@@ -1027,12 +1011,20 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	xfrm_set_state_dir(d.xfrm, d.cfg->state_dir);
-	d.addr_fd = open_addr_events();
-	if (d.addr_fd < 0)
-		log_warn("address events: %s (directions follow the addresses at start only)",
-			 strerror(-d.addr_fd));
+	r = addrmon_open(&d.am);
+	if (r < 0) {
+		log_err("local addresses (rtnetlink): %s", strerror(-r));
+		goto out;
+	}
+	if (d.cfg->install_routes) {
+		r = route_open(&d.route, d.cfg->route_table, d.am);
+		if (r < 0) {
+			log_err("routes (rtnetlink): %s", strerror(-r));
+			goto out;
+		}
+	}
 
-	d.db = build_db(d.cfg, &errs);
+	d.db = build_db(d.cfg, d.am, &errs);
 	if (!d.db) {
 		log_err("%s has errors; not starting:", d.cfg_path);
 		log_errors(&errs);
@@ -1043,12 +1035,8 @@ int main(int argc, char **argv)
 		log_warn("reading the kernel's SAD/SPD at start: %s", strerror(-r));
 	else if (r > 0)
 		log_info("adopted %d group(s) left in the kernel by an earlier run", r);
-	for (size_t i = 0; d.cfg->install_routes && i < d.db->ngroup; i++) {
-		struct sadb_group *g = d.db->group[i];
-		if (g->state == SADB_INSTALLED && g->dir == SADB_DIR_OUT && !g->implicit &&
-		    (r = route_install_group(g, d.cfg->route_table)) < 0)
-			log_warn("group %s: routes not installed: %s", g->name, strerror(-r));
-	}
+	for (size_t i = 0; i < d.db->ngroup; i++)
+		group_routes(&d, d.db->group[i]);
 
 	make_dirs(d.cfg->mount, true);
 	r = pe_view_mount(&d.view, d.cfg->mount, err, sizeof(err));

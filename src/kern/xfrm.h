@@ -110,21 +110,4 @@ int xfrm_read_counters(struct xfrm *x, struct sadb_group *g);
 /* Number of netlink requests sent so far (for benchmarks and tests). */
 unsigned long xfrm_requests_sent(const struct xfrm *x);
 
-/* --- routes (route.c, libnl-route) --- */
-
-/**
- * route_install_group() - for an INSTALLED outbound kernel group: a route for
- * each dst-ts prefix in @table (with a source address inside src-ts when the
- * host has one) and one rule per family sending lookups to @table; the rule
- * is shared and added once.  Return: 0 or -errno.
- */
-int route_install_group(const struct sadb_group *g, unsigned table);
-int route_remove_group(const struct sadb_group *g, unsigned table);
-/* Remove our rules (at exit, once nothing uses the table). */
-void route_cleanup(unsigned table);
-
-/* Local address test for sadb_build(): asks the kernel (rtnetlink) for the
- * addresses of this network namespace; @arg is unused. */
-bool route_addr_is_local(const struct ip_addr *a, void *arg);
-
 #endif
