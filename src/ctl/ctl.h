@@ -26,8 +26,8 @@
  * generation get the same bytes, built once.  The answer bytes buffered
  * for clients are capped (ctl_set_answer_cap(), CTL_ANSWER_CAP by
  * default): a read whose answer would go beyond the cap waits until other
- * clients' answers are gone (at most CTL_WAIT_MS, then it is refused with
- * EAGAIN); changes never wait.  Answers are freed as soon as their last
+ * clients' answers are gone (at most 11 s, then it is refused with EAGAIN);
+ * changes never wait.  Answers are freed as soon as their last
  * client has them, and freed memory goes back to the system
  * (malloc_trim()).  Log lines that any client can cause are rate-limited.
  */

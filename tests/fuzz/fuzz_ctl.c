@@ -36,11 +36,13 @@ static int run(void *arg, const struct cmd_call *call, struct strbuf *out)
 	return 0;
 }
 
-static int no_dash(const struct cmd_call *call, struct reason *why)
+/* A checker to run: names of at most 16 bytes. */
+static int short_names(const struct cmd_call *call, struct reason *why)
 {
 	for (int i = 0; i < call->argc; i++)
-		if (call->argv[i][0] == '-') {
-			reason_set(why, "%s: no options", call->def->name);
+		if (strlen(call->argv[i]) > 16) {
+			reason_set(why, "%s: argument %d is longer than 16 bytes", call->def->name,
+				   i + 1);
 			return -EINVAL;
 		}
 	return 0;
@@ -54,7 +56,7 @@ static const struct cmd_def defs[] = {
 	{ "version", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, run, 0, "", "version" },
 	{ "help", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_run_help, 0, "", "help" },
 	{ "reload", CMD_PRIVILEGED, 0, 0, 0, NULL, run, 0, "", "reload" },
-	{ "get", CMD_ANYONE, 0, 1, 2, no_dash, run, 0, "NAME [NAME]", "get" },
+	{ "get", CMD_ANYONE, 0, 1, 2, short_names, run, 0, "NAME [NAME]", "get" },
 	{ "spi", CMD_PRIVILEGED, CMD_TXN, 1, CMD_ARGS_MAX, NULL, run, 0, "SA...", "spi" },
 };
 static const struct cmd_table table = {
