@@ -696,19 +696,24 @@ static void ctl_client_serve(struct ctl *c, struct ctl_client *cl, int64_t now)
 
 	cl->head[0] = '\0';
 	r = cmd_parse(c->t, cl->req, cl->len, &call, &why);
-	if (r < 0) /* (a connection closed at once is a probe: no news) */
-		return ctl_client_refuse(c, cl, r, &why, cl->len ? LOG_INFO : LOG_DEBUG,
-					 &c->lim_refused, now);
+	if (r < 0) { /* (a connection closed at once is a probe: no news) */
+		ctl_client_refuse(c, cl, r, &why, cl->len ? LOG_INFO : LOG_DEBUG,
+				  &c->lim_refused, now);
+		return;
+	}
 	call.uid = cl->cred.uid;
 	call.pid = cl->cred.pid;
 	if (cmd_needs_privilege(call.def) && !ctl_peer_may_change(cl->fd, c->group, &cl->cred)) {
 		reason_set(&why, "permission denied: \"%s\" needs root or the control group",
 			   call.def->name);
-		return ctl_client_refuse(c, cl, -EPERM, &why, LOG_NOTICE, &c->lim_refused, now);
+		ctl_client_refuse(c, cl, -EPERM, &why, LOG_NOTICE, &c->lim_refused, now);
+		return;
 	}
 	r = cmd_check_args(&call, &why);
-	if (r < 0)
-		return ctl_client_refuse(c, cl, r, &why, LOG_INFO, &c->lim_refused, now);
+	if (r < 0) {
+		ctl_client_refuse(c, cl, r, &why, LOG_INFO, &c->lim_refused, now);
+		return;
+	}
 	share = (call.def->flags & CMD_SHARED) && c->t->generation;
 	if (share) {
 		gen = c->t->generation(c->arg);
@@ -729,8 +734,8 @@ static void ctl_client_serve(struct ctl *c, struct ctl_client *cl, int64_t now)
 		now = ctl_now_ms(); /* the command may have taken a while */
 		if (!a) {
 			reason_set(&why, "out of memory");
-			return ctl_client_refuse(c, cl, -ENOMEM, &why, LOG_WARNING, &c->lim_busy,
-						 now);
+			ctl_client_refuse(c, cl, -ENOMEM, &why, LOG_WARNING, &c->lim_busy, now);
+			return;
 		}
 	}
 	ctl_client_answer(c, cl, a->err, a, now);

@@ -13,7 +13,6 @@
 #include <linux/rtnetlink.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +40,6 @@
 
 #define DEFAULT_CONFIG SYSCONFDIR "/spigrpd.conf"
 #define MAX_LOCAL 64
-
 
 /* --local addresses for -n: decide directions as if these were ours. */
 static struct ip_addr local_addr[MAX_LOCAL];
