@@ -8,6 +8,13 @@
  * accepted; its answer is kept until the client has read it, which must
  * make progress every CTL_IO_TIMEOUT_MS and end within
  * CTL_ANSWER_TIMEOUT_MS.  A client that dawdles is dropped.
+ *
+ * Answers live in a table of their own (struct ctl_answer, one slot per
+ * possible client): a snapshot of the bytes and the clients sending it.
+ * A CMD_SHARED read finds an answer to the same words in the same
+ * generation there and takes a reference instead of building its own.
+ * The bytes of all answers are counted against the cap; an answer goes
+ * with its last client, and big frees are handed back with malloc_trim().
  */
 #include "config.h"
 
@@ -15,6 +22,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdint.h>
@@ -31,14 +39,20 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "snap.h"
 
-#define CTL_MAX_REQ 4096           /* bytes of one request line */
-#define CTL_MAX_ARGS 64
 #define CTL_REQ_TIMEOUT_MS 1000    /* whole request line */
 #define CTL_IO_TIMEOUT_MS 1000     /* no progress while answering */
 #define CTL_ANSWER_TIMEOUT_MS 10000 /* whole answer */
+#define CTL_WAIT_MS (CTL_ANSWER_TIMEOUT_MS + CTL_IO_TIMEOUT_MS)
+				   /* for buffer room: by then every answer
+				      buffered when the wait began is gone */
 #define CTL_ACCEPT_BURST CTL_MAX_CLIENTS /* accepts per ctl_dispatch() */
-#define CTL_FULL_LOG_MS 60000      /* "table full" notice at most this often */
+#define CTL_LOG_WINDOW_MS 60000    /* log limits: per minute ... */
+#define CTL_LOG_BURST 10           /* ... this many lines of a kind */
+#define CTL_TRIM_BYTES (1u << 20)  /* malloc_trim() once this much is freed */
+#define CTL_SLACK_BYTES (64u << 10) /* an answer's buffer is shrunk to fit
+				      when it has more room to spare */
 #define CTL_CLIENT_TIMEOUT_S 30    /* client: connect, send, and each read of
 				      the answer wait at most this long for
 				      the daemon (spigrp(8) says so); long
@@ -46,22 +60,43 @@
 				      large config, short enough for a human */
 #define CTL_MAX_ANSWER (256u << 20) /* client: refuse more than 256 MiB */
 
+/* One answer, sent to one client or shared by several.  body NULL: a free
+ * slot.  There are as many slots as clients: each client holds one answer
+ * at most. */
+struct ctl_answer {
+	struct snap *body;
+	int err;                   /* the command's result, -errno */
+	const struct cmd_def *def; /* what it answers */
+	uint64_t gen;              /* the generation it was built in */
+	int64_t built;             /* ms (monotonic) */
+	unsigned users;            /* clients sending it */
+	bool shared;               /* may be given to identical requests */
+	size_t keylen;             /* shared: the request's words */
+	char *key;
+};
+
+enum ctl_state {
+	CTL_READ,  /* the request is awaited */
+	CTL_WAIT,  /* a read waits for room under the answer cap */
+	CTL_WRITE, /* the answer is being sent */
+};
+
 /* One open connection.  fd < 0: a free slot. */
 struct ctl_client {
 	int fd;
-	bool writing;       /* request served, answer being sent */
+	enum ctl_state state;
 	int pfd_idx;        /* its entry in the last ctl_pollfds(), or -1 */
 	struct ucred cred;  /* of the peer, at accept time */
 	uint64_t seq;       /* accept order: the oldest goes first when full */
-	int64_t deadline;   /* ms (monotonic): dropped then */
+	int64_t deadline;   /* ms (monotonic): dropped (or refused) then */
 	int64_t answer_end; /* ms (monotonic): the whole answer by then */
 	size_t len;         /* request bytes so far */
-	char req[CTL_MAX_REQ];
-	/* the answer: head (our message), body (the handler's), tail */
+	char req[CMD_LINE_MAX];
+	/* the answer: head (our message), body (the answer's), tail */
+	struct ctl_answer *ans; /* holds one of its users, or NULL */
 	struct iovec iov[3];
 	int iov_at;         /* first iov with bytes left */
-	char *body;         /* owned */
-	char head[256];
+	char head[REASON_LEN + 1];
 	char tail[32];
 };
 
@@ -77,26 +112,20 @@ struct ctl {
 	bool lock_held;
 	bool lock_created; /* we made the lock file: we remove it at close */
 	gid_t group;
-	int64_t full_logged; /* last "table full" notice, ms; 0 never */
 	uint64_t seq;        /* accepts so far */
+	const struct cmd_table *t; /* of the running ctl_dispatch() */
+	void *arg;
+	size_t cap;          /* answer bytes buffered at most (see ctl_room) */
+	size_t buffered;     /* bytes of the answers in ans[] */
+	size_t freed;        /* bytes freed since the last malloc_trim() */
+	bool room_freed;     /* an answer went: serve the waiting clients */
+	size_t *last;        /* per command of the table: the size of its
+				last answer (a guess at the next one's) */
+	size_t nlast;
+	struct log_limit lim_refused, lim_io, lim_full, lim_busy;
+	struct ctl_answer ans[CTL_MAX_CLIENTS];
 	struct ctl_client cl[CTL_MAX_CLIENTS];
 };
-
-/* Commands anyone may send.  Everything else counts as a change, so a
- * command added later is privileged unless listed here. */
-static const char *const ctl_read_cmds[] = {
-	"view", "list", "status", "status-json", "version", "help", NULL,
-};
-
-bool ctl_cmd_is_change(const char *cmd)
-{
-	size_t i;
-
-	for (i = 0; ctl_read_cmds[i]; i++)
-		if (strcmp(cmd, ctl_read_cmds[i]) == 0)
-			return false;
-	return true;
-}
 
 static int64_t ctl_now_ms(void)
 {
@@ -219,6 +248,15 @@ int ctl_open(struct ctl **out, const char *path, gid_t group)
 	c->fd = -1;
 	c->lock_fd = -1;
 	c->group = group;
+	c->cap = CTL_ANSWER_CAP;
+	c->lim_refused = (struct log_limit)LOG_LIMIT_INIT("ctl: refused requests",
+							  CTL_LOG_WINDOW_MS, CTL_LOG_BURST);
+	c->lim_io = (struct log_limit)LOG_LIMIT_INIT("ctl: lost clients", CTL_LOG_WINDOW_MS,
+						     CTL_LOG_BURST);
+	c->lim_full = (struct log_limit)LOG_LIMIT_INIT("ctl: connection table full",
+						       CTL_LOG_WINDOW_MS, 1);
+	c->lim_busy = (struct log_limit)LOG_LIMIT_INIT("ctl: answer cap reached",
+						       CTL_LOG_WINDOW_MS, CTL_LOG_BURST);
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
 		c->cl[i].fd = -1;
 		c->cl[i].pfd_idx = -1;
@@ -288,16 +326,38 @@ fail:
 	return r;
 }
 
-/* Forget client @cl: drop its connection and answer. */
-static void ctl_client_drop(struct ctl_client *cl)
+/* @a lost a client: the last one frees it (and every CTL_TRIM_BYTES freed
+ * go back to the system). */
+static void ctl_answer_put(struct ctl *c, struct ctl_answer *a)
+{
+	size_t len;
+
+	if (--a->users > 0)
+		return;
+	len = snap_len(a->body);
+	snap_put(a->body);
+	free(a->key);
+	memset(a, 0, sizeof(*a));
+	c->buffered -= len;
+	c->freed += len;
+	c->room_freed = true;
+	if (c->freed >= CTL_TRIM_BYTES) {
+		malloc_trim(0);
+		c->freed = 0;
+	}
+}
+
+/* Forget client @cl: drop its connection and its hold on its answer. */
+static void ctl_client_drop(struct ctl *c, struct ctl_client *cl)
 {
 	if (cl->fd >= 0)
 		close(cl->fd);
-	free(cl->body);
-	cl->body = NULL;
+	if (cl->ans)
+		ctl_answer_put(c, cl->ans);
+	cl->ans = NULL;
 	cl->fd = -1;
 	cl->pfd_idx = -1;
-	cl->writing = false;
+	cl->state = CTL_READ;
 	cl->len = 0;
 }
 
@@ -309,7 +369,7 @@ void ctl_close(struct ctl *c)
 	if (!c)
 		return;
 	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		ctl_client_drop(&c->cl[i]);
+		ctl_client_drop(c, &c->cl[i]);
 	if (c->fd >= 0) {
 		if (lstat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
 			unlink(c->path);
@@ -325,6 +385,7 @@ void ctl_close(struct ctl *c)
 			unlink(c->lock_path);
 		close(c->lock_fd);
 	}
+	free(c->last);
 	free(c->lock_path);
 	free(c->path);
 	free(c);
@@ -339,6 +400,17 @@ void ctl_set_group(struct ctl *c, gid_t group)
 {
 	if (c)
 		c->group = group;
+}
+
+void ctl_set_answer_cap(struct ctl *c, size_t bytes)
+{
+	if (c)
+		c->cap = bytes;
+}
+
+size_t ctl_answer_bytes(const struct ctl *c)
+{
+	return c ? c->buffered : 0;
 }
 
 /*
@@ -396,30 +468,6 @@ out:
 	return ok;
 }
 
-/* Split @line at blanks into @argv (at most @max words).  Return the word
- * count, or -E2BIG. */
-static int ctl_split(char *line, char **argv, int max)
-{
-	int argc = 0;
-	char *p = line;
-
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p)
-			break;
-		if (argc == max)
-			return -E2BIG;
-		argv[argc++] = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-	argv[argc] = NULL;
-	return argc;
-}
-
 /* Discard what the client sent beyond its request line (at most 1 MiB,
  * without waiting): closing a unix socket with unread input resets the
  * connection, and the client would lose our answer. */
@@ -437,15 +485,8 @@ static void ctl_drain(int fd)
 	}
 }
 
-/* The answer is out: close. */
-static void ctl_client_done(struct ctl_client *cl)
-{
-	ctl_drain(cl->fd);
-	ctl_client_drop(cl);
-}
-
 /* Send what the socket takes of @cl's answer, now.  Done: close. */
-static void ctl_client_write(struct ctl_client *cl, int64_t now)
+static void ctl_client_write(struct ctl *c, struct ctl_client *cl, int64_t now)
 {
 	struct msghdr mh = { 0 };
 	ssize_t n;
@@ -455,7 +496,8 @@ static void ctl_client_write(struct ctl_client *cl, int64_t now)
 		while (cl->iov_at < 3 && cl->iov[cl->iov_at].iov_len == 0)
 			cl->iov_at++;
 		if (cl->iov_at == 3) {
-			ctl_client_done(cl);
+			ctl_drain(cl->fd);
+			ctl_client_drop(c, cl);
 			return;
 		}
 		mh.msg_iov = cl->iov + cl->iov_at;
@@ -467,10 +509,13 @@ static void ctl_client_write(struct ctl_client *cl, int64_t now)
 			if (errno == EAGAIN)
 				return;
 			/* a peer that hung up (a probe, say) is no news */
-			log_msg(errno == EPIPE || errno == ECONNRESET ? LOG_DEBUG : LOG_INFO,
-				"ctl: answer to pid %d not sent: %s", (int)cl->cred.pid,
-				strerror(errno));
-			ctl_client_drop(cl);
+			if (errno == EPIPE || errno == ECONNRESET)
+				log_debug("ctl: answer to pid %d not sent: %s", (int)cl->cred.pid,
+					  strerror(errno));
+			else
+				log_limited(&c->lim_io, LOG_INFO, "ctl: answer to pid %d not sent: %s",
+					    (int)cl->cred.pid, strerror(errno));
+			ctl_client_drop(c, cl);
 			return;
 		}
 		/* progress: a new I/O deadline, within the answer's */
@@ -491,135 +536,239 @@ static void ctl_client_write(struct ctl_client *cl, int64_t now)
 	}
 }
 
-/*
- * Is @line (@len bytes, no newline) well formed?  Blanks (space, tab) and
- * printable bytes only: a NUL or another control character means the
- * client and we would not agree on what the request says.  0, or -EINVAL
- * with a message in @msg.
- */
-static int ctl_check_line(const char *line, size_t len, char *msg, size_t msglen)
+/* Start sending @cl its answer: cl->head (set by the caller), the body of
+ * @a (NULL: none; @cl becomes one of its users), "errno=-@r". */
+static void ctl_client_answer(struct ctl *c, struct ctl_client *cl, int r, struct ctl_answer *a,
+			      int64_t now)
 {
-	size_t i;
+	const char *body = a ? snap_data(a->body) : NULL;
+	size_t len = a ? snap_len(a->body) : 0;
 
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)line[i];
-
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-			snprintf(msg, msglen,
-				 "malformed request: control character 0x%02x at byte %zu\n", ch,
-				 i);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* @cl's request line is complete (its first @len bytes): serve it and
- * start sending the answer. */
-static void ctl_client_serve(struct ctl *c, struct ctl_client *cl, size_t len,
-			     ctl_handler_fn fn, void *arg, int64_t now)
-{
-	char *argv[CTL_MAX_ARGS + 1];
-	size_t bodylen = 0;
-	int argc, r;
-
-	cl->head[0] = '\0';
-	cl->req[len] = '\0';
-	if (len && cl->req[len - 1] == '\r')
-		cl->req[--len] = '\0';
-	r = ctl_check_line(cl->req, len, cl->head, sizeof(cl->head));
-	if (r < 0) {
-		log_info("ctl: malformed request from uid %u (pid %d): refused",
-			 (unsigned)cl->cred.uid, (int)cl->cred.pid);
-		goto answer;
-	}
-	argc = ctl_split(cl->req, argv, CTL_MAX_ARGS);
-	if (argc <= 0) {
-		snprintf(cl->head, sizeof(cl->head), "%s\n",
-			 argc == 0 ? "empty request" : "too many arguments");
-		r = argc == 0 ? -EINVAL : -E2BIG;
-	} else if (ctl_cmd_is_change(argv[0]) &&
-		   !ctl_peer_may_change(cl->fd, c->group, &cl->cred)) {
-		log_notice("ctl: refused \"%s\" from uid %u (pid %d): not root nor in the control group",
-			   argv[0], (unsigned)cl->cred.uid, (int)cl->cred.pid);
-		snprintf(cl->head, sizeof(cl->head),
-			 "permission denied: \"%s\" needs root or the control group\n", argv[0]);
-		r = -EPERM;
-	} else {
-		log_debug("ctl: \"%s\" from uid %u (pid %d)", argv[0], (unsigned)cl->cred.uid,
-			  (int)cl->cred.pid);
-		r = fn(arg, argv[0], argc - 1, argv + 1, &cl->body, &bodylen);
-		if (r > 0)
-			r = -r; /* be lenient with a handler returning errno */
-		if (!cl->body)
-			bodylen = 0;
-		/* the handler may have taken a while */
-		now = ctl_now_ms();
-	}
-answer:
+	cl->ans = a;
+	if (a)
+		a->users++;
 	snprintf(cl->tail, sizeof(cl->tail), "%serrno=%d\n",
-		 bodylen && cl->body[bodylen - 1] != '\n' ? "\n" : "", -r);
+		 len && body[len - 1] != '\n' ? "\n" : "", -r);
 	cl->iov[0].iov_base = cl->head;
 	cl->iov[0].iov_len = strlen(cl->head);
-	cl->iov[1].iov_base = cl->body;
-	cl->iov[1].iov_len = bodylen;
+	cl->iov[1].iov_base = (void *)body;
+	cl->iov[1].iov_len = len;
 	cl->iov[2].iov_base = cl->tail;
 	cl->iov[2].iov_len = strlen(cl->tail);
 	cl->iov_at = 0;
-	cl->writing = true;
+	cl->state = CTL_WRITE;
 	cl->answer_end = now + CTL_ANSWER_TIMEOUT_MS;
 	cl->deadline = now + CTL_IO_TIMEOUT_MS;
-	ctl_client_write(cl, now);
+	ctl_client_write(c, cl, now);
 }
 
-/* Read what @cl sent, without waiting; serve it once the line is whole. */
-static void ctl_client_read(struct ctl *c, struct ctl_client *cl, ctl_handler_fn fn,
-			    void *arg, int64_t now)
+/* Refuse @cl's request with -@r, saying @why (to the client; to the log at
+ * @prio, within the limit: any client can cause this). */
+static void ctl_client_refuse(struct ctl *c, struct ctl_client *cl, int r,
+			      const struct reason *why, int prio, struct log_limit *lim,
+			      int64_t now)
 {
-	ssize_t n;
-	char *nl;
+	log_limited(lim, prio, "ctl: refused a request from uid %u (pid %d): %s",
+		    (unsigned)cl->cred.uid, (int)cl->cred.pid, why->text);
+	snprintf(cl->head, sizeof(cl->head), "%s\n", why->text);
+	ctl_client_answer(c, cl, r, NULL, now);
+}
 
-	for (;;) {
-		if (cl->len + 1 >= sizeof(cl->req)) {
-			log_info("ctl: dropping client pid %d uid %u: request too long",
-				 (int)cl->cred.pid, (unsigned)cl->cred.uid);
-			/* answer without a handler: head, no body */
-			free(cl->body);
-			cl->body = NULL;
-			snprintf(cl->head, sizeof(cl->head), "request too long\n");
-			snprintf(cl->tail, sizeof(cl->tail), "errno=%d\n", EMSGSIZE);
-			cl->iov[0].iov_base = cl->head;
-			cl->iov[0].iov_len = strlen(cl->head);
-			cl->iov[1].iov_len = 0;
-			cl->iov[2].iov_base = cl->tail;
-			cl->iov[2].iov_len = strlen(cl->tail);
-			cl->iov_at = 0;
-			cl->writing = true;
-			cl->answer_end = now + CTL_IO_TIMEOUT_MS;
-			cl->deadline = cl->answer_end;
-			ctl_client_write(cl, now);
+/* A live answer for @call that it may share: same command and words, same
+ * generation @gen, not too old.  NULL when there is none. */
+static struct ctl_answer *ctl_answer_find(struct ctl *c, const struct cmd_call *call,
+					  uint64_t gen, int64_t now)
+{
+	unsigned max_age = call->def->max_age_ms;
+
+	for (size_t i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_answer *a = &c->ans[i];
+
+		if (a->body && a->shared && a->def == call->def && a->gen == gen &&
+		    (!max_age || now - a->built <= (int64_t)max_age) &&
+		    a->keylen == call->wordlen && !memcmp(a->key, call->words, a->keylen))
+			return a;
+	}
+	return NULL;
+}
+
+/* Where the size of @def's last answer is kept, or NULL (out of memory). */
+static size_t *ctl_last_size(struct ctl *c, const struct cmd_def *def)
+{
+	size_t i = (size_t)(def - c->t->cmd), *p;
+
+	if (c->nlast < c->t->n) {
+		p = realloc(c->last, c->t->n * sizeof(*p));
+		if (!p)
+			return NULL;
+		memset(p + c->nlast, 0, (c->t->n - c->nlast) * sizeof(*p));
+		c->last = p;
+		c->nlast = c->t->n;
+	}
+	return &c->last[i];
+}
+
+/*
+ * May a new answer to @def be built now?  Always when nothing is buffered
+ * (an answer of any size gets through); otherwise when the bytes buffered
+ * plus a guess at the new answer's size (the size of @def's last answer)
+ * stay within the cap.  So the bytes buffered go beyond the cap only by
+ * what answers outgrow their guesses (a first answer, a growing config).
+ */
+static bool ctl_room(struct ctl *c, const struct cmd_def *def)
+{
+	size_t *last = ctl_last_size(c, def), guess = last ? *last : 0;
+
+	if (c->buffered == 0)
+		return true;
+	return c->buffered <= c->cap && guess <= c->cap - c->buffered;
+}
+
+/* Run @call and keep its answer in a free slot, shared when @share (then
+ * under the generation @gen).  NULL when out of memory. */
+static struct ctl_answer *ctl_answer_build(struct ctl *c, const struct cmd_call *call,
+					   bool share, uint64_t gen)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct ctl_answer *a = NULL;
+	char *data, *fit;
+	size_t len = 0, i, *last;
+	int r;
+
+	for (i = 0; i < CTL_MAX_CLIENTS && !a; i++)
+		if (!c->ans[i].body)
+			a = &c->ans[i];
+	if (!a)
+		return NULL; /* cannot be: one slot per client */
+	r = cmd_exec(c->arg, call, &out);
+	if (out.oom) {
+		strbuf_free(&out);
+		strbuf_puts(&out, "out of memory\n");
+		r = -ENOMEM;
+	}
+	if (out.cap - out.len > CTL_SLACK_BYTES) {
+		fit = realloc(out.s, out.len + 1);
+		if (fit) {
+			out.s = fit;
+			out.cap = out.len + 1;
+		}
+	}
+	data = strbuf_take(&out, &len);
+	if (!data)
+		return NULL;
+	a->body = snap_new(data, len, 0, NULL);
+	if (!a->body)
+		return NULL;
+	a->err = r;
+	a->def = call->def;
+	a->gen = gen;
+	a->built = ctl_now_ms();
+	a->users = 0;
+	a->shared = share && r == 0;
+	if (a->shared) {
+		a->key = malloc(call->wordlen);
+		a->shared = a->key != NULL;
+		if (a->key)
+			memcpy(a->key, call->words, call->wordlen);
+		a->keylen = call->wordlen;
+	}
+	c->buffered += len;
+	last = ctl_last_size(c, call->def);
+	if (last)
+		*last = len;
+	return a;
+}
+
+/*
+ * @cl's request is complete (the first cl->len bytes of cl->req): parse it,
+ * check who may run it and its arguments, then answer it: with a shared
+ * answer when there is one, else with one built now if there is room for
+ * it under the cap; else the client waits (CTL_WAIT) for room.
+ */
+static void ctl_client_serve(struct ctl *c, struct ctl_client *cl, int64_t now)
+{
+	struct reason why = { "" };
+	struct cmd_call call;
+	struct ctl_answer *a = NULL;
+	uint64_t gen = 0;
+	bool share;
+	int r;
+
+	cl->head[0] = '\0';
+	r = cmd_parse(c->t, cl->req, cl->len, &call, &why);
+	if (r < 0) { /* (a connection closed at once is a probe: no news) */
+		ctl_client_refuse(c, cl, r, &why, cl->len ? LOG_INFO : LOG_DEBUG,
+				  &c->lim_refused, now);
+		return;
+	}
+	call.uid = cl->cred.uid;
+	call.pid = cl->cred.pid;
+	if (cmd_needs_privilege(call.def) && !ctl_peer_may_change(cl->fd, c->group, &cl->cred)) {
+		reason_set(&why, "permission denied: \"%s\" needs root or the control group",
+			   call.def->name);
+		ctl_client_refuse(c, cl, -EPERM, &why, LOG_NOTICE, &c->lim_refused, now);
+		return;
+	}
+	r = cmd_check_args(&call, &why);
+	if (r < 0) {
+		ctl_client_refuse(c, cl, r, &why, LOG_INFO, &c->lim_refused, now);
+		return;
+	}
+	share = (call.def->flags & CMD_SHARED) && c->t->generation;
+	if (share) {
+		gen = c->t->generation(c->arg);
+		a = ctl_answer_find(c, &call, gen, now);
+	}
+	if (!a) {
+		/* changes never wait: their answers are short */
+		if (!cmd_needs_privilege(call.def) && !ctl_room(c, call.def)) {
+			if (cl->state != CTL_WAIT) {
+				cl->state = CTL_WAIT;
+				cl->deadline = now + CTL_WAIT_MS;
+			}
 			return;
 		}
-		n = recv(cl->fd, cl->req + cl->len, sizeof(cl->req) - 1 - cl->len, MSG_DONTWAIT);
+		log_debug("ctl: \"%s\" from uid %u (pid %d)", call.def->name,
+			  (unsigned)cl->cred.uid, (int)cl->cred.pid);
+		a = ctl_answer_build(c, &call, share, gen);
+		now = ctl_now_ms(); /* the command may have taken a while */
+		if (!a) {
+			reason_set(&why, "out of memory");
+			ctl_client_refuse(c, cl, -ENOMEM, &why, LOG_WARNING, &c->lim_busy, now);
+			return;
+		}
+	}
+	ctl_client_answer(c, cl, a->err, a, now);
+}
+
+/* Read what @cl sent, without waiting; serve it once the line is whole (or
+ * too long to be one). */
+static void ctl_client_read(struct ctl *c, struct ctl_client *cl, int64_t now)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (cl->len == sizeof(cl->req)) {
+			ctl_client_serve(c, cl, now); /* refused: too long */
+			return;
+		}
+		n = recv(cl->fd, cl->req + cl->len, sizeof(cl->req) - cl->len, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN) {
-				log_info("ctl: dropping client pid %d uid %u: %s", (int)cl->cred.pid,
-					 (unsigned)cl->cred.uid, strerror(errno));
-				ctl_client_drop(cl);
+				log_limited(&c->lim_io, LOG_INFO,
+					    "ctl: dropping client pid %d uid %u: %s",
+					    (int)cl->cred.pid, (unsigned)cl->cred.uid,
+					    strerror(errno));
+				ctl_client_drop(c, cl);
 			}
 			return;
 		}
-		if (n == 0) {
-			/* EOF ends the line too */
-			ctl_client_serve(c, cl, cl->len, fn, arg, now);
-			return;
-		}
-		nl = memchr(cl->req + cl->len, '\n', (size_t)n);
 		cl->len += (size_t)n;
-		if (nl) {
-			ctl_client_serve(c, cl, (size_t)(nl - cl->req), fn, arg, now);
+		/* EOF ends the line too */
+		if (n == 0 || memchr(cl->req + cl->len - n, '\n', (size_t)n)) {
+			ctl_client_serve(c, cl, now);
 			return;
 		}
 	}
@@ -636,24 +785,22 @@ static struct ctl_client *ctl_slot(struct ctl *c, int64_t now)
 		cl = &c->cl[i];
 		if (cl->fd < 0)
 			return cl;
-		if (!cl->writing && (!old || cl->seq < old->seq))
+		if (cl->state == CTL_READ && (!old || cl->seq < old->seq))
 			old = cl;
-		if (cl->writing && (!old_w || cl->seq < old_w->seq))
+		if (cl->state != CTL_READ && (!old_w || cl->seq < old_w->seq))
 			old_w = cl;
 	}
 	if (!old)
 		old = old_w;
-	if (!c->full_logged || now - c->full_logged >= CTL_FULL_LOG_MS) {
-		log_notice("ctl: more than %d clients at once: dropping the oldest (pid %d uid %u; logged at most once a minute)",
-			   CTL_MAX_CLIENTS, (int)old->cred.pid, (unsigned)old->cred.uid);
-		c->full_logged = now;
-	}
-	ctl_client_drop(old);
+	log_limited(&c->lim_full, LOG_NOTICE,
+		    "ctl: more than %d clients at once: dropping the oldest (pid %d uid %u)",
+		    CTL_MAX_CLIENTS, (int)old->cred.pid, (unsigned)old->cred.uid);
+	ctl_client_drop(c, old);
 	return old;
 }
 
 /* Accept the clients waiting in the backlog (a bounded number). */
-static void ctl_accept(struct ctl *c, ctl_handler_fn fn, void *arg, int64_t now)
+static void ctl_accept(struct ctl *c, int64_t now)
 {
 	struct ctl_client *cl;
 	struct ucred cred;
@@ -666,12 +813,14 @@ static void ctl_accept(struct ctl *c, ctl_handler_fn fn, void *arg, int64_t now)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno != EAGAIN)
-				log_warn("ctl: accept: %s", strerror(errno));
+				log_limited(&c->lim_io, LOG_WARNING, "ctl: accept: %s",
+					    strerror(errno));
 			return;
 		}
 		clen = sizeof(cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
-			log_warn("ctl: SO_PEERCRED: %s", strerror(errno));
+			log_limited(&c->lim_io, LOG_WARNING, "ctl: SO_PEERCRED: %s",
+				    strerror(errno));
 			close(fd);
 			continue;
 		}
@@ -680,11 +829,37 @@ static void ctl_accept(struct ctl *c, ctl_handler_fn fn, void *arg, int64_t now)
 		cl->cred = cred;
 		cl->seq = ++c->seq;
 		cl->deadline = now + CTL_REQ_TIMEOUT_MS;
-		cl->writing = false;
+		cl->state = CTL_READ;
 		cl->len = 0;
 		cl->pfd_idx = -1;
 		/* the request often comes with the connection */
-		ctl_client_read(c, cl, fn, arg, now);
+		ctl_client_read(c, cl, now);
+	}
+}
+
+/* Room was freed: serve the clients waiting for it, oldest first. */
+static void ctl_serve_waiting(struct ctl *c, int64_t now)
+{
+	struct ctl_client *next;
+	uint64_t after = 0;
+	int i;
+
+	if (!c->room_freed)
+		return;
+	c->room_freed = false;
+	for (;;) {
+		next = NULL;
+		for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+			struct ctl_client *cl = &c->cl[i];
+
+			if (cl->fd >= 0 && cl->state == CTL_WAIT && cl->seq > after &&
+			    (!next || cl->seq < next->seq))
+				next = cl;
+		}
+		if (!next)
+			return;
+		after = next->seq;
+		ctl_client_serve(c, next, now);
 	}
 }
 
@@ -702,10 +877,10 @@ int ctl_pollfds(struct ctl *c, struct pollfd *pfd, int max)
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
 		cl = &c->cl[i];
 		cl->pfd_idx = -1;
-		if (cl->fd < 0 || n == max)
+		if (cl->fd < 0 || cl->state == CTL_WAIT || n == max)
 			continue;
 		pfd[n].fd = cl->fd;
-		pfd[n].events = cl->writing ? POLLOUT : POLLIN;
+		pfd[n].events = cl->state == CTL_WRITE ? POLLOUT : POLLIN;
 		pfd[n].revents = 0;
 		cl->pfd_idx = n++;
 	}
@@ -730,7 +905,44 @@ int ctl_timeout_ms(const struct ctl *c)
 	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
-void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, ctl_handler_fn fn, void *arg)
+/* One step for @cl: what its state asks for. */
+static void ctl_client_step(struct ctl *c, struct ctl_client *cl, int64_t now)
+{
+	if (cl->state == CTL_WRITE)
+		ctl_client_write(c, cl, now);
+	else if (cl->state == CTL_READ)
+		ctl_client_read(c, cl, now);
+	else
+		ctl_client_serve(c, cl, now);
+}
+
+/* @cl's deadline passed, and one last step did not help: drop it, or
+ * refuse its read that found no room. */
+static void ctl_client_expire(struct ctl *c, struct ctl_client *cl, int64_t now)
+{
+	struct reason why;
+
+	switch (cl->state) {
+	case CTL_WRITE:
+		log_limited(&c->lim_io, LOG_INFO,
+			    "ctl: answer to pid %d not sent: client too slow, dropped",
+			    (int)cl->cred.pid);
+		break;
+	case CTL_READ:
+		log_debug("ctl: dropping client pid %d uid %u: no request within %d ms",
+			  (int)cl->cred.pid, (unsigned)cl->cred.uid, CTL_REQ_TIMEOUT_MS);
+		break;
+	case CTL_WAIT:
+		reason_set(&why, "busy: %zu bytes of answers wait for other clients to read them; try again",
+			   c->buffered);
+		ctl_client_refuse(c, cl, -EAGAIN, &why, LOG_NOTICE, &c->lim_busy, now);
+		return;
+	}
+	ctl_client_drop(c, cl);
+}
+
+void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, const struct cmd_table *t,
+		  void *arg)
 {
 	int64_t now = ctl_now_ms();
 	struct ctl_client *cl;
@@ -738,6 +950,8 @@ void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, ctl_handler_fn
 
 	if (!c)
 		return;
+	c->t = t;
+	c->arg = arg;
 	/* first the clients we know: a request that arrived is served before
 	 * the new connections below could push its client out */
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
@@ -745,13 +959,11 @@ void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, ctl_handler_fn
 		if (cl->fd < 0 || cl->pfd_idx < 0 || cl->pfd_idx >= n ||
 		    pfd[cl->pfd_idx].fd != cl->fd || !pfd[cl->pfd_idx].revents)
 			continue;
-		if (cl->writing)
-			ctl_client_write(cl, now);
-		else
-			ctl_client_read(c, cl, fn, arg, now);
+		ctl_client_step(c, cl, now);
 	}
 	if (n > 0 && pfd[0].fd == c->fd && pfd[0].revents)
-		ctl_accept(c, fn, arg, now);
+		ctl_accept(c, now);
+	ctl_serve_waiting(c, now);
 	now = ctl_now_ms();
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
 		cl = &c->cl[i];
@@ -759,20 +971,11 @@ void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, ctl_handler_fn
 			continue;
 		/* Past its deadline, but the daemon may have been busy (a long
 		 * reload) while the client did its part: one last try. */
-		if (cl->writing)
-			ctl_client_write(cl, now);
-		else
-			ctl_client_read(c, cl, fn, arg, now);
-		if (cl->fd < 0 || cl->deadline > now)
-			continue;
-		if (cl->writing)
-			log_info("ctl: answer to pid %d not sent: client too slow, dropped",
-				 (int)cl->cred.pid);
-		else
-			log_debug("ctl: dropping client pid %d uid %u: no request within %d ms",
-				  (int)cl->cred.pid, (unsigned)cl->cred.uid, CTL_REQ_TIMEOUT_MS);
-		ctl_client_drop(cl);
+		ctl_client_step(c, cl, now);
+		if (cl->fd >= 0 && cl->deadline <= now)
+			ctl_client_expire(c, cl, now);
 	}
+	ctl_serve_waiting(c, now);
 	for (i = 0; i < CTL_MAX_CLIENTS; i++)
 		c->cl[i].pfd_idx = -1;
 }

@@ -6,10 +6,11 @@
  * any other control character (a NUL byte, say) is malformed and refused
  * with EINVAL before any command is looked at.  The server answers with
  * text lines and a last line "errno=N\n" (0 = success), then closes: easy
- * to drive with socat.  Read requests (view, list, status, status-json,
- * version, help) are open to anyone who can connect; every other command
- * is a change request and needs uid 0 or membership of control-group
- * (SO_PEERCRED / SO_PEERGROUPS).
+ * to drive with socat.  The commands, who may run them and their arguments
+ * come from the daemon's command table (cmd.h): reads are open to anyone
+ * who can connect, changes need uid 0 or membership of control-group
+ * (SO_PEERCRED / SO_PEERGROUPS); a command the table does not name is
+ * refused as unknown (EINVAL), its name quoted escaped (util/escape.h).
  *
  * The server side runs in the daemon's single-threaded poll loop and serves
  * many clients at once: ctl_pollfds() gives the descriptors to poll,
@@ -19,6 +20,16 @@
  * written as the client reads them, and the table of open connections is
  * bounded (CTL_MAX_CLIENTS; when it is full the oldest connection still
  * waiting for its request is dropped).
+ *
+ * Memory is bounded whatever clients do.  Answers are refcounted snapshots
+ * (snap.h): identical requests for a CMD_SHARED read in the same state
+ * generation get the same bytes, built once.  The answer bytes buffered
+ * for clients are capped (ctl_set_answer_cap(), CTL_ANSWER_CAP by
+ * default): a read whose answer would go beyond the cap waits until other
+ * clients' answers are gone (at most 11 s, then it is refused with EAGAIN);
+ * changes never wait.  Answers are freed as soon as their last
+ * client has them, and freed memory goes back to the system
+ * (malloc_trim()).  Log lines that any client can cause are rate-limited.
  */
 #ifndef SPIGRP_CTL_H
 #define SPIGRP_CTL_H
@@ -28,16 +39,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cmd.h"
+
 struct ctl;
 
 #define CTL_MAX_CLIENTS 64                   /* connections served at once */
 #define CTL_POLLFDS_MAX (1 + CTL_MAX_CLIENTS) /* ctl_pollfds() never needs more */
-
-/* What the daemon does for a request.  @argv holds the @argc words after
- * the command.  @out receives the answer body (malloc'ed; the ctl module
- * frees it).  Return 0 or -errno. */
-typedef int (*ctl_handler_fn)(void *arg, const char *cmd, int argc, char **argv,
-			      char **out, size_t *outlen);
+#define CTL_ANSWER_CAP (32u << 20)           /* answer bytes buffered, default */
 
 /**
  * ctl_open() - bind and listen on @path (mode 0666, so anyone can read the
@@ -76,17 +84,24 @@ int ctl_timeout_ms(const struct ctl *c);
 
 /**
  * ctl_dispatch() - after poll(): read the requests that arrived, serve
- * every complete one with @fn (change requests from unprivileged peers get
- * errno=EPERM without calling @fn), send what the clients can take of
- * their answers, accept new connections and drop the clients whose
- * deadline passed.  @pfd and @n are what ctl_pollfds() gave, with the
- * revents poll() set.  Call it after every poll(), also when poll() timed
- * out.  Never blocks.
+ * every complete one from the command table @t (cmd_parse, the privilege
+ * check: a change from an unprivileged peer gets errno=EPERM and runs
+ * nothing, cmd_check_args, then cmd_exec with @arg, or a shared answer),
+ * send what the clients can take of their answers, accept new
+ * connections, serve clients that waited for buffer room, and drop the
+ * clients whose deadline passed.  @pfd and @n are what ctl_pollfds() gave,
+ * with the revents poll() set.  Call it after every poll(), also when
+ * poll() timed out, with the same @t and @arg every time.  Never blocks.
  */
-void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, ctl_handler_fn fn, void *arg);
+void ctl_dispatch(struct ctl *c, const struct pollfd *pfd, int n, const struct cmd_table *t,
+		  void *arg);
 
-/* True for commands that change something (need privilege). */
-bool ctl_cmd_is_change(const char *cmd);
+/* Cap the answer bytes buffered for clients at @bytes (at least one answer
+ * is always served, however large). */
+void ctl_set_answer_cap(struct ctl *c, size_t bytes);
+
+/* Bytes of answers buffered for clients now (shared ones counted once). */
+size_t ctl_answer_bytes(const struct ctl *c);
 
 /**
  * ctl_request() - client side: connect to @path, send @line, read the whole

@@ -11,7 +11,6 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,33 +25,21 @@
 
 #include "addrmon.h"
 #include "cfg.h"
+#include "commands.h"
 #include "ctl.h"
+#include "daemon.h"
 #include "log.h"
 #include "render.h"
 #include "route.h"
 #include "sadb.h"
 #include "said.h"
+#include "status.h"
+#include "strbuf.h"
 #include "view.h"
 #include "xfrm.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/spigrpd.conf"
 #define MAX_LOCAL 64
-
-struct daemon {
-	const char *cfg_path;
-	struct cfg *cfg;
-	struct sadb *db;
-	struct xfrm *xfrm;
-	struct pe_view *view;
-	struct ctl *ctl;
-	int sig_fd;
-	struct addrmon *am; /* local addresses: directions follow them */
-	struct route *route; /* NULL: install-routes off */
-	bool addr_dirty;
-	bool stop;
-	int lock_fd;     /* one daemon per network namespace */
-	int state_lock_fd; /* one daemon per state dir */
-};
 
 /* --local addresses for -n: decide directions as if these were ours. */
 static struct ip_addr local_addr[MAX_LOCAL];
@@ -123,6 +110,7 @@ static void publish_view(struct daemon *d)
 {
 	struct render_buf b = { 0 };
 
+	d->gen++; /* every change of the groups' state ends here */
 	if (!d->view)
 		return;
 	if (render_spigrp(d->db, d->cfg->said_format, &b) < 0) {
@@ -329,7 +317,7 @@ static int keep_string(char **dst, const char *src)
 	return 0;
 }
 
-static int reload(struct daemon *d, struct cfg_errors *errs)
+int daemon_reload(struct daemon *d, struct cfg_errors *errs)
 {
 	struct cfg *ncfg;
 	struct sadb *ndb;
@@ -402,69 +390,14 @@ static void reevaluate_addresses(struct daemon *d)
 	publish_view(d);
 }
 
-/* ---- control socket requests ---- */
-
-struct strbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct strbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t ncap = b->cap ? b->cap * 2 : 1024;
-		while (ncap - b->len <= (size_t)n)
-			ncap *= 2;
-		char *p = realloc(b->s, ncap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = ncap;
-	}
-}
-
-static void sb_json_str(struct strbuf *b, const char *s)
-{
-	sb_printf(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			sb_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			sb_printf(b, "\\u%04x", c);
-		else
-			sb_printf(b, "%c", c);
-	}
-	sb_printf(b, "\"");
-}
+/* ---- status answers (status.h) ---- */
 
 static const char *place_name(const struct sadb_group *g)
 {
 	return g->place == SADB_PLACE_KERNEL ? "kernel" : "userspace";
 }
 
-static void status_text(struct daemon *d, struct strbuf *b, bool list_only)
+void status_text(const struct daemon *d, struct strbuf *b, bool list_only)
 {
 	char said[SAID_BUF];
 
@@ -472,148 +405,84 @@ static void status_text(struct daemon *d, struct strbuf *b, bool list_only)
 		struct sadb_group *g = d->db->group[i];
 
 		if (list_only) {
-			sb_printf(b, "%s %s %s %s", g->name, sadb_state_name(g->state),
+			strbuf_printf(b, "%s %s %s %s", g->name, sadb_state_name(g->state),
 				  place_name(g), sadb_dir_name(g->dir));
 			if (g->shunt) {
 				said_format(&g->shunt_said, '0', said, sizeof(said));
-				sb_printf(b, " %s", said);
+				strbuf_printf(b, " %s", said);
 			}
 			for (unsigned k = 0; k < g->nsa; k++) {
 				said_format(&g->sa[k]->cfg->said, '0', said, sizeof(said));
-				sb_printf(b, " %s", said);
+				strbuf_printf(b, " %s", said);
 			}
-			sb_printf(b, "\n");
+			strbuf_printf(b, "\n");
 			continue;
 		}
 		if (g->state == SADB_INSTALLED && g->place == SADB_PLACE_KERNEL)
 			xfrm_read_counters(d->xfrm, g);
-		sb_printf(b, "group %s%s\n", g->name, g->implicit ? " (SA in no group)" : "");
+		strbuf_printf(b, "group %s%s\n", g->name, g->implicit ? " (SA in no group)" : "");
 		if (g->state_reason[0] && strcmp(g->state_reason, sadb_state_name(g->state)))
-			sb_printf(b, "  state: %s (%s)\n", sadb_state_name(g->state), g->state_reason);
+			strbuf_printf(b, "  state: %s (%s)\n", sadb_state_name(g->state), g->state_reason);
 		else
-			sb_printf(b, "  state: %s\n", sadb_state_name(g->state));
-		sb_printf(b, "  placement: %s (%s)\n", place_name(g),
+			strbuf_printf(b, "  state: %s\n", sadb_state_name(g->state));
+		strbuf_printf(b, "  placement: %s (%s)\n", place_name(g),
 			  g->place_reason[0] ? g->place_reason : "configured");
-		sb_printf(b, "  direction: %s  reqid: 0x%08x\n", sadb_dir_name(g->dir), g->reqid);
+		strbuf_printf(b, "  direction: %s  reqid: 0x%08x\n", sadb_dir_name(g->dir), g->reqid);
 		for (unsigned k = 0; k < g->nsa; k++) {
 			const struct sadb_sa *sa = g->sa[k];
 			said_format(&sa->cfg->said, '0', said, sizeof(said));
-			sb_printf(b, "  sa %s", said);
+			strbuf_printf(b, "  sa %s", said);
 			if (sa->cfg->said.proto != SAID_PROTO_TUN)
-				sb_printf(b, ": bytes %llu packets %llu replay-errors %u "
+				strbuf_printf(b, ": bytes %llu packets %llu replay-errors %u "
 					  "integrity-errors %u",
 					  (unsigned long long)sa->ctr.bytes,
 					  (unsigned long long)sa->ctr.packets,
 					  sa->ctr.replay_errs + sa->ctr.replay_window_errs,
 					  sa->ctr.integrity_errs);
-			sb_printf(b, "\n");
+			strbuf_printf(b, "\n");
 		}
 	}
 }
 
-static void status_json(struct daemon *d, struct strbuf *b)
+void status_json(const struct daemon *d, struct strbuf *b)
 {
 	char said[SAID_BUF];
 
-	sb_printf(b, "{\"version\":\"%s\",\"groups\":[", PACKAGE_VERSION);
+	strbuf_printf(b, "{\"version\":\"%s\",\"groups\":[", PACKAGE_VERSION);
 	for (size_t i = 0; i < d->db->ngroup; i++) {
 		struct sadb_group *g = d->db->group[i];
 
 		if (g->state == SADB_INSTALLED && g->place == SADB_PLACE_KERNEL)
 			xfrm_read_counters(d->xfrm, g);
-		sb_printf(b, "%s{\"name\":", i ? "," : "");
-		sb_json_str(b, g->name);
-		sb_printf(b, ",\"implicit\":%s,\"state\":\"%s\",\"state_reason\":",
+		strbuf_printf(b, "%s{\"name\":", i ? "," : "");
+		strbuf_json_str(b, g->name);
+		strbuf_printf(b, ",\"implicit\":%s,\"state\":\"%s\",\"state_reason\":",
 			  g->implicit ? "true" : "false", sadb_state_name(g->state));
-		sb_json_str(b, g->state_reason);
-		sb_printf(b, ",\"placement\":\"%s\",\"placement_reason\":", place_name(g));
-		sb_json_str(b, g->place_reason);
-		sb_printf(b, ",\"direction\":\"%s\",\"reqid\":%u,\"sas\":[", sadb_dir_name(g->dir),
+		strbuf_json_str(b, g->state_reason);
+		strbuf_printf(b, ",\"placement\":\"%s\",\"placement_reason\":", place_name(g));
+		strbuf_json_str(b, g->place_reason);
+		strbuf_printf(b, ",\"direction\":\"%s\",\"reqid\":%u,\"sas\":[", sadb_dir_name(g->dir),
 			  g->reqid);
 		if (g->shunt) {
 			said_format(&g->shunt_said, '0', said, sizeof(said));
-			sb_printf(b, "{\"said\":");
-			sb_json_str(b, said);
-			sb_printf(b, "}");
+			strbuf_printf(b, "{\"said\":");
+			strbuf_json_str(b, said);
+			strbuf_printf(b, "}");
 		}
 		for (unsigned k = 0; k < g->nsa; k++) {
 			const struct sadb_sa *sa = g->sa[k];
 			said_format(&sa->cfg->said, '0', said, sizeof(said));
-			sb_printf(b, "%s{\"said\":", k ? "," : "");
-			sb_json_str(b, said);
-			sb_printf(b, ",\"bytes\":%llu,\"packets\":%llu,\"replay_errors\":%u,"
+			strbuf_printf(b, "%s{\"said\":", k ? "," : "");
+			strbuf_json_str(b, said);
+			strbuf_printf(b, ",\"bytes\":%llu,\"packets\":%llu,\"replay_errors\":%u,"
 				  "\"integrity_errors\":%u}",
 				  (unsigned long long)sa->ctr.bytes, (unsigned long long)sa->ctr.packets,
 				  sa->ctr.replay_errs + sa->ctr.replay_window_errs,
 				  sa->ctr.integrity_errs);
 		}
-		sb_printf(b, "]}");
+		strbuf_printf(b, "]}");
 	}
-	sb_printf(b, "]}\n");
-}
-
-static int ctl_handler(void *arg, const char *cmd, int argc, char **argv, char **out,
-		       size_t *outlen)
-{
-	static const char *const no_args[] = {
-		"view", "list", "status", "status-json", "version", "help", "reload", NULL,
-	};
-	struct daemon *d = arg;
-	struct strbuf b = { 0 };
-	int r = 0;
-
-	(void)argv;
-	for (size_t i = 0; argc > 0 && no_args[i]; i++) {
-		if (!strcmp(cmd, no_args[i])) {
-			sb_printf(&b, "%s takes no arguments\n", cmd);
-			r = -EINVAL;
-			goto out;
-		}
-	}
-	if (!strcmp(cmd, "view")) {
-		struct render_buf rb = { 0 };
-		if (render_spigrp(d->db, d->cfg->said_format, &rb) < 0) {
-			render_buf_free(&rb);
-			return -ENOMEM;
-		}
-		*out = rb.data;
-		*outlen = rb.len;
-		return 0;
-	} else if (!strcmp(cmd, "list")) {
-		status_text(d, &b, true);
-	} else if (!strcmp(cmd, "status")) {
-		status_text(d, &b, false);
-	} else if (!strcmp(cmd, "status-json")) {
-		status_json(d, &b);
-	} else if (!strcmp(cmd, "version")) {
-		sb_printf(&b, "spigrpd %s\n", PACKAGE_VERSION);
-	} else if (!strcmp(cmd, "reload")) {
-		struct cfg_errors errs = { 0 };
-		r = reload(d, &errs);
-		for (size_t i = 0; i < errs.n; i++)
-			sb_printf(&b, "%s\n", errs.msg[i]);
-		cfg_errors_free(&errs);
-	} else if (!strcmp(cmd, "help")) {
-		sb_printf(&b, "commands: view list status status-json version help reload\n");
-	} else {
-		bool printable = strlen(cmd) <= 64;
-
-		for (const char *q = cmd; printable && *q; q++)
-			printable = *q > 0x20 && *q < 0x7f;
-		if (printable)
-			sb_printf(&b, "unknown command \"%s\" (try help)\n", cmd);
-		else
-			sb_printf(&b, "unknown command (try help)\n");
-		r = -EINVAL;
-	}
-out:
-	if (b.oom) {
-		free(b.s);
-		return -ENOMEM;
-	}
-	*out = b.s;
-	*outlen = b.len;
-	return r;
+	strbuf_printf(b, "]}\n");
 }
 
 /* ---- main loop ---- */
@@ -626,7 +495,7 @@ static void handle_signals(struct daemon *d)
 		if (si.ssi_signo == SIGHUP) {
 			struct cfg_errors errs = { 0 };
 			log_notice("SIGHUP: reloading %s", d->cfg_path);
-			reload(d, &errs);
+			daemon_reload(d, &errs);
 			cfg_errors_free(&errs);
 		} else {
 			log_notice("%s: stopping", strsignal((int)si.ssi_signo));
@@ -682,7 +551,7 @@ static void run(struct daemon *d)
 				addr_event = d->addr_dirty = true;
 		}
 		/* every round, also after a timeout: it drops late clients */
-		ctl_dispatch(d->ctl, p + 3, nc, ctl_handler, d);
+		ctl_dispatch(d->ctl, p + 3, nc, &daemon_commands, d);
 	}
 }
 

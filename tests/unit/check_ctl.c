@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "ctl.h"
 #include "log.h"
+#include "snap.h"
 
 static char dir[] = "/tmp/check_ctl.XXXXXX";
 static char path[256];
@@ -30,44 +33,77 @@ struct server {
 	pthread_t thr;
 	int stop; /* __atomic */
 	int served;
+	uint64_t gen; /* the table's generation */
 };
 
-/* echo handler: "cmd=<cmd> args=<a>,<b>" (no newline), "fail" -> -ENOENT,
- * "big" -> 1 MiB of 'x' ending in a newline, "empty" -> no body. */
-static int handler(void *arg, const char *cmd, int argc, char **argv, char **out,
-		   size_t *outlen)
+/* echo: "cmd=<cmd> args=<a>,<b>" (no newline); "fail": the same and
+ * -ENOENT; "big": 1 MiB of 'x' ending in a newline; "empty": no body;
+ * "sleep": longer than a client's request deadline, then the echo. */
+static int echo_run(void *arg, const struct cmd_call *call, struct strbuf *out)
 {
 	struct server *s = arg;
-	char *b;
-	size_t n;
-	int i;
 
 	__atomic_add_fetch(&s->served, 1, __ATOMIC_RELAXED);
-	if (!strcmp(cmd, "big")) {
-		n = 1u << 20;
-		b = malloc(n);
-		if (!b)
-			return -ENOMEM;
-		memset(b, 'x', n - 1);
-		b[n - 1] = '\n';
-		*out = b;
-		*outlen = n;
-		return 0;
-	}
-	if (!strcmp(cmd, "empty"))
-		return 0;
-	if (!strcmp(cmd, "sleep"))
-		usleep(1500000); /* longer than a client's request deadline */
-	b = malloc(4096);
-	if (!b)
-		return -ENOMEM;
-	n = (size_t)snprintf(b, 4096, "cmd=%s args=", cmd);
-	for (i = 0; i < argc; i++)
-		n += (size_t)snprintf(b + n, 4096 - n, "%s%s", i ? "," : "", argv[i]);
-	*out = b;
-	*outlen = n;
-	return strcmp(cmd, "fail") ? 0 : -ENOENT;
+	if (!strcmp(call->def->name, "sleep"))
+		usleep(1500000);
+	strbuf_printf(out, "cmd=%s args=", call->def->name);
+	for (int i = 0; i < call->argc; i++)
+		strbuf_printf(out, "%s%s", i ? "," : "", call->argv[i]);
+	return strcmp(call->def->name, "fail") ? 0 : ENOENT; /* lenient: positive */
 }
+
+static int big_run(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	struct server *s = arg;
+	size_t n = 1u << 20;
+
+	(void)call;
+	__atomic_add_fetch(&s->served, 1, __ATOMIC_RELAXED);
+	if (strbuf_reserve(out, n) < 0)
+		return -ENOMEM;
+	memset(out->s, 'x', n - 1);
+	out->s[n - 1] = '\n';
+	out->s[n] = '\0';
+	out->len = n;
+	return 0;
+}
+
+static int empty_run(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	struct server *s = arg;
+
+	(void)call;
+	(void)out;
+	__atomic_add_fetch(&s->served, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static uint64_t test_generation(void *arg)
+{
+	return ((struct server *)arg)->gen;
+}
+
+#define ECHO(name, access) \
+	{ name, access, 0, 0, CMD_ARGS_MAX, NULL, echo_run, 0, "[ARG...]", "echo" }
+static const struct cmd_def test_cmds[] = {
+	ECHO("status", CMD_ANYONE),
+	ECHO("list", CMD_ANYONE),
+	ECHO("view", CMD_ANYONE),
+	ECHO("fail", CMD_ANYONE),
+	ECHO("sleep", CMD_ANYONE),
+	ECHO("reload", CMD_PRIVILEGED),
+	{ "empty", CMD_ANYONE, 0, 0, 0, NULL, empty_run, 0, "", "nothing" },
+	{ "big", CMD_ANYONE, 0, 0, 0, NULL, big_run, 0, "", "1 MiB" },
+	{ "big-shared", CMD_ANYONE, CMD_SHARED, 0, 1, NULL, big_run, 0, "[X]", "1 MiB, shared" },
+	{ "big-change", CMD_PRIVILEGED, 0, 0, 0, NULL, big_run, 0, "", "1 MiB, a change" },
+	{ "help", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_run_help, 0, "", "this list" },
+};
+#undef ECHO
+static const struct cmd_table test_table = {
+	.cmd = test_cmds,
+	.n = sizeof(test_cmds) / sizeof(test_cmds[0]),
+	.generation = test_generation,
+};
 
 /* One round of the daemon's loop: poll (at most @max_ms) and dispatch. */
 static void server_round(struct ctl *c, struct server *s, int max_ms)
@@ -80,7 +116,7 @@ static void server_round(struct ctl *c, struct server *s, int max_ms)
 		t = max_ms;
 	if (poll(p, (nfds_t)n, t) < 0)
 		return;
-	ctl_dispatch(c, p, n, handler, s);
+	ctl_dispatch(c, p, n, &test_table, s);
 }
 
 static void *server_main(void *arg)
@@ -685,21 +721,195 @@ START_TEST(test_unreachable)
 }
 END_TEST
 
-static const struct {
-	const char *cmd;
-	bool change;
-} change_cases[] = {
-	{ "view", false },   { "list", false },  { "status", false },
-	{ "status-json", false }, { "version", false }, { "reload", true },
-	{ "group", true },   { "ungroup", true }, { "", true },
-	{ "VIEW", true },    { "views", true },
-};
-
-START_TEST(test_cmd_is_change)
+/* Run the server loop in this thread until every fd in @fds has something
+ * to read (at most @max rounds).  True when they all have. */
+static bool rounds_until_readable(struct ctl *c, struct server *s, const int *fds, int n, int max)
 {
-	for (size_t i = 0; i < sizeof(change_cases) / sizeof(change_cases[0]); i++)
-		ck_assert_msg(ctl_cmd_is_change(change_cases[i].cmd) == change_cases[i].change,
-			      "%s", change_cases[i].cmd);
+	for (int k = 0; k < max; k++) {
+		int ready = 0;
+
+		server_round(c, s, 20);
+		for (int i = 0; i < n; i++) {
+			struct pollfd p = { .fd = fds[i], .events = POLLIN };
+
+			ready += poll(&p, 1, 0) == 1;
+		}
+		if (ready == n)
+			return true;
+	}
+	return false;
+}
+
+/* Identical reads in one generation share one answer: built once, its
+ * bytes buffered once; other words or a new generation build anew; the
+ * bytes go when the clients do. */
+START_TEST(test_shared_answer_built_once)
+{
+	enum { N = 8 };
+	struct server s = { 0 };
+	struct ctl *c = NULL;
+	int fd[N + 2], i;
+
+	ck_assert_int_eq(ctl_open(&c, path, getgid()), 0);
+	s.c = c;
+	for (i = 0; i < N; i++) {
+		fd[i] = connect_raw();
+		send_raw(fd[i], "big-shared\n", 11);
+	}
+	ck_assert(rounds_until_readable(c, &s, fd, N, 50));
+	/* nobody reads: the answers stay buffered (1 MiB > the socket's) */
+	ck_assert_int_eq(s.served, 1);
+	ck_assert_uint_eq(ctl_answer_bytes(c), 1u << 20);
+	ck_assert_uint_eq(snap_bytes_live(), 1u << 20);
+	fd[N] = connect_raw();
+	send_raw(fd[N], "big-shared x\n", 13);
+	ck_assert(rounds_until_readable(c, &s, fd + N, 1, 50));
+	ck_assert_int_eq(s.served, 2);
+	s.gen++;
+	fd[N + 1] = connect_raw();
+	send_raw(fd[N + 1], "big-shared\n", 11);
+	ck_assert(rounds_until_readable(c, &s, fd + N + 1, 1, 50));
+	ck_assert_int_eq(s.served, 3);
+	ck_assert_uint_eq(ctl_answer_bytes(c), 3u << 20);
+	for (i = 0; i < N + 2; i++)
+		close(fd[i]);
+	for (i = 0; i < 50 && ctl_answer_bytes(c); i++)
+		server_round(c, &s, 20);
+	ck_assert_uint_eq(ctl_answer_bytes(c), 0);
+	ck_assert_uint_eq(snap_bytes_live(), 0);
+	ctl_close(c);
+}
+END_TEST
+
+static bool readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/* Past the answer cap a read waits until answers are gone; a change
+ * does not wait; nothing is lost. */
+START_TEST(test_answer_cap)
+{
+	struct server s;
+	int a, b, ch, h1, h2;
+	size_t len;
+	char *ans;
+
+	server_start(&s);
+	ctl_set_answer_cap(s.c, (3u << 20) / 2); /* 1.5 MiB */
+	a = connect_raw();
+	send_raw(a, "big\n", 4);
+	for (int i = 0; i < 500 && served(&s) < 1; i++)
+		usleep(2000);
+	b = connect_raw();
+	send_raw(b, "big\n", 4); /* 1 + 1 MiB > the cap: waits */
+	h1 = connect_raw();
+	send_raw(h1, "help\n", 5); /* small, nothing like it buffered: served */
+	ans = read_all(h1, &len);
+	close(h1);
+	ck_assert_ptr_nonnull(strstr(ans, "big-change"));
+	free(ans);
+	ck_assert_int_eq(served(&s), 1); /* b was read before h1, and waits */
+	ck_assert(!readable(b));
+	ch = connect_raw();
+	send_raw(ch, "big-change\n", 11); /* a change: never waits */
+	for (int i = 0; i < 500 && served(&s) < 2; i++)
+		usleep(2000);
+	ck_assert_int_eq(served(&s), 2);
+	h2 = connect_raw();
+	send_raw(h2, "help\n", 5); /* 2 MiB buffered > the cap: waits now */
+	/* a goes: b still waits (1 MiB of ch + the 1 MiB its last answer
+	 * had > the cap), h2 too */
+	ans = read_all(a, &len);
+	ck_assert_uint_eq(len, (1u << 20) + strlen("errno=0\n"));
+	free(ans);
+	close(a);
+	ans = read_all(ch, &len); /* ch goes: both are served */
+	ck_assert_uint_eq(len, (1u << 20) + strlen("errno=0\n"));
+	free(ans);
+	close(ch);
+	ans = read_all(h2, &len);
+	ck_assert_ptr_nonnull(strstr(ans, "big-change"));
+	free(ans);
+	close(h2);
+	ans = read_all(b, &len);
+	ck_assert_uint_eq(len, (1u << 20) + strlen("errno=0\n"));
+	free(ans);
+	close(b);
+	ck_assert_int_eq(served(&s), 3);
+	server_stop(&s);
+}
+END_TEST
+
+static int64_t fixed_ms;
+
+static int64_t fixed_clock(void)
+{
+	return fixed_ms;
+}
+
+/* Count the lines of @text holding @needle. */
+static int count_lines(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* An unknown command name is quoted escaped, to the client and to the log
+ * (C1 controls as \xNN, bidi overrides as \u{...}, cut at 48 bytes), and
+ * the log lines any client can cause are rate-limited. */
+START_TEST(test_unknown_escaped_and_limited)
+{
+	static const char evil[] = "\xc2\x9b" "31m\xe2\x80\xae" "evil";
+	char logpath[300], *text, *body, line[5000];
+	struct server s;
+	size_t len;
+	FILE *f;
+	int fd, i;
+
+	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	log_init("check_ctl", true, LOG_INFO);
+	fixed_ms = 1000;
+	log_set_clock(fixed_clock);
+	server_start(&s);
+	ck_assert_int_eq(ctl_request(path, evil, &body, &len), EINVAL);
+	ck_assert_str_eq(body, "unknown command \"\\xc2\\x9b31m\\u{202e}evil\" (try help)\n");
+	free(body);
+	memset(line, 'A', sizeof(line));
+	line[100] = '\0';
+	ck_assert_int_eq(ctl_request(path, line, &body, &len), EINVAL);
+	ck_assert_ptr_nonnull(strstr(body, "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA...\""));
+	free(body);
+	for (i = 0; i < 30; i++) {
+		ck_assert_int_eq(ctl_request(path, "nope", &body, &len), EINVAL);
+		free(body);
+	}
+	fixed_ms += 60000; /* a new window: the count of what was held back */
+	ck_assert_int_eq(ctl_request(path, "nope", &body, &len), EINVAL);
+	free(body);
+	server_stop(&s);
+
+	f = fopen(logpath, "r");
+	ck_assert_ptr_nonnull(f);
+	text = calloc(1, 1u << 16);
+	len = fread(text, 1, (1u << 16) - 1, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "unknown command \"\\xc2\\x9b31m\\u{202e}evil\""));
+	ck_assert_ptr_null(strstr(text, "\xc2\x9b"));
+	ck_assert_ptr_null(strstr(text, "\xe2\x80\xae"));
+	/* 10 lines in the first window, then the count and 1 line */
+	ck_assert_int_eq(count_lines(text, "refused a request"), 11);
+	ck_assert_ptr_nonnull(strstr(text, "ctl: refused requests: 22 similar messages suppressed"));
+	free(text);
 }
 END_TEST
 
@@ -728,7 +938,9 @@ static Suite *ctl_suite(void)
 	tcase_add_test(tc, test_timeout_and_expiry);
 	tcase_add_test(tc, test_lock_file);
 	tcase_add_test(tc, test_unreachable);
-	tcase_add_test(tc, test_cmd_is_change);
+	tcase_add_test(tc, test_shared_answer_built_once);
+	tcase_add_test(tc, test_answer_cap);
+	tcase_add_test(tc, test_unknown_escaped_and_limited);
 	suite_add_tcase(s, tc);
 	return s;
 }

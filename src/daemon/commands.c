@@ -1,0 +1,103 @@
+/* commands.c: what each control-socket command does in the daemon (the
+ * table, commands.h).  Reads render the daemon's state; `reload` re-reads
+ * the config.  Runs in the main thread, called from ctl_dispatch(). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cfg.h"
+#include "commands.h"
+#include "daemon.h"
+#include "render.h"
+#include "status.h"
+
+static int cmd_view(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	const struct daemon *d = arg;
+	struct render_buf rb = { 0 };
+	int r;
+
+	(void)call;
+	r = render_spigrp(d->db, d->cfg->said_format, &rb);
+	if (r == 0)
+		strbuf_add(out, rb.data, rb.len);
+	render_buf_free(&rb);
+	return r;
+}
+
+static int cmd_list(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	(void)call;
+	status_text(arg, out, true);
+	return 0;
+}
+
+static int cmd_status(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	(void)call;
+	status_text(arg, out, false);
+	return 0;
+}
+
+static int cmd_status_json(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	(void)call;
+	status_json(arg, out);
+	return 0;
+}
+
+static int cmd_version(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	(void)arg;
+	(void)call;
+	strbuf_printf(out, "spigrpd %s\n", PACKAGE_VERSION);
+	return 0;
+}
+
+static int cmd_reload(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	struct cfg_errors errs = { 0 };
+	int r;
+
+	(void)call;
+	r = daemon_reload(arg, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		strbuf_printf(out, "%s\n", errs.msg[i]);
+	cfg_errors_free(&errs);
+	return r;
+}
+
+static uint64_t daemon_generation(void *arg)
+{
+	const struct daemon *d = arg;
+
+	return d->gen;
+}
+
+/* Answers with counters are shared for at most this long. */
+#define COUNTERS_SHARE_MS 1000
+
+static const struct cmd_def commands[] = {
+	{ "view", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_view, 0, "",
+	  "the installed SA groups, as ipsec_spigrp shows them" },
+	{ "list", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_list, 0, "",
+	  "one line per group: name, state, placement, direction, SAIDs" },
+	{ "status", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_status, COUNTERS_SHARE_MS, "",
+	  "one block per group: state, placement and their reasons, counters" },
+	{ "status-json", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_status_json,
+	  COUNTERS_SHARE_MS, "", "the status as JSON" },
+	{ "version", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_version, 0, "",
+	  "the daemon's version" },
+	{ "help", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_run_help, 0, "", "this list" },
+	{ "reload", CMD_PRIVILEGED, 0, 0, 0, NULL, cmd_reload, 0, "",
+	  "re-read the config file and apply the differences, as SIGHUP does" },
+};
+
+/* No transactional commands yet: the runtime commands (spi, spigrp,
+ * eroute) will set txn_begin/txn_commit/txn_abort here. */
+const struct cmd_table daemon_commands = {
+	.cmd = commands,
+	.n = sizeof(commands) / sizeof(commands[0]),
+	.generation = daemon_generation,
+};
