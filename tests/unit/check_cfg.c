@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,8 +132,8 @@ static const struct bad_case bad_cases[] = {
 	    "t.conf:2: bad mount \"/run/../proc\": \".\" and \"..\" components are not allowed",
 	    "t.conf:3: bad state-dir \"/var/./lib\": \".\" and \"..\" components are not allowed"),
 	/* [daemon] paths the daemon could not use */
-	BAD("[daemon]\ncontrol = /run/" X103 "\n",
-	    "t.conf:2: bad control \"/run/" X103 "\": too long for a unix socket (108 bytes, at most 107)"),
+	BAD("[daemon]\ncontrol = /run/" X103 "\n", /* quoted: its first 64 bytes */
+	    "t.conf:2: bad control \"/run/" X10 X10 X10 X10 X10 "xxxxxxxxx...\": too long for a unix socket (108 bytes, at most 107)"),
 	BAD("[daemon]\ncontrol = /\n", "t.conf:2: bad control \"/\": not a file name"),
 	BAD("[daemon]\ncontrol = /proc/ctl\n",
 	    "t.conf:2: bad control \"/proc/ctl\": /proc and /sys cannot hold a socket"),
@@ -152,8 +153,31 @@ static const struct bad_case bad_cases[] = {
 	    "t.conf:2: control \"/run/spigrpd/net/ctl\" is inside mount \"/run/spigrpd/net\": the view would hide the socket"),
 	BAD("[daemon]\ncontrol = /srv/s\nmount = /srv/s/view\n",
 	    "t.conf:3: mount \"/srv/s/view\" is inside control \"/srv/s\", which is a socket"),
-	BAD("[daemon]\nmount = /var/lib\n",
-	    "t.conf:2: state-dir \"/var/lib/spigrpd\" is inside mount \"/var/lib\": the view would hide it"),
+	BAD("[daemon]\nmount = /var/lib/spigrpd-view\nstate-dir = /var/lib/spigrpd-view/state\n",
+	    "t.conf:3: state-dir \"/var/lib/spigrpd-view/state\" is inside mount \"/var/lib/spigrpd-view\": the view would hide it"),
+	/* system directories: no view on them, no state kept in them */
+	BAD("[daemon]\nmount = /etc\n", "t.conf:2: bad mount \"/etc\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = /usr//\n", "t.conf:2: bad mount \"/usr//\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = /tmp\n", "t.conf:2: bad mount \"/tmp\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = /var\n", "t.conf:2: bad mount \"/var\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = /var/lib\n", "t.conf:2: bad mount \"/var/lib\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = /home\n", "t.conf:2: bad mount \"/home\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = " SYSCONFDIR "\n",
+	    "t.conf:2: bad mount \"" SYSCONFDIR "\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nstate-dir = /\n",
+	    "t.conf:2: bad state-dir \"/\": a system directory: keep the state in a directory of its own"),
+	BAD("[daemon]\nstate-dir = /etc/\n",
+	    "t.conf:2: bad state-dir \"/etc/\": a system directory: keep the state in a directory of its own"),
+	BAD("[daemon]\nstate-dir = /var/lib\n",
+	    "t.conf:2: bad state-dir \"/var/lib\": a system directory: keep the state in a directory of its own"),
+	BAD("[daemon]\nstate-dir = /dev\n",
+	    "t.conf:2: bad state-dir \"/dev\": /proc, /sys and /dev belong to the kernel; keep the state elsewhere"),
+	BAD("[daemon]\nstate-dir = /dev/shm/spigrpd\n",
+	    "t.conf:2: bad state-dir \"/dev/shm/spigrpd\": /proc, /sys and /dev belong to the kernel; keep the state elsewhere"),
+	BAD("[daemon]\nstate-dir = /sys/fs/spigrpd\n",
+	    "t.conf:2: bad state-dir \"/sys/fs/spigrpd\": /proc, /sys and /dev belong to the kernel; keep the state elsewhere"),
+	BAD("[daemon]\nstate-dir = /proc\n",
+	    "t.conf:2: bad state-dir \"/proc\": /proc, /sys and /dev belong to the kernel; keep the state elsewhere"),
 	BAD("[daemon]\nstate-dir = /run/spigrpd/net/state\n",
 	    "t.conf:2: state-dir \"/run/spigrpd/net/state\" is inside mount \"/run/spigrpd/net\": the view would hide it"),
 	BAD("[daemon]\nstate-dir = /run/spigrpd/net\n",
@@ -552,6 +576,132 @@ START_TEST(test_daemon_paths)
 	c = parse_ok("[daemon]\nmount = /var/lib/spigrpd/view\ncontrol = /dev/spigrpd.ctl\n");
 	ck_assert_str_eq(c->control, "/dev/spigrpd.ctl");
 	cfg_free(c);
+	/* /mnt is there for mounts; below a system directory is fine */
+	c = parse_ok("[daemon]\nmount = /mnt\nstate-dir = /etc/spigrpd/state\n");
+	ck_assert_str_eq(c->mount, "/mnt");
+	ck_assert_str_eq(c->state_dir, "/etc/spigrpd/state");
+	cfg_free(c);
+}
+END_TEST
+
+/* Paths and secrets longer than a path can be: refused, quoted cut. */
+START_TEST(test_path_max)
+{
+	size_t n = PATH_MAX + 10, i;
+	char *text = malloc(n + 64), *p, want[256];
+	const char *w[2] = { want, NULL };
+
+	ck_assert_ptr_nonnull(text);
+	p = text + sprintf(text, "[daemon]\nstate-dir = /");
+	for (i = 0; i < n; i++)
+		*p++ = i % 100 == 99 ? '/' : 's';
+	strcpy(p, "\n");
+	snprintf(want, sizeof(want), "t.conf:2: bad state-dir \"/%.63s...\": longer than a path can be",
+		 text + strlen("[daemon]\nstate-dir = /"));
+	expect_errors(text, w, __LINE__);
+	p = text + sprintf(text, "[daemon]\nsecrets = ");
+	memset(p, 'k', n);
+	strcpy(p + n, "\n");
+	snprintf(want, sizeof(want), "t.conf:2: bad secrets \"%.64s...\": longer than a path can be (%d bytes)",
+		 p, PATH_MAX - 1);
+	expect_errors(text, w, __LINE__);
+	free(text);
+}
+END_TEST
+
+/* A line of @n bytes: @head, then @fill repeated, then @tail. */
+static char *long_line(const char *head, char fill, size_t n, const char *tail)
+{
+	size_t h = strlen(head), t = strlen(tail);
+	char *s = malloc(h + n + t + 1);
+
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, head, h);
+	memset(s + h, fill, n);
+	memcpy(s + h + n, tail, t + 1);
+	return s;
+}
+
+/* Every quote of the input in a message is cut at CFG_QUOTE_MAX bytes:
+ * a 1 MiB value gives a short line, not a 1 MiB one. */
+START_TEST(test_quote_caps)
+{
+	const size_t big = 1 << 20;
+	char x64[CFG_QUOTE_MAX + 1], want[8][512];
+	const char *w[9];
+	char *text, *lines[8];
+	struct cfg_errors e = { 0 };
+	struct cfg *c;
+	size_t i;
+
+	memset(x64, 'x', CFG_QUOTE_MAX);
+	x64[CFG_QUOTE_MAX] = '\0';
+	lines[0] = long_line("[daemon]\ndatapath = ", 'x', big, "\n");
+	lines[1] = long_line("[daemon]\n", 'x', big, " = 1\n");
+	lines[2] = long_line("[", 'x', big, "]\n");
+	lines[3] = long_line("[group ", 'x', big, "]\n");
+	lines[4] = long_line("[group g]\nsaid = %drop\nsrc-ts = 10.0.0.0/8, ", 'x', big, "\ndst-ts = 10.1.0.0/16\n");
+	lines[5] = long_line(ESP_HDR AUTH_OK "life-bytes = ", 'x', big, "\n");
+	lines[6] = long_line("[group g]\nsaid = %drop ", 'x', big, "\nsrc-ts = 10.0.0.0/8\ndst-ts = 10.1.0.0/16\n");
+	snprintf(want[0], 512, "t.conf:2: bad datapath \"%s...\": expected auto, kernel or userspace", x64);
+	snprintf(want[1], 512, "t.conf:2: unknown key \"%s...\" in [daemon]", x64);
+	snprintf(want[2], 512, "t.conf:1: unknown section [%s...]", x64);
+	snprintf(want[3], 512, "t.conf:1: [group %s...]: said is mandatory", x64);
+	for (i = 0; i < 7; i++) {
+		c = parse_text(lines[i], &e);
+		ck_assert_ptr_null(c);
+		ck_assert_uint_ge(e.n, 1);
+		if (i < 4)
+			ck_assert_str_eq(e.msg[0], want[i]);
+		for (size_t j = 0; j < e.n; j++) /* said.c's own messages included */
+			ck_assert_msg(strlen(e.msg[j]) < 512, "case %zu: a line of %zu bytes", i,
+				      strlen(e.msg[j]));
+		cfg_errors_free(&e);
+		free(lines[i]);
+	}
+
+	/* never half a UTF-8 character: 64 bytes of "é" are 32 of them */
+	text = malloc(200 * 2 + 64);
+	ck_assert_ptr_nonnull(text);
+	strcpy(text, "[daemon]\nsaid-format = ");
+	for (i = 0; i < 200; i++)
+		strcat(text, "\xc3\xa9");
+	strcpy(want[0], "t.conf:2: bad said-format \"");
+	for (i = 0; i < 32; i++)
+		strcat(want[0], "\xc3\xa9");
+	strcat(want[0], "...\": expected seed or x");
+	w[0] = want[0];
+	w[1] = NULL;
+	expect_errors(text, w, __LINE__);
+	free(text);
+
+	/* a quote that escaping makes longer: 64 input bytes, 4 bytes each */
+	text = long_line("[daemon]\ninstall-routes = ", '\x01', 100, "\n");
+	strcpy(want[0], "t.conf:2: bad install-routes \"");
+	for (i = 0; i < 64; i++)
+		strcat(want[0], "\\x01");
+	strcat(want[0], "...\": expected yes or no");
+	expect_errors(text, w, __LINE__);
+	free(text);
+}
+END_TEST
+
+/* cfg_errors_add() cuts what others hand it at CFG_ERROR_MAX bytes. */
+START_TEST(test_errors_cap)
+{
+	struct cfg_errors e = { 0 };
+	char *big = malloc(1 << 20);
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'v', (1 << 20) - 1);
+	big[(1 << 20) - 1] = '\0';
+	cfg_errors_add(&e, "f.conf", 7, "group %s: no", big);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_uint_eq(strlen(e.msg[0]), CFG_ERROR_MAX + 3);
+	ck_assert(!strncmp(e.msg[0], "f.conf:7: group vvv", 19));
+	ck_assert_str_eq(e.msg[0] + CFG_ERROR_MAX, "...");
+	cfg_errors_free(&e);
+	free(big);
 }
 END_TEST
 
@@ -872,57 +1022,6 @@ START_TEST(test_many_sas)
 }
 END_TEST
 
-/* The algorithm table, pinned. */
-static const struct {
-	const char *name;
-	enum alg_kind kind;
-	const char *kernel;
-	unsigned key, icv;
-} algs[] = {
-	{ "aes128", ALG_ENC, "cbc(aes)", 16, 0 },
-	{ "aes192", ALG_ENC, "cbc(aes)", 24, 0 },
-	{ "aes256", ALG_ENC, "cbc(aes)", 32, 0 },
-	{ "aes128gcm16", ALG_AEAD, "rfc4106(gcm(aes))", 20, 128 },
-	{ "aes256gcm16", ALG_AEAD, "rfc4106(gcm(aes))", 36, 128 },
-	{ "chacha20poly1305", ALG_AEAD, "rfc7539esp(chacha20,poly1305)", 36, 128 },
-	{ "3des", ALG_ENC, "cbc(des3_ede)", 24, 0 },
-	{ "null", ALG_ENC, "ecb(cipher_null)", 0, 0 },
-	{ "sha1", ALG_AUTH, "hmac(sha1)", 20, 96 },
-	{ "sha256", ALG_AUTH, "hmac(sha256)", 32, 128 },
-	{ "sha384", ALG_AUTH, "hmac(sha384)", 48, 192 },
-	{ "sha512", ALG_AUTH, "hmac(sha512)", 64, 256 },
-	{ "deflate", ALG_COMP, "deflate", 0, 0 },
-};
-
-START_TEST(test_alg_table)
-{
-	size_t n = 0, i;
-	const struct alg_desc *a;
-
-	while (alg_table[n].name)
-		n++;
-	ck_assert_uint_eq(n, sizeof(algs) / sizeof(algs[0]));
-	for (i = 0; i < n; i++) {
-		enum alg_kind look = algs[i].kind == ALG_AEAD ? ALG_ENC : algs[i].kind;
-
-		a = alg_find(algs[i].name, look);
-		ck_assert_ptr_nonnull(a);
-		ck_assert_str_eq(a->name, algs[i].name);
-		ck_assert_int_eq(a->kind, algs[i].kind);
-		ck_assert_str_eq(a->kernel_name, algs[i].kernel);
-		ck_assert_uint_eq(a->key_bytes, algs[i].key);
-		ck_assert_uint_eq(a->icv_bits, algs[i].icv);
-	}
-	ck_assert_ptr_nonnull(alg_find("aes128gcm16", ALG_AEAD));
-	ck_assert_ptr_null(alg_find("aes128", ALG_AEAD));
-	ck_assert_ptr_null(alg_find("sha1", ALG_ENC));
-	ck_assert_ptr_null(alg_find("aes128", ALG_AUTH));
-	ck_assert_ptr_null(alg_find("deflate", ALG_ENC));
-	ck_assert_ptr_null(alg_find("AES128", ALG_ENC));
-	ck_assert_ptr_null(alg_find(NULL, ALG_ENC));
-}
-END_TEST
-
 START_TEST(test_key_copy_clear)
 {
 	struct cfg_key a = { 0 }, b = { 0 };
@@ -1195,8 +1294,7 @@ START_TEST(test_load_refuses_owner)
 		free(path);
 		return;
 	}
-	snprintf(want, sizeof(want), "%s: holds keys but is owned by uid 65534, not by root; chown root it",
-		 path);
+	snprintf(want, sizeof(want), "%s: is owned by uid 65534, not by root; chown root it", path);
 	expect_load_errors(path, true, w);
 	/* without the owner check the same file loads */
 	c = cfg_load(path, false, &e);
@@ -1388,6 +1486,204 @@ START_TEST(test_secrets_errors)
 }
 END_TEST
 
+/* Write @text to @path with @mode (a file of tmpdir's, of a fixed name). */
+static void write_file_at(const char *path, const char *text, mode_t mode)
+{
+	char *tmp = write_file(text, mode);
+
+	ck_assert_int_eq(rename(tmp, path), 0);
+	free(tmp);
+}
+
+/* Whatever it holds, a config file is writable by its owner only. */
+START_TEST(test_load_refuses_writable)
+{
+	char want[1024], *path;
+	const char *w[2] = { want, NULL };
+	static const mode_t modes[] = { 0666, 0664, 0646, 0620, 0602 };
+	size_t i;
+
+	path = write_file("[daemon]\nmount = /x\n", 0644);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		ck_assert_int_eq(chmod(path, modes[i]), 0);
+		snprintf(want, sizeof(want), "%s: is writable by group or others (mode %04o); chmod go-w it",
+			 path, (unsigned)modes[i]);
+		expect_load_errors(path, false, w);
+		expect_load_errors(path, true, w);
+	}
+	free(path);
+}
+END_TEST
+
+/* The secrets file too, and "holds keys" says it all for a file with keys. */
+START_TEST(test_secrets_refuses_writable)
+{
+	char want[1024], *spath, *path;
+	const char *w[2] = { want, NULL };
+
+	spath = write_file(secrets_ok, 0602);
+	path = main_with_secrets(spath, 0644);
+	snprintf(want, sizeof(want),
+		 "%s: holds keys but is accessible by group or others (mode 0602); chmod 600 it", spath);
+	expect_load_errors(path, true, w);
+	free(path);
+	free(spath);
+	spath = write_file("# no keys (yet)\n", 0646);
+	snprintf(want, sizeof(want), "[daemon]\nsecrets = %s\n", spath);
+	path = write_file(want, 0644);
+	snprintf(want, sizeof(want), "%s: is writable by group or others (mode 0646); chmod go-w it", spath);
+	expect_load_errors(path, true, w);
+	free(path);
+	free(spath);
+}
+END_TEST
+
+/* Whatever it holds, a config file not owned by root (or the reader) is
+ * refused; so is one in a directory that another user may write. */
+START_TEST(test_load_refuses_owner_nokeys)
+{
+	char want[2][1024], *path, dir[600], *rdir;
+	const char *w[3] = { want[0], NULL, NULL };
+	struct cfg_errors e = { 0 };
+	struct cfg *c;
+
+	path = write_file("[daemon]\nmount = /x\n", 0644);
+	if (geteuid() != 0) { /* the file is ours: accepted */
+		c = cfg_load(path, true, &e);
+		ck_assert_ptr_nonnull(c);
+		cfg_free(c);
+		free(path);
+		return;
+	}
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	snprintf(want[0], 1024, "%s: is owned by uid 65534, not by root; chown root it", path);
+	expect_load_errors(path, true, w);
+	c = cfg_load(path, false, &e); /* the owner check is what refused it */
+	ck_assert_ptr_nonnull(c);
+	cfg_free(c);
+	free(path);
+
+	/* the directory: owned by another user, or writable by others */
+	snprintf(dir, sizeof(dir), "%s/sub", tmpdir);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	rdir = realpath(dir, NULL);
+	ck_assert_ptr_nonnull(rdir);
+	snprintf(want[0], 1024, "%s/x.conf", dir);
+	path = strdup(want[0]);
+	write_file_at(path, "[daemon]\nmount = /x\n", 0644);
+	ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+	snprintf(want[0], 1024,
+		 "%s: its directory %s is owned by uid 65534, not by root: that user could replace the file", path,
+		 rdir);
+	expect_load_errors(path, true, w);
+	ck_assert_int_eq(chown(dir, 0, 0), 0);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	snprintf(want[0], 1024,
+		 "%s: its directory %s is writable by group or others (mode 0777): they could replace the file",
+		 path, rdir);
+	expect_load_errors(path, false, w);
+	ck_assert_int_eq(chmod(dir, 01777), 0); /* sticky, as /tmp: others cannot replace it */
+	c = cfg_load(path, true, &e);
+	ck_assert_ptr_nonnull(c);
+	cfg_free(c);
+	free(path);
+	free(rdir);
+}
+END_TEST
+
+/* The view may not hide the config or the secrets file (every reload reads
+ * them), nor may a symbolic link lead mount or state-dir to /etc. */
+START_TEST(test_load_mount_hides)
+{
+	char want[2][4096], text[4096], file[1024], d[1024], link[1024], *path, *rt;
+	const char *w[3] = { want[0], NULL, NULL };
+	struct cfg_errors e = { 0 };
+	struct cfg *c;
+
+	rt = realpath(tmpdir, NULL);
+	ck_assert_ptr_nonnull(rt);
+	/* the config's own directory */
+	snprintf(text, sizeof(text), "# the view over this file\n[daemon]\nmount = %s\n", tmpdir);
+	path = write_file(text, 0600);
+	snprintf(want[0], 4096, "%s:3: mount \"%s\" would hide the config file %s/%s: every reload would fail to read it",
+		 path, tmpdir, rt, strrchr(path, '/') + 1);
+	expect_load_errors(path, true, w);
+	free(path);
+
+	/* a directory above it */
+	snprintf(d, sizeof(d), "%s/a", tmpdir);
+	ck_assert_int_eq(mkdir(d, 0700), 0);
+	snprintf(d, sizeof(d), "%s/a/b", tmpdir);
+	ck_assert_int_eq(mkdir(d, 0700), 0);
+	snprintf(text, sizeof(text), "[daemon]\nmount = %s//a/\n", tmpdir);
+	snprintf(file, sizeof(file), "%s/a/b/c.conf", tmpdir);
+	write_file_at(file, text, 0600);
+	snprintf(want[0], 4096, "%s:2: mount \"%s/a\" would hide the config file %s/a/b/c.conf: every reload would fail to read it",
+		 file, tmpdir, rt);
+	expect_load_errors(file, true, w);
+
+	/* a sibling is fine */
+	snprintf(text, sizeof(text), "[daemon]\nmount = %s/view\n", tmpdir);
+	path = write_file(text, 0600);
+	c = cfg_load(path, true, &e);
+	ck_assert_ptr_nonnull(c);
+	cfg_free(c);
+	free(path);
+
+	/* the secrets file's directory */
+	snprintf(d, sizeof(d), "%s/keys", tmpdir);
+	ck_assert_int_eq(mkdir(d, 0700), 0);
+	snprintf(file, sizeof(file), "%s/keys/s.secrets", tmpdir);
+	write_file_at(file, secrets_ok, 0600);
+	snprintf(text, sizeof(text), "[daemon]\nsecrets = keys/s.secrets\nmount = %s/keys\n%s", tmpdir, main_nokeys);
+	path = write_file(text, 0600);
+	snprintf(want[0], 4096, "%s:3: mount \"%s/keys\" would hide the secrets file %s/keys/s.secrets: every reload would fail to read it",
+		 path, tmpdir, rt);
+	expect_load_errors(path, true, w);
+	free(path);
+
+	/* a mount point that is a symbolic link to the config's directory */
+	snprintf(d, sizeof(d), "%s/real", tmpdir);
+	ck_assert_int_eq(mkdir(d, 0700), 0);
+	snprintf(link, sizeof(link), "%s/link", tmpdir);
+	ck_assert_int_eq(symlink("real", link), 0);
+	snprintf(text, sizeof(text), "[daemon]\nmount = %s\n", link);
+	snprintf(file, sizeof(file), "%s/real/one.conf", tmpdir);
+	write_file_at(file, text, 0600);
+	snprintf(want[0], 4096, "%s:2: mount \"%s\" would hide the config file %s/real/one.conf: every reload would fail to read it",
+		 file, link, rt);
+	expect_load_errors(file, true, w);
+
+	/* a config read through a symbolic link: the view over its target */
+	snprintf(text, sizeof(text), "[daemon]\nmount = %s/real\n", tmpdir);
+	snprintf(file, sizeof(file), "%s/real/two.conf", tmpdir);
+	write_file_at(file, text, 0600);
+	snprintf(link, sizeof(link), "%s/cur.conf", tmpdir);
+	ck_assert_int_eq(symlink("real/two.conf", link), 0);
+	snprintf(want[0], 4096, "%s:2: mount \"%s/real\" would hide the config file %s/real/two.conf: every reload would fail to read it",
+		 link, tmpdir, rt);
+	expect_load_errors(link, true, w);
+
+	/* mount and state-dir led to /etc by symbolic links */
+	snprintf(link, sizeof(link), "%s/etc-link", tmpdir);
+	ck_assert_int_eq(symlink("/etc", link), 0);
+	snprintf(d, sizeof(d), "%s/real/etc-link2", tmpdir);
+	ck_assert_int_eq(symlink("/etc", d), 0);
+	snprintf(text, sizeof(text), "[daemon]\nmount = %s\nstate-dir = %s/\n", link, d);
+	path = write_file(text, 0600);
+	snprintf(want[0], 4096,
+		 "%s:2: bad mount \"%s\": it resolves to /etc: a system directory: the view would hide what it holds",
+		 path, link);
+	snprintf(want[1], 4096,
+		 "%s:3: bad state-dir \"%s\": it resolves to /etc: a system directory: keep the state in a directory of its own",
+		 path, d);
+	w[1] = want[1];
+	expect_load_errors(path, true, w);
+	free(path);
+	free(rt);
+}
+END_TEST
+
 /* control-group must name an existing group (looked up by cfg_load only). */
 START_TEST(test_control_group)
 {
@@ -1430,13 +1726,15 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_daemon_values);
 	tcase_add_test(tc, test_daemon_paths);
+	tcase_add_test(tc, test_path_max);
+	tcase_add_test(tc, test_quote_caps);
+	tcase_add_test(tc, test_errors_cap);
 	tcase_add_test(tc, test_key_lines);
 	tcase_add_test(tc, test_indented);
 	tcase_add_test(tc, test_sa_group_values);
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_find_sa);
 	tcase_add_test(tc, test_many_sas);
-	tcase_add_test(tc, test_alg_table);
 	tcase_add_test(tc, test_key_copy_clear);
 	tcase_add_test(tc, test_errors_add);
 	tcase_add_test(tc, test_errors_accumulate);
@@ -1454,6 +1752,10 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, test_secrets_merge);
 	tcase_add_test(tc, test_secrets_errors);
 	tcase_add_test(tc, test_control_group);
+	tcase_add_test(tc, test_load_refuses_writable);
+	tcase_add_test(tc, test_secrets_refuses_writable);
+	tcase_add_test(tc, test_load_refuses_owner_nokeys);
+	tcase_add_test(tc, test_load_mount_hides);
 	suite_add_tcase(s, tc);
 	return s;
 }
