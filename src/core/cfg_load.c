@@ -200,20 +200,16 @@ static void check_dir(struct cfg_parser *p, const char *dir, bool check_owner)
  * symbolic link leads. */
 static void check_dirs(struct cfg_parser *p, const char *path, bool check_owner)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-	char *rdir = dir ? realpath(dir, NULL) : NULL, *rfile = realpath(path, NULL), *rfdir = NULL;
+	char *rdir = cfgp_real_dir(path), *rfile = realpath(path, NULL);
+	char *rfdir = rfile ? cfgp_real_dir(rfile) : NULL;
 
 	if (rdir)
 		check_dir(p, rdir, check_owner);
-	if (rfile && (slash = strrchr(rfile, '/')))
-		rfdir = strndup(rfile, slash == rfile ? 1 : (size_t)(slash - rfile));
 	if (rfdir && (!rdir || strcmp(rfdir, rdir)))
 		check_dir(p, rfdir, check_owner);
 	free(rfdir);
 	free(rfile);
 	free(rdir);
-	free(dir);
 }
 
 /*

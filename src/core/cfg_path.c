@@ -247,6 +247,16 @@ static char *resolve(const char *path)
 	return out;
 }
 
+char *cfgp_real_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	char *real = dir ? realpath(dir, NULL) : NULL;
+
+	free(dir);
+	return real;
+}
+
 /*
  * Where the daemon reaches @file (config or secrets, as cfg_load() opens
  * it): [0] its directory resolved plus its name (the path walked at every
@@ -255,8 +265,7 @@ static char *resolve(const char *path)
 static void file_places(const char *file, char *place[2])
 {
 	const char *slash = strrchr(file, '/');
-	char *dir = slash ? strndup(file, slash == file ? 1 : (size_t)(slash - file)) : strdup(".");
-	char *rdir = dir ? realpath(dir, NULL) : NULL;
+	char *rdir = cfgp_real_dir(file);
 
 	place[0] = NULL;
 	if (rdir && asprintf(&place[0], "%s/%s", strcmp(rdir, "/") ? rdir : "",
@@ -264,7 +273,6 @@ static void file_places(const char *file, char *place[2])
 		place[0] = NULL;
 	place[1] = realpath(file, NULL);
 	free(rdir);
-	free(dir);
 }
 
 /* The view at @mount (resolved) would hide @file: every reload fails. */

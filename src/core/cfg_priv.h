@@ -127,6 +127,8 @@ void cfgp_check_daemon(struct cfg_parser *p);
  * against the same rules and against the config file @config and the
  * secrets file @secrets (NULL: none): the view may hide neither. */
 void cfgp_check_resolved(struct cfg_parser *p, const char *config, const char *secrets);
+/* realpath(3) of the directory holding @path (malloc'ed), or NULL. */
+char *cfgp_real_dir(const char *path);
 /* @path is @dir or below it (both clean).  Everything is below "/". */
 bool cfgp_path_within(const char *path, const char *dir);
 

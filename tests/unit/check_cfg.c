@@ -1591,6 +1591,29 @@ START_TEST(test_load_refuses_owner_nokeys)
 }
 END_TEST
 
+/*
+ * Write "[daemon]\nmount = MOUNT" to tmpdir/REL and load tmpdir/LOAD (REL
+ * when NULL): refused, the view at MOUNT (written @mount, shown @shown)
+ * hiding tmpdir/HIDDEN (tmpdir resolved).
+ */
+static void expect_hides(const char *rel, const char *load, const char *mount, const char *shown,
+			 const char *hidden)
+{
+	char text[2048], file[1024], want[4096], *rt = realpath(tmpdir, NULL);
+	const char *w[2] = { want, NULL };
+
+	ck_assert_ptr_nonnull(rt);
+	snprintf(text, sizeof(text), "[daemon]\nmount = %s\n", mount);
+	snprintf(file, sizeof(file), "%s/%s", tmpdir, rel);
+	write_file_at(file, text, 0600);
+	snprintf(file, sizeof(file), "%s/%s", tmpdir, load ? load : rel);
+	snprintf(want, sizeof(want),
+		 "%s:2: mount \"%s\" would hide the config file %s/%s: every reload would fail to read it", file,
+		 shown, rt, hidden);
+	expect_load_errors(file, true, w);
+	free(rt);
+}
+
 /* The view may not hide the config or the secrets file (every reload reads
  * them), nor may a symbolic link lead mount or state-dir to /etc. */
 START_TEST(test_load_mount_hides)
@@ -1602,25 +1625,15 @@ START_TEST(test_load_mount_hides)
 
 	rt = realpath(tmpdir, NULL);
 	ck_assert_ptr_nonnull(rt);
-	/* the config's own directory */
-	snprintf(text, sizeof(text), "# the view over this file\n[daemon]\nmount = %s\n", tmpdir);
-	path = write_file(text, 0600);
-	snprintf(want[0], 4096, "%s:3: mount \"%s\" would hide the config file %s/%s: every reload would fail to read it",
-		 path, tmpdir, rt, strrchr(path, '/') + 1);
-	expect_load_errors(path, true, w);
-	free(path);
-
-	/* a directory above it */
+	/* the config's own directory, and one above it */
+	expect_hides("x.conf", NULL, tmpdir, tmpdir, "x.conf");
 	snprintf(d, sizeof(d), "%s/a", tmpdir);
 	ck_assert_int_eq(mkdir(d, 0700), 0);
 	snprintf(d, sizeof(d), "%s/a/b", tmpdir);
 	ck_assert_int_eq(mkdir(d, 0700), 0);
-	snprintf(text, sizeof(text), "[daemon]\nmount = %s//a/\n", tmpdir);
-	snprintf(file, sizeof(file), "%s/a/b/c.conf", tmpdir);
-	write_file_at(file, text, 0600);
-	snprintf(want[0], 4096, "%s:2: mount \"%s/a\" would hide the config file %s/a/b/c.conf: every reload would fail to read it",
-		 file, tmpdir, rt);
-	expect_load_errors(file, true, w);
+	snprintf(d, sizeof(d), "%s//a/", tmpdir);
+	snprintf(link, sizeof(link), "%s/a", tmpdir);
+	expect_hides("a/b/c.conf", NULL, d, link, "a/b/c.conf");
 
 	/* a sibling is fine */
 	snprintf(text, sizeof(text), "[daemon]\nmount = %s/view\n", tmpdir);
@@ -1647,22 +1660,11 @@ START_TEST(test_load_mount_hides)
 	ck_assert_int_eq(mkdir(d, 0700), 0);
 	snprintf(link, sizeof(link), "%s/link", tmpdir);
 	ck_assert_int_eq(symlink("real", link), 0);
-	snprintf(text, sizeof(text), "[daemon]\nmount = %s\n", link);
-	snprintf(file, sizeof(file), "%s/real/one.conf", tmpdir);
-	write_file_at(file, text, 0600);
-	snprintf(want[0], 4096, "%s:2: mount \"%s\" would hide the config file %s/real/one.conf: every reload would fail to read it",
-		 file, link, rt);
-	expect_load_errors(file, true, w);
-
+	expect_hides("real/one.conf", NULL, link, link, "real/one.conf");
 	/* a config read through a symbolic link: the view over its target */
-	snprintf(text, sizeof(text), "[daemon]\nmount = %s/real\n", tmpdir);
-	snprintf(file, sizeof(file), "%s/real/two.conf", tmpdir);
-	write_file_at(file, text, 0600);
 	snprintf(link, sizeof(link), "%s/cur.conf", tmpdir);
 	ck_assert_int_eq(symlink("real/two.conf", link), 0);
-	snprintf(want[0], 4096, "%s:2: mount \"%s/real\" would hide the config file %s/real/two.conf: every reload would fail to read it",
-		 link, tmpdir, rt);
-	expect_load_errors(link, true, w);
+	expect_hides("real/two.conf", "cur.conf", d, d, "real/two.conf");
 
 	/* mount and state-dir led to /etc by symbolic links */
 	snprintf(link, sizeof(link), "%s/etc-link", tmpdir);
