@@ -243,16 +243,18 @@ static void check_control_group(struct cfg_parser *p)
 {
 	const char *name = p->c->control_group;
 	unsigned line = p->daemon_seen[D_CONTROL_GROUP];
+	int err;
 
 	errno = 0;
 	if (getgrnam(name))
 		return;
+	err = errno;
 	/* getgrnam(3): 0, ENOENT, ESRCH, EBADF and EPERM all mean "not found" */
-	if (errno == 0 || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM)
+	if (err == 0 || err == ENOENT || err == ESRCH || err == EBADF || err == EPERM)
 		perr_at(p, line, "bad control-group \"%s\": no such group", cfgp_quote(p, name));
 	else
 		perr_at(p, line, "control-group \"%s\": cannot look up the group: %s", cfgp_quote(p, name),
-			strerror(errno));
+			strerror(err));
 }
 
 /* The secrets path: absolute, or relative to the config file's directory. */
