@@ -1,4 +1,5 @@
-/* cfg.c: the spigrpd.conf INI parser (see cfg.h).
+/* cfg.c: the spigrpd.conf INI line parser (see cfg.h; cfg_priv.h says how
+ * the parser is split over cfg.c, cfg_path.c and cfg_load.c).
  *
  * One strict line parser serves the config and its secrets file.  Lines are
  * "[section]", "key = value", comments ('#' or ';' first) or blank; leading
@@ -6,60 +7,25 @@
  * continuation.  Errors go to a sink that remembers (file, line) so that the
  * caller sees them sorted in file order even though the checks of a section
  * run when the section ends, and the key checks after the secrets file has
- * been merged.  Key material is wiped from every buffer that held it.
+ * been merged.  A message quotes input through cfgp_quote() only, so that
+ * no line grows with the input.  Key material is wiped from every buffer
+ * that held it.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 #include <openssl/crypto.h>
 
-#include "cfg.h"
+#include "cfg_priv.h"
 #include "escape.h"
 
-/* ---- algorithm table (pinned in spigrpd.conf(5)) ---- */
-
-const struct alg_desc alg_table[] = {
-	{ "aes128", ALG_ENC, "cbc(aes)", 16, 0 },
-	{ "aes192", ALG_ENC, "cbc(aes)", 24, 0 },
-	{ "aes256", ALG_ENC, "cbc(aes)", 32, 0 },
-	{ "aes128gcm16", ALG_AEAD, "rfc4106(gcm(aes))", 16 + 4, 128 },
-	{ "aes256gcm16", ALG_AEAD, "rfc4106(gcm(aes))", 32 + 4, 128 },
-	{ "chacha20poly1305", ALG_AEAD, "rfc7539esp(chacha20,poly1305)", 32 + 4, 128 },
-	{ "3des", ALG_ENC, "cbc(des3_ede)", 24, 0 },
-	{ "null", ALG_ENC, "ecb(cipher_null)", 0, 0 },
-	{ "sha1", ALG_AUTH, "hmac(sha1)", 20, 96 },
-	{ "sha256", ALG_AUTH, "hmac(sha256)", 32, 128 },
-	{ "sha384", ALG_AUTH, "hmac(sha384)", 48, 192 },
-	{ "sha512", ALG_AUTH, "hmac(sha512)", 64, 256 },
-	{ "deflate", ALG_COMP, "deflate", 0, 0 },
-	{ NULL, 0, NULL, 0, 0 },
-};
-
-#define AEAD_SALT_BYTES 4 /* RFC 4106 / RFC 7634 nonce salt, appended to the key */
-
-const struct alg_desc *alg_find(const char *name, enum alg_kind kind)
-{
-	const struct alg_desc *a;
-
-	if (!name)
-		return NULL;
-	for (a = alg_table; a->name; a++) {
-		if (strcmp(a->name, name))
-			continue;
-		if (a->kind == kind || (kind == ALG_ENC && a->kind == ALG_AEAD))
-			return a;
-	}
-	return NULL;
-}
+#define Q(s) cfgp_quote(p, (s)) /* every quote of input in a message */
 
 /* ---- keys ---- */
 
@@ -91,6 +57,23 @@ int cfg_key_copy(struct cfg_key *dst, const struct cfg_key *src)
 
 /* ---- error list ---- */
 
+/* "FILE:LINE: TEXT", "FILE: TEXT", "LINE: TEXT" or "TEXT" (malloc'ed). */
+static char *locate(const char *file, unsigned line, const char *text)
+{
+	char *msg = NULL;
+	int n;
+
+	if (file && line)
+		n = asprintf(&msg, "%s:%u: %s", file, line, text);
+	else if (file)
+		n = asprintf(&msg, "%s: %s", file, text);
+	else if (line)
+		n = asprintf(&msg, "%u: %s", line, text);
+	else
+		n = asprintf(&msg, "%s", text);
+	return n < 0 ? NULL : msg;
+}
+
 void cfg_errors_add(struct cfg_errors *e, const char *file, unsigned line, const char *fmt, ...)
 {
 	char *text = NULL, *msg = NULL, **v;
@@ -98,38 +81,16 @@ void cfg_errors_add(struct cfg_errors *e, const char *file, unsigned line, const
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	text = malloc((size_t)n + 1);
-	if (!text)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-
-	if (!file)
-		n = line ? snprintf(NULL, 0, "%u: %s", line, text) : snprintf(NULL, 0, "%s", text);
-	else
-		n = line ? snprintf(NULL, 0, "%s:%u: %s", file, line, text)
-			 : snprintf(NULL, 0, "%s: %s", file, text);
-	if (n < 0)
-		goto out;
-	msg = malloc((size_t)n + 1);
-	if (!msg)
-		goto out;
-	if (!file && line)
-		snprintf(msg, (size_t)n + 1, "%u: %s", line, text);
-	else if (!file)
-		snprintf(msg, (size_t)n + 1, "%s", text);
-	else if (line)
-		snprintf(msg, (size_t)n + 1, "%s:%u: %s", file, line, text);
-	else
-		snprintf(msg, (size_t)n + 1, "%s: %s", file, text);
-
+	msg = locate(file, line, text);
 	free(text);
-	text = escape_text(msg, ESCAPE_NOCAP, ESCAPE_NOCAP); /* may quote raw bytes of the file */
+	if (!msg)
+		return;
+	/* may quote raw bytes of the file; never longer than CFG_ERROR_MAX */
+	text = escape_text(msg, ESCAPE_NOCAP, CFG_ERROR_MAX);
 	if (!text)
 		goto out;
 	v = realloc(e->msg, (e->n + 1) * sizeof(*v));
@@ -156,37 +117,14 @@ void cfg_errors_free(struct cfg_errors *e)
 	e->n = 0;
 }
 
-/*
- * The sink: errors of one parse (one or two files) with their position, so
- * that they can be handed over sorted by file, then line, then arrival.
- */
-struct err_ent {
-	unsigned file, line;
-	size_t seq;
-	char *msg;
-};
+/* ---- the sink (cfg_priv.h) ---- */
 
-struct err_sink {
-	struct err_ent *v;
-	size_t n, cap;
-	const char *files[2]; /* borrowed names: [0] config, [1] secrets */
-	bool oom;
-};
-
-static void sink_add(struct err_sink *s, unsigned file, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void sink_add(struct err_sink *s, unsigned file, unsigned line, const char *fmt, ...)
+void cfgp_sink_add(struct err_sink *s, unsigned file, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 16;
 		struct err_ent *v = realloc(s->v, cap * sizeof(*v));
@@ -198,14 +136,13 @@ static void sink_add(struct err_sink *s, unsigned file, unsigned line, const cha
 		s->v = v;
 		s->cap = cap;
 	}
-	msg = malloc((size_t)n + 1);
-	if (!msg) {
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
 		s->oom = true;
 		return;
 	}
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	s->v[s->n].file = file;
 	s->v[s->n].line = line;
 	s->v[s->n].seq = s->n;
@@ -245,122 +182,49 @@ static size_t sink_flush(struct err_sink *s, struct cfg_errors *errs)
 	return n;
 }
 
-/* ---- SAID hash index (duplicate [sa] check, cfg_find_sa) ---- */
-
-struct idx_slot {
-	size_t val; /* index + 1; 0 = empty */
-	uint32_t hash;
-};
-
-struct cfg_sa_index {
-	struct idx_slot *slot;
-	size_t mask, n;
-};
-
-static uint32_t fnv1a(uint32_t h, const void *data, size_t len)
+const char *cfgp_quote(struct cfg_parser *p, const char *s)
 {
-	const uint8_t *p = data;
+	char **slot = &p->quoted[p->qnext];
 
-	while (len--) {
-		h ^= *p++;
-		h *= 16777619u;
+	p->qnext = (p->qnext + 1) % CFGP_NQUOTE;
+	free(*slot);
+	*slot = escape_text(s, ESCAPE_NOCAP, CFG_QUOTE_MAX);
+	if (!*slot) {
+		p->sink->oom = true;
+		return "?";
 	}
-	return h;
+	return *slot;
 }
 
-static uint32_t said_hash(const struct said *s)
+/* ---- SAID index (duplicate [sa] check, cfg_find_sa, the secrets merge) ---- */
+
+static uint64_t said_hash(const struct said *s)
 {
-	uint32_t h = 2166136261u;
 	uint8_t spi[4] = { s->spi >> 24, s->spi >> 16, s->spi >> 8, s->spi };
+	uint64_t h = hash_bytes(HASH_INIT, &s->proto, 1);
 
-	h = fnv1a(h, &s->proto, 1);
-	h = fnv1a(h, spi, 4);
-	h = fnv1a(h, &s->dst.family, 1);
-	return fnv1a(h, s->dst.b, ip_addr_len(&s->dst));
+	h = hash_bytes(h, spi, sizeof(spi));
+	h = hash_bytes(h, &s->dst.family, 1);
+	return hash_bytes(h, s->dst.b, ip_addr_len(&s->dst));
 }
 
-static uint32_t str_hash(const char *s)
+int cfgp_sa_lookup(const struct cfg *c, const struct said *s, size_t *out)
 {
-	return fnv1a(2166136261u, s, strlen(s));
-}
+	size_t pos = 0, i;
 
-static int idx_grow(struct cfg_sa_index *x)
-{
-	size_t cap = x->slot ? 2 * (x->mask + 1) : 64, i, j;
-	struct idx_slot *v = calloc(cap, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; x->slot && i <= x->mask; i++) {
-		if (!x->slot[i].val)
-			continue;
-		for (j = x->slot[i].hash & (cap - 1); v[j].val; j = (j + 1) & (cap - 1))
-			;
-		v[j] = x->slot[i];
+	if (!c->sa_index) { /* a cfg built by hand */
+		for (i = 0; i < c->nsa; i++)
+			if (said_equal(&c->sa[i].said, s))
+				goto found;
+		return -ENOENT;
 	}
-	free(x->slot);
-	x->slot = v;
-	x->mask = cap - 1;
+	while (hidx_next(&c->sa_index->x, said_hash(s), &pos, &i))
+		if (said_equal(&c->sa[i].said, s))
+			goto found;
+	return -ENOENT;
+found:
+	*out = i;
 	return 0;
-}
-
-static int idx_insert(struct cfg_sa_index *x, uint32_t hash, size_t val)
-{
-	size_t j;
-
-	if (!x->slot || 2 * (x->n + 1) > x->mask + 1) {
-		if (idx_grow(x))
-			return -ENOMEM;
-	}
-	for (j = hash & x->mask; x->slot[j].val; j = (j + 1) & x->mask)
-		;
-	x->slot[j].val = val + 1;
-	x->slot[j].hash = hash;
-	x->n++;
-	return 0;
-}
-
-static void idx_free(struct cfg_sa_index *x)
-{
-	if (!x)
-		return;
-	free(x->slot);
-	x->slot = NULL;
-	x->mask = x->n = 0;
-}
-
-static bool idx_find_said(const struct cfg_sa_index *x, const struct cfg_sa *sa, const struct said *s,
-			  size_t *out)
-{
-	uint32_t h = said_hash(s);
-	size_t j;
-
-	if (!x || !x->slot)
-		return false;
-	for (j = h & x->mask; x->slot[j].val; j = (j + 1) & x->mask) {
-		if (x->slot[j].hash == h && said_equal(&sa[x->slot[j].val - 1].said, s)) {
-			*out = x->slot[j].val - 1;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool idx_find_group(const struct cfg_sa_index *x, const struct cfg_group *g, const char *name,
-			   size_t *out)
-{
-	uint32_t h = str_hash(name);
-	size_t j;
-
-	if (!x->slot)
-		return false;
-	for (j = h & x->mask; x->slot[j].val; j = (j + 1) & x->mask) {
-		if (x->slot[j].hash == h && !strcmp(g[x->slot[j].val - 1].name, name)) {
-			*out = x->slot[j].val - 1;
-			return true;
-		}
-	}
-	return false;
 }
 
 const struct cfg_sa *cfg_find_sa(const struct cfg *c, const struct said *s)
@@ -369,12 +233,21 @@ const struct cfg_sa *cfg_find_sa(const struct cfg *c, const struct said *s)
 
 	if (!c || !s)
 		return NULL;
-	if (c->sa_index && c->sa_index->slot)
-		return idx_find_said(c->sa_index, c->sa, s, &i) ? &c->sa[i] : NULL;
-	for (i = 0; i < c->nsa; i++)
-		if (said_equal(&c->sa[i].said, s))
-			return &c->sa[i];
-	return NULL;
+	return cfgp_sa_lookup(c, s, &i) ? NULL : &c->sa[i];
+}
+
+/* Index of the group named @name, or -ENOENT. */
+static int group_lookup(const struct cfg_parser *p, const char *name, size_t *out)
+{
+	size_t pos = 0, i;
+
+	while (hidx_next(&p->group_idx, hash_str(HASH_INIT, name), &pos, &i)) {
+		if (!strcmp(p->c->group[i].name, name)) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 /* ---- freeing ---- */
@@ -393,7 +266,8 @@ void cfg_free(struct cfg *c)
 	for (i = 0; i < c->ngroup; i++)
 		free(c->group[i].name);
 	free(c->group);
-	idx_free(c->sa_index);
+	if (c->sa_index)
+		hidx_free(&c->sa_index->x);
 	free(c->sa_index);
 	free(c->path);
 	free(c->mount);
@@ -406,13 +280,7 @@ void cfg_free(struct cfg *c)
 
 /* ---- key tables ---- */
 
-enum { D_MOUNT, D_CONTROL, D_STATE_DIR, D_DATAPATH, D_SAID_FORMAT, D_SECRETS, D_INSTALL_ROUTES,
-       D_KEEP_ON_EXIT, D_CONTROL_GROUP, D_ROUTE_TABLE, D_NKEYS };
-enum { S_SRC, S_DIR, S_MODE, S_ENC, S_ENCKEY, S_AUTH, S_AUTHKEY, S_COMP, S_REPLAY, S_ESN,
-       S_AH_ALIGN, S_LIFE_BYTES, S_LIFE_PACKETS, S_LIFE_SECONDS, S_NKEYS };
-enum { G_SAID, G_SRC_TS, G_DST_TS, G_PROTO, G_SPORT, G_DPORT, G_DATAPATH, G_PRIORITY, G_NKEYS };
-
-static const char *const daemon_keys[D_NKEYS] = {
+const char *const cfgp_daemon_keys[D_NKEYS] = {
 	[D_MOUNT] = "mount",
 	[D_CONTROL] = "control",
 	[D_STATE_DIR] = "state-dir",
@@ -425,7 +293,7 @@ static const char *const daemon_keys[D_NKEYS] = {
 	[D_ROUTE_TABLE] = "route-table",
 };
 
-static const char *const sa_keys[S_NKEYS] = {
+const char *const cfgp_sa_keys[S_NKEYS] = {
 	[S_SRC] = "src",
 	[S_DIR] = "dir",
 	[S_MODE] = "mode",
@@ -464,43 +332,6 @@ static int key_lookup(const char *const *tab, int n, const char *key)
 }
 
 /* ---- the parser ---- */
-
-enum sect { SEC_NONE, SEC_DAEMON, SEC_SA, SEC_GROUP, SEC_SKIP };
-
-/* What the parser remembers per [sa] beyond struct cfg_sa. */
-struct sa_aux {
-	unsigned seen[S_NKEYS];   /* line of each key, 0 = not written */
-	unsigned keyfile[2];      /* sink file index of the enckey / authkey line */
-	bool keyok[2];            /* that key parsed (its length is meaningful) */
-	char *text;               /* the SAID as written in the header */
-};
-
-struct cfg_parser {
-	struct cfg *c;
-	struct err_sink own_sink;
-	struct err_sink *sink;
-	struct cfg_errors *errs;
-	unsigned file;            /* our index in the sink */
-	bool secrets_only;        /* a secrets file: [sa] with enckey/authkey only */
-	bool has_keys;            /* an enckey or authkey line was seen */
-	unsigned lineno;
-	enum sect sec;
-	size_t cur;               /* the current [sa] or [group] */
-	unsigned daemon_line;
-	unsigned daemon_seen[D_NKEYS];
-	bool path_refused;        /* a mount, control or state-dir value was refused */
-	unsigned group_seen[G_NKEYS];
-	char *ts_first;           /* first prefix of the current group, as written */
-	uint8_t ts_family;
-	struct sa_aux *aux;       /* parallel to c->sa */
-	size_t sa_cap, group_cap;
-	struct cfg_sa_index group_idx;
-	char *buf;                /* copy of the current line: wiped after use */
-	size_t bufcap;
-};
-
-#define perr(p, ...) sink_add((p)->sink, (p)->file, (p)->lineno, __VA_ARGS__)
-#define perr_at(p, line, ...) sink_add((p)->sink, (p)->file, (line), __VA_ARGS__)
 
 static bool is_ws(char ch)
 {
@@ -676,21 +507,6 @@ static const char *proto_article(uint8_t proto)
 	}
 }
 
-/* "aes128, aes192, ..." for an error message. */
-static void alg_names(enum alg_kind kind, char *buf, size_t len)
-{
-	const struct alg_desc *a;
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (a = alg_table; a->name; a++) {
-		if (a->kind != kind && !(kind == ALG_ENC && a->kind == ALG_AEAD))
-			continue;
-		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? ", " : "",
-					a->name);
-	}
-}
-
 static void *grow(void *v, size_t *cap, size_t n, size_t size)
 {
 	size_t ncap;
@@ -706,8 +522,7 @@ static void *grow(void *v, size_t *cap, size_t n, size_t size)
 	return nv;
 }
 
-static struct cfg_parser *parser_alloc(const char *file, struct err_sink *sink, unsigned fileidx,
-				       bool secrets_only)
+struct cfg_parser *cfgp_alloc(const char *file, struct err_sink *sink, unsigned fileidx, bool secrets_only)
 {
 	struct cfg_parser *p = calloc(1, sizeof(*p));
 	struct cfg *c;
@@ -722,7 +537,8 @@ static struct cfg_parser *parser_alloc(const char *file, struct err_sink *sink, 
 	c->control = strdup(CFG_DEFAULT_CONTROL);
 	c->state_dir = strdup(CFG_DEFAULT_STATE_DIR);
 	c->sa_index = calloc(1, sizeof(*c->sa_index));
-	if (!c->path || !c->mount || !c->control || !c->state_dir || !c->sa_index)
+	if (!c->path || !c->mount || !c->control || !c->state_dir || !c->sa_index ||
+	    hidx_init(&c->sa_index->x, 0) || hidx_init(&p->group_idx, 0))
 		goto fail;
 	c->datapath = CFG_DP_AUTO;
 	c->said_format = CFG_SAID_SEED;
@@ -735,13 +551,13 @@ static struct cfg_parser *parser_alloc(const char *file, struct err_sink *sink, 
 	p->secrets_only = secrets_only;
 	return p;
 fail:
-	if (p)
-		cfg_free(p->c);
+	hidx_free(&p->group_idx);
+	cfg_free(p->c);
 	free(p);
 	return NULL;
 }
 
-static void parser_free(struct cfg_parser *p, bool free_cfg)
+void cfgp_free(struct cfg_parser *p, bool free_cfg)
 {
 	size_t i;
 
@@ -751,7 +567,9 @@ static void parser_free(struct cfg_parser *p, bool free_cfg)
 		free(p->aux[i].text);
 	free(p->aux);
 	free(p->ts_first);
-	idx_free(&p->group_idx);
+	hidx_free(&p->group_idx);
+	for (i = 0; i < CFGP_NQUOTE; i++)
+		free(p->quoted[i]);
 	if (p->buf) {
 		OPENSSL_cleanse(p->buf, p->bufcap);
 		free(p->buf);
@@ -763,92 +581,22 @@ static void parser_free(struct cfg_parser *p, bool free_cfg)
 
 struct cfg_parser *cfg_parser_new(const char *file, struct cfg_errors *errs)
 {
-	struct cfg_parser *p = parser_alloc(file, NULL, 0, false);
+	struct cfg_parser *p = cfgp_alloc(file, NULL, 0, false);
 
 	if (p)
 		p->errs = errs;
 	return p;
 }
 
-/* ---- [daemon] paths ---- */
-
-/*
- * Check an absolute path of [daemon] and rewrite it in place without
- * repeated and trailing slashes.  "." and ".." components are refused: the
- * checks below compare paths as text.  Return: NULL, or why it is refused.
- */
-static const char *clean_path(char *path)
-{
-	char *r = path, *w = path, *c;
-
-	if (path[0] != '/')
-		return "not an absolute path";
-	while (*r) {
-		while (*r == '/')
-			r++;
-		if (!*r)
-			break;
-		c = r;
-		while (*r && *r != '/')
-			r++;
-		if ((r - c == 1 && c[0] == '.') || (r - c == 2 && c[0] == '.' && c[1] == '.'))
-			return "\".\" and \"..\" components are not allowed";
-		*w++ = '/';
-		memmove(w, c, (size_t)(r - c));
-		w += r - c;
-	}
-	if (w == path)
-		*w++ = '/';
-	*w = '\0';
-	return NULL;
-}
-
-/* @path is @dir or below it (both clean).  Everything is below "/". */
-static bool path_within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (!strcmp(dir, "/"))
-		return true;
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
-}
-
-/* Why the view cannot be mounted at clean @path, or NULL. */
-static const char *mount_refused(const char *path)
-{
-	static const char *const kernel_fs[] = { "/proc", "/sys", "/dev" };
-	size_t i;
-
-	if (!strcmp(path, "/"))
-		return "the view cannot be mounted on /";
-	for (i = 0; i < sizeof(kernel_fs) / sizeof(kernel_fs[0]); i++)
-		if (path_within(path, kernel_fs[i]))
-			return "/proc, /sys and /dev belong to the kernel; mount the view elsewhere";
-	return NULL;
-}
-
-/* The longest path a unix socket address holds (sun_path less its NUL). */
-#define CFG_SUN_PATH_MAX (sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
-
-/* Why the control socket cannot be bound at clean @path, or NULL. */
-static const char *control_refused(const char *path)
-{
-	if (!strcmp(path, "/"))
-		return "not a file name";
-	if (path_within(path, "/proc") || path_within(path, "/sys"))
-		return "/proc and /sys cannot hold a socket";
-	return NULL;
-}
-
 /* ---- section checks ---- */
 
 static void not_valid(struct cfg_parser *p, struct cfg_sa *sa, unsigned line, int key)
 {
-	perr_at(p, line, "%s is not valid on %s", sa_keys[key], proto_article(sa->said.proto));
+	perr_at(p, line, "%s is not valid on %s", cfgp_sa_keys[key], proto_article(sa->said.proto));
 }
 
 /* Checks of one [sa] that do not depend on its keys (those may come from
- * the secrets file: check_sa_keys()). */
+ * the secrets file: cfgp_check_sa_keys()). */
 static void check_sa(struct cfg_parser *p, size_t i)
 {
 	struct cfg_sa *sa = &p->c->sa[i];
@@ -913,7 +661,7 @@ static void check_sa(struct cfg_parser *p, size_t i)
  * The enckey/authkey checks, run once every key is where it belongs.  With
  * @keys_elsewhere (a secrets file we did not read) a missing key is no error.
  */
-static void check_sa_keys(struct cfg_parser *p, size_t i, bool keys_elsewhere)
+void cfgp_check_sa_keys(struct cfg_parser *p, size_t i, bool keys_elsewhere)
 {
 	struct cfg_sa *sa = &p->c->sa[i];
 	struct sa_aux *ax = &p->aux[i];
@@ -932,25 +680,25 @@ static void check_sa_keys(struct cfg_parser *p, size_t i, bool keys_elsewhere)
 			continue; /* auth itself is refused: check_sa() */
 		if (kline) {
 			if (!allowed)
-				sink_add(p->sink, kfile, kline, "%s is not valid on %s", sa_keys[key_key],
+				cfgp_sink_add(p->sink, kfile, kline, "%s is not valid on %s", cfgp_sa_keys[key_key],
 					 proto_article(proto));
 			else if (!ax->seen[alg_key])
-				sink_add(p->sink, kfile, kline, "%s without %s", sa_keys[key_key],
-					 sa_keys[alg_key]);
+				cfgp_sink_add(p->sink, kfile, kline, "%s without %s", cfgp_sa_keys[key_key],
+					 cfgp_sa_keys[alg_key]);
 			else if (alg && ax->keyok[w] && key->len != alg->key_bytes) {
-				if (alg->kind == ALG_AEAD)
-					sink_add(p->sink, kfile, kline,
+				if (alg->salt_bytes)
+					cfgp_sink_add(p->sink, kfile, kline,
 						 "wrong %s length for %s: expected %u bytes (%u key + %u salt), got %zu",
-						 sa_keys[key_key], alg->name, alg->key_bytes,
-						 alg->key_bytes - AEAD_SALT_BYTES, AEAD_SALT_BYTES, key->len);
+						 cfgp_sa_keys[key_key], alg->name, alg->key_bytes,
+						 alg->key_bytes - alg->salt_bytes, alg->salt_bytes, key->len);
 				else
-					sink_add(p->sink, kfile, kline,
+					cfgp_sink_add(p->sink, kfile, kline,
 						 "wrong %s length for %s: expected %u bytes, got %zu",
-						 sa_keys[key_key], alg->name, alg->key_bytes, key->len);
+						 cfgp_sa_keys[key_key], alg->name, alg->key_bytes, key->len);
 			}
 		} else if (allowed && alg && alg->key_bytes && !keys_elsewhere) {
-			perr_at(p, ax->seen[alg_key], "%s %s needs an %s", sa_keys[alg_key], alg->name,
-				sa_keys[key_key]);
+			perr_at(p, ax->seen[alg_key], "%s %s needs an %s", cfgp_sa_keys[alg_key], alg->name,
+				cfgp_sa_keys[key_key]);
 		}
 	}
 }
@@ -961,11 +709,11 @@ static void check_group(struct cfg_parser *p)
 	const unsigned *seen = p->group_seen;
 
 	if (!seen[G_SAID])
-		perr_at(p, g->line, "[group %s]: said is mandatory", g->name);
+		perr_at(p, g->line, "[group %s]: said is mandatory", Q(g->name));
 	if (!seen[G_SRC_TS])
-		perr_at(p, g->line, "[group %s]: src-ts is mandatory", g->name);
+		perr_at(p, g->line, "[group %s]: src-ts is mandatory", Q(g->name));
 	if (!seen[G_DST_TS])
-		perr_at(p, g->line, "[group %s]: dst-ts is mandatory", g->name);
+		perr_at(p, g->line, "[group %s]: dst-ts is mandatory", Q(g->name));
 	if (g->proto != 6 && g->proto != 17 && g->proto != 132) {
 		if (g->sport) /* 0 = any: harmless */
 			perr_at(p, seen[G_SPORT], "sport needs proto tcp, udp or sctp");
@@ -974,88 +722,7 @@ static void check_group(struct cfg_parser *p)
 	}
 }
 
-/*
- * The control socket's lock file, CONTROL.lock (ctl.c), against mount and
- * state-dir: neither may be that file or lie below it.
- */
-static void check_lock_path(struct cfg_parser *p, unsigned ml, unsigned cl, unsigned sl)
-{
-	const struct cfg *c = p->c;
-	char *lock = NULL;
-
-	if (asprintf(&lock, "%s.lock", c->control) < 0) {
-		p->sink->oom = true;
-		return;
-	}
-	if ((ml || cl) && path_within(c->mount, lock)) {
-		if (!strcmp(c->mount, lock))
-			perr_at(p, ml > cl ? ml : cl,
-				"mount \"%s\" is the control socket's lock file (control \"%s\" plus \".lock\")",
-				c->mount, c->control);
-		else
-			perr_at(p, ml > cl ? ml : cl,
-				"mount \"%s\" is inside \"%s\", the control socket's lock file", c->mount,
-				lock);
-	}
-	if ((sl || cl) && path_within(c->state_dir, lock)) {
-		if (!strcmp(c->state_dir, lock))
-			perr_at(p, sl > cl ? sl : cl,
-				"state-dir \"%s\" is the control socket's lock file (control \"%s\" plus \".lock\")",
-				c->state_dir, c->control);
-		else
-			perr_at(p, sl > cl ? sl : cl,
-				"state-dir \"%s\" is inside \"%s\", the control socket's lock file",
-				c->state_dir, lock);
-	}
-	free(lock);
-}
-
-/*
- * The [daemon] paths against each other, defaults included: the view is a
- * mount that hides whatever lies below it, and the control socket is a
- * file.  An error goes to the line of the key written last.
- */
-static void check_daemon(struct cfg_parser *p)
-{
-	const struct cfg *c = p->c;
-	unsigned ml = p->daemon_seen[D_MOUNT], cl = p->daemon_seen[D_CONTROL];
-	unsigned sl = p->daemon_seen[D_STATE_DIR];
-
-	if (p->secrets_only || p->path_refused)
-		return;
-	if (ml || cl) {
-		unsigned line = ml > cl ? ml : cl;
-
-		if (!strcmp(c->mount, c->control))
-			perr_at(p, line, "mount and control are the same path \"%s\"", c->mount);
-		else if (path_within(c->control, c->mount))
-			perr_at(p, line, "control \"%s\" is inside mount \"%s\": the view would hide the socket",
-				c->control, c->mount);
-		else if (path_within(c->mount, c->control))
-			perr_at(p, line, "mount \"%s\" is inside control \"%s\", which is a socket", c->mount,
-				c->control);
-	}
-	if ((ml || sl) && !strcmp(c->state_dir, c->mount))
-		perr_at(p, ml > sl ? ml : sl,
-			"state-dir and mount are the same path \"%s\": the view would hide the state files",
-			c->mount);
-	else if ((ml || sl) && path_within(c->state_dir, c->mount))
-		perr_at(p, ml > sl ? ml : sl, "state-dir \"%s\" is inside mount \"%s\": the view would hide it",
-			c->state_dir, c->mount);
-	if (cl || sl) {
-		unsigned line = cl > sl ? cl : sl;
-
-		if (!strcmp(c->state_dir, c->control))
-			perr_at(p, line, "state-dir and control are the same path \"%s\": one is a directory, the other a socket",
-				c->control);
-		else if (path_within(c->state_dir, c->control))
-			perr_at(p, line, "state-dir \"%s\" is inside control \"%s\", which is a socket",
-				c->state_dir, c->control);
-	}
-	check_lock_path(p, ml, cl, sl);
-}
-
-static void close_section(struct cfg_parser *p)
+void cfgp_close_section(struct cfg_parser *p)
 {
 	if (p->sec == SEC_SA && !p->secrets_only)
 		check_sa(p, p->cur);
@@ -1073,6 +740,7 @@ static void open_sa(struct cfg_parser *p, const char *arg)
 {
 	struct cfg *c = p->c;
 	struct cfg_sa *sa;
+	struct sa_aux *ax;
 	struct said s;
 	char err[256];
 	size_t first;
@@ -1087,12 +755,12 @@ static void open_sa(struct cfg_parser *p, const char *arg)
 		return;
 	}
 	if (said_is_magic(&s)) {
-		perr(p, "[sa %s]: a magic SAID cannot be configured as an SA", arg);
+		perr(p, "[sa %s]: a magic SAID cannot be configured as an SA", Q(arg));
 		return;
 	}
 	if (s.proto != SAID_PROTO_ESP && s.proto != SAID_PROTO_AH && s.proto != SAID_PROTO_COMP &&
 	    s.proto != SAID_PROTO_TUN) {
-		perr(p, "[sa %s]: only esp, ah, comp and tun SAs can be configured", arg);
+		perr(p, "[sa %s]: only esp, ah, comp and tun SAs can be configured", Q(arg));
 		return;
 	}
 
@@ -1108,8 +776,9 @@ static void open_sa(struct cfg_parser *p, const char *arg)
 	p->aux = v;
 	sa = memset(&c->sa[c->nsa], 0, sizeof(*sa));
 	memset(&p->aux[c->nsa], 0, sizeof(*p->aux));
-	p->aux[c->nsa].text = strdup(arg);
-	if (!p->aux[c->nsa].text) {
+	ax = &p->aux[c->nsa];
+	ax->text = escape_text(arg, ESCAPE_NOCAP, CFG_QUOTE_MAX); /* for messages only */
+	if (!ax->text) {
 		p->sink->oom = true;
 		return;
 	}
@@ -1126,19 +795,19 @@ static void open_sa(struct cfg_parser *p, const char *arg)
 	p->cur = c->nsa++;
 	p->sec = SEC_SA;
 
-	if (idx_find_said(c->sa_index, c->sa, &s, &first))
-		perr(p, "duplicate [sa %s] (first at line %u)", arg, c->sa[first].line);
-	else if (idx_insert(c->sa_index, said_hash(&s), p->cur))
+	if (!cfgp_sa_lookup(c, &s, &first))
+		perr(p, "duplicate [sa %s] (first at line %u)", ax->text, c->sa[first].line);
+	else if (hidx_put(&c->sa_index->x, said_hash(&s), p->cur))
 		p->sink->oom = true;
 	if (p->secrets_only)
 		return;
 
 	if (ip_addr_is_any(&s.dst))
-		perr(p, "[sa %s]: the destination is the unspecified address", arg);
+		perr(p, "[sa %s]: the destination is the unspecified address", ax->text);
 	if ((s.proto == SAID_PROTO_ESP || s.proto == SAID_PROTO_AH) && s.spi < 0x100)
-		perr(p, "[sa %s]: SPI 0x%x is reserved (ESP and AH SPIs start at 0x100)", arg, s.spi);
+		perr(p, "[sa %s]: SPI 0x%x is reserved (ESP and AH SPIs start at 0x100)", ax->text, s.spi);
 	if (s.proto == SAID_PROTO_COMP && (s.spi < 0x100 || s.spi > 0xffff))
-		perr(p, "[sa %s]: CPI 0x%x is out of range (0x100..0xffff)", arg, s.spi);
+		perr(p, "[sa %s]: CPI 0x%x is out of range (0x100..0xffff)", ax->text, s.spi);
 }
 
 static void open_group(struct cfg_parser *p, const char *arg)
@@ -1155,7 +824,7 @@ static void open_group(struct cfg_parser *p, const char *arg)
 	}
 	for (s = arg; *s; s++) {
 		if (!is_name_char(*s) && *s != '.') {
-			perr(p, "bad group name \"%s\": use letters, digits, '.', '_' and '-'", arg);
+			perr(p, "bad group name \"%s\": use letters, digits, '.', '_' and '-'", Q(arg));
 			return;
 		}
 	}
@@ -1176,9 +845,9 @@ static void open_group(struct cfg_parser *p, const char *arg)
 	p->cur = c->ngroup++;
 	p->sec = SEC_GROUP;
 	memset(p->group_seen, 0, sizeof(p->group_seen));
-	if (idx_find_group(&p->group_idx, c->group, arg, &first))
-		perr(p, "duplicate [group %s] (first at line %u)", arg, c->group[first].line);
-	else if (idx_insert(&p->group_idx, str_hash(arg), p->cur))
+	if (!group_lookup(p, arg, &first))
+		perr(p, "duplicate [group %s] (first at line %u)", Q(arg), c->group[first].line);
+	else if (hidx_put(&p->group_idx, hash_str(HASH_INIT, arg), p->cur))
 		p->sink->oom = true;
 }
 
@@ -1187,7 +856,7 @@ static void section(struct cfg_parser *p, char *s, char *e)
 {
 	char *word, *arg, *we;
 
-	close_section(p);
+	cfgp_close_section(p);
 	p->sec = SEC_SKIP; /* until a header is accepted: ignore its keys */
 	word = trim(s, &e);
 	for (we = word; we < e && !is_ws(*we); we++)
@@ -1217,9 +886,9 @@ static void section(struct cfg_parser *p, char *s, char *e)
 		open_group(p, arg);
 	} else {
 		if (*arg)
-			perr(p, "unknown section [%s %s]", word, arg);
+			perr(p, "unknown section [%s %s]", Q(word), Q(arg));
 		else
-			perr(p, "unknown section [%s]", word);
+			perr(p, "unknown section [%s]", Q(word));
 	}
 }
 
@@ -1238,6 +907,34 @@ static int set_str(struct cfg_parser *p, char **dst, const char *val)
 	return 0;
 }
 
+/* The longest path a unix socket address holds (sun_path less its NUL). */
+#define CFG_SUN_PATH_MAX (sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
+
+/* mount, control or state-dir */
+static void daemon_path(struct cfg_parser *p, int k, const char *key, const char *val)
+{
+	struct cfg *c = p->c;
+	char *path = strdup(val);
+	const char *why;
+
+	if (!path) {
+		p->sink->oom = true;
+		return;
+	}
+	why = cfgp_path_refused(k, path);
+	if (!why && k == D_CONTROL && strlen(path) > CFG_SUN_PATH_MAX) {
+		perr(p, "bad control \"%s\": too long for a unix socket (%zu bytes, at most %zu)", Q(val),
+		     strlen(path), CFG_SUN_PATH_MAX);
+		p->path_refused = true;
+	} else if (why) {
+		perr(p, "bad %s \"%s\": %s", key, Q(val), why);
+		p->path_refused = true;
+	} else {
+		set_str(p, k == D_MOUNT ? &c->mount : k == D_CONTROL ? &c->control : &c->state_dir, path);
+	}
+	free(path);
+}
+
 static void daemon_key(struct cfg_parser *p, int k, const char *key, const char *val)
 {
 	struct cfg *c = p->c;
@@ -1247,40 +944,22 @@ static void daemon_key(struct cfg_parser *p, int k, const char *key, const char 
 	switch (k) {
 	case D_MOUNT:
 	case D_CONTROL:
-	case D_STATE_DIR: {
-		char *path = strdup(val);
-		const char *why;
-
-		if (!path) {
-			p->sink->oom = true;
-			return;
-		}
-		why = clean_path(path);
-		if (!why)
-			why = k == D_MOUNT ? mount_refused(path) : k == D_CONTROL ? control_refused(path) : NULL;
-		if (!why && k == D_CONTROL && strlen(path) > CFG_SUN_PATH_MAX) {
-			perr(p, "bad control \"%s\": too long for a unix socket (%zu bytes, at most %zu)", val,
-			     strlen(path), CFG_SUN_PATH_MAX);
-			p->path_refused = true;
-		} else if (why) {
-			perr(p, "bad %s \"%s\": %s", key, val, why);
-			p->path_refused = true;
-		} else {
-			set_str(p, k == D_MOUNT ? &c->mount : k == D_CONTROL ? &c->control : &c->state_dir,
-				path);
-		}
-		free(path);
+	case D_STATE_DIR:
+		daemon_path(p, k, key, val);
 		return;
-	}
 	case D_SECRETS:
-		set_str(p, &c->secrets, val);
+		if (strlen(val) >= PATH_MAX)
+			perr(p, "bad secrets \"%s\": longer than a path can be (%d bytes)", Q(val),
+			     PATH_MAX - 1);
+		else
+			set_str(p, &c->secrets, val);
 		return;
 	case D_CONTROL_GROUP:
 		set_str(p, &c->control_group, val);
 		return;
 	case D_DATAPATH:
 		if (parse_datapath(val, &c->datapath))
-			perr(p, "bad datapath \"%s\": expected auto, kernel or userspace", val);
+			perr(p, "bad datapath \"%s\": expected auto, kernel or userspace", Q(val));
 		return;
 	case D_SAID_FORMAT:
 		if (!strcmp(val, "seed"))
@@ -1288,12 +967,12 @@ static void daemon_key(struct cfg_parser *p, int k, const char *key, const char 
 		else if (!strcmp(val, "x"))
 			c->said_format = CFG_SAID_X;
 		else
-			perr(p, "bad said-format \"%s\": expected seed or x", val);
+			perr(p, "bad said-format \"%s\": expected seed or x", Q(val));
 		return;
 	case D_INSTALL_ROUTES:
 	case D_KEEP_ON_EXIT:
 		if (parse_yesno(val, &b))
-			perr(p, "bad %s \"%s\": expected yes or no", key, val);
+			perr(p, "bad %s \"%s\": expected yes or no", key, Q(val));
 		else if (k == D_INSTALL_ROUTES)
 			c->install_routes = b;
 		else
@@ -1301,36 +980,83 @@ static void daemon_key(struct cfg_parser *p, int k, const char *key, const char 
 		return;
 	case D_ROUTE_TABLE:
 		if (parse_u64(val, 0xfffffffeu, &n) || n == 0)
-			perr(p, "bad route-table \"%s\": expected a number 1..4294967294", val);
+			perr(p, "bad route-table \"%s\": expected a number 1..4294967294", Q(val));
 		else if (n == 253 || n == 254 || n == 255)
 			perr(p, "bad route-table \"%s\": 253, 254 and 255 are the kernel's default, main and local tables",
-			     val);
+			     Q(val));
 		else
 			c->route_table = (uint32_t)n;
 		return;
 	}
 }
 
-static void sa_key(struct cfg_parser *p, int k, const char *key, char *val)
+static void sa_src(struct cfg_parser *p, struct cfg_sa *sa, const char *val)
+{
+	char err[256];
+
+	if (ip_addr_parse(val, &sa->src, err, sizeof(err)))
+		perr(p, "src: %s", err); /* said.c names the text (within its buffer) */
+	else if (ip_addr_is_any(&sa->src))
+		perr(p, "bad src \"%s\": the unspecified address", Q(val));
+	else if (sa->src.family != sa->said.dst.family)
+		perr(p, "src \"%s\" is %s but the SAID is %s", Q(val), family_name(sa->src.family),
+		     family_name(sa->said.dst.family));
+}
+
+/* enc, auth or comp */
+static void sa_alg(struct cfg_parser *p, struct cfg_sa *sa, int k, const char *key, const char *val)
+{
+	enum alg_kind kind = k == S_ENC ? ALG_ENC : k == S_AUTH ? ALG_AUTH : ALG_COMP;
+	const struct alg_desc *alg = alg_find(val, kind);
+	char known[256];
+
+	if (!alg) {
+		alg_names(kind, known, sizeof(known));
+		perr(p, "unknown %s \"%s\" (known: %s)", key, Q(val), known);
+	} else if (k == S_ENC) {
+		sa->enc = alg;
+	} else if (k == S_AUTH) {
+		sa->auth = alg;
+	} else {
+		sa->comp = alg;
+	}
+}
+
+/* life-bytes, life-packets or life-seconds */
+static void sa_life(struct cfg_parser *p, struct cfg_sa *sa, int k, const char *key, const char *val)
+{
+	uint64_t *soft = k == S_LIFE_BYTES ? &sa->life.soft_bytes
+			 : k == S_LIFE_PACKETS ? &sa->life.soft_packets : &sa->life.soft_seconds;
+	uint64_t *hard = k == S_LIFE_BYTES ? &sa->life.hard_bytes
+			 : k == S_LIFE_PACKETS ? &sa->life.hard_packets : &sa->life.hard_seconds;
+	char *copy = strdup(val); /* parse_life() cuts it up; the message quotes @val */
+	const char *why;
+	uint64_t s0, h0;
+
+	if (!copy) {
+		p->sink->oom = true;
+		return;
+	}
+	if (parse_life(copy, &s0, &h0, &why)) {
+		perr(p, "bad %s \"%s\": %s", key, Q(val), why);
+	} else {
+		*soft = s0;
+		*hard = h0;
+	}
+	free(copy);
+}
+
+static void sa_key(struct cfg_parser *p, int k, const char *key, const char *val)
 {
 	struct cfg_sa *sa = &p->c->sa[p->cur];
 	struct sa_aux *ax = &p->aux[p->cur];
-	const struct alg_desc *alg;
-	uint64_t *soft, *hard;
-	char err[256], known[256];
 	const char *why;
 	uint64_t n;
 	int w;
 
 	switch (k) {
 	case S_SRC:
-		if (ip_addr_parse(val, &sa->src, err, sizeof(err)))
-			perr(p, "src: %s", err);
-		else if (ip_addr_is_any(&sa->src))
-			perr(p, "bad src \"%s\": the unspecified address", val);
-		else if (sa->src.family != sa->said.dst.family)
-			perr(p, "src \"%s\" is %s but the SAID is %s", val, family_name(sa->src.family),
-			     family_name(sa->said.dst.family));
+		sa_src(p, sa, val);
 		return;
 	case S_DIR:
 		sa->dir_line = p->lineno;
@@ -1339,7 +1065,7 @@ static void sa_key(struct cfg_parser *p, int k, const char *key, char *val)
 		else if (!strcmp(val, "out"))
 			sa->dir = CFG_DIR_OUT;
 		else
-			perr(p, "bad dir \"%s\": expected in or out", val);
+			perr(p, "bad dir \"%s\": expected in or out", Q(val));
 		return;
 	case S_MODE:
 		sa->mode_line = p->lineno;
@@ -1348,79 +1074,43 @@ static void sa_key(struct cfg_parser *p, int k, const char *key, char *val)
 		else if (!strcmp(val, "transport"))
 			sa->mode = CFG_MODE_TRANSPORT;
 		else
-			perr(p, "bad mode \"%s\": expected tunnel or transport", val);
+			perr(p, "bad mode \"%s\": expected tunnel or transport", Q(val));
 		return;
 	case S_ENC:
 	case S_AUTH:
-	case S_COMP: {
-		enum alg_kind kind = k == S_ENC ? ALG_ENC : k == S_AUTH ? ALG_AUTH : ALG_COMP;
-
-		alg = alg_find(val, kind);
-		if (!alg) {
-			alg_names(kind, known, sizeof(known));
-			perr(p, "unknown %s \"%s\" (known: %s)", key, val, known);
-		} else if (k == S_ENC) {
-			sa->enc = alg;
-		} else if (k == S_AUTH) {
-			sa->auth = alg;
-		} else {
-			sa->comp = alg;
-		}
+	case S_COMP:
+		sa_alg(p, sa, k, key, val);
 		return;
-	}
 	case S_ENCKEY:
 	case S_AUTHKEY:
 		w = k == S_AUTHKEY;
 		ax->keyfile[w] = p->file;
-		if (parse_hexkey(val, w ? &sa->authkey : &sa->enckey, &why)) {
-			perr(p, "bad %s: %s", key, why);
-			return;
-		}
-		ax->keyok[w] = true;
+		if (parse_hexkey(val, w ? &sa->authkey : &sa->enckey, &why))
+			perr(p, "bad %s: %s", key, why); /* never quotes a key */
+		else
+			ax->keyok[w] = true;
 		return;
 	case S_REPLAY:
 		if (parse_u64(val, 4096, &n))
-			perr(p, "bad replay-window \"%s\": expected 0..4096 packets", val);
+			perr(p, "bad replay-window \"%s\": expected 0..4096 packets", Q(val));
 		else
 			sa->replay_window = (uint32_t)n;
 		return;
 	case S_ESN:
 		if (parse_yesno(val, &sa->esn))
-			perr(p, "bad esn \"%s\": expected yes or no", val);
+			perr(p, "bad esn \"%s\": expected yes or no", Q(val));
 		else
 			sa->esn_set = true;
 		return;
 	case S_AH_ALIGN:
-		if (!strcmp(val, "32"))
-			sa->ah_align = 32;
-		else if (!strcmp(val, "64"))
-			sa->ah_align = 64;
+		if (!strcmp(val, "32") || !strcmp(val, "64"))
+			sa->ah_align = val[0] == '3' ? 32 : 64;
 		else
-			perr(p, "bad ah-align \"%s\": expected 32 or 64", val);
+			perr(p, "bad ah-align \"%s\": expected 32 or 64", Q(val));
 		return;
-	case S_LIFE_BYTES:
-	case S_LIFE_PACKETS:
-	case S_LIFE_SECONDS: {
-		uint64_t s0, h0;
-		char *copy = strdup(val);
-
-		if (!copy) {
-			p->sink->oom = true;
-			return;
-		}
-		soft = k == S_LIFE_BYTES ? &sa->life.soft_bytes
-		       : k == S_LIFE_PACKETS ? &sa->life.soft_packets : &sa->life.soft_seconds;
-		hard = k == S_LIFE_BYTES ? &sa->life.hard_bytes
-		       : k == S_LIFE_PACKETS ? &sa->life.hard_packets : &sa->life.hard_seconds;
-		if (parse_life(copy, &s0, &h0, &why)) {
-			perr(p, "bad %s \"%s\": %s", key, val, why);
-		} else {
-			*soft = s0;
-			*hard = h0;
-		}
-		free(copy);
+	default: /* S_LIFE_BYTES, S_LIFE_PACKETS, S_LIFE_SECONDS */
+		sa_life(p, sa, k, key, val);
 		return;
-	}
 	}
 }
 
@@ -1462,17 +1152,17 @@ static void group_said(struct cfg_parser *p, struct cfg_group *g, char *val)
 		if (said_is_magic(&g->said[i]) || g->said[i].proto == SAID_PROTO_INT) {
 			if (!group_allowed_magic(&g->said[i])) {
 				perr(p, "\"%s\" cannot be used in a group (only %%pass, %%drop or %%reject)",
-				     tok[i]);
+				     Q(tok[i]));
 				bad = true;
 			} else if (n > 1) {
-				perr(p, "\"%s\" must be the only SAID of a group", tok[i]);
+				perr(p, "\"%s\" must be the only SAID of a group", Q(tok[i]));
 				bad = true;
 			}
 			continue;
 		}
 		for (j = 0; j < i; j++) {
 			if (said_equal(&g->said[j], &g->said[i])) {
-				perr(p, "\"%s\" appears twice in said", tok[i]);
+				perr(p, "\"%s\" appears twice in said", Q(tok[i]));
 				bad = true;
 				break;
 			}
@@ -1520,7 +1210,7 @@ static void group_ts(struct cfg_parser *p, int k, const char *key, char *val)
 				p->sink->oom = true;
 		} else if (tmp.addr.family != p->ts_family) {
 			perr(p, "prefix \"%s\" is %s but \"%s\" is %s: a group's selectors must all be one family",
-			     tok, family_name(tmp.addr.family), p->ts_first ? p->ts_first : "?",
+			     Q(tok), family_name(tmp.addr.family), p->ts_first ? Q(p->ts_first) : "?",
 			     family_name(p->ts_family));
 			continue;
 		}
@@ -1566,14 +1256,14 @@ static void group_key(struct cfg_parser *p, int k, const char *key, char *val)
 			}
 		}
 		if (parse_u64(val, 255, &n))
-			perr(p, "bad proto \"%s\": expected tcp, udp, sctp, icmp, ipv6-icmp or 0..255", val);
+			perr(p, "bad proto \"%s\": expected tcp, udp, sctp, icmp, ipv6-icmp or 0..255", Q(val));
 		else
 			g->proto = (uint8_t)n;
 		return;
 	case G_SPORT:
 	case G_DPORT:
 		if (parse_u64(val, 65535, &n))
-			perr(p, "bad %s \"%s\": expected 0..65535", key, val);
+			perr(p, "bad %s \"%s\": expected 0..65535", key, Q(val));
 		else if (k == G_SPORT)
 			g->sport = (uint16_t)n;
 		else
@@ -1581,11 +1271,11 @@ static void group_key(struct cfg_parser *p, int k, const char *key, char *val)
 		return;
 	case G_DATAPATH:
 		if (parse_datapath(val, &g->datapath))
-			perr(p, "bad datapath \"%s\": expected auto, kernel or userspace", val);
+			perr(p, "bad datapath \"%s\": expected auto, kernel or userspace", Q(val));
 		return;
 	case G_PRIORITY:
 		if (parse_u64(val, UINT32_MAX, &n) || n < CFG_PRIORITY_MIN || n > CFG_PRIORITY_MAX)
-			perr(p, "bad priority \"%s\": expected %u..%u", val, CFG_PRIORITY_MIN,
+			perr(p, "bad priority \"%s\": expected %u..%u", Q(val), CFG_PRIORITY_MIN,
 			     CFG_PRIORITY_MAX);
 		else
 			g->priority = (uint32_t)n;
@@ -1603,17 +1293,17 @@ static void key_value(struct cfg_parser *p, char *key, char *val)
 		p->has_keys = true;
 	switch (p->sec) {
 	case SEC_NONE:
-		perr(p, "key \"%s\" outside any section", key);
+		perr(p, "key \"%s\" outside any section", Q(key));
 		return;
 	case SEC_SKIP:
 		return;
 	case SEC_DAEMON:
-		tab = daemon_keys;
+		tab = cfgp_daemon_keys;
 		ntab = D_NKEYS;
 		seen = p->daemon_seen;
 		break;
 	case SEC_SA:
-		tab = sa_keys;
+		tab = cfgp_sa_keys;
 		ntab = S_NKEYS;
 		seen = p->aux[p->cur].seen;
 		break;
@@ -1627,15 +1317,15 @@ static void key_value(struct cfg_parser *p, char *key, char *val)
 	k = key_lookup(tab, ntab, key);
 	if (k < 0) {
 		if (p->sec == SEC_DAEMON)
-			perr(p, "unknown key \"%s\" in [daemon]", key);
+			perr(p, "unknown key \"%s\" in [daemon]", Q(key));
 		else if (p->sec == SEC_SA)
-			perr(p, "unknown key \"%s\" in [sa %s]", key, p->aux[p->cur].text);
+			perr(p, "unknown key \"%s\" in [sa %s]", Q(key), p->aux[p->cur].text);
 		else
-			perr(p, "unknown key \"%s\" in [group %s]", key, p->c->group[p->cur].name);
+			perr(p, "unknown key \"%s\" in [group %s]", Q(key), Q(p->c->group[p->cur].name));
 		return;
 	}
 	if (p->secrets_only && k != S_ENCKEY && k != S_AUTHKEY) {
-		perr(p, "\"%s\" does not belong in a secrets file (only enckey and authkey)", key);
+		perr(p, "\"%s\" does not belong in a secrets file (only enckey and authkey)", Q(key));
 		return;
 	}
 	if (seen[k]) {
@@ -1665,7 +1355,7 @@ static void parse_line(struct cfg_parser *p, char *s, char *e)
 	if (*s == '[') {
 		if (e[-1] != ']') {
 			perr(p, "malformed section header (no closing ])");
-			close_section(p);
+			cfgp_close_section(p);
 			p->sec = SEC_SKIP;
 			return;
 		}
@@ -1718,49 +1408,13 @@ void cfg_parser_line(struct cfg_parser *p, const char *line)
 	OPENSSL_cleanse(p->buf, len + 1);
 }
 
-/* Move the keys of secrets parser @q into the SAs of @p. */
-static void merge_secrets(struct cfg_parser *p, struct cfg_parser *q)
-{
-	size_t j, i;
-	int w;
-
-	for (j = 0; j < q->c->nsa; j++) {
-		struct cfg_sa *qs = &q->c->sa[j];
-		struct sa_aux *qx = &q->aux[j];
-
-		if (!idx_find_said(p->c->sa_index, p->c->sa, &qs->said, &i)) {
-			perr_at(q, qs->line, "[sa %s] is not defined in %s", qx->text, p->c->path);
-			continue;
-		}
-		for (w = 0; w < 2; w++) {
-			int kk = w ? S_AUTHKEY : S_ENCKEY;
-			struct cfg_key *from = w ? &qs->authkey : &qs->enckey;
-			struct cfg_key *to = w ? &p->c->sa[i].authkey : &p->c->sa[i].enckey;
-
-			if (!qx->seen[kk])
-				continue;
-			if (p->aux[i].seen[kk]) {
-				perr_at(q, qx->seen[kk], "%s of [sa %s] is also given in %s:%u", sa_keys[kk],
-					qx->text, p->sink->files[p->aux[i].keyfile[w]], p->aux[i].seen[kk]);
-				continue;
-			}
-			*to = *from;
-			from->data = NULL;
-			from->len = 0;
-			p->aux[i].seen[kk] = qx->seen[kk];
-			p->aux[i].keyfile[w] = q->file;
-			p->aux[i].keyok[w] = qx->keyok[w];
-		}
-	}
-}
-
 /* Hand over the errors and the cfg (NULL on errors), free @p. */
-static struct cfg *parser_done(struct cfg_parser *p)
+struct cfg *cfgp_done(struct cfg_parser *p)
 {
 	struct cfg *c = p->c;
 	size_t nerr = sink_flush(p->sink, p->errs);
 
-	parser_free(p, nerr != 0);
+	cfgp_free(p, nerr != 0);
 	return nerr ? NULL : c;
 }
 
@@ -1770,220 +1424,10 @@ struct cfg *cfg_parser_finish(struct cfg_parser *p)
 
 	if (!p)
 		return NULL;
-	close_section(p);
-	check_daemon(p);
+	cfgp_close_section(p);
+	cfgp_check_daemon(p);
 	for (i = 0; !p->secrets_only && i < p->c->nsa; i++)
-		check_sa_keys(p, i, p->c->secrets != NULL);
-	return parser_done(p);
+		cfgp_check_sa_keys(p, i, p->c->secrets != NULL);
+	return cfgp_done(p);
 }
 
-/* ---- files ---- */
-
-struct file_info {
-	bool opened;
-	struct stat st;
-};
-
-/*
- * Read @path and feed it to @p line by line.  The buffer is wiped (it may
- * hold keys).  Only a regular file is read: the open does not block (a
- * FIFO would wait for a writer) and acquires no controlling terminal.
- * Return: 0, or -errno with *@what naming the step that failed ("cannot
- * open", ...; -EINVAL: "not a regular file") for the caller to report.
- */
-static int feed_file(struct cfg_parser *p, const char *path, struct file_info *fi, const char **what)
-{
-	char *buf = NULL, *nb, *s, *nl, *end;
-	size_t len = 0, cap = 0;
-	ssize_t r;
-	int fd, ret = 0, fl;
-
-	fi->opened = false;
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		*what = "cannot open";
-		return -errno;
-	}
-	if (fstat(fd, &fi->st)) {
-		*what = "cannot stat";
-		ret = -errno;
-		goto out;
-	}
-	if (!S_ISREG(fi->st.st_mode)) {
-		*what = "not a regular file";
-		ret = -EINVAL;
-		goto out;
-	}
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-		*what = "cannot read";
-		ret = -errno;
-		goto out;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			size_t ncap = cap ? 2 * cap : 16384;
-
-			nb = malloc(ncap);
-			if (!nb) {
-				p->sink->oom = true;
-				goto out;
-			}
-			if (buf) {
-				memcpy(nb, buf, len);
-				OPENSSL_cleanse(buf, cap);
-				free(buf);
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*what = "cannot read";
-			ret = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	fi->opened = true;
-	buf[len] = '\0';
-	end = buf + len;
-	for (s = buf; s < end; s = nl + 1) {
-		nl = memchr(s, '\n', (size_t)(end - s));
-		if (!nl)
-			nl = end;
-		*nl = '\0';
-		if (strlen(s) != (size_t)(nl - s)) {
-			p->lineno++;
-			perr(p, "line contains a NUL byte");
-			continue;
-		}
-		cfg_parser_line(p, s);
-	}
-out:
-	if (buf) {
-		OPENSSL_cleanse(buf, cap);
-		free(buf);
-	}
-	close(fd);
-	return ret;
-}
-
-/* "not a regular file" or "cannot open: No such file or directory". */
-#define FEED_ERR_FMT "%s%s%s"
-#define FEED_ERR_ARGS(what, err) (what), (err) == -EINVAL ? "" : ": ", \
-	(err) == -EINVAL ? "" : strerror(-(err))
-
-/* A file holding keys: not accessible by group/others, owned by root (or us). */
-static void check_secrecy(struct cfg_parser *p, const struct file_info *fi, bool check_owner)
-{
-	unsigned mode = (unsigned)fi->st.st_mode & 07777;
-	uid_t me = geteuid();
-
-	if (!fi->opened || !p->has_keys)
-		return;
-	if (mode & 077)
-		perr_at(p, 0, "holds keys but is %s by group or others (mode %04o); chmod 600 it",
-			mode & 044 ? "readable" : "accessible", mode);
-	if (check_owner && fi->st.st_uid != 0 && fi->st.st_uid != me) {
-		if (me == 0)
-			perr_at(p, 0, "holds keys but is owned by uid %u, not by root; chown root it",
-				(unsigned)fi->st.st_uid);
-		else
-			perr_at(p, 0, "holds keys but is owned by uid %u, not by root or uid %u",
-				(unsigned)fi->st.st_uid, (unsigned)me);
-	}
-}
-
-/* control-group must name a group of the system (looked up at load: the
- * daemon needs its gid for the control socket). */
-static void check_control_group(struct cfg_parser *p)
-{
-	const char *name = p->c->control_group;
-	unsigned line = p->daemon_seen[D_CONTROL_GROUP];
-
-	errno = 0;
-	if (getgrnam(name))
-		return;
-	/* getgrnam(3): 0, ENOENT, ESRCH, EBADF and EPERM all mean "not found" */
-	if (errno == 0 || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM)
-		perr_at(p, line, "bad control-group \"%s\": no such group", name);
-	else
-		perr_at(p, line, "control-group \"%s\": cannot look up the group: %s", name,
-			strerror(errno));
-}
-
-/* The secrets path: absolute, or relative to the config file's directory. */
-static char *secrets_path(const char *config, const char *secrets)
-{
-	const char *slash = strrchr(config, '/');
-	size_t dlen;
-	char *s;
-
-	if (secrets[0] == '/' || !slash)
-		return strdup(secrets);
-	dlen = (size_t)(slash - config) + 1;
-	s = malloc(dlen + strlen(secrets) + 1);
-	if (!s)
-		return NULL;
-	memcpy(s, config, dlen);
-	strcpy(s + dlen, secrets);
-	return s;
-}
-
-struct cfg *cfg_load(const char *path, bool check_owner, struct cfg_errors *errs)
-{
-	struct cfg_parser *p, *q = NULL;
-	struct file_info fi, sfi;
-	bool keys_elsewhere = false;
-	char *spath = NULL;
-	const char *what = NULL;
-	struct cfg *c;
-	size_t i;
-	int r;
-
-	p = cfg_parser_new(path, errs);
-	if (!p) {
-		cfg_errors_add(errs, path, 0, "out of memory");
-		return NULL;
-	}
-	r = feed_file(p, path, &fi, &what);
-	if (r)
-		perr_at(p, 0, FEED_ERR_FMT, FEED_ERR_ARGS(what, r));
-	close_section(p);
-	check_daemon(p);
-	check_secrecy(p, &fi, check_owner);
-	if (p->c->control_group)
-		check_control_group(p);
-
-	if (p->c->secrets) {
-		spath = secrets_path(path, p->c->secrets);
-		if (spath)
-			q = parser_alloc(spath, p->sink, 1, true);
-		if (!q) {
-			p->sink->oom = true;
-			keys_elsewhere = true;
-		} else {
-			r = feed_file(q, spath, &sfi, &what);
-			if (r) /* reported where the main file names it */
-				perr_at(p, p->daemon_seen[D_SECRETS], "secrets file %s: " FEED_ERR_FMT, spath,
-					FEED_ERR_ARGS(what, r));
-			close_section(q);
-			check_secrecy(q, &sfi, check_owner);
-			if (sfi.opened)
-				merge_secrets(p, q);
-			else
-				keys_elsewhere = true;
-		}
-	}
-	for (i = 0; i < p->c->nsa; i++)
-		check_sa_keys(p, i, keys_elsewhere);
-	c = parser_done(p); /* the sink still names spath: free q after */
-	parser_free(q, true);
-	free(spath);
-	return c;
-}

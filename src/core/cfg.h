@@ -4,8 +4,9 @@
  * config.c): every error is collected as "FILE:LINE: text", not just the
  * first.  It checks syntax, value ranges, key lengths and refused
  * combinations of one section; cross-section checks (undefined SA, SA in two
- * groups, directions) are sadb's.  No kernel, no I/O besides reading files
- * (and cfg_load()'s lookup of control-group).
+ * groups, directions) are sadb's.  No kernel, no I/O besides reading files,
+ * looking at who may write them and where paths lead (cfg_load(), which also
+ * looks up control-group).  The algorithm table is alg.h's.
  */
 #ifndef SPIGRP_CFG_H
 #define SPIGRP_CFG_H
@@ -14,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "alg.h" /* struct alg_desc, alg_find(): the algorithm table */
 #include "said.h"
 
 #define CFG_MAX_GROUP_SAS 4   /* ipsec spigrp: at most four SAs */
@@ -23,23 +25,6 @@ enum cfg_datapath { CFG_DP_AUTO = 0, CFG_DP_KERNEL, CFG_DP_USERSPACE };
 enum cfg_dir { CFG_DIR_AUTO = 0, CFG_DIR_IN, CFG_DIR_OUT };
 enum cfg_mode { CFG_MODE_UNSET = 0, CFG_MODE_TRANSPORT, CFG_MODE_TUNNEL };
 enum cfg_said_format { CFG_SAID_SEED = 0, CFG_SAID_X };
-
-enum alg_kind { ALG_ENC, ALG_AEAD, ALG_AUTH, ALG_COMP };
-
-/* One row of the algorithm table pinned in spigrpd.conf(5). */
-struct alg_desc {
-	const char *name;        /* config name: "aes128gcm16" */
-	enum alg_kind kind;
-	const char *kernel_name; /* crypto API name: "rfc4106(gcm(aes))" */
-	unsigned key_bytes;      /* exact key length incl. 4-byte salt for AEAD */
-	unsigned icv_bits;       /* AEAD ICV / auth truncation, bits; 0 for enc/comp */
-};
-
-/* Look up an algorithm by config name; NULL if unknown or of another kind
- * (ALG_ENC also finds ALG_AEAD rows: both are `enc =`). */
-const struct alg_desc *alg_find(const char *name, enum alg_kind kind);
-/* The whole table, terminated by a row with name == NULL. */
-extern const struct alg_desc alg_table[];
 
 /* A secret.  data is malloc'ed and wiped (OPENSSL_cleanse) by cfg_key_clear(). */
 struct cfg_key {
@@ -94,21 +79,26 @@ struct cfg_group {
 #define CFG_PRIORITY_MIN 1000000u
 #define CFG_PRIORITY_MAX 1999999u
 
-struct cfg_sa_index; /* private to cfg.c */
+struct cfg_sa_index; /* private to the parser (cfg_priv.h) */
 
 struct cfg {
 	char *path;                  /* the file read */
 	/* [daemon] */
-	/* mount, control, state_dir: absolute, no "." or ".." component, stored
-	 * without repeated or trailing '/'; control fits a sockaddr_un; mount
-	 * is not / nor in /proc, /sys, /dev; none lies inside another where
-	 * that would break the daemon (control or state_dir below mount, mount
-	 * below control, mount == control). */
+	/* mount, control, state_dir: absolute, no "." or ".." component, at
+	 * most PATH_MAX - 1 bytes, stored without repeated or trailing '/';
+	 * control fits a sockaddr_un and is not in /proc or /sys; mount and
+	 * state_dir are not /, nor in /proc, /sys or /dev, nor a system
+	 * directory (cfg_path.c: /etc, /usr, /tmp, /var, /var/lib, ...); none
+	 * lies inside another where that would break the daemon (control or
+	 * state_dir below mount, mount below control, mount == control).
+	 * cfg_load() checks mount and state_dir once more with symbolic links
+	 * resolved, and that the view would hide neither the config nor the
+	 * secrets file. */
 	char *mount;                 /* default /run/spigrpd/net */
 	char *control;               /* default /run/spigrpd/ctl */
 	char *state_dir;             /* default /var/lib/spigrpd */
 	char *secrets;               /* path as written (relative: to the config's
-					directory), or NULL */
+					directory; < PATH_MAX bytes), or NULL */
 	char *control_group;         /* group name, or NULL (cfg_load: it exists) */
 	enum cfg_datapath datapath;
 	enum cfg_said_format said_format;
@@ -130,9 +120,14 @@ struct cfg {
 
 /* Collected errors: one "FILE:LINE: text" string each, in file order.
  * cfg_errors_add() escapes what a terminal could act on, in the file name
- * and the text alike: bytes below 0x20, 0x7f, UTF-8-encoded C1 controls
- * (U+0080..U+009F) and bytes that are not valid UTF-8 are written "\xNN"
- * (lower-case hex); valid UTF-8 from U+00A0 up stays as it is. */
+ * and the text alike (util/escape.h: C0 and C1 controls, DEL and bytes
+ * that are not valid UTF-8 as "\xNN", bidi and zero-width characters as
+ * "\u{XXXX}"), and cuts a message at CFG_ERROR_MAX bytes with "...".  The
+ * parser quotes a value, name or SAID from the input with at most
+ * CFG_QUOTE_MAX of its bytes (then "..."), so that no error line grows with
+ * the input; paths it accepted are quoted whole. */
+#define CFG_QUOTE_MAX 64
+#define CFG_ERROR_MAX 4096
 struct cfg_errors {
 	char **msg;
 	size_t n;
@@ -157,19 +152,34 @@ struct cfg *cfg_parser_finish(struct cfg_parser *p); /* frees p */
  * The secrets file has the same syntax but only [sa SAID] sections with
  * enckey/authkey lines; its keys are merged into the config's SAs (an SA the
  * config lacks or a key given in both files is an error).
- * Files that hold keys must not be accessible by group or others (mode &
- * 077 == 0) and, with @check_owner, be owned by root or by geteuid()
- * (tests pass false); refused otherwise, with the reason.  Every buffer that
- * held file text is wiped (OPENSSL_cleanse).  Only regular files are read
- * (opened O_NONBLOCK, so a FIFO does not block: "FILE: not a regular
- * file"); a secrets file that cannot be read is reported at the line of
- * `secrets =` ("CONF:LINE: secrets file PATH: cannot open: ...").  Unlike
- * the parser alone, cfg_load() also looks up `control-group` (getgrnam(3)).
+ * Who may change the files, whatever they hold (they decide what a daemon
+ * running as root mounts, binds, writes and reads): neither file may be
+ * writable by group or others (mode & 022), nor its directory unless that
+ * has the sticky bit; with @check_owner, the files and their directories
+ * must be owned by root or by geteuid() (for the daemon, root: for `-n` run
+ * by a user, also that user, so a file can be checked before it is
+ * installed).  A file that holds keys must not be accessible by group or
+ * others at all (mode & 077).  The directories are the one in the path as
+ * given and, for a symbolic link, the one of the file it leads to.
+ * Refused otherwise, with the reason ("FILE: is writable by group or
+ * others (mode 0666); chmod go-w it").
+ * Paths: mount and state-dir are checked again as symbolic links resolve
+ * them, and the view may not hide the config or the secrets file (every
+ * reload reads them again): "CONF:LINE: mount "/etc/spigrpd" would hide
+ * the config file /etc/spigrpd/spigrpd.conf: ...".
+ * Every buffer that held file text is wiped (OPENSSL_cleanse).  Only
+ * regular files are read (opened O_NONBLOCK, so a FIFO does not block:
+ * "FILE: not a regular file"); a secrets file that cannot be read is
+ * reported at the line of `secrets =` ("CONF:LINE: secrets file PATH:
+ * cannot open: ...").  Unlike the parser alone, cfg_load() also looks up
+ * `control-group` (getgrnam(3)).
  * Return: the config (free with cfg_free()), or NULL with @errs filled.
  */
 struct cfg *cfg_load(const char *path, bool check_owner, struct cfg_errors *errs);
 void cfg_free(struct cfg *c); /* wipes keys; NULL is a no-op */
 
+/* The SA with SAID @s (hash lookup; a linear search in a cfg built by hand,
+ * whose sa_index is NULL), or NULL. */
 const struct cfg_sa *cfg_find_sa(const struct cfg *c, const struct said *s);
 
 #endif

@@ -1,70 +1,24 @@
-/* check_cfg.c: unit tests of the spigrpd.conf parser (src/cfg.c).
+/* check_cfg.c: unit tests of the spigrpd.conf line parser (src/core/cfg.c,
+ * cfg_path.c's rules as text).
  *
  * Table-driven: broken configs with the exact errors (file, line, text) they
  * must produce, good configs with the values they must parse into, and the
- * file-level rules of cfg_load() (secrets merge, key file secrecy) on
- * temporary files.
+ * bounds of every message.  The file-level rules of cfg_load() are
+ * check_cfg_load.c's.
  */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cfg.h"
 #include "said.h"
 
-/* Keys: H4 is 4 bytes of hex. */
-#define H4 "01234567"
-#define H16 H4 H4 H4 H4
-#define K15 "0x" H4 H4 H4 "abcdef"
-#define K16 "0x" H16
-#define K20 "0x" H16 H4
-#define K32 "0x" H16 H16
-#define K36 "0x" H16 H16 H4
-#define K64 "0x" H16 H16 H16 H16
-
-/* 103 + "/run/" = 108 bytes: one more than a unix socket path holds */
-#define X10 "xxxxxxxxxx"
-#define X103 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 "xxx"
-
-#define ESP_HDR "[sa esp.100@192.0.2.1]\nsrc = 192.0.2.2\n" /* lines 1-2 */
-#define AUTH_OK "auth = sha1\nauthkey = " K20 "\n"        /* 2 lines */
-
-/* Feed @text (lines split at '\n') to a parser named "t.conf". */
-static struct cfg *parse_text(const char *text, struct cfg_errors *e)
-{
-	struct cfg_parser *p = cfg_parser_new("t.conf", e);
-	char *copy = strdup(text), *s, *nl;
-
-	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(copy);
-	for (s = copy; *s; s = nl + 1) {
-		nl = strchr(s, '\n');
-		if (!nl) {
-			cfg_parser_line(p, s);
-			break;
-		}
-		*nl = '\0';
-		cfg_parser_line(p, s);
-	}
-	free(copy);
-	return cfg_parser_finish(p);
-}
-
-static void dump_errors(const struct cfg_errors *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		fprintf(stderr, "  got: %s\n", e->msg[i]);
-}
+#include "cfg_test.h"
 
 static void expect_errors(const char *text, const char *const *want, int tline)
 {
@@ -131,8 +85,8 @@ static const struct bad_case bad_cases[] = {
 	    "t.conf:2: bad mount \"/run/../proc\": \".\" and \"..\" components are not allowed",
 	    "t.conf:3: bad state-dir \"/var/./lib\": \".\" and \"..\" components are not allowed"),
 	/* [daemon] paths the daemon could not use */
-	BAD("[daemon]\ncontrol = /run/" X103 "\n",
-	    "t.conf:2: bad control \"/run/" X103 "\": too long for a unix socket (108 bytes, at most 107)"),
+	BAD("[daemon]\ncontrol = /run/" X103 "\n", /* quoted: its first 64 bytes */
+	    "t.conf:2: bad control \"/run/" X10 X10 X10 X10 X10 "xxxxxxxxx...\": too long for a unix socket (108 bytes, at most 107)"),
 	BAD("[daemon]\ncontrol = /\n", "t.conf:2: bad control \"/\": not a file name"),
 	BAD("[daemon]\ncontrol = /proc/ctl\n",
 	    "t.conf:2: bad control \"/proc/ctl\": /proc and /sys cannot hold a socket"),
@@ -152,8 +106,31 @@ static const struct bad_case bad_cases[] = {
 	    "t.conf:2: control \"/run/spigrpd/net/ctl\" is inside mount \"/run/spigrpd/net\": the view would hide the socket"),
 	BAD("[daemon]\ncontrol = /srv/s\nmount = /srv/s/view\n",
 	    "t.conf:3: mount \"/srv/s/view\" is inside control \"/srv/s\", which is a socket"),
-	BAD("[daemon]\nmount = /var/lib\n",
-	    "t.conf:2: state-dir \"/var/lib/spigrpd\" is inside mount \"/var/lib\": the view would hide it"),
+	BAD("[daemon]\nmount = /var/lib/spigrpd-view\nstate-dir = /var/lib/spigrpd-view/state\n",
+	    "t.conf:3: state-dir \"/var/lib/spigrpd-view/state\" is inside mount \"/var/lib/spigrpd-view\": the view would hide it"),
+	/* system directories: no view on them, no state kept in them */
+	BAD("[daemon]\nmount = /etc\n", "t.conf:2: bad mount \"/etc\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = /usr//\n", "t.conf:2: bad mount \"/usr//\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = /tmp\n", "t.conf:2: bad mount \"/tmp\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = /var\n", "t.conf:2: bad mount \"/var\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = /var/lib\n", "t.conf:2: bad mount \"/var/lib\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = /home\n", "t.conf:2: bad mount \"/home\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nmount = " SYSCONFDIR "\n",
+	    "t.conf:2: bad mount \"" SYSCONFDIR "\": a system directory: the view would hide what it holds"),
+	BAD("[daemon]\nstate-dir = /\n",
+	    "t.conf:2: bad state-dir \"/\": a system directory: keep the state in a directory of its own"),
+	BAD("[daemon]\nstate-dir = /etc/\n",
+	    "t.conf:2: bad state-dir \"/etc/\": a system directory: keep the state in a directory of its own"),
+	BAD("[daemon]\nstate-dir = /var/lib\n",
+	    "t.conf:2: bad state-dir \"/var/lib\": a system directory: keep the state in a directory of its own"),
+	BAD("[daemon]\nstate-dir = /dev\n",
+	    "t.conf:2: bad state-dir \"/dev\": /proc, /sys and /dev belong to the kernel; keep the state elsewhere"),
+	BAD("[daemon]\nstate-dir = /dev/shm/spigrpd\n",
+	    "t.conf:2: bad state-dir \"/dev/shm/spigrpd\": /proc, /sys and /dev belong to the kernel; keep the state elsewhere"),
+	BAD("[daemon]\nstate-dir = /sys/fs/spigrpd\n",
+	    "t.conf:2: bad state-dir \"/sys/fs/spigrpd\": /proc, /sys and /dev belong to the kernel; keep the state elsewhere"),
+	BAD("[daemon]\nstate-dir = /proc\n",
+	    "t.conf:2: bad state-dir \"/proc\": /proc, /sys and /dev belong to the kernel; keep the state elsewhere"),
 	BAD("[daemon]\nstate-dir = /run/spigrpd/net/state\n",
 	    "t.conf:2: state-dir \"/run/spigrpd/net/state\" is inside mount \"/run/spigrpd/net\": the view would hide it"),
 	BAD("[daemon]\nstate-dir = /run/spigrpd/net\n",
@@ -440,19 +417,6 @@ END_TEST
 
 /* ---- good configs ---- */
 
-static struct cfg *parse_ok(const char *text)
-{
-	struct cfg_errors e = { 0 };
-	struct cfg *c = parse_text(text, &e);
-
-	if (!c)
-		dump_errors(&e);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_uint_eq(e.n, 0);
-	cfg_errors_free(&e);
-	return c;
-}
-
 static struct said said_of(const char *text)
 {
 	char err[256];
@@ -469,18 +433,6 @@ static struct ip_addr addr_of(const char *text)
 
 	ck_assert_msg(ip_addr_parse(text, &a, err, sizeof(err)) == 0, "%s: %s", text, err);
 	return a;
-}
-
-static const uint8_t h4[4] = { 0x01, 0x23, 0x45, 0x67 };
-
-static void check_key(const struct cfg_key *k, size_t len)
-{
-	size_t i;
-
-	ck_assert_uint_eq(k->len, len);
-	ck_assert_ptr_nonnull(k->data);
-	for (i = 0; i < len; i++)
-		ck_assert_uint_eq(k->data[i], h4[i % 4]);
 }
 
 START_TEST(test_defaults)
@@ -552,6 +504,132 @@ START_TEST(test_daemon_paths)
 	c = parse_ok("[daemon]\nmount = /var/lib/spigrpd/view\ncontrol = /dev/spigrpd.ctl\n");
 	ck_assert_str_eq(c->control, "/dev/spigrpd.ctl");
 	cfg_free(c);
+	/* /mnt is there for mounts; below a system directory is fine */
+	c = parse_ok("[daemon]\nmount = /mnt\nstate-dir = /etc/spigrpd/state\n");
+	ck_assert_str_eq(c->mount, "/mnt");
+	ck_assert_str_eq(c->state_dir, "/etc/spigrpd/state");
+	cfg_free(c);
+}
+END_TEST
+
+/* Paths and secrets longer than a path can be: refused, quoted cut. */
+START_TEST(test_path_max)
+{
+	size_t n = PATH_MAX + 10, i;
+	char *text = malloc(n + 64), *p, want[256];
+	const char *w[2] = { want, NULL };
+
+	ck_assert_ptr_nonnull(text);
+	p = text + sprintf(text, "[daemon]\nstate-dir = /");
+	for (i = 0; i < n; i++)
+		*p++ = i % 100 == 99 ? '/' : 's';
+	strcpy(p, "\n");
+	snprintf(want, sizeof(want), "t.conf:2: bad state-dir \"/%.63s...\": longer than a path can be",
+		 text + strlen("[daemon]\nstate-dir = /"));
+	expect_errors(text, w, __LINE__);
+	p = text + sprintf(text, "[daemon]\nsecrets = ");
+	memset(p, 'k', n);
+	strcpy(p + n, "\n");
+	snprintf(want, sizeof(want), "t.conf:2: bad secrets \"%.64s...\": longer than a path can be (%d bytes)",
+		 p, PATH_MAX - 1);
+	expect_errors(text, w, __LINE__);
+	free(text);
+}
+END_TEST
+
+/* A line of @n bytes: @head, then @fill repeated, then @tail. */
+static char *long_line(const char *head, char fill, size_t n, const char *tail)
+{
+	size_t h = strlen(head), t = strlen(tail);
+	char *s = malloc(h + n + t + 1);
+
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, head, h);
+	memset(s + h, fill, n);
+	memcpy(s + h + n, tail, t + 1);
+	return s;
+}
+
+/* Every quote of the input in a message is cut at CFG_QUOTE_MAX bytes:
+ * a 1 MiB value gives a short line, not a 1 MiB one. */
+START_TEST(test_quote_caps)
+{
+	const size_t big = 1 << 20;
+	char x64[CFG_QUOTE_MAX + 1], want[8][512];
+	const char *w[9];
+	char *text, *lines[8];
+	struct cfg_errors e = { 0 };
+	struct cfg *c;
+	size_t i;
+
+	memset(x64, 'x', CFG_QUOTE_MAX);
+	x64[CFG_QUOTE_MAX] = '\0';
+	lines[0] = long_line("[daemon]\ndatapath = ", 'x', big, "\n");
+	lines[1] = long_line("[daemon]\n", 'x', big, " = 1\n");
+	lines[2] = long_line("[", 'x', big, "]\n");
+	lines[3] = long_line("[group ", 'x', big, "]\n");
+	lines[4] = long_line("[group g]\nsaid = %drop\nsrc-ts = 10.0.0.0/8, ", 'x', big, "\ndst-ts = 10.1.0.0/16\n");
+	lines[5] = long_line(ESP_HDR AUTH_OK "life-bytes = ", 'x', big, "\n");
+	lines[6] = long_line("[group g]\nsaid = %drop ", 'x', big, "\nsrc-ts = 10.0.0.0/8\ndst-ts = 10.1.0.0/16\n");
+	snprintf(want[0], 512, "t.conf:2: bad datapath \"%s...\": expected auto, kernel or userspace", x64);
+	snprintf(want[1], 512, "t.conf:2: unknown key \"%s...\" in [daemon]", x64);
+	snprintf(want[2], 512, "t.conf:1: unknown section [%s...]", x64);
+	snprintf(want[3], 512, "t.conf:1: [group %s...]: said is mandatory", x64);
+	for (i = 0; i < 7; i++) {
+		c = parse_text(lines[i], &e);
+		ck_assert_ptr_null(c);
+		ck_assert_uint_ge(e.n, 1);
+		if (i < 4)
+			ck_assert_str_eq(e.msg[0], want[i]);
+		for (size_t j = 0; j < e.n; j++) /* said.c's own messages included */
+			ck_assert_msg(strlen(e.msg[j]) < 512, "case %zu: a line of %zu bytes", i,
+				      strlen(e.msg[j]));
+		cfg_errors_free(&e);
+		free(lines[i]);
+	}
+
+	/* never half a UTF-8 character: 64 bytes of "é" are 32 of them */
+	text = malloc(200 * 2 + 64);
+	ck_assert_ptr_nonnull(text);
+	strcpy(text, "[daemon]\nsaid-format = ");
+	for (i = 0; i < 200; i++)
+		strcat(text, "\xc3\xa9");
+	strcpy(want[0], "t.conf:2: bad said-format \"");
+	for (i = 0; i < 32; i++)
+		strcat(want[0], "\xc3\xa9");
+	strcat(want[0], "...\": expected seed or x");
+	w[0] = want[0];
+	w[1] = NULL;
+	expect_errors(text, w, __LINE__);
+	free(text);
+
+	/* a quote that escaping makes longer: 64 input bytes, 4 bytes each */
+	text = long_line("[daemon]\ninstall-routes = ", '\x01', 100, "\n");
+	strcpy(want[0], "t.conf:2: bad install-routes \"");
+	for (i = 0; i < 64; i++)
+		strcat(want[0], "\\x01");
+	strcat(want[0], "...\": expected yes or no");
+	expect_errors(text, w, __LINE__);
+	free(text);
+}
+END_TEST
+
+/* cfg_errors_add() cuts what others hand it at CFG_ERROR_MAX bytes. */
+START_TEST(test_errors_cap)
+{
+	struct cfg_errors e = { 0 };
+	char *big = malloc(1 << 20);
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'v', (1 << 20) - 1);
+	big[(1 << 20) - 1] = '\0';
+	cfg_errors_add(&e, "f.conf", 7, "group %s: no", big);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_uint_eq(strlen(e.msg[0]), CFG_ERROR_MAX + 3);
+	ck_assert(!strncmp(e.msg[0], "f.conf:7: group vvv", 19));
+	ck_assert_str_eq(e.msg[0] + CFG_ERROR_MAX, "...");
+	cfg_errors_free(&e);
+	free(big);
 }
 END_TEST
 
@@ -872,57 +950,6 @@ START_TEST(test_many_sas)
 }
 END_TEST
 
-/* The algorithm table, pinned. */
-static const struct {
-	const char *name;
-	enum alg_kind kind;
-	const char *kernel;
-	unsigned key, icv;
-} algs[] = {
-	{ "aes128", ALG_ENC, "cbc(aes)", 16, 0 },
-	{ "aes192", ALG_ENC, "cbc(aes)", 24, 0 },
-	{ "aes256", ALG_ENC, "cbc(aes)", 32, 0 },
-	{ "aes128gcm16", ALG_AEAD, "rfc4106(gcm(aes))", 20, 128 },
-	{ "aes256gcm16", ALG_AEAD, "rfc4106(gcm(aes))", 36, 128 },
-	{ "chacha20poly1305", ALG_AEAD, "rfc7539esp(chacha20,poly1305)", 36, 128 },
-	{ "3des", ALG_ENC, "cbc(des3_ede)", 24, 0 },
-	{ "null", ALG_ENC, "ecb(cipher_null)", 0, 0 },
-	{ "sha1", ALG_AUTH, "hmac(sha1)", 20, 96 },
-	{ "sha256", ALG_AUTH, "hmac(sha256)", 32, 128 },
-	{ "sha384", ALG_AUTH, "hmac(sha384)", 48, 192 },
-	{ "sha512", ALG_AUTH, "hmac(sha512)", 64, 256 },
-	{ "deflate", ALG_COMP, "deflate", 0, 0 },
-};
-
-START_TEST(test_alg_table)
-{
-	size_t n = 0, i;
-	const struct alg_desc *a;
-
-	while (alg_table[n].name)
-		n++;
-	ck_assert_uint_eq(n, sizeof(algs) / sizeof(algs[0]));
-	for (i = 0; i < n; i++) {
-		enum alg_kind look = algs[i].kind == ALG_AEAD ? ALG_ENC : algs[i].kind;
-
-		a = alg_find(algs[i].name, look);
-		ck_assert_ptr_nonnull(a);
-		ck_assert_str_eq(a->name, algs[i].name);
-		ck_assert_int_eq(a->kind, algs[i].kind);
-		ck_assert_str_eq(a->kernel_name, algs[i].kernel);
-		ck_assert_uint_eq(a->key_bytes, algs[i].key);
-		ck_assert_uint_eq(a->icv_bits, algs[i].icv);
-	}
-	ck_assert_ptr_nonnull(alg_find("aes128gcm16", ALG_AEAD));
-	ck_assert_ptr_null(alg_find("aes128", ALG_AEAD));
-	ck_assert_ptr_null(alg_find("sha1", ALG_ENC));
-	ck_assert_ptr_null(alg_find("aes128", ALG_AUTH));
-	ck_assert_ptr_null(alg_find("deflate", ALG_ENC));
-	ck_assert_ptr_null(alg_find("AES128", ALG_ENC));
-	ck_assert_ptr_null(alg_find(NULL, ALG_ENC));
-}
-END_TEST
-
 START_TEST(test_key_copy_clear)
 {
 	struct cfg_key a = { 0 }, b = { 0 };
@@ -1027,394 +1054,6 @@ START_TEST(test_seed_only_conf)
 }
 END_TEST
 
-/* ---- files: cfg_load(), secrets, secrecy ---- */
-
-static char tmpdir[256];
-
-static void files_setup(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_cfg.XXXXXX", t && *t ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void files_teardown(void)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpdir);
-}
-
-/* Write @text to a new file (mkstemp) under tmpdir with @mode; returns its path. */
-static char *write_file(const char *text, mode_t mode)
-{
-	char *path = malloc(512);
-	int fd;
-	size_t len = strlen(text);
-
-	ck_assert_ptr_nonnull(path);
-	snprintf(path, 512, "%s/cfg.XXXXXX", tmpdir);
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
-	return path;
-}
-
-static const char main_nokeys[] = "[sa esp.100@192.0.2.1]\n"
-				  "src = 192.0.2.2\n"
-				  "enc = aes128\n"
-				  "auth = sha256\n"
-				  "[sa ah.100@192.0.2.1]\n"
-				  "src = 192.0.2.2\n"
-				  "auth = sha1\n"
-				  "[sa comp.3d0@192.0.2.1]\n"
-				  "src = 192.0.2.2\n"
-				  "comp = deflate\n";
-
-static char *main_with_secrets(const char *secrets, mode_t mode)
-{
-	char text[2048];
-
-	snprintf(text, sizeof(text), "[daemon]\nsecrets = %s\n%s", secrets, main_nokeys);
-	return write_file(text, mode);
-}
-
-static const char secrets_ok[] = "# keys\n"
-				 "[sa esp0x100@192.0.2.1]\n"
-				 "  enckey = " K16 "\n"
-				 "  authkey = " K32 "\n"
-				 "[sa ah.100@192.0.2.1]\n"
-				 "  authkey = " K20 "\n";
-
-static void expect_load_errors(const char *path, bool check_owner, const char *const *want)
-{
-	struct cfg_errors e = { 0 };
-	struct cfg *c = cfg_load(path, check_owner, &e);
-	size_t n = 0, i;
-
-	while (want[n])
-		n++;
-	if (c || e.n != n)
-		dump_errors(&e);
-	ck_assert_ptr_null(c);
-	ck_assert_uint_eq(e.n, n);
-	for (i = 0; i < n; i++)
-		ck_assert_str_eq(e.msg[i], want[i]);
-	cfg_errors_free(&e);
-}
-
-START_TEST(test_load_ok)
-{
-	char text[1024], *path;
-	struct cfg_errors e = { 0 };
-	struct cfg *c;
-
-	snprintf(text, sizeof(text), ESP_HDR "enc = aes128\nenckey = " K16 "\n" AUTH_OK);
-	path = write_file(text, 0600);
-	c = cfg_load(path, true, &e);
-	if (!c)
-		dump_errors(&e);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->path, path);
-	check_key(&c->sa[0].enckey, 16);
-	check_key(&c->sa[0].authkey, 20);
-	cfg_free(c);
-	free(path);
-
-	/* no keys: any mode will do */
-	path = write_file("[daemon]\nmount = /x\n", 0644);
-	c = cfg_load(path, true, &e);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_uint_eq(e.n, 0);
-	cfg_free(c);
-	free(path);
-}
-END_TEST
-
-START_TEST(test_load_long_line)
-{
-	size_t pad = 40000;
-	char *text = malloc(pad + 1024), *s, *path;
-	struct cfg_errors e = { 0 };
-	struct cfg *c;
-
-	s = text + sprintf(text, ESP_HDR AUTH_OK "[group g]\nsrc-ts = 10.0.1.0/24\nsaid = esp.100@192.0.2.1");
-	memset(s, ' ', pad);
-	s += pad;
-	sprintf(s, "\ndst-ts = 10.0.2.0/24"); /* no final newline */
-	path = write_file(text, 0600);
-	c = cfg_load(path, true, &e);
-	if (!c)
-		dump_errors(&e);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_uint_eq(c->group[0].said_line, 7);
-	ck_assert_uint_eq(c->group[0].ndst_ts, 1);
-	cfg_free(c);
-	free(path);
-	free(text);
-}
-END_TEST
-
-START_TEST(test_load_refuses_readable)
-{
-	char text[1024], want[1024], *path;
-	const char *w[2] = { want, NULL };
-
-	snprintf(text, sizeof(text), ESP_HDR "enc = aes128\nenckey = " K16 "\n" AUTH_OK);
-	path = write_file(text, 0644);
-	snprintf(want, sizeof(want), "%s: holds keys but is readable by group or others (mode 0644); chmod 600 it",
-		 path);
-	expect_load_errors(path, false, w);
-	ck_assert_int_eq(chmod(path, 0620), 0);
-	snprintf(want, sizeof(want),
-		 "%s: holds keys but is accessible by group or others (mode 0620); chmod 600 it", path);
-	expect_load_errors(path, false, w);
-	free(path);
-}
-END_TEST
-
-START_TEST(test_load_refuses_owner)
-{
-	char text[1024], want[1024], *path;
-	const char *w[2] = { want, NULL };
-	struct cfg_errors e = { 0 };
-	struct cfg *c;
-
-	snprintf(text, sizeof(text), ESP_HDR AUTH_OK);
-	path = write_file(text, 0600);
-	if (geteuid() != 0 || chown(path, 65534, 65534) != 0) {
-		/* unprivileged: the file is ours, which check_owner accepts */
-		c = cfg_load(path, true, &e);
-		ck_assert_ptr_nonnull(c);
-		cfg_free(c);
-		free(path);
-		return;
-	}
-	snprintf(want, sizeof(want), "%s: holds keys but is owned by uid 65534, not by root; chown root it",
-		 path);
-	expect_load_errors(path, true, w);
-	/* without the owner check the same file loads */
-	c = cfg_load(path, false, &e);
-	ck_assert_ptr_nonnull(c);
-	cfg_free(c);
-	free(path);
-}
-END_TEST
-
-START_TEST(test_load_missing)
-{
-	char path[512], want[1024];
-	const char *w[2] = { want, NULL };
-
-	snprintf(path, sizeof(path), "%s/nonexistent.conf", tmpdir);
-	snprintf(want, sizeof(want), "%s: cannot open: %s", path, strerror(ENOENT));
-	expect_load_errors(path, true, w);
-	snprintf(want, sizeof(want), "%s: not a regular file", tmpdir);
-	expect_load_errors(tmpdir, true, w);
-	/* a FIFO without a writer: refused at once, not waited on */
-	snprintf(path, sizeof(path), "%s/fifo.conf", tmpdir);
-	ck_assert_int_eq(mkfifo(path, 0600), 0);
-	snprintf(want, sizeof(want), "%s: not a regular file", path);
-	expect_load_errors(path, true, w);
-}
-END_TEST
-
-START_TEST(test_load_nul_byte)
-{
-	char text[256], want[1024], *path;
-	const char *w[2] = { want, NULL };
-	size_t n;
-	int fd;
-
-	n = (size_t)snprintf(text, sizeof(text), "[daemon]\nmount = /x\nfoo");
-	text[n++] = '\0';
-	n += (size_t)snprintf(text + n, sizeof(text) - n, "bar\n");
-	path = write_file("", 0600);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
-	close(fd);
-	snprintf(want, sizeof(want), "%s:3: line contains a NUL byte", path);
-	expect_load_errors(path, true, w);
-	free(path);
-}
-END_TEST
-
-START_TEST(test_secrets_merge)
-{
-	char *spath = write_file(secrets_ok, 0600), *path, *rel;
-	struct cfg_errors e = { 0 };
-	struct cfg *c;
-
-	path = main_with_secrets(spath, 0644); /* no keys in it: 0644 is fine */
-	c = cfg_load(path, true, &e);
-	if (!c)
-		dump_errors(&e);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->secrets, spath);
-	check_key(&c->sa[0].enckey, 16);
-	check_key(&c->sa[0].authkey, 32);
-	check_key(&c->sa[1].authkey, 20);
-	ck_assert_ptr_null(c->sa[1].enckey.data);
-	cfg_free(c);
-	free(path);
-
-	/* relative: to the config file's directory */
-	rel = strrchr(spath, '/') + 1;
-	path = main_with_secrets(rel, 0600);
-	c = cfg_load(path, true, &e);
-	if (!c)
-		dump_errors(&e);
-	ck_assert_ptr_nonnull(c);
-	check_key(&c->sa[1].authkey, 20);
-	cfg_free(c);
-	free(path);
-
-	/* the text alone, parsed without reading the secrets: no missing-key errors */
-	{
-		char text[2048];
-
-		snprintf(text, sizeof(text), "[daemon]\nsecrets = x\n%s", main_nokeys);
-		c = parse_ok(text);
-		ck_assert_ptr_null(c->sa[0].enckey.data);
-		cfg_free(c);
-	}
-	free(spath);
-}
-END_TEST
-
-START_TEST(test_secrets_errors)
-{
-	char *spath, *path, want[8][1024], fifo[300];
-	const char *w[9];
-	int i;
-
-	spath = write_file("[daemon]\n"                      /* 1 */
-			   "mount = /x\n"                      /* 2 */
-			   "[sa esp.100@192.0.2.1]\n"          /* 3 */
-			   "enckey = " K16 "\n"                /* 4 */
-			   "authkey = " K20 "\n"               /* 5: wrong length for sha256 */
-			   "src = 192.0.2.9\n"                 /* 6 */
-			   "[sa esp.999@192.0.2.1]\n"          /* 7 */
-			   "enckey = " K16 "\n"                /* 8 */
-			   "[group g]\n"                       /* 9 */
-			   "[sa comp.3d0@192.0.2.1]\n"         /* 10 */
-			   "enckey = " K16 "\n",               /* 11 */
-			   0600);
-	path = main_with_secrets(spath, 0600);
-	/* the main file's ah.100 gets no authkey: line 9 of main */
-	snprintf(want[0], 1024, "%s:9: auth sha1 needs an authkey", path);
-	snprintf(want[1], 1024,
-		 "%s:1: [daemon] does not belong in a secrets file (only [sa SAID] sections with enckey and authkey)",
-		 spath);
-	snprintf(want[2], 1024, "%s:5: wrong authkey length for sha256: expected 32 bytes, got 20", spath);
-	snprintf(want[3], 1024, "%s:6: \"src\" does not belong in a secrets file (only enckey and authkey)", spath);
-	snprintf(want[4], 1024, "%s:7: [sa esp.999@192.0.2.1] is not defined in %s", spath, path);
-	snprintf(want[5], 1024,
-		 "%s:9: [group] does not belong in a secrets file (only [sa SAID] sections with enckey and authkey)",
-		 spath);
-	snprintf(want[6], 1024, "%s:11: enckey is not valid on a comp SA", spath);
-	for (i = 0; i < 7; i++)
-		w[i] = want[i];
-	w[7] = NULL;
-	expect_load_errors(path, true, w);
-	free(path);
-	free(spath);
-
-	/* a key in both files */
-	spath = write_file(secrets_ok, 0600);
-	{
-		char text[2048];
-
-		snprintf(text, sizeof(text),
-			 "[daemon]\nsecrets = %s\n"
-			 "[sa esp.100@192.0.2.1]\nsrc = 192.0.2.2\nenc = aes128\nauth = sha256\n"
-			 "[sa ah.100@192.0.2.1]\nsrc = 192.0.2.2\nauth = sha1\nauthkey = " K20 "\n",
-			 spath);
-		path = write_file(text, 0600);
-	}
-	snprintf(want[0], 1024, "%s:6: authkey of [sa ah.100@192.0.2.1] is also given in %s:10", spath, path);
-	w[0] = want[0];
-	w[1] = NULL;
-	expect_load_errors(path, true, w);
-	free(path);
-
-	/* secrets readable by others */
-	ck_assert_int_eq(chmod(spath, 0640), 0);
-	path = main_with_secrets(spath, 0600);
-	snprintf(want[0], 1024, "%s: holds keys but is readable by group or others (mode 0640); chmod 600 it",
-		 spath);
-	expect_load_errors(path, true, w);
-	free(path);
-	free(spath);
-
-	/* secrets missing: at the line that names it, no cascade of missing-key errors */
-	path = main_with_secrets("/nonexistent/spigrpd.secrets", 0600);
-	snprintf(want[0], 1024, "%s:2: secrets file /nonexistent/spigrpd.secrets: cannot open: %s", path,
-		 strerror(ENOENT));
-	expect_load_errors(path, true, w);
-	free(path);
-
-	/* secrets a FIFO (relative: the config's directory) */
-	snprintf(fifo, sizeof(fifo), "%s/keys.fifo", tmpdir);
-	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-	path = main_with_secrets("keys.fifo", 0600);
-	snprintf(want[0], 1024, "%s:2: secrets file %s: not a regular file", path, fifo);
-	expect_load_errors(path, true, w);
-	free(path);
-
-	/* a key twice in the secrets file (its [sa] twice): the first is in the
-	 * secrets file too, not at that line of the main file */
-	spath = write_file("[sa ah.100@192.0.2.1]\n"          /* 1 */
-			   "authkey = " K20 "\n"              /* 2 */
-			   "[sa ah.100@192.0.2.1]\n"          /* 3 */
-			   "authkey = " K20 "\n",             /* 4 */
-			   0600);
-	path = main_with_secrets(spath, 0600);
-	snprintf(want[0], 1024, "%s:5: enc aes128 needs an enckey", path);
-	snprintf(want[1], 1024, "%s:6: auth sha256 needs an authkey", path);
-	snprintf(want[2], 1024, "%s:3: duplicate [sa ah.100@192.0.2.1] (first at line 1)", spath);
-	snprintf(want[3], 1024, "%s:4: authkey of [sa ah.100@192.0.2.1] is also given in %s:2", spath, spath);
-	for (i = 0; i < 4; i++)
-		w[i] = want[i];
-	w[4] = NULL;
-	expect_load_errors(path, true, w);
-	free(path);
-	free(spath);
-}
-END_TEST
-
-/* control-group must name an existing group (looked up by cfg_load only). */
-START_TEST(test_control_group)
-{
-	struct group *gr = getgrgid(getegid());
-	char text[512], want[1024], *path;
-	const char *w[2] = { want, NULL };
-	struct cfg_errors e = { 0 };
-	struct cfg *c;
-
-	ck_assert_ptr_nonnull(gr);
-	snprintf(text, sizeof(text), "[daemon]\ncontrol-group = %s\n", gr->gr_name);
-	path = write_file(text, 0600);
-	c = cfg_load(path, true, &e);
-	if (!c)
-		dump_errors(&e);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->control_group, gr->gr_name);
-	cfg_free(c);
-	free(path);
-
-	path = write_file("[daemon]\n# a group that no system has\ncontrol-group = nosuchgroup-spigrpd\n", 0600);
-	snprintf(want, sizeof(want), "%s:3: bad control-group \"nosuchgroup-spigrpd\": no such group", path);
-	expect_load_errors(path, true, w);
-	free(path);
-}
-END_TEST
-
 static Suite *cfg_suite(void)
 {
 	Suite *s = suite_create("cfg");
@@ -1430,31 +1069,21 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_daemon_values);
 	tcase_add_test(tc, test_daemon_paths);
+	tcase_add_test(tc, test_path_max);
+	tcase_add_test(tc, test_quote_caps);
+	tcase_add_test(tc, test_errors_cap);
 	tcase_add_test(tc, test_key_lines);
 	tcase_add_test(tc, test_indented);
 	tcase_add_test(tc, test_sa_group_values);
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_find_sa);
 	tcase_add_test(tc, test_many_sas);
-	tcase_add_test(tc, test_alg_table);
 	tcase_add_test(tc, test_key_copy_clear);
 	tcase_add_test(tc, test_errors_add);
 	tcase_add_test(tc, test_errors_accumulate);
 	tcase_add_test(tc, test_seed_only_conf);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("files");
-	tcase_add_checked_fixture(tc, files_setup, files_teardown);
-	tcase_add_test(tc, test_load_ok);
-	tcase_add_test(tc, test_load_long_line);
-	tcase_add_test(tc, test_load_refuses_readable);
-	tcase_add_test(tc, test_load_refuses_owner);
-	tcase_add_test(tc, test_load_missing);
-	tcase_add_test(tc, test_load_nul_byte);
-	tcase_add_test(tc, test_secrets_merge);
-	tcase_add_test(tc, test_secrets_errors);
-	tcase_add_test(tc, test_control_group);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

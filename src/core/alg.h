@@ -1,0 +1,45 @@
+/* alg.h: the algorithm table, pinned in spigrpd.conf(5) (ALGORITHMS).
+ *
+ * One row per algorithm name that a config may write in `enc`, `auth` or
+ * `comp`: the name, the kernel crypto API name that XFRM takes
+ * (XFRMA_ALG_CRYPT, XFRMA_ALG_AEAD, XFRMA_ALG_AUTH_TRUNC, XFRMA_ALG_COMP),
+ * the OpenSSL name a userspace datapath fetches (EVP cipher or, for HMAC,
+ * the digest), the exact key length and the ICV length.  The table is
+ * constant; lookups are pure (no I/O, no allocation).
+ */
+#ifndef SPIGRP_ALG_H
+#define SPIGRP_ALG_H
+
+#include <stddef.h>
+
+enum alg_kind { ALG_ENC, ALG_AEAD, ALG_AUTH, ALG_COMP };
+
+/* One row of the table. */
+struct alg_desc {
+	const char *name;         /* config name: "aes128gcm16" */
+	enum alg_kind kind;
+	const char *kernel_name;  /* crypto API name: "rfc4106(gcm(aes))" */
+	unsigned key_bytes;       /* exact key length, salt included for AEAD */
+	unsigned icv_bits;        /* AEAD ICV / auth truncation, bits; 0 for enc/comp */
+	unsigned salt_bytes;      /* AEAD: the nonce salt at the end of the key
+				     (RFC 4106 section 8.1, RFC 7634 section 2); else 0 */
+	const char *openssl_name; /* EVP_get_cipherbyname() name (enc, AEAD) or
+				     EVP_get_digestbyname() name of the HMAC digest
+				     (auth); NULL for null (no cipher) and deflate */
+};
+
+/* The whole table, in the order spigrpd.conf(5) lists it, terminated by a
+ * row with name == NULL. */
+extern const struct alg_desc alg_table[];
+
+/* Look up an algorithm by config name (case-sensitive); NULL if @name is
+ * NULL, unknown or of another kind (ALG_ENC also finds ALG_AEAD rows: both
+ * are written `enc =`). */
+const struct alg_desc *alg_find(const char *name, enum alg_kind kind);
+
+/* The names alg_find(NAME, @kind) accepts, in table order, as
+ * "aes128, aes192, ..." into @buf (always NUL-terminated when @len > 0).
+ * Return: the length of the whole list (like snprintf: >= @len means cut). */
+size_t alg_names(enum alg_kind kind, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,157 @@
+/* check_alg.c: unit tests of the algorithm table (src/core/alg.c).
+ *
+ * The table is pinned row by row (spigrpd.conf(5) prints it), its lookups
+ * follow the `enc =` / `auth =` / `comp =` rules, and every OpenSSL name
+ * resolves in the libcrypto we link to a cipher or digest whose sizes agree
+ * with the row: what a userspace datapath will rely on.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "alg.h"
+
+static const struct {
+	const char *name;
+	enum alg_kind kind;
+	const char *kernel;
+	unsigned key, icv, salt;
+	const char *openssl;
+} rows[] = {
+	{ "aes128", ALG_ENC, "cbc(aes)", 16, 0, 0, "AES-128-CBC" },
+	{ "aes192", ALG_ENC, "cbc(aes)", 24, 0, 0, "AES-192-CBC" },
+	{ "aes256", ALG_ENC, "cbc(aes)", 32, 0, 0, "AES-256-CBC" },
+	{ "aes128gcm16", ALG_AEAD, "rfc4106(gcm(aes))", 20, 128, 4, "AES-128-GCM" },
+	{ "aes256gcm16", ALG_AEAD, "rfc4106(gcm(aes))", 36, 128, 4, "AES-256-GCM" },
+	{ "chacha20poly1305", ALG_AEAD, "rfc7539esp(chacha20,poly1305)", 36, 128, 4, "ChaCha20-Poly1305" },
+	{ "3des", ALG_ENC, "cbc(des3_ede)", 24, 0, 0, "DES-EDE3-CBC" },
+	{ "null", ALG_ENC, "ecb(cipher_null)", 0, 0, 0, NULL },
+	{ "sha1", ALG_AUTH, "hmac(sha1)", 20, 96, 0, "SHA1" },
+	{ "sha256", ALG_AUTH, "hmac(sha256)", 32, 128, 0, "SHA256" },
+	{ "sha384", ALG_AUTH, "hmac(sha384)", 48, 192, 0, "SHA384" },
+	{ "sha512", ALG_AUTH, "hmac(sha512)", 64, 256, 0, "SHA512" },
+	{ "deflate", ALG_COMP, "deflate", 0, 0, 0, NULL },
+};
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+static void str_or_null_eq(const char *got, const char *want)
+{
+	if (!want)
+		ck_assert_ptr_null(got);
+	else
+		ck_assert_str_eq(got, want);
+}
+
+START_TEST(test_table_pinned)
+{
+	size_t n = 0;
+	const struct alg_desc *a;
+
+	while (alg_table[n].name)
+		n++;
+	ck_assert_uint_eq(n, NROWS);
+	a = &alg_table[_i];
+	ck_assert_str_eq(a->name, rows[_i].name);
+	ck_assert_int_eq(a->kind, rows[_i].kind);
+	ck_assert_str_eq(a->kernel_name, rows[_i].kernel);
+	ck_assert_uint_eq(a->key_bytes, rows[_i].key);
+	ck_assert_uint_eq(a->icv_bits, rows[_i].icv);
+	ck_assert_uint_eq(a->salt_bytes, rows[_i].salt);
+	str_or_null_eq(a->openssl_name, rows[_i].openssl);
+	/* found under the kind a config writes it as */
+	ck_assert_ptr_eq(alg_find(a->name, a->kind == ALG_AEAD ? ALG_ENC : a->kind), a);
+}
+END_TEST
+
+START_TEST(test_find_rules)
+{
+	ck_assert_ptr_nonnull(alg_find("aes128gcm16", ALG_AEAD));
+	ck_assert_ptr_eq(alg_find("aes128gcm16", ALG_ENC), alg_find("aes128gcm16", ALG_AEAD));
+	ck_assert_ptr_null(alg_find("aes128", ALG_AEAD));
+	ck_assert_ptr_null(alg_find("sha1", ALG_ENC));
+	ck_assert_ptr_null(alg_find("aes128", ALG_AUTH));
+	ck_assert_ptr_null(alg_find("deflate", ALG_ENC));
+	ck_assert_ptr_null(alg_find("AES128", ALG_ENC));
+	ck_assert_ptr_null(alg_find("", ALG_ENC));
+	ck_assert_ptr_null(alg_find(NULL, ALG_ENC));
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	char buf[256], small[8];
+	size_t n;
+
+	n = alg_names(ALG_ENC, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "aes128, aes192, aes256, aes128gcm16, aes256gcm16, chacha20poly1305, 3des, null");
+	ck_assert_uint_eq(n, strlen(buf));
+	alg_names(ALG_AUTH, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "sha1, sha256, sha384, sha512");
+	alg_names(ALG_COMP, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "deflate");
+	alg_names(ALG_AEAD, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "aes128gcm16, aes256gcm16, chacha20poly1305");
+	/* cut like snprintf: NUL-terminated, the whole length returned */
+	n = alg_names(ALG_AUTH, small, sizeof(small));
+	ck_assert_str_eq(small, "sha1, s");
+	ck_assert_uint_eq(n, strlen("sha1, sha256, sha384, sha512"));
+	ck_assert_uint_eq(alg_names(ALG_COMP, NULL, 0), strlen("deflate"));
+}
+END_TEST
+
+/* The OpenSSL names resolve, with the sizes of the row. */
+START_TEST(test_openssl_names)
+{
+	const struct alg_desc *a = &alg_table[_i];
+	const EVP_CIPHER *cipher;
+	const EVP_MD *md;
+
+	if (!a->openssl_name) {
+		ck_assert(!strcmp(a->name, "null") || a->kind == ALG_COMP);
+		return;
+	}
+	if (a->kind == ALG_AUTH) {
+		md = EVP_get_digestbyname(a->openssl_name);
+		ck_assert_msg(md != NULL, "%s: no digest %s", a->name, a->openssl_name);
+		/* RFC 2104: the HMAC key of the row is the digest's length
+		 * (RFC 2404, RFC 4868); the ICV is half of it (SHA-1: 96 bits) */
+		ck_assert_int_eq(EVP_MD_get_size(md), (int)a->key_bytes);
+		ck_assert_uint_le(a->icv_bits, 8u * a->key_bytes);
+		return;
+	}
+	cipher = EVP_get_cipherbyname(a->openssl_name);
+	ck_assert_msg(cipher != NULL, "%s: no cipher %s", a->name, a->openssl_name);
+	ck_assert_int_eq(EVP_CIPHER_get_key_length(cipher), (int)(a->key_bytes - a->salt_bytes));
+	if (a->kind == ALG_AEAD)
+		ck_assert(EVP_CIPHER_get_flags(cipher) & EVP_CIPH_FLAG_AEAD_CIPHER);
+	else
+		ck_assert_int_eq(EVP_CIPHER_get_mode(cipher), EVP_CIPH_CBC_MODE);
+}
+END_TEST
+
+static Suite *alg_suite(void)
+{
+	Suite *s = suite_create("alg");
+	TCase *tc = tcase_create("table");
+
+	tcase_add_loop_test(tc, test_table_pinned, 0, (int)NROWS);
+	tcase_add_test(tc, test_find_rules);
+	tcase_add_test(tc, test_names);
+	tcase_add_loop_test(tc, test_openssl_names, 0, (int)NROWS);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(alg_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
