@@ -78,7 +78,6 @@ for netnst_case in $netnst_cases; do
 	end_daemon "t-$netnst_case"
 done
 
-for t in "$srcdir"/tests/netns/t-9*.sh; do [ -f "$t" ] && . "$t"; done
 
 if [ "$failed" != 0 ] || [ "${NETNS_KEEP:-0}" = 1 ]; then
 	sed 's/^/# daemon log: /' "$LOG" | tail -n 40
