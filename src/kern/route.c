@@ -29,7 +29,7 @@
 #include <netlink/route/rule.h>
 
 #include "log.h"
-#include "nlutil.h"
+#include "nlsock.h"
 #include "xfrm.h"
 
 /* Rule priority of our "lookup TABLE" rules: after the local table (0) and
