@@ -285,7 +285,7 @@ static int remove_plan(struct xfrm *x, const struct xfrm_plan *p, size_t upto, c
 int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
 {
 	struct xfrm_plan plan;
-	struct reason r;
+	struct reason r, add;
 	size_t i;
 	int ret;
 
@@ -298,8 +298,10 @@ int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason
 			break;
 	}
 	/* Only what this call added: an EEXIST object is not ours. */
-	if (ret && remove_plan(x, &plan, i, NULL, &r))
-		reason_set(why, "%s; then %s", why->text, r.text);
+	if (ret && remove_plan(x, &plan, i, NULL, &r) && why) {
+		add = *why;
+		reason_set(why, "%s; then %s", add.text, r.text);
+	}
 	xfrm_plan_free(&plan);
 	return ret;
 }
