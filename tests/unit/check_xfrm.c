@@ -906,6 +906,53 @@ START_TEST(refused_shunt)
 }
 END_TEST
 
+/* The policy priority: configured, or more specific selectors lower
+ * (tried first), always inside our band. */
+START_TEST(policy_priority)
+{
+	static const struct {
+		const char *src, *dst;
+		uint8_t proto;
+		uint16_t sport, dport;
+		uint32_t want;
+	} v[] = {
+		{ "0.0.0.0/0", "0.0.0.0/0", 0, 0, 0, XFRM_OWN_PRIO_BASE + 65792 },
+		{ "10.0.1.0/24", "10.0.2.0/24", 0, 0, 0, XFRM_OWN_PRIO_BASE + 65792 - 48 * 256 },
+		{ "10.0.1.0/24", "10.0.2.0/24", 17, 0, 0, XFRM_OWN_PRIO_BASE + 65792 - 48 * 256 - 128 },
+		{ "10.0.1.0/24", "10.0.2.0/24", 6, 0, 443, XFRM_OWN_PRIO_BASE + 65792 - 48 * 256 - 192 },
+		{ "10.0.1.0/24", "10.0.2.0/24", 0, 53, 0, XFRM_OWN_PRIO_BASE + 65792 - 48 * 256 - 64 },
+		{ "fd00::1/128", "fd00::2/128", 6, 1, 2, XFRM_OWN_PRIO_BASE + 64 },
+		{ "fd00:1::/64", "fd00:2::/64", 0, 0, 0, XFRM_OWN_PRIO_BASE + 65792 - 128 * 256 },
+	};
+	struct tgroup t;
+	struct ip_prefix a, b;
+	size_t i;
+
+	tg_init(&t, "prio", SADB_DIR_OUT, NULL, NULL);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		a = prefix(v[i].src);
+		b = prefix(v[i].dst);
+		t.g.proto = v[i].proto;
+		t.g.sport = v[i].sport;
+		t.g.dport = v[i].dport;
+		ck_assert_uint_eq(xfrm_policy_priority(&t.g, &a, &b), v[i].want);
+		ck_assert(xfrm_own_priority(v[i].want));
+	}
+	t.g.proto = 0;
+	t.g.sport = t.g.dport = 0;
+	ck_assert_uint_eq(xfrm_policy_priority(&t.g, NULL, NULL), XFRM_OWN_PRIO_BASE + 65792);
+	a.len = 200; /* not a prefix length: still inside the band */
+	ck_assert(xfrm_own_priority(xfrm_policy_priority(&t.g, &a, &a)));
+	t.g.priority = 1234567;
+	ck_assert_uint_eq(xfrm_policy_priority(&t.g, &a, &b), 1234567);
+	ck_assert(!xfrm_own_priority(XFRM_OWN_PRIO_BASE - 1));
+	ck_assert(!xfrm_own_priority(XFRM_OWN_PRIO_MAX + 1));
+	ck_assert(xfrm_own_reqid(XFRM_OWN_REQID_BASE + XFRM_OWN_REQID_COUNT - 1));
+	ck_assert(!xfrm_own_reqid(XFRM_OWN_REQID_BASE + XFRM_OWN_REQID_COUNT));
+	ck_assert(!xfrm_own_reqid(XFRM_OWN_REQID_BASE - 1));
+}
+END_TEST
+
 /* ---- the whole chain: contrib/seed.conf -> cfg -> sadb -> requests ---- */
 
 static bool left_is_local(const struct ip_addr *a, void *arg)
@@ -1023,6 +1070,7 @@ static Suite *xfrm_suite(void)
 	tcase_add_loop_test(tc, refused_shapes, 0, 6);
 	tcase_add_test(tc, refused_shunt);
 	tcase_add_test(tc, seed_conf);
+	tcase_add_test(tc, policy_priority);
 	suite_add_tcase(s, tc);
 	return s;
 }
