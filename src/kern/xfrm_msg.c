@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -237,67 +238,69 @@ static int body_attrs(const struct body *y, size_t hdr, struct attrs *a)
 	return attrs_parse(y->b, NLMSG_ALIGN(hdr), y->blen, a);
 }
 
-static int parse_sa(const struct body *y, struct xm_msg *m)
+/* A state message: a fixed header of @hdr bytes starting with the state's
+ * xfrm_usersa_info, or (@info_attr) an id, with the info in that
+ * attribute when it came along; then attributes. */
+static int parse_state(const struct body *y, size_t hdr, int info_attr, struct xm_msg *m)
 {
+	const uint8_t *ip = info_attr ? NULL : y->b;
 	struct xfrm_usersa_info i;
 	struct attrs a;
 
-	if (body_attrs(y, sizeof(i), &a))
+	if (body_attrs(y, hdr, &a))
 		return -EINVAL;
-	memcpy(&i, y->b, sizeof(i));
-	state_from_info(&i, &m->sa);
+	if (info_attr && a.p[info_attr]) {
+		if (a.len[info_attr] < sizeof(i))
+			return -EINVAL;
+		ip = a.p[info_attr];
+		m->full = true;
+	}
+	if (ip) {
+		memcpy(&i, ip, sizeof(i));
+		state_from_info(&i, &m->sa);
+	}
 	return state_attrs(&a, &m->sa);
+}
+
+/* The same for a policy (xfrm_userpolicy_info). */
+static int parse_policy(const struct body *y, size_t hdr, int info_attr, struct xm_msg *m)
+{
+	const uint8_t *ip = info_attr ? NULL : y->b;
+	struct xfrm_userpolicy_info i;
+	struct attrs a;
+
+	if (body_attrs(y, hdr, &a))
+		return -EINVAL;
+	if (info_attr && a.p[info_attr]) {
+		if (a.len[info_attr] < sizeof(i))
+			return -EINVAL;
+		ip = a.p[info_attr];
+		m->full = true;
+	}
+	if (ip) {
+		memcpy(&i, ip, sizeof(i));
+		policy_from_info(&i, &m->sp);
+	}
+	return policy_attrs(&a, &m->sp);
 }
 
 /* DELSA / GETSA: an id, and (a DELSA event) the whole state in XFRMA_SA. */
 static int parse_sa_id(const struct body *y, struct xm_msg *m)
 {
 	struct xfrm_usersa_id id;
-	struct xfrm_usersa_info i;
-	struct attrs a;
+	int r;
 
 	if ((m->nlflags & NLM_F_DUMP) == NLM_F_DUMP && y->blen == 0)
 		return 0;
-	if (body_attrs(y, sizeof(id), &a))
-		return -EINVAL;
+	r = parse_state(y, sizeof(id), XFRMA_SA, m);
+	if (r)
+		return r;
 	memcpy(&id, y->b, sizeof(id));
-	if (a.p[XFRMA_SA]) {
-		if (a.len[XFRMA_SA] < sizeof(i))
-			return -EINVAL;
-		memcpy(&i, a.p[XFRMA_SA], sizeof(i));
-		state_from_info(&i, &m->sa);
-		m->full = true;
-	}
 	m->sa.daddr = id.daddr;
 	m->sa.spi = id.spi;
 	m->sa.family = id.family;
 	m->sa.proto = id.proto;
-	return state_attrs(&a, &m->sa);
-}
-
-static int parse_expire(const struct body *y, struct xm_msg *m)
-{
-	struct xfrm_user_expire e;
-	struct attrs a;
-
-	if (body_attrs(y, sizeof(e), &a))
-		return -EINVAL;
-	memcpy(&e, y->b, sizeof(e));
-	state_from_info(&e.state, &m->sa);
-	m->hard = e.hard != 0;
-	return state_attrs(&a, &m->sa);
-}
-
-static int parse_policy(const struct body *y, struct xm_msg *m)
-{
-	struct xfrm_userpolicy_info i;
-	struct attrs a;
-
-	if (body_attrs(y, sizeof(i), &a))
-		return -EINVAL;
-	memcpy(&i, y->b, sizeof(i));
-	policy_from_info(&i, &m->sp);
-	return policy_attrs(&a, &m->sp);
+	return 0;
 }
 
 /* DELPOLICY / GETPOLICY: an id, and (a DELPOLICY event) the whole policy
@@ -306,39 +309,34 @@ static int parse_policy(const struct body *y, struct xm_msg *m)
 static int parse_policy_id(const struct body *y, struct xm_msg *m)
 {
 	struct xfrm_userpolicy_id id;
-	struct xfrm_userpolicy_info i;
-	struct attrs a;
+	int r;
 
 	if ((m->nlflags & NLM_F_DUMP) == NLM_F_DUMP && y->blen == 0)
 		return 0;
-	if (body_attrs(y, sizeof(id), &a))
-		return -EINVAL;
+	r = parse_policy(y, sizeof(id), XFRMA_POLICY, m);
+	if (r)
+		return r;
 	memcpy(&id, y->b, sizeof(id));
-	if (a.p[XFRMA_POLICY]) {
-		if (a.len[XFRMA_POLICY] < sizeof(i))
-			return -EINVAL;
-		memcpy(&i, a.p[XFRMA_POLICY], sizeof(i));
-		policy_from_info(&i, &m->sp);
-		m->full = true;
-	} else {
+	if (!m->full) {
 		m->sp.sel = id.sel;
 		m->sp.index = id.index;
 	}
 	m->sp.dir = id.dir;
-	return policy_attrs(&a, &m->sp);
+	return 0;
 }
 
-static int parse_polexpire(const struct body *y, struct xm_msg *m)
+/* EXPIRE / POLEXPIRE: the object, then the hard byte. */
+static int parse_expire(const struct body *y, struct xm_msg *m)
 {
-	struct xfrm_user_polexpire e;
-	struct attrs a;
+	size_t hard = m->type == XFRM_MSG_EXPIRE ? offsetof(struct xfrm_user_expire, hard)
+						 : offsetof(struct xfrm_user_polexpire, hard);
+	int r = m->type == XFRM_MSG_EXPIRE ?
+			parse_state(y, sizeof(struct xfrm_user_expire), 0, m) :
+			parse_policy(y, sizeof(struct xfrm_user_polexpire), 0, m);
 
-	if (body_attrs(y, sizeof(e), &a))
-		return -EINVAL;
-	memcpy(&e, y->b, sizeof(e));
-	policy_from_info(&e.pol, &m->sp);
-	m->hard = e.hard != 0;
-	return policy_attrs(&a, &m->sp);
+	if (!r)
+		m->hard = y->b[hard] != 0;
+	return r;
 }
 
 static int parse_flush(const struct body *y, struct xm_msg *m)
@@ -378,20 +376,19 @@ int xm_parse(const void *buf, size_t len, struct xm_msg *m)
 	switch (h.nlmsg_type) {
 	case XFRM_MSG_NEWSA:
 	case XFRM_MSG_UPDSA:
-		return parse_sa(&y, m);
+		return parse_state(&y, sizeof(struct xfrm_usersa_info), 0, m);
 	case XFRM_MSG_DELSA:
 	case XFRM_MSG_GETSA:
 		return parse_sa_id(&y, m);
-	case XFRM_MSG_EXPIRE:
-		return parse_expire(&y, m);
 	case XFRM_MSG_NEWPOLICY:
 	case XFRM_MSG_UPDPOLICY:
-		return parse_policy(&y, m);
+		return parse_policy(&y, sizeof(struct xfrm_userpolicy_info), 0, m);
 	case XFRM_MSG_DELPOLICY:
 	case XFRM_MSG_GETPOLICY:
 		return parse_policy_id(&y, m);
+	case XFRM_MSG_EXPIRE:
 	case XFRM_MSG_POLEXPIRE:
-		return parse_polexpire(&y, m);
+		return parse_expire(&y, m);
 	case XFRM_MSG_FLUSHSA:
 	case XFRM_MSG_FLUSHPOLICY:
 		return parse_flush(&y, m);

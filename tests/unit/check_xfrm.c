@@ -19,6 +19,7 @@
 
 #include "cfg.h"
 #include "sadb.h"
+#include "xfrm_fake.h"
 #include "xfrm_own.h"
 #include "xfrm_plan.h"
 
@@ -955,23 +956,10 @@ END_TEST
 
 /* ---- the whole chain: contrib/seed.conf -> cfg -> sadb -> requests ---- */
 
-static bool left_is_local(const struct ip_addr *a, void *arg)
-{
-	struct ip_addr l4 = addr("192.168.2.100"), l6 = addr("3049:1::1");
-
-	(void)arg;
-	return ip_addr_equal(a, &l4) || ip_addr_equal(a, &l6);
-}
-
 START_TEST(seed_conf)
 {
-	const char *top = getenv("top_srcdir");
-	struct cfg_errors errs = { 0 };
-	struct cfg_parser *cp;
 	struct cfg *c;
 	struct sadb *db;
-	char path[4096], line[4096];
-	FILE *f;
 	size_t i;
 	static const struct {
 		const char *name;
@@ -985,22 +973,7 @@ START_TEST(seed_conf)
 		{ "seed6-reverse", SADB_DIR_IN, 5, XFRM_POLICY_IN },
 	};
 
-	snprintf(path, sizeof(path), "%s/contrib/seed.conf", top ? top : ".");
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	cp = cfg_parser_new("seed.conf", &errs);
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		cfg_parser_line(cp, line);
-	}
-	fclose(f);
-	c = cfg_parser_finish(cp);
-	for (i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msg[i]);
-	ck_assert_ptr_nonnull(c);
-	db = sadb_build(c, left_is_local, NULL, &errs);
-	ck_assert_ptr_nonnull(db);
-	sadb_assign_reqids(db, NULL);
+	db = fx_seed_model(NULL, &c);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct sadb_group *g = sadb_find_group(db, want[i].name);
 		struct xfrm_plan p;
@@ -1042,7 +1015,6 @@ START_TEST(seed_conf)
 	}
 	sadb_free(db);
 	cfg_free(c);
-	cfg_errors_free(&errs);
 }
 END_TEST
 

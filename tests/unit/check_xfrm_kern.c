@@ -83,48 +83,13 @@ static void o_lost(void *arg, const struct sadb_group *g, const struct reason *w
 	md->why[gi(md, g)] = *why;
 }
 
-static bool left_is_local(const struct ip_addr *a, void *arg)
+static void model_init(struct model *m)
 {
-	struct ip_addr l4, l6;
-
-	(void)arg;
-	ip_addr_parse("192.168.2.100", &l4, NULL, 0);
-	ip_addr_parse("3049:1::1", &l6, NULL, 0);
-	return ip_addr_equal(a, &l4) || ip_addr_equal(a, &l6);
-}
-
-static void model_init(struct model *md)
-{
-	const char *top = getenv("top_srcdir");
-	struct cfg_errors errs = { 0 };
-	struct cfg_parser *cp;
-	char path[4096], line[4096];
-	const char *s;
-	FILE *f;
-
-	memset(md, 0, sizeof(*md));
-	snprintf(path, sizeof(path), "%s/contrib/seed.conf", top ? top : ".");
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	cp = cfg_parser_new("seed.conf", &errs);
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		cfg_parser_line(cp, line);
-	}
-	fclose(f);
-	for (s = shunt_groups; *s; s += strcspn(s, "\n") + 1) {
-		snprintf(line, sizeof(line), "%.*s", (int)strcspn(s, "\n"), s);
-		cfg_parser_line(cp, line);
-	}
-	md->c = cfg_parser_finish(cp);
-	ck_assert_ptr_nonnull(md->c);
-	md->db = sadb_build(md->c, left_is_local, NULL, &errs);
-	ck_assert_ptr_nonnull(md->db);
-	ck_assert_uint_eq(md->db->ngroup, NGROUPS);
-	ck_assert_str_eq(md->db->group[PASS4]->name, "pass4");
-	sadb_assign_reqids(md->db, NULL);
-	cfg_errors_free(&errs);
-	md->o = (struct xfrm_owner){ md, o_wants, o_installed, o_adopted, o_lost };
+	memset(m, 0, sizeof(*m));
+	m->db = fx_seed_model(shunt_groups, &m->c);
+	ck_assert_uint_eq(m->db->ngroup, NGROUPS);
+	ck_assert_str_eq(m->db->group[PASS4]->name, "pass4");
+	m->o = (struct xfrm_owner){ m, o_wants, o_installed, o_adopted, o_lost };
 }
 
 static void model_free(struct model *md)
@@ -160,36 +125,55 @@ static struct xfrm *open_on(struct fake *f, struct fake *probe)
 	return x;
 }
 
-static void install_all(struct model *md, struct xfrm *x)
+/* Each test's kernel, daemon side and model (a checked fixture). */
+static struct fake *f;
+static struct xfrm *x;
+static struct model md;
+
+static void setup(void)
+{
+	f = fake_new();
+	x = open_on(f, NULL);
+	model_init(&md);
+}
+
+static void teardown(void)
+{
+	xfrm_close(x);
+	model_free(&md);
+	fake_free(f);
+}
+
+static void install_all(void)
 {
 	struct reason why;
 	size_t i;
 
 	for (i = 0; i < NGROUPS; i++) {
-		ck_assert_msg(xfrm_install_group(x, G(md, i), &why) == 0, "%s: %s", G(md, i)->name,
-			      why.text);
-		md->installed[i] = true;
+		ck_assert_msg(xfrm_install_group(x, G(&md, i), &why) == 0, "%s: %s",
+			      G(&md, i)->name, why.text);
+		md.installed[i] = true;
 	}
 }
 
-static void remove_all(struct model *md, struct xfrm *x)
+static void remove_all(struct xfrm *xf)
 {
 	struct reason why;
 	size_t i;
 
 	for (i = NGROUPS; i-- > 0;) {
-		ck_assert_msg(xfrm_remove_group(x, G(md, i), &why) == 0, "%s", why.text);
-		md->installed[i] = false;
+		ck_assert_msg(xfrm_remove_group(xf, G(&md, i), &why) == 0, "%s", why.text);
+		md.installed[i] = false;
 	}
 }
 
-static int nlost(const struct model *md)
+static int nlost(void)
 {
 	int n = 0;
 	size_t i;
 
 	for (i = 0; i < NGROUPS; i++)
-		n += md->lost[i];
+		n += md.lost[i];
 	return n;
 }
 
@@ -197,27 +181,19 @@ static int nlost(const struct model *md)
 
 START_TEST(install_then_remove)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
-	struct model md;
-
-	model_init(&md);
-	install_all(&md, x);
+	install_all();
 	/* as the real kernel held them (ours-*-dump.bin less its 4 IPIP/IPv6) */
 	ck_assert_uint_eq(fake_nstates(f), 12);
 	ck_assert_uint_eq(fake_npolicies(f), 12);
 	ck_assert_uint_eq(fake_requests(f, XFRM_MSG_NEWSA), 12);
 	ck_assert_uint_eq(xfrm_requests_sent(x), 24);
-	remove_all(&md, x);
+	remove_all(x);
 	ck_assert_uint_eq(fake_nstates(f) + fake_npolicies(f), 0);
 	/* our own deletes come back as events: nobody is lost */
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
-	ck_assert_int_eq(nlost(&md), 0);
+	ck_assert_int_eq(nlost(), 0);
 	/* removing again: gone objects are no error */
 	ck_assert_int_eq(xfrm_remove_group(x, G(&md, SEED4), NULL), 0);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
@@ -225,12 +201,8 @@ END_TEST
  * and the reason names the object and carries the kernel's text. */
 START_TEST(install_all_or_nothing)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
 	struct reason why;
-	struct model md;
 
-	model_init(&md);
 	fake_fail(f, XFRM_MSG_NEWSA, IPPROTO_AH, -EPROTONOSUPPORT, "Requested type not found", 1);
 	ck_assert_int_eq(xfrm_install_group(x, G(&md, SEED4), &why), -EPROTONOSUPPORT);
 	ck_assert_str_eq(why.text, "adding ah.187a101a@192.168.2.110: Protocol not supported: "
@@ -250,9 +222,6 @@ START_TEST(install_all_or_nothing)
 				   "memory; then deleting ah:187a101a@3049:1::2: Device or resource "
 				   "busy: busy");
 	ck_assert_uint_eq(fake_nstates(f), 3);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
@@ -260,12 +229,8 @@ END_TEST
  * not touched; nothing of the group stays. */
 START_TEST(install_foreign_key)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
 	struct reason why;
-	struct model md;
 
-	model_init(&md);
 	ck_assert_uint_eq(fake_hold_fixture(f, "shunt-policy-dump.bin"), 3);
 	/* a foreign template-less policy with pass4's out key */
 	{
@@ -285,9 +250,6 @@ START_TEST(install_foreign_key)
 	ck_assert_uint_eq(fake_npolicies(f), 4); /* in and fwd went again */
 	ck_assert_int_eq(xfrm_install_group(x, G(&md, DROP6), &why), 0);
 	ck_assert_uint_eq(fake_npolicies(f), 7);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
@@ -298,12 +260,8 @@ END_TEST
  * record, so they are someone else's and stay; charon's objects stay. */
 START_TEST(adopt_recorded_dump)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
 	struct reason why;
-	struct model md;
 
-	model_init(&md);
 	ck_assert_uint_eq(fake_hold_fixture(f, "ours-sa-dump.bin"), 16);
 	ck_assert_uint_eq(fake_hold_fixture(f, "ours-policy-dump.bin"), 12);
 	ck_assert_uint_eq(fake_hold_fixture(f, "charon-sa-dump.bin"), 4);
@@ -325,9 +283,6 @@ START_TEST(adopt_recorded_dump)
 		ck_assert(ctr[2].packets > 0);         /* esp */
 		ck_assert(ctr[0].packets == ctr[1].packets); /* tun = comp's tunnel mode */
 	}
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
@@ -336,44 +291,39 @@ END_TEST
 START_TEST(adopt_with_shunt_record)
 {
 	char dir[] = "/tmp/check_xfrm_kern.XXXXXX";
-	struct fake *a = fake_new(), *b = fake_new();
-	struct xfrm *x;
-	struct model md;
+	struct fake *b = fake_new();
+	struct xfrm *y;
 	char path[256];
 	struct stat st;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	model_init(&md);
 	/* an earlier run installs the shunt groups and records them */
-	x = open_on(a, NULL);
 	xfrm_set_state_dir(x, dir);
 	ck_assert_int_eq(xfrm_install_group(x, G(&md, PASS4), NULL), 0);
 	ck_assert_int_eq(xfrm_install_group(x, G(&md, DROP6), NULL), 0);
-	xfrm_close(x);
 	snprintf(path, sizeof(path), "%s/shunts", dir);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
 
-	x = open_on(b, NULL);
-	xfrm_set_state_dir(x, dir);
+	memset(md.installed, 0, sizeof(md.installed));
+	y = open_on(b, NULL);
+	xfrm_set_state_dir(y, dir);
 	fake_hold_fixture(b, "ours-sa-dump.bin");
 	fake_hold_fixture(b, "ours-policy-dump.bin");
 	fake_hold_fixture(b, "shunt-policy-dump.bin"); /* in our band, not recorded */
-	ck_assert_int_eq(xfrm_adopt(x, md.db, &md.o), NGROUPS);
+	ck_assert_int_eq(xfrm_adopt(y, md.db, &md.o), NGROUPS);
 	ck_assert_uint_eq(fake_requests(b, 0), 2);
 	ck_assert_uint_eq(fake_npolicies(b), 15);
 	/* the stop: our deletes come back as the kernel's events */
 	fake_set_events(b, false);
-	remove_all(&md, x);
+	remove_all(y);
 	ck_assert_uint_eq(fake_npolicies(b), 3);
 	ck_assert_uint_eq(fake_nstates(b), 4); /* the kernel's IPIP / IPv6 states */
 	fake_event_fixture(b, "ours-stop-events.bin");
-	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
-	xfrm_close(x);
+	ck_assert_int_eq(xfrm_process_events(y, md.db, &md.o), 0);
+	xfrm_close(y);
 	unlink(path);
 	rmdir(dir);
-	model_free(&md);
-	fake_free(a);
 	fake_free(b);
 }
 END_TEST
@@ -382,12 +332,8 @@ END_TEST
  * adopted; foreign and kernel-made objects stay. */
 START_TEST(adopt_changed_group)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
-	struct model md;
 	struct cfg_sa *esp;
 
-	model_init(&md);
 	esp = (struct cfg_sa *)G(&md, SEED4)->sa[2]->cfg;
 	ck_assert_uint_eq(esp->said.proto, SAID_PROTO_ESP);
 	esp->enckey.data[0] ^= 1;
@@ -403,21 +349,14 @@ START_TEST(adopt_changed_group)
 	ck_assert_uint_eq(fake_npolicies(f), 12 + 3 - 1);
 	/* our delete's events: nobody lost */
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
 /* A group with one object missing is not adopted; its others go. */
 START_TEST(adopt_partial_group)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
-	struct model md;
 	size_t i;
 
-	model_init(&md);
 	fake_hold_fixture(f, "ours-sa-dump.bin");
 	fake_hold_fixture(f, "ours-policy-dump.bin");
 	fake_set_events(f, false);
@@ -433,9 +372,6 @@ START_TEST(adopt_partial_group)
 	/* seed6's three states and seed4-reverse's leftovers are stale */
 	ck_assert_uint_eq(fake_requests(f, XFRM_MSG_DELSA), 6);
 	ck_assert_uint_eq(fake_requests(f, XFRM_MSG_DELPOLICY), 2);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
@@ -443,11 +379,6 @@ END_TEST
  * object that cannot be deleted stays (logged), adoption goes on. */
 START_TEST(adopt_dump_retries)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
-	struct model md;
-
-	model_init(&md);
 	fake_hold_fixture(f, "ours-sa-dump.bin");
 	fake_hold_fixture(f, "ours-policy-dump.bin");
 	fake_interrupt_dumps(f, 2);
@@ -466,9 +397,6 @@ START_TEST(adopt_dump_retries)
 	memset(md.installed, 0, sizeof(md.installed));
 	fake_fail(f, XFRM_MSG_GETPOLICY, 0, -ENOMEM, NULL, 1);
 	ck_assert_int_eq(xfrm_adopt(x, md.db, &md.o), -ENOMEM);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
@@ -478,11 +406,6 @@ END_TEST
  * every adopted group is lost, with the object that went first named. */
 START_TEST(events_recorded_stop)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
-	struct model md;
-
-	model_init(&md);
 	fake_hold_fixture(f, "ours-sa-dump.bin");
 	fake_hold_fixture(f, "ours-policy-dump.bin");
 	ck_assert_int_eq(xfrm_adopt(x, md.db, &md.o), 4);
@@ -499,19 +422,16 @@ START_TEST(events_recorded_stop)
 	ck_assert_uint_eq(fake_npolicies(f), 6);
 	/* the events of those deletes: nothing more happens */
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
-	ck_assert_int_eq(nlost(&md), 4);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
+	ck_assert_int_eq(nlost(), 4);
 }
 END_TEST
 
-static size_t state_with_spi(const struct fake *f, uint32_t spi)
+static size_t state_with_spi(const struct fake *k, uint32_t spi)
 {
 	size_t i;
 
-	for (i = 0; i < fake_nstates(f); i++)
-		if (fake_state(f, i)->spi == htonl(spi))
+	for (i = 0; i < fake_nstates(k); i++)
+		if (fake_state(k, i)->spi == htonl(spi))
 			return i;
 	ck_abort_msg("no state with SPI 0x%x", spi);
 	return 0;
@@ -519,12 +439,7 @@ static size_t state_with_spi(const struct fake *f, uint32_t spi)
 
 START_TEST(events_state_deleted)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
-	struct model md;
-
-	model_init(&md);
-	install_all(&md, x);
+	install_all();
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0); /* nothing yet */
 	ck_assert(fake_delete_state(f, state_with_spi(f, 0x187a101b)));
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 1);
@@ -537,19 +452,16 @@ START_TEST(events_state_deleted)
 	ck_assert(fake_delete_state(f, state_with_spi(f, 0x187a101d)));
 	md.installed[SEED4R] = false;
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
-static size_t policy_with_prio(const struct fake *f, uint8_t dir, unsigned family)
+static size_t policy_of(const struct fake *k, uint8_t dir, unsigned family)
 {
 	size_t i;
 
-	for (i = 0; i < fake_npolicies(f); i++)
-		if (fake_policy(f, i)->dir == dir && fake_policy(f, i)->sel.family == family &&
-		    fake_policy(f, i)->ntmpl)
+	for (i = 0; i < fake_npolicies(k); i++)
+		if (fake_policy(k, i)->dir == dir && fake_policy(k, i)->sel.family == family &&
+		    fake_policy(k, i)->ntmpl)
 			return i;
 	ck_abort_msg("no such policy");
 	return 0;
@@ -560,14 +472,10 @@ static size_t policy_with_prio(const struct fake *f, uint8_t dir, unsigned famil
  * someone else's and stays.  Replaced by an equal one: nothing happens. */
 START_TEST(events_policy_replaced)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
-	struct model md;
 	size_t p;
 
-	model_init(&md);
-	install_all(&md, x);
-	p = policy_with_prio(f, XFRM_POLICY_OUT, AF_INET);
+	install_all();
+	p = policy_of(f, XFRM_POLICY_OUT, AF_INET);
 	ck_assert(fake_update_policy(f, p, fake_policy(f, p)->priority));
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
 	ck_assert(fake_update_policy(f, p, 500));
@@ -576,46 +484,31 @@ START_TEST(events_policy_replaced)
 			 "policy out 10.0.1.0/24 -> 10.0.2.0/24 replaced behind our back");
 	ck_assert_uint_eq(fake_npolicies(f), 12); /* the foreign one stays */
 	ck_assert_uint_eq(fake_nstates(f), 9);
-	p = policy_with_prio(f, XFRM_POLICY_OUT, AF_INET6);
+	p = policy_of(f, XFRM_POLICY_OUT, AF_INET6);
 	ck_assert(fake_update_policy(f, p, XFRM_OWN_PRIO_BASE + 5));
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 1);
 	ck_assert_int_eq(md.lost[SEED6], 1);
 	ck_assert_uint_eq(fake_npolicies(f), 11); /* in our band, our reqids: ours */
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
 START_TEST(events_expire)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
-	struct model md;
-
-	model_init(&md);
-	install_all(&md, x);
+	install_all();
 	ck_assert(fake_expire_state(f, state_with_spi(f, 0x187a101c), false));
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
 	ck_assert(fake_expire_state(f, state_with_spi(f, 0x187a101c), true));
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 1);
 	ck_assert_str_eq(md.why[SEED4R].text, "state ah.187a101c@192.168.2.100 hard-expired");
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
 /* A flush, lost events, a malformed event: compare with a fresh dump. */
 START_TEST(events_resync)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
-	struct model md;
 	uint8_t junk[24];
 
-	model_init(&md);
-	install_all(&md, x);
+	install_all();
 	fake_overrun(f); /* nothing changed: nobody lost */
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
 	fake_set_events(f, false);
@@ -625,7 +518,7 @@ START_TEST(events_resync)
 	ck_assert_str_eq(md.why[SEED4].text,
 			 "state ah.187a101a@192.168.2.110 gone (flushed or deleted)");
 	/* a message that does not parse: the same */
-	ck_assert(fake_delete_policy(f, policy_with_prio(f, XFRM_POLICY_OUT, AF_INET6)));
+	ck_assert(fake_delete_policy(f, policy_of(f, XFRM_POLICY_OUT, AF_INET6)));
 	memset(junk, 0, sizeof(junk));
 	((struct nlmsghdr *)junk)->nlmsg_len = sizeof(junk);
 	((struct nlmsghdr *)junk)->nlmsg_type = XFRM_MSG_DELSA;
@@ -635,15 +528,12 @@ START_TEST(events_resync)
 	/* a flush takes everything */
 	fake_flush(f);
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 4);
-	ck_assert_int_eq(nlost(&md), NGROUPS);
+	ck_assert_int_eq(nlost(), NGROUPS);
 	/* a resync that cannot dump fails */
 	md.installed[SEED4] = true;
 	fake_overrun(f);
 	fake_fail(f, XFRM_MSG_GETSA, 0, -ENOMEM, NULL, 1);
 	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), -ENOMEM);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
@@ -651,14 +541,10 @@ END_TEST
  * deleted with the rest of the group. */
 START_TEST(events_state_replaced)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
-	struct model md;
 	struct xm_msg m;
 	struct nlmsghdr *h;
 
-	model_init(&md);
-	install_all(&md, x);
+	install_all();
 	memset(&m, 0, sizeof(m));
 	m.type = XFRM_MSG_UPDSA;
 	m.sa = *fake_state(f, state_with_spi(f, 0x187a101b));
@@ -670,9 +556,6 @@ START_TEST(events_state_replaced)
 	ck_assert_str_eq(md.why[SEED4].text,
 			 "state esp.187a101b@192.168.2.110 replaced behind our back");
 	ck_assert_uint_eq(fake_nstates(f), 10); /* the ESP state was skipped */
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
@@ -680,13 +563,9 @@ END_TEST
 
 START_TEST(counters)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
 	struct sa_counters ctr[CFG_MAX_GROUP_SAS + 1];
-	struct model md;
 
-	model_init(&md);
-	install_all(&md, x);
+	install_all();
 	ck_assert(fake_set_counters(f, 0x187a101b, 1000, 10, 2));
 	ck_assert(fake_set_counters(f, 0x3d0, 800, 8, 0));
 	ck_assert_int_eq(xfrm_read_counters(x, G(&md, SEED4), ctr), 0);
@@ -700,20 +579,16 @@ START_TEST(counters)
 	ck_assert(fake_delete_state(f, state_with_spi(f, 0x187a101b)));
 	ck_assert_int_eq(xfrm_read_counters(x, G(&md, SEED4), ctr), -ESRCH);
 	ck_assert(ctr[2].bytes == 0 && ctr[1].bytes == 800);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
 START_TEST(probe)
 {
-	struct fake *f = fake_new(), *ns = fake_new();
-	struct xfrm *x = open_on(f, ns), *y;
+	struct fake *ns = fake_new();
+	struct xfrm *y;
 	struct reason why;
-	struct model md;
 
-	model_init(&md);
+	x = open_on(f, ns);
 	ck_assert_int_eq(xfrm_probe_group(x, G(&md, SEED4), &why), 0);
 	ck_assert_uint_eq(fake_requests(ns, XFRM_MSG_NEWSA), 3);
 	ck_assert_uint_eq(fake_requests(f, 0), 0); /* never the real tables */
@@ -734,9 +609,6 @@ START_TEST(probe)
 	ck_assert_str_eq(why.text, "cannot create a probe network namespace: not here");
 	ck_assert_int_eq(xfrm_probe_group(y, G(&md, SEED4), &why), -EPERM);
 	xfrm_close(y);
-	xfrm_close(x);
-	model_free(&md);
-	fake_free(f);
 	fake_free(ns);
 }
 END_TEST
@@ -744,13 +616,9 @@ END_TEST
 /* A request whose answer never comes, and a group XFRM cannot express. */
 START_TEST(no_answer)
 {
-	struct fake *f = fake_new();
-	struct xfrm *x = open_on(f, NULL);
 	struct reason why;
-	struct model md;
 	struct sadb_group *g;
 
-	model_init(&md);
 	fake_mute_next(f);
 	ck_assert_int_eq(xfrm_install_group(x, G(&md, SEED4), &why), -EIO);
 	ck_assert_ptr_nonnull(strstr(why.text, "netlink receive"));
@@ -761,10 +629,7 @@ START_TEST(no_answer)
 	ck_assert_str_eq(why.text, "group has no reqid");
 	ck_assert_int_eq(xfrm_remove_group(x, g, &why), 0); /* never installed */
 	ck_assert_int_eq(xfrm_probe_group(x, g, &why), -EINVAL);
-	xfrm_close(x);
 	xfrm_close(NULL);
-	model_free(&md);
-	fake_free(f);
 }
 END_TEST
 
@@ -773,11 +638,13 @@ static Suite *kern_suite(void)
 	Suite *s = suite_create("xfrm_kern");
 	TCase *tc = tcase_create("install");
 
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, install_then_remove);
 	tcase_add_test(tc, install_all_or_nothing);
 	tcase_add_test(tc, install_foreign_key);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("adopt");
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, adopt_recorded_dump);
 	tcase_add_test(tc, adopt_with_shunt_record);
 	tcase_add_test(tc, adopt_changed_group);
@@ -785,6 +652,7 @@ static Suite *kern_suite(void)
 	tcase_add_test(tc, adopt_dump_retries);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("events");
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, events_recorded_stop);
 	tcase_add_test(tc, events_state_deleted);
 	tcase_add_test(tc, events_policy_replaced);
@@ -793,6 +661,7 @@ static Suite *kern_suite(void)
 	tcase_add_test(tc, events_state_replaced);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("misc");
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, counters);
 	tcase_add_test(tc, probe);
 	tcase_add_test(tc, no_answer);

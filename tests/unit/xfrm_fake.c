@@ -13,7 +13,8 @@
 
 /* ---- fixtures ---- */
 
-uint8_t *fx_load(const char *name, size_t *len)
+/* The bytes of $top_srcdir/@rel, NUL-terminated beyond *@len. */
+static uint8_t *load(const char *rel, size_t *len)
 {
 	const char *top = getenv("top_srcdir");
 	char path[4096];
@@ -21,7 +22,7 @@ uint8_t *fx_load(const char *name, size_t *len)
 	long n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/tests/data/xfrm/%s", top ? top : ".", name);
+	snprintf(path, sizeof(path), "%s/%s", top ? top : ".", rel);
 	f = fopen(path, "rb");
 	ck_assert_msg(f != NULL, "cannot open %s", path);
 	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
@@ -32,8 +33,17 @@ uint8_t *fx_load(const char *name, size_t *len)
 	ck_assert_ptr_nonnull(b);
 	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
 	fclose(f);
+	b[n] = 0;
 	*len = (size_t)n;
 	return b;
+}
+
+uint8_t *fx_load(const char *name, size_t *len)
+{
+	char rel[512];
+
+	snprintf(rel, sizeof(rel), "tests/data/xfrm/%s", name);
+	return load(rel, len);
 }
 
 size_t fx_split(const uint8_t *b, size_t len, struct fx_msg *out, size_t max)
@@ -55,6 +65,50 @@ size_t fx_split(const uint8_t *b, size_t len, struct fx_msg *out, size_t max)
 		off += NLMSG_ALIGN(ml);
 	}
 	return n;
+}
+
+static bool left_is_local(const struct ip_addr *a, void *arg)
+{
+	struct ip_addr l4, l6;
+
+	(void)arg;
+	ck_assert_int_eq(ip_addr_parse("192.168.2.100", &l4, NULL, 0), 0);
+	ck_assert_int_eq(ip_addr_parse("3049:1::1", &l6, NULL, 0), 0);
+	return ip_addr_equal(a, &l4) || ip_addr_equal(a, &l6);
+}
+
+static void parse_lines(struct cfg_parser *cp, const char *text)
+{
+	char line[4096];
+
+	for (; *text; text += strcspn(text, "\n") + (text[strcspn(text, "\n")] != 0)) {
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(text, "\n"), text);
+		cfg_parser_line(cp, line);
+	}
+}
+
+struct sadb *fx_seed_model(const char *extra, struct cfg **c)
+{
+	struct cfg_errors errs = { 0 };
+	struct cfg_parser *cp;
+	struct sadb *db;
+	size_t len, i;
+	char *text;
+
+	text = (char *)load("contrib/seed.conf", &len);
+	cp = cfg_parser_new("seed.conf", &errs);
+	parse_lines(cp, text);
+	free(text);
+	parse_lines(cp, extra ? extra : "");
+	*c = cfg_parser_finish(cp);
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	ck_assert_ptr_nonnull(*c);
+	db = sadb_build(*c, left_is_local, NULL, &errs);
+	ck_assert_ptr_nonnull(db);
+	sadb_assign_reqids(db, NULL);
+	cfg_errors_free(&errs);
+	return db;
 }
 
 /* ---- the fake kernel ---- */

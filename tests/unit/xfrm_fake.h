@@ -18,7 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cfg.h"
 #include "nlsock.h"
+#include "sadb.h"
 #include "xfrm_msg.h"
 
 /* ---- fixtures ---- */
@@ -33,6 +35,11 @@ struct fx_msg {
 uint8_t *fx_load(const char *name, size_t *len);
 /* Split @len bytes at @b into messages (at most @max).  Return: the count. */
 size_t fx_split(const uint8_t *b, size_t len, struct fx_msg *out, size_t max);
+
+/* The model of contrib/seed.conf followed by the lines of @extra (may be
+ * NULL), seen from its left end (192.168.2.100 and 3049:1::1 local), with
+ * reqids assigned; *@c gets its cfg (free it after the sadb). */
+struct sadb *fx_seed_model(const char *extra, struct cfg **c);
 
 /* ---- the fake kernel ---- */
 
