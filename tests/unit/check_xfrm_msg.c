@@ -651,14 +651,11 @@ static void a_policy(struct xm_policy *p)
 	p->tmpl[1].aalgos = ~0u;
 }
 
-/* Every type, every optional part, built from structs. */
-START_TEST(built_round_trips)
+/* Every state message type, every optional part, built from structs. */
+START_TEST(built_state_round_trips)
 {
 	static const uint16_t sa_types[] = { XFRM_MSG_NEWSA, XFRM_MSG_UPDSA, XFRM_MSG_DELSA,
 					     XFRM_MSG_GETSA, XFRM_MSG_EXPIRE };
-	static const uint16_t sp_types[] = { XFRM_MSG_NEWPOLICY, XFRM_MSG_UPDPOLICY,
-					     XFRM_MSG_DELPOLICY, XFRM_MSG_GETPOLICY,
-					     XFRM_MSG_POLEXPIRE };
 	struct xm_msg m;
 	size_t i;
 
@@ -709,11 +706,24 @@ START_TEST(built_round_trips)
 		m.sa.auth.icv_bits = 0;
 		m.sa.curlft.packets = 12;
 		m.sa.stats.integrity_failed = 3;
-		if (m.type != XFRM_MSG_DELSA && m.type != XFRM_MSG_GETSA)
-			round_trip(&m);
-		else if (m.full)
-			round_trip(&m);
+		round_trip(&m);
 	}
+	memset(&m, 0, sizeof(m));
+	m.type = XFRM_MSG_FLUSHSA;
+	m.flush_proto = IPPROTO_AH;
+	round_trip(&m);
+}
+END_TEST
+
+/* Every policy message type, every optional part. */
+START_TEST(built_policy_round_trips)
+{
+	static const uint16_t sp_types[] = { XFRM_MSG_NEWPOLICY, XFRM_MSG_UPDPOLICY,
+					     XFRM_MSG_DELPOLICY, XFRM_MSG_GETPOLICY,
+					     XFRM_MSG_POLEXPIRE };
+	struct xm_msg m;
+	size_t i;
+
 	for (i = 0; i < sizeof(sp_types) / sizeof(sp_types[0]); i++) {
 		memset(&m, 0, sizeof(m));
 		m.type = sp_types[i];
@@ -744,10 +754,6 @@ START_TEST(built_round_trips)
 		m.sp.ntmpl = XM_MAX_TMPL;
 		round_trip(&m);
 	}
-	memset(&m, 0, sizeof(m));
-	m.type = XFRM_MSG_FLUSHSA;
-	m.flush_proto = IPPROTO_AH;
-	round_trip(&m);
 	memset(&m, 0, sizeof(m));
 	m.type = XFRM_MSG_FLUSHPOLICY;
 	round_trip(&m);
@@ -820,7 +826,6 @@ START_TEST(malformed_attrs)
 	uint8_t buf[200];
 	struct xfrm_algo_auth aa;
 	struct xm_replay_esn esn = { .bmp_len = 1000, .replay_window = 32000 };
-	struct xfrm_user_tmpl t[7];
 	struct xm_msg m;
 	size_t n, off;
 	uint8_t *b;
@@ -878,9 +883,18 @@ START_TEST(malformed_attrs)
 	((struct nlmsghdr *)b)->nlmsg_len = (uint32_t)n;
 	((struct nlmsghdr *)b)->nlmsg_type = XFRM_MSG_ACQUIRE;
 	ck_assert_int_eq(xm_parse(b, n, &m), -EOPNOTSUPP);
-	/* XFRMA_SA inside a DELSA too short for a usersa_info */
-	((struct nlmsghdr *)b)->nlmsg_type = XFRM_MSG_DELSA;
 	free(b);
+}
+END_TEST
+
+/* Headers of the other layouts: an id's info attribute too short,
+ * templates, a policy type, a flush without its byte. */
+START_TEST(malformed_headers)
+{
+	struct xfrm_user_tmpl t[7];
+	struct xm_msg m;
+
+	/* XFRMA_SA inside a DELSA too short for a usersa_info */
 	{
 		uint8_t d[NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct xfrm_usersa_id)) + NLA_HDRLEN + 100];
 		struct nlmsghdr h = { .nlmsg_len = sizeof(d), .nlmsg_type = XFRM_MSG_DELSA };
@@ -1051,11 +1065,13 @@ static Suite *msg_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("round trips");
 	tcase_add_loop_test(tc, fixture_round_trips, 0, NFIXTURES);
-	tcase_add_test(tc, built_round_trips);
+	tcase_add_test(tc, built_state_round_trips);
+	tcase_add_test(tc, built_policy_round_trips);
 	tcase_add_test(tc, dump_requests);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, malformed_attrs);
+	tcase_add_test(tc, malformed_headers);
 	tcase_add_test(tc, build_errors);
 	tcase_add_test(tc, keys);
 	suite_add_tcase(s, tc);
