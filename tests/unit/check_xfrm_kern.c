@@ -588,6 +588,7 @@ START_TEST(probe)
 	struct xfrm *y;
 	struct reason why;
 
+	xfrm_close(x); /* one whose probe runs on @ns */
 	x = open_on(f, ns);
 	ck_assert_int_eq(xfrm_probe_group(x, G(&md, SEED4), &why), 0);
 	ck_assert_uint_eq(fake_requests(ns, XFRM_MSG_NEWSA), 3);
