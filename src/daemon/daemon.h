@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xfrm.h"
+
 struct cfg;
 struct cfg_errors;
 struct addrmon;
@@ -20,6 +22,7 @@ struct daemon {
 	struct cfg *cfg;
 	struct sadb *db;
 	struct xfrm *xfrm;
+	struct xfrm_owner owner; /* runtime state for xfrm.c (owner_*()) */
 	struct pe_view *view;
 	struct ctl *ctl;
 	uint64_t gen;    /* state generation: bumped whenever the groups'

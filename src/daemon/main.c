@@ -147,14 +147,15 @@ static const char *group_said0(const struct sadb_group *g, char *buf, size_t len
 /* Decide kernel or userspace for a PENDING group with want == AUTO. */
 static void place_group(struct daemon *d, struct sadb_group *g)
 {
-	char reason[256] = "";
+	struct reason why = { "" };
+	const char *reason = why.text;
 	int r;
 
 	if (g->want != CFG_DP_AUTO)
 		return;
 	if (g->place == SADB_PLACE_USERSPACE)
 		return; /* sadb decided: XFRM cannot express it */
-	r = xfrm_probe_group(d->xfrm, g, reason, sizeof(reason));
+	r = xfrm_probe_group(d->xfrm, g, &why);
 	if (r == 0) {
 		g->place = SADB_PLACE_KERNEL;
 		snprintf(g->place_reason, sizeof(g->place_reason), "the kernel accepts every transform");
@@ -178,7 +179,8 @@ static void group_routes(struct daemon *d, struct sadb_group *g)
 
 static void install_group(struct daemon *d, struct sadb_group *g)
 {
-	char reason[512] = "";
+	struct reason why = { "" };
+	const char *reason = why.text;
 	char s0[SAID_BUF];
 	int r;
 
@@ -201,7 +203,7 @@ static void install_group(struct daemon *d, struct sadb_group *g)
 		log_warn("group %s not installed: %s", g->name, g->state_reason);
 		return;
 	}
-	r = xfrm_install_group(d->xfrm, g, reason, sizeof(reason));
+	r = xfrm_install_group(d->xfrm, g, &why);
 	if (r < 0) {
 		const char *ename = strerrorname_np(-r);
 
@@ -220,16 +222,45 @@ static void install_group(struct daemon *d, struct sadb_group *g)
 
 static void uninstall_group(struct daemon *d, struct sadb_group *g, const char *why)
 {
+	struct reason r_why;
 	int r;
 
 	if (g->state != SADB_INSTALLED)
 		return;
 	route_remove_group(d->route, g);
-	r = xfrm_remove_group(d->xfrm, g);
+	r = xfrm_remove_group(d->xfrm, g, &r_why);
 	if (r < 0)
-		log_warn("group %s: removing it from the kernel: %s", g->name, strerror(-r));
+		log_warn("group %s: removing it from the kernel: %s", g->name, r_why.text);
 	sadb_set_state(g, SADB_PENDING, "%s", why);
 	log_info("group %s removed (%s)", g->name, why);
+}
+
+/* ---- runtime state, as xfrm.c asks for it and reports it ---- */
+
+static bool owner_wants_kernel(void *arg, const struct sadb_group *g)
+{
+	(void)arg;
+	return g->place == SADB_PLACE_KERNEL && g->state != SADB_SKIPPED;
+}
+
+static bool owner_installed(void *arg, const struct sadb_group *g)
+{
+	(void)arg;
+	return g->state == SADB_INSTALLED;
+}
+
+static void owner_adopted(void *arg, const struct sadb_group *g)
+{
+	(void)arg;
+	sadb_set_state((struct sadb_group *)g, SADB_INSTALLED, "adopted");
+	log_info("group %s: adopted (its objects were left in the kernel)", g->name);
+}
+
+static void owner_lost(void *arg, const struct sadb_group *g, const struct reason *why)
+{
+	(void)arg;
+	log_warn("group %s: %s; removed the rest of it", g->name, why->text);
+	sadb_set_state((struct sadb_group *)g, SADB_LOST, "%s", why->text);
 }
 
 static void install_pending(struct daemon *d)
@@ -418,8 +449,10 @@ void status_text(const struct daemon *d, struct strbuf *b, bool list_only)
 			strbuf_printf(b, "\n");
 			continue;
 		}
+		struct sa_counters ctr[CFG_MAX_GROUP_SAS + 1] = { { 0 } };
+
 		if (g->state == SADB_INSTALLED && g->place == SADB_PLACE_KERNEL)
-			xfrm_read_counters(d->xfrm, g);
+			xfrm_read_counters(d->xfrm, g, ctr);
 		strbuf_printf(b, "group %s%s\n", g->name, g->implicit ? " (SA in no group)" : "");
 		if (g->state_reason[0] && strcmp(g->state_reason, sadb_state_name(g->state)))
 			strbuf_printf(b, "  state: %s (%s)\n", sadb_state_name(g->state), g->state_reason);
@@ -435,10 +468,10 @@ void status_text(const struct daemon *d, struct strbuf *b, bool list_only)
 			if (sa->cfg->said.proto != SAID_PROTO_TUN)
 				strbuf_printf(b, ": bytes %llu packets %llu replay-errors %u "
 					  "integrity-errors %u",
-					  (unsigned long long)sa->ctr.bytes,
-					  (unsigned long long)sa->ctr.packets,
-					  sa->ctr.replay_errs + sa->ctr.replay_window_errs,
-					  sa->ctr.integrity_errs);
+					  (unsigned long long)ctr[k].bytes,
+					  (unsigned long long)ctr[k].packets,
+					  ctr[k].replay_errs + ctr[k].replay_window_errs,
+					  ctr[k].integrity_errs);
 			strbuf_printf(b, "\n");
 		}
 	}
@@ -451,9 +484,10 @@ void status_json(const struct daemon *d, struct strbuf *b)
 	strbuf_printf(b, "{\"version\":\"%s\",\"groups\":[", PACKAGE_VERSION);
 	for (size_t i = 0; i < d->db->ngroup; i++) {
 		struct sadb_group *g = d->db->group[i];
+		struct sa_counters ctr[CFG_MAX_GROUP_SAS + 1] = { { 0 } };
 
 		if (g->state == SADB_INSTALLED && g->place == SADB_PLACE_KERNEL)
-			xfrm_read_counters(d->xfrm, g);
+			xfrm_read_counters(d->xfrm, g, ctr);
 		strbuf_printf(b, "%s{\"name\":", i ? "," : "");
 		strbuf_json_str(b, g->name);
 		strbuf_printf(b, ",\"implicit\":%s,\"state\":\"%s\",\"state_reason\":",
@@ -476,9 +510,9 @@ void status_json(const struct daemon *d, struct strbuf *b)
 			strbuf_json_str(b, said);
 			strbuf_printf(b, ",\"bytes\":%llu,\"packets\":%llu,\"replay_errors\":%u,"
 				  "\"integrity_errors\":%u}",
-				  (unsigned long long)sa->ctr.bytes, (unsigned long long)sa->ctr.packets,
-				  sa->ctr.replay_errs + sa->ctr.replay_window_errs,
-				  sa->ctr.integrity_errs);
+				  (unsigned long long)ctr[k].bytes, (unsigned long long)ctr[k].packets,
+				  ctr[k].replay_errs + ctr[k].replay_window_errs,
+				  ctr[k].integrity_errs);
 		}
 		strbuf_printf(b, "]}");
 	}
@@ -541,7 +575,7 @@ static void run(struct daemon *d)
 		}
 		if (p[0].revents)
 			handle_signals(d);
-		if (p[1].revents && xfrm_process_events(d->xfrm, d->db) > 0)
+		if (p[1].revents && xfrm_process_events(d->xfrm, d->db, &d->owner) > 0)
 			publish_view(d);
 		if (p[2].revents) {
 			r = addrmon_process(d->am);
@@ -739,7 +773,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d = { .cfg_path = DEFAULT_CONFIG, .sig_fd = -1, .lock_fd = -1,
-			  .state_lock_fd = -1 };
+			  .state_lock_fd = -1,
+			  .owner = { NULL, owner_wants_kernel, owner_installed, owner_adopted,
+				     owner_lost } };
 	char *cfg_abs = NULL;
 	struct cfg_errors errs = { 0 };
 	bool foreground = false, check = false, debug = false;
@@ -899,7 +935,7 @@ int main(int argc, char **argv)
 		log_errors(&errs);
 		goto out;
 	}
-	r = xfrm_adopt(d.xfrm, d.db);
+	r = xfrm_adopt(d.xfrm, d.db, &d.owner);
 	if (r < 0)
 		log_warn("reading the kernel's SAD/SPD at start: %s", strerror(-r));
 	else if (r > 0)

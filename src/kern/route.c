@@ -17,7 +17,7 @@
 #include <netlink/route/rule.h>
 
 #include "addrmon.h"
-#include "nlutil.h"
+#include "nlsock.h"
 #include "route.h"
 
 /* One route we installed, with the names of the groups that need it (names,

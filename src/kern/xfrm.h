@@ -1,113 +1,145 @@
-/* xfrm.h: sadb groups -> kernel XFRM states and policies (libnl-xfrm), and
- * back: start-up adoption of our leftovers, events for objects deleted or
- * expired behind our back, counters.  The only module that talks NETLINK_XFRM.
+/* xfrm.h: the model's groups in the kernel's XFRM tables, and back.
  *
- * Mapping (spec/xfrm-notes.md §1): one state per ESP/AH/COMP SA, all with the
- * group's reqid; a tun SA becomes tunnel mode on the next SA; policies out
- * (outbound group) or in + fwd (inbound group), templates in group order,
- * COMP optional on in/fwd.  Lifetimes default to XFRM_INF, template algorithm
- * masks to ~0.  Never flushes; touches only objects of ours: states and
- * templated policies by our reqid band, template-less (shunt) policies only
- * when in our priority band AND recorded as installed by us (see
- * xfrm_set_state_dir()).
+ * Installs a group's states and policies (all or nothing) and removes
+ * them; at start-up adopts our leftovers that match the config exactly and
+ * deletes the other objects of ours; follows the kernel's events so that a
+ * group whose objects are deleted, flushed, replaced or hard-expired
+ * behind our back is reported lost; reads per-SA counters; and asks a
+ * throw-away network namespace whether the kernel can hold a group at all.
+ * The objects come from xfrm_plan.h, the messages from xfrm_msg.h, the
+ * socket from nlsock.h, the shunt record from shuntrec.h, the probe from
+ * probe.h.
+ *
+ * Ownership (xfrm_own.h, DESIGN.md decision 4): never flushes; deletes,
+ * adopts or reports only objects of ours: states and templated policies by
+ * our reqid band, template-less (shunt) policies only when in our priority
+ * band AND in our shunt record.  A foreign object with one of our keys
+ * refuses the group that wants the key.
+ *
+ * Runtime state is the caller's: this module keeps none about groups, and
+ * asks a struct xfrm_owner which groups are placed in the kernel and
+ * installed, and tells it which were adopted or lost.  Failures are
+ * returned (-errno, and a struct reason where a person needs the why), not
+ * logged; what only this module sees is logged: stale leftovers removed at
+ * start-up, leftovers it could not remove, an event socket overrun, and
+ * the shunt record's own messages (shuntrec.h).  Main thread only (the
+ * probe runs its own thread inside xfrm_probe_group()).
  */
 #ifndef SPIGRP_XFRM_H
 #define SPIGRP_XFRM_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "reason.h"
+#include "runtime.h"
 #include "sadb.h"
+#include "xfrm_plan.h"
 
 struct xfrm;
-struct nl_msg;
+struct nlsock;
 
-/* One netlink request of a group plan, in send order (states first, then
- * in/fwd policies, out last).  Pure data: built without a socket. */
-struct xfrm_plan {
-	struct nl_msg **msg;  /* XFRM_MSG_NEWSA / XFRM_MSG_NEWPOLICY requests */
-	size_t nmsg;
+/* The daemon's answers about runtime state.  Groups are passed as the
+ * sadb's (const) pointers. */
+struct xfrm_owner {
+	void *arg;
+	bool (*wants_kernel)(void *arg, const struct sadb_group *g); /* placed in the kernel */
+	bool (*installed)(void *arg, const struct sadb_group *g);    /* installed now */
+	void (*adopted)(void *arg, const struct sadb_group *g);      /* adopt: objects matched */
+	void (*lost)(void *arg, const struct sadb_group *g, const struct reason *why);
+		/* deleted/expired behind our back; its remaining objects were removed */
 };
 
 /**
- * xfrm_plan_group() - build the NEWSA/NEWPOLICY requests for @g (no kernel).
- * Messages holding keys are wiped by xfrm_plan_free().
- * Return: 0, -EINVAL (group not expressible in XFRM, reason in @err),
- * -ENOMEM.
- */
-int xfrm_plan_group(const struct sadb_group *g, struct xfrm_plan *plan, char *err, size_t errlen);
-void xfrm_plan_free(struct xfrm_plan *plan);
-
-/**
- * xfrm_open() - open the request and event netlink sockets (NETLINK_XFRM,
- * extended ACKs on) in the caller's network namespace.
+ * xfrm_open() - open the request and event sockets (NETLINK_XFRM,
+ * extended ACKs on; the event socket joins the SA, policy and expire
+ * groups and lets only deletes, expires, replacements and flushes through)
+ * in the caller's network namespace.
  * Return: 0, or -errno (-EPROTONOSUPPORT: no XFRM netlink in this kernel).
  */
 int xfrm_open(struct xfrm **out);
-void xfrm_close(struct xfrm *x);
+
+/* What xfrm_open_backend() runs on: two sockets (taken over, closed by
+ * xfrm_close(), also on failure) and the probe's socket opener (probe.h;
+ * NULL: the throw-away network namespace). */
+struct xfrm_backend {
+	struct nlsock *req, *ev;
+	int (*probe_open)(void *arg, struct nlsock **out, struct reason *why);
+	void *probe_arg;
+};
+/* xfrm_open() over other sockets (the unit tests' fake kernel). 0 or -ENOMEM. */
+int xfrm_open_backend(struct xfrm **out, const struct xfrm_backend *b);
+void xfrm_close(struct xfrm *x); /* NULL is a no-op */
 
 /**
- * xfrm_set_state_dir() - where to keep the record of the template-less
- * (shunt) policies we install: @dir/shunts (a journal of lines, rewritten
- * atomically with mode 0600; @dir is created, mkdir -p, when first written).
- * A template-less policy carries no reqid, so only this record tells ours
- * from someone else's with a priority in our band: xfrm_adopt() removes
- * recorded leftovers that are stale and leaves unrecorded ones alone.  The
- * record is tied to the network namespace and boot; a missing or unreadable
- * file, one from another namespace or boot, and bad lines record nothing.
- * Call it once, after xfrm_open() and before xfrm_adopt(); @dir is copied
- * (NULL: keep the record in memory only).  Write errors are logged once,
- * never fatal.
+ * xfrm_set_state_dir() - keep the shunt record (shuntrec.h) in @dir/shunts;
+ * NULL: in memory only.  Call it once, after xfrm_open() and before
+ * xfrm_adopt(); @dir is copied.
  */
 void xfrm_set_state_dir(struct xfrm *x, const char *dir);
 
 /**
- * xfrm_probe_group() - can this kernel hold @g?  A trial add of every state
- * in a throw-away network namespace (module autoload and crypto are global,
- * the SAD per namespace, so nothing of ours or charon's is touched).
- * Return: 0 yes; -EPROTONOSUPPORT (transform type missing), -ENOSYS/-ENOENT
- * (algorithm missing), other -errno; the kernel's text in @reason.
+ * xfrm_probe_group() - can this kernel hold @g?  A trial add of each of
+ * its states in a throw-away network namespace (probe.h).
+ * Return: 0 yes; -EINVAL (XFRM cannot express @g); -EPROTONOSUPPORT
+ * (transform type missing), -ENOSYS / -ENOENT (algorithm missing), other
+ * -errno; the reason (the kernel's text) in @why.
  */
-int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, char *reason, size_t len);
+int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, struct reason *why);
 
 /**
- * xfrm_install_group() - add @g's states, then policies (all or nothing: on
- * any failure everything of @g added so far is deleted again).  A foreign
- * object with the same key (state: daddr+SPI+proto; policy: selector+dir+mark)
- * refuses the group.  The kernel's errno and extended-ACK text go to @reason.
- * Return: 0 or -errno.
+ * xfrm_install_group() - add @g's states, then its policies (all or
+ * nothing: on a failure everything of @g added so far is deleted again).
+ * A foreign object with the same key (state: daddr+SPI+proto; policy:
+ * selector+dir) refuses the group (-EEXIST).
+ * Return: 0 or -errno; why in @why: "adding OBJECT: strerror: kernel's
+ * extended-ACK text", or the plan's reason.
  */
-int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, char *reason, size_t len);
-
-/* Delete @g's policies (out first), then states.  Missing objects are not an
- * error.  Return: 0 or the first -errno. */
-int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g);
+int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason *why);
 
 /**
- * xfrm_adopt() - start-up sync: dump SAD and SPD once; for each group of @db
- * whose kernel objects (ours: reqid band, or for template-less policies
- * priority band plus the shunt record) match its plan exactly,
- * mark it INSTALLED without sending anything; delete every other object in
- * our band (stale leftovers, or partial/mismatching groups, which are then
- * installed anew by the caller).  Foreign objects are never touched.
- * Return: number of adopted groups, or -errno.
+ * xfrm_remove_group() - delete @g's policies (out first), then its
+ * states; objects already gone are not an error.  @why may be NULL.
+ * Return: 0, or the first -errno with "deleting OBJECT: ..." in @why.
  */
-int xfrm_adopt(struct xfrm *x, struct sadb *db);
+int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g, struct reason *why);
 
-/* The event socket (SA/policy/expire groups), for poll(). */
+/**
+ * xfrm_adopt() - start-up: dump SAD and SPD once; each group of @db that
+ * @o says wants the kernel and is not installed, and whose kernel objects
+ * (ours, see above) match its plan exactly, is reported @o->adopted()
+ * without a request sent; every other object of ours is deleted (stale
+ * leftovers, partial or changed groups, which the caller then installs
+ * anew).  Foreign objects are never touched.  Groups are read, not changed.
+ * Return: the number of groups adopted, or -errno when the kernel's tables
+ * could not be read.
+ */
+int xfrm_adopt(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o);
+
+/* The event socket, for poll() (-1 on a fake backend). */
 int xfrm_event_fd(struct xfrm *x);
 
 /**
- * xfrm_process_events() - read pending events; a state or policy of an
- * INSTALLED group that was deleted, flushed or hard-expired makes the group
- * SADB_LOST (its remaining objects are removed) with the reason logged.
- * Return: number of groups that changed state, or -errno.
+ * xfrm_process_events() - read the pending events.  A group that wants the
+ * kernel and is installed (@o) and one of whose objects was deleted,
+ * flushed, replaced or hard-expired without us has the rest of its objects
+ * removed and is reported @o->lost() with why ("state esp.1000@192.0.2.1
+ * deleted behind our back").  After lost events (socket overrun) or a
+ * flush, every installed group is compared with a fresh dump.
+ * Return: the number of groups lost, or -errno.
  */
-int xfrm_process_events(struct xfrm *x, struct sadb *db);
+int xfrm_process_events(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o);
 
-/* Fill ctr of every SA of @g from the kernel (XFRM_MSG_GETSA).  0 or -errno. */
-int xfrm_read_counters(struct xfrm *x, struct sadb_group *g);
+/**
+ * xfrm_read_counters() - the kernel's counters of each SA of @g
+ * (XFRM_MSG_GETSA): @ctr[i] for @g->sa[i], i < @g->nsa; a tun SA gets the
+ * counters of the SA after it (its tunnel mode); an SA the kernel does not
+ * hold keeps zeroes.
+ * Return: 0, or the first -errno.
+ */
+int xfrm_read_counters(struct xfrm *x, const struct sadb_group *g, struct sa_counters *ctr);
 
-/* Number of netlink requests sent so far (for benchmarks and tests). */
+/* Netlink requests sent so far (benchmarks and tests). */
 unsigned long xfrm_requests_sent(const struct xfrm *x);
 
 #endif

@@ -1,6 +1,8 @@
 /* check_xfrm.c: the XFRM requests a group turns into, checked without a
- * kernel: xfrm_plan_group() builds the NEWSA / NEWPOLICY messages, and the
- * tests parse them back (header structs, attributes, template vectors). */
+ * kernel: xfrm_plan_group() plans the objects, xfrm_obj_add_request()
+ * builds their NEWSA / NEWPOLICY messages, and the tests read those bytes
+ * back with libnl's attribute walkers (header structs, attributes,
+ * template vectors): an independent reading of what goes on the wire. */
 #include "config.h"
 
 #include <check.h>
@@ -17,9 +19,11 @@
 
 #include "cfg.h"
 #include "sadb.h"
-#include "xfrm.h"
+#include "xfrm_fake.h"
+#include "xfrm_own.h"
+#include "xfrm_plan.h"
 
-#define REQID (SADB_REQID_BASE + 7)
+#define REQID (XFRM_OWN_REQID_BASE + 7)
 
 /* ---- building groups by hand ---------------------------------------- */
 
@@ -104,8 +108,6 @@ static struct sadb_sa *tg_sa(struct tgroup *t, const char *said, const char *src
 	sa->cfg = c;
 	sa->dir = t->g.dir;
 	sa->group = &t->g;
-	if (i > 0 && t->sa[i - 1].cfg->said.proto == SAID_PROTO_TUN)
-		sa->xfrm_tunnel = true;
 	t->g.sa[t->g.nsa++] = sa;
 	return sa;
 }
@@ -133,10 +135,27 @@ static void seed6(struct tgroup *t)
 
 /* ---- parsing the messages back ---------------------------------------- */
 
+/* The request of object @i of the plan being checked, built once. */
+static struct nlmsghdr *built[64];
+
 static struct nlmsghdr *msg(const struct xfrm_plan *p, size_t i)
 {
-	ck_assert_uint_lt(i, p->nmsg);
-	return nlmsg_hdr(p->msg[i]);
+	ck_assert_uint_lt(i, p->n);
+	ck_assert_uint_lt(i, sizeof(built) / sizeof(built[0]));
+	if (!built[i])
+		ck_assert_int_eq(xfrm_obj_add_request(&p->obj[i], &built[i]), 0);
+	return built[i];
+}
+
+static void plan_done(struct xfrm_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(built) / sizeof(built[0]); i++) {
+		xm_free(built[i]);
+		built[i] = NULL;
+	}
+	xfrm_plan_free(p);
 }
 
 static struct xfrm_usersa_info *sa_of(const struct xfrm_plan *p, size_t i)
@@ -364,9 +383,9 @@ static void ck_policy(const struct xfrm_plan *p, size_t i, const struct sadb_gro
 
 	ck_assert_uint_eq(sp->dir, dir);
 	ck_assert_uint_eq(sp->action, action);
-	ck_assert_uint_eq(sp->priority, sadb_policy_priority(g, &s, &d));
-	ck_assert_uint_ge(sp->priority, SADB_PRIO_BASE);
-	ck_assert_uint_le(sp->priority, SADB_PRIO_MAX);
+	ck_assert_uint_eq(sp->priority, xfrm_policy_priority(g, &s, &d));
+	ck_assert_uint_ge(sp->priority, XFRM_OWN_PRIO_BASE);
+	ck_assert_uint_le(sp->priority, XFRM_OWN_PRIO_MAX);
 	ck_assert_uint_eq(sp->index, 0);
 	ck_assert_uint_eq(sp->share, XFRM_SHARE_ANY);
 	ck_assert_uint_eq(sp->flags, 0);
@@ -378,10 +397,10 @@ static void ck_policy(const struct xfrm_plan *p, size_t i, const struct sadb_gro
 
 static void plan_ok(const struct sadb_group *g, struct xfrm_plan *p, size_t n)
 {
-	char err[256] = "unset";
+	struct reason why = { "unset" };
 
-	ck_assert_msg(xfrm_plan_group(g, p, err, sizeof(err)) == 0, "plan failed: %s", err);
-	ck_assert_uint_eq(p->nmsg, n);
+	ck_assert_msg(xfrm_plan_group(g, p, &why) == 0, "plan failed: %s", why.text);
+	ck_assert_uint_eq(p->n, n);
 }
 
 /* ---- group shapes ----------------------------------------------------- */
@@ -436,9 +455,9 @@ START_TEST(seed_v4)
 		AF_INET, false);
 	ck_tmpl(&v[1], IPPROTO_ESP, 0x187a101b, XFRM_MODE_TRANSPORT, NULL, NULL, AF_INET, false);
 	ck_tmpl(&v[2], IPPROTO_AH, 0x187a101a, XFRM_MODE_TRANSPORT, NULL, NULL, AF_INET, false);
-	xfrm_plan_free(&p);
-	ck_assert_uint_eq(p.nmsg, 0);
-	ck_assert_ptr_null(p.msg);
+	plan_done(&p);
+	ck_assert_uint_eq(p.n, 0);
+	ck_assert_ptr_null(p.obj);
 }
 END_TEST
 
@@ -466,7 +485,7 @@ START_TEST(seed_v6)
 		false);
 	ck_tmpl(&v[1], IPPROTO_ESP, 0x187a101b, XFRM_MODE_TRANSPORT, NULL, NULL, AF_INET6, false);
 	ck_tmpl(&v[2], IPPROTO_AH, 0x187a101a, XFRM_MODE_TRANSPORT, NULL, NULL, AF_INET6, false);
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -498,7 +517,7 @@ START_TEST(inbound_in_fwd)
 		ck_tmpl(&v[1], IPPROTO_ESP, 0, XFRM_MODE_TRANSPORT, NULL, NULL, AF_INET, false);
 		ck_tmpl(&v[2], IPPROTO_AH, 0, XFRM_MODE_TRANSPORT, NULL, NULL, AF_INET, false);
 	}
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -523,7 +542,7 @@ START_TEST(inbound_tunnel_esp)
 	v = tmpls(&p, 2, &n);
 	ck_assert_uint_eq(n, 1);
 	ck_tmpl(&v[0], IPPROTO_ESP, 0, XFRM_MODE_TUNNEL, "192.0.2.1", "192.0.2.2", AF_INET, false);
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -551,7 +570,7 @@ START_TEST(transport_esp_only)
 	v = tmpls(&p, 1, &n);
 	ck_assert_uint_eq(n, 1);
 	ck_tmpl(&v[0], IPPROTO_ESP, 0x2000, XFRM_MODE_TRANSPORT, NULL, NULL, AF_INET, false);
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -568,7 +587,7 @@ START_TEST(transport_two_pairs)
 	ck_empty_sel(&sa_of(&p, 0)->sel);
 	ck_policy(&p, 1, &t.g, XFRM_POLICY_OUT, XFRM_POLICY_ALLOW, "192.0.2.2/32", "192.0.2.1/32");
 	ck_policy(&p, 2, &t.g, XFRM_POLICY_OUT, XFRM_POLICY_ALLOW, "192.0.2.3/32", "192.0.2.1/32");
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -597,7 +616,7 @@ START_TEST(aead_gcm)
 	ck_assert_ptr_null(attr(&p, 0, XFRMA_ALG_CRYPT));
 	ck_assert_ptr_null(attr(&p, 0, XFRMA_ALG_AUTH_TRUNC));
 	ck_assert_ptr_null(attr(&p, 0, XFRMA_ALG_AUTH));
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -625,7 +644,7 @@ START_TEST(ah_align)
 	ck_assert_uint_eq(n, 1);
 	ck_tmpl(&tm[0], IPPROTO_AH, 0x4000, XFRM_MODE_TUNNEL, "198.51.100.2", "198.51.100.1",
 		AF_INET, false);
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -661,7 +680,7 @@ START_TEST(replay_esn)
 	ck_state(&p, 0, IPPROTO_ESP, 0x5000, "198.51.100.2", "198.51.100.1", XFRM_MODE_TUNNEL,
 		 XFRM_STATE_AF_UNSPEC | v[_i].flags);
 	ck_replay(&p, 0, v[_i].legacy, v[_i].bitmap);
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -682,7 +701,7 @@ START_TEST(esn_not_on_comp)
 	ck_state(&p, 1, IPPROTO_ESP, 0x187a101b, "192.168.2.110", "192.168.2.100",
 		 XFRM_MODE_TRANSPORT, XFRM_STATE_ESN);
 	ck_replay(&p, 1, 0, 128);
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -715,7 +734,7 @@ START_TEST(shunts)
 		ck_assert_ptr_null(tmpls(&p, i, &n));
 		ck_assert_uint_eq(n, 0);
 	}
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -725,10 +744,10 @@ START_TEST(configured_priority)
 	struct xfrm_plan p;
 
 	seed4(&t, SADB_DIR_OUT);
-	t.g.priority = SADB_PRIO_BASE + 42;
+	t.g.priority = XFRM_OWN_PRIO_BASE + 42;
 	plan_ok(&t.g, &p, 4);
-	ck_assert_uint_eq(sp_of(&p, 3)->priority, SADB_PRIO_BASE + 42);
-	xfrm_plan_free(&p);
+	ck_assert_uint_eq(sp_of(&p, 3)->priority, XFRM_OWN_PRIO_BASE + 42);
+	plan_done(&p);
 }
 END_TEST
 
@@ -761,7 +780,7 @@ START_TEST(lifetimes)
 	ck_assert(l->hard_use_expires_seconds == 0);
 	/* policies never expire */
 	ck_infinite(&sp_of(&p, 1)->lft);
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -791,7 +810,7 @@ START_TEST(v6_over_v4)
 	ck_tmpl(&v[0], IPPROTO_COMP, 0x7000, XFRM_MODE_TUNNEL, "198.51.100.2", "198.51.100.1",
 		AF_INET, false);
 	ck_tmpl(&v[1], IPPROTO_ESP, 0x7000, XFRM_MODE_TRANSPORT, NULL, NULL, AF_INET, false);
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -819,7 +838,7 @@ START_TEST(nested_tunnels)
 		AF_INET, false);
 	ck_tmpl(&v[1], IPPROTO_ESP, 0x200, XFRM_MODE_TUNNEL, "203.0.113.2", "203.0.113.1",
 		AF_INET, false);
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -835,7 +854,7 @@ START_TEST(implicit_group)
 	plan_ok(&t.g, &p, 1);
 	ck_state(&p, 0, IPPROTO_ESP, 0x8000, "198.51.100.2", "198.51.100.1", XFRM_MODE_TRANSPORT, 0);
 	ck_empty_sel(&sa_of(&p, 0)->sel);
-	xfrm_plan_free(&p);
+	plan_done(&p);
 }
 END_TEST
 
@@ -857,17 +876,18 @@ START_TEST(refused_shapes)
 	};
 	struct tgroup t;
 	struct xfrm_plan p = { (void *)1, 99 };
-	char err[256] = "";
+	struct reason why = { "" };
 	unsigned i;
 
 	tg_init(&t, "bad", SADB_DIR_OUT, "10.1.0.0/16", "10.2.0.0/16");
 	for (i = 0; i < 3 && v[_i].said[i]; i++)
 		tg_sa(&t, v[_i].said[i], "198.51.100.1", NULL, NULL);
 	t.g.reqid = v[_i].reqid;
-	ck_assert_int_eq(xfrm_plan_group(&t.g, &p, err, sizeof(err)), -EINVAL);
-	ck_assert_msg(strstr(err, v[_i].err) != NULL, "\"%s\" lacks \"%s\"", err, v[_i].err);
-	ck_assert_uint_eq(p.nmsg, 0);
-	ck_assert_ptr_null(p.msg);
+	ck_assert_int_eq(xfrm_plan_group(&t.g, &p, &why), -EINVAL);
+	ck_assert_msg(strstr(why.text, v[_i].err) != NULL, "\"%s\" lacks \"%s\"", why.text,
+		      v[_i].err);
+	ck_assert_uint_eq(p.n, 0);
+	ck_assert_ptr_null(p.obj);
 }
 END_TEST
 
@@ -876,36 +896,70 @@ START_TEST(refused_shunt)
 {
 	struct tgroup t;
 	struct xfrm_plan p;
-	char err[256] = "";
+	struct reason why = { "" };
 
 	tg_init(&t, "hold", SADB_DIR_NONE, "10.1.0.0/16", "10.2.0.0/16");
 	t.g.shunt = true;
 	ck_assert_int_eq(said_parse("%hold", &t.g.shunt_said, NULL, 0), 0);
-	ck_assert_int_eq(xfrm_plan_group(&t.g, &p, err, sizeof(err)), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "%hold"));
-	ck_assert_uint_eq(p.nmsg, 0);
+	ck_assert_int_eq(xfrm_plan_group(&t.g, &p, &why), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why.text, "%hold"));
+	ck_assert_uint_eq(p.n, 0);
+}
+END_TEST
+
+/* The policy priority: configured, or more specific selectors lower
+ * (tried first), always inside our band. */
+START_TEST(policy_priority)
+{
+	static const struct {
+		const char *src, *dst;
+		uint8_t proto;
+		uint16_t sport, dport;
+		uint32_t want;
+	} v[] = {
+		{ "0.0.0.0/0", "0.0.0.0/0", 0, 0, 0, XFRM_OWN_PRIO_BASE + 65792 },
+		{ "10.0.1.0/24", "10.0.2.0/24", 0, 0, 0, XFRM_OWN_PRIO_BASE + 65792 - 48 * 256 },
+		{ "10.0.1.0/24", "10.0.2.0/24", 17, 0, 0, XFRM_OWN_PRIO_BASE + 65792 - 48 * 256 - 128 },
+		{ "10.0.1.0/24", "10.0.2.0/24", 6, 0, 443, XFRM_OWN_PRIO_BASE + 65792 - 48 * 256 - 192 },
+		{ "10.0.1.0/24", "10.0.2.0/24", 0, 53, 0, XFRM_OWN_PRIO_BASE + 65792 - 48 * 256 - 64 },
+		{ "fd00::1/128", "fd00::2/128", 6, 1, 2, XFRM_OWN_PRIO_BASE + 64 },
+		{ "fd00:1::/64", "fd00:2::/64", 0, 0, 0, XFRM_OWN_PRIO_BASE + 65792 - 128 * 256 },
+	};
+	struct tgroup t;
+	struct ip_prefix a, b;
+	size_t i;
+
+	tg_init(&t, "prio", SADB_DIR_OUT, NULL, NULL);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		a = prefix(v[i].src);
+		b = prefix(v[i].dst);
+		t.g.proto = v[i].proto;
+		t.g.sport = v[i].sport;
+		t.g.dport = v[i].dport;
+		ck_assert_uint_eq(xfrm_policy_priority(&t.g, &a, &b), v[i].want);
+		ck_assert(xfrm_own_priority(v[i].want));
+	}
+	t.g.proto = 0;
+	t.g.sport = t.g.dport = 0;
+	ck_assert_uint_eq(xfrm_policy_priority(&t.g, NULL, NULL), XFRM_OWN_PRIO_BASE + 65792);
+	a.len = 200; /* not a prefix length: still inside the band */
+	ck_assert(xfrm_own_priority(xfrm_policy_priority(&t.g, &a, &a)));
+	t.g.priority = 1234567;
+	ck_assert_uint_eq(xfrm_policy_priority(&t.g, &a, &b), 1234567);
+	ck_assert(!xfrm_own_priority(XFRM_OWN_PRIO_BASE - 1));
+	ck_assert(!xfrm_own_priority(XFRM_OWN_PRIO_MAX + 1));
+	ck_assert(xfrm_own_reqid(XFRM_OWN_REQID_BASE + XFRM_OWN_REQID_COUNT - 1));
+	ck_assert(!xfrm_own_reqid(XFRM_OWN_REQID_BASE + XFRM_OWN_REQID_COUNT));
+	ck_assert(!xfrm_own_reqid(XFRM_OWN_REQID_BASE - 1));
 }
 END_TEST
 
 /* ---- the whole chain: contrib/seed.conf -> cfg -> sadb -> requests ---- */
 
-static bool left_is_local(const struct ip_addr *a, void *arg)
-{
-	struct ip_addr l4 = addr("192.168.2.100"), l6 = addr("3049:1::1");
-
-	(void)arg;
-	return ip_addr_equal(a, &l4) || ip_addr_equal(a, &l6);
-}
-
 START_TEST(seed_conf)
 {
-	const char *top = getenv("top_srcdir");
-	struct cfg_errors errs = { 0 };
-	struct cfg_parser *cp;
 	struct cfg *c;
 	struct sadb *db;
-	char path[4096], line[4096];
-	FILE *f;
 	size_t i;
 	static const struct {
 		const char *name;
@@ -919,22 +973,7 @@ START_TEST(seed_conf)
 		{ "seed6-reverse", SADB_DIR_IN, 5, XFRM_POLICY_IN },
 	};
 
-	snprintf(path, sizeof(path), "%s/contrib/seed.conf", top ? top : ".");
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	cp = cfg_parser_new("seed.conf", &errs);
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		cfg_parser_line(cp, line);
-	}
-	fclose(f);
-	c = cfg_parser_finish(cp);
-	for (i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msg[i]);
-	ck_assert_ptr_nonnull(c);
-	db = sadb_build(c, left_is_local, NULL, &errs);
-	ck_assert_ptr_nonnull(db);
-	sadb_assign_reqids(db, NULL);
+	db = fx_seed_model(NULL, &c);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct sadb_group *g = sadb_find_group(db, want[i].name);
 		struct xfrm_plan p;
@@ -944,9 +983,9 @@ START_TEST(seed_conf)
 
 		ck_assert_ptr_nonnull(g);
 		ck_assert_int_eq(g->dir, want[i].dir);
-		ck_assert(g->reqid >= SADB_REQID_BASE && g->reqid < SADB_REQID_BASE + SADB_REQID_COUNT);
-		ck_assert_int_eq(xfrm_plan_group(g, &p, NULL, 0), 0);
-		ck_assert_uint_eq(p.nmsg, want[i].nmsg);
+		ck_assert(xfrm_own_reqid(g->reqid));
+		ck_assert_int_eq(xfrm_plan_group(g, &p, NULL), 0);
+		ck_assert_uint_eq(p.n, want[i].nmsg);
 		/* comp tunnel (AF_UNSPEC), esp and ah transport, in group order */
 		ck_assert_uint_eq(sa_of(&p, 0)->id.proto, IPPROTO_COMP);
 		ck_assert_uint_eq(sa_of(&p, 0)->mode, XFRM_MODE_TUNNEL);
@@ -972,11 +1011,10 @@ START_TEST(seed_conf)
 			ck_assert_uint_eq(v[k].reqid, g->reqid);
 		if (want[i].nmsg == 5)
 			ck_assert_uint_eq(sp_of(&p, 4)->dir, XFRM_POLICY_FWD);
-		xfrm_plan_free(&p);
+		plan_done(&p);
 	}
 	sadb_free(db);
 	cfg_free(c);
-	cfg_errors_free(&errs);
 }
 END_TEST
 
@@ -1004,6 +1042,7 @@ static Suite *xfrm_suite(void)
 	tcase_add_loop_test(tc, refused_shapes, 0, 6);
 	tcase_add_test(tc, refused_shunt);
 	tcase_add_test(tc, seed_conf);
+	tcase_add_test(tc, policy_priority);
 	suite_add_tcase(s, tc);
 	return s;
 }
