@@ -1,57 +1,44 @@
-/* spigrpd.c: the daemon.  Reads the config into the sadb model, places and
- * installs every group (kernel XFRM), serves the KLIPS view through FUSE and
- * the control socket, and applies config reloads and kernel events as
- * differences.  Owns the one struct daemon; the sadb is changed only here,
- * in the main thread. */
+/* main.c: spigrpd's entry point.  Options and -n; going to the background;
+ * the instance locks; setting up the one struct daemon (daemon.h) around
+ * its loop (loop.h) and tearing it down.  What the daemon does lives
+ * elsewhere: reconcile.c (desired vs installed), status.c (answers),
+ * kernops.c (the kernel backend). */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <stddef.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
 #include "ctl.h"
+#include "daemon.h"
+#include "kernops.h"
 #include "log.h"
+#include "loop.h"
+#include "reconcile.h"
 #include "render.h"
+#include "runtime.h"
 #include "sadb.h"
-#include "said.h"
+#include "snap.h"
+#include "statefile.h"
+#include "status.h"
+#include "strbuf.h"
 #include "view.h"
-#include "xfrm.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/spigrpd.conf"
 #define MAX_LOCAL 64
-
-struct daemon {
-	const char *cfg_path;
-	struct cfg *cfg;
-	struct sadb *db;
-	struct xfrm *xfrm;
-	struct pe_view *view;
-	struct ctl *ctl;
-	int sig_fd;
-	int addr_fd;     /* rtnetlink address events: re-evaluate directions */
-	bool addr_dirty;
-	bool stop;
-	int lock_fd;     /* one daemon per network namespace */
-	int state_lock_fd; /* one daemon per state dir */
-};
+#define ADDR_SETTLE_MS 200 /* address events come in bursts */
 
 /* --local addresses for -n: decide directions as if these were ours. */
 static struct ip_addr local_addr[MAX_LOCAL];
@@ -59,6 +46,7 @@ static unsigned nlocal;
 
 static bool local_list_is_local(const struct ip_addr *a, void *arg)
 {
+	(void)arg;
 	for (unsigned i = 0; i < nlocal; i++)
 		if (ip_addr_equal(&local_addr[i], a))
 			return true;
@@ -97,453 +85,7 @@ static void log_errors(const struct cfg_errors *e)
 		log_err("%s", e->msg[i]);
 }
 
-static void make_dirs(const char *path, bool include_last)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	if (include_last)
-		mkdir(buf, 0755);
-}
-
-/* ---- the view ---- */
-
-static void publish_view(struct daemon *d)
-{
-	struct render_buf b = { 0 };
-
-	if (!d->view)
-		return;
-	if (render_spigrp(d->db, d->cfg->said_format, &b) < 0) {
-		log_err("view: out of memory rendering ipsec_spigrp; keeping the old one");
-		render_buf_free(&b);
-		return;
-	}
-	pe_view_publish(d->view, "ipsec_spigrp", b.data, b.len);
-}
-
-static void publish_version(struct daemon *d)
-{
-	struct render_buf b = { 0 };
-
-	if (render_version(&b) == 0)
-		pe_view_publish(d->view, "ipsec_version", b.data, b.len);
-	else
-		render_buf_free(&b);
-}
-
-/* ---- placing and installing groups ---- */
-
-static const char *group_said0(const struct sadb_group *g, char *buf, size_t len)
-{
-	if (g->shunt)
-		said_format(&g->shunt_said, '0', buf, len);
-	else if (g->nsa)
-		said_format(&g->sa[0]->cfg->said, '0', buf, len);
-	else
-		snprintf(buf, len, "-");
-	return buf;
-}
-
-/* Decide kernel or userspace for a PENDING group with want == AUTO. */
-static void place_group(struct daemon *d, struct sadb_group *g)
-{
-	char reason[256] = "";
-	int r;
-
-	if (g->want != CFG_DP_AUTO)
-		return;
-	if (g->place == SADB_PLACE_USERSPACE)
-		return; /* sadb decided: XFRM cannot express it */
-	r = xfrm_probe_group(d->xfrm, g, reason, sizeof(reason));
-	if (r == 0) {
-		g->place = SADB_PLACE_KERNEL;
-		snprintf(g->place_reason, sizeof(g->place_reason), "the kernel accepts every transform");
-	} else {
-		g->place = SADB_PLACE_USERSPACE;
-		snprintf(g->place_reason, sizeof(g->place_reason), "kernel probe: %s",
-			 reason[0] ? reason : strerror(-r));
-	}
-}
-
-static void install_group(struct daemon *d, struct sadb_group *g)
-{
-	char reason[512] = "";
-	char s0[SAID_BUF];
-	int r;
-
-	if (g->state == SADB_SKIPPED) {
-		log_notice("group %s skipped: %s", g->name, g->state_reason);
-		return;
-	}
-	if (g->state != SADB_PENDING)
-		return;
-	if (g->dir == SADB_DIR_NONE) {
-		sadb_set_state(g, SADB_SKIPPED, "neither end of its SAs is a local address");
-		log_notice("group %s skipped: %s", g->name, g->state_reason);
-		return;
-	}
-	place_group(d, g);
-	if (g->place == SADB_PLACE_USERSPACE) {
-		sadb_set_state(g, SADB_SKIPPED,
-			       "placed in userspace (%s); this release has no userspace datapath",
-			       g->place_reason);
-		log_warn("group %s not installed: %s", g->name, g->state_reason);
-		return;
-	}
-	r = xfrm_install_group(d->xfrm, g, reason, sizeof(reason));
-	if (r < 0) {
-		const char *ename = strerrorname_np(-r);
-
-		sadb_set_state(g, SADB_REFUSED, "kernel refused it (%s): %s", ename ? ename : "?",
-			       reason[0] ? reason : strerror(-r));
-		log_err("group %s (%s...) refused by the kernel (%s): %s", g->name,
-			group_said0(g, s0, sizeof(s0)), ename ? ename : "?",
-			reason[0] ? reason : strerror(-r));
-		return;
-	}
-	sadb_set_state(g, SADB_INSTALLED, "installed");
-	log_info("group %s installed (reqid 0x%08x, %s)", g->name, g->reqid,
-		 sadb_dir_name(g->dir));
-	if (d->cfg->install_routes && g->dir == SADB_DIR_OUT && !g->implicit) {
-		r = route_install_group(g, d->cfg->route_table);
-		if (r < 0)
-			log_warn("group %s: routes not installed: %s", g->name, strerror(-r));
-	}
-}
-
-static void uninstall_group(struct daemon *d, struct sadb_group *g, const char *why)
-{
-	int r;
-
-	if (g->state != SADB_INSTALLED)
-		return;
-	if (d->cfg->install_routes && g->dir == SADB_DIR_OUT && !g->implicit)
-		route_remove_group(g, d->cfg->route_table);
-	r = xfrm_remove_group(d->xfrm, g);
-	if (r < 0)
-		log_warn("group %s: removing it from the kernel: %s", g->name, strerror(-r));
-	sadb_set_state(g, SADB_PENDING, "%s", why);
-	log_info("group %s removed (%s)", g->name, why);
-}
-
-static void install_pending(struct daemon *d)
-{
-	for (size_t i = 0; i < d->db->ngroup; i++)
-		install_group(d, d->db->group[i]);
-}
-
-/* ---- config (re)load ---- */
-
-static char *reqid_path(const struct cfg *c)
-{
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/reqids", c->state_dir) < 0)
-		return NULL;
-	return p;
-}
-
-static struct sadb *build_db(struct cfg *c, struct cfg_errors *errs)
-{
-	struct sadb *db = sadb_build(c, route_addr_is_local, NULL, errs);
-	char *rp;
-	int r;
-
-	if (!db)
-		return NULL;
-	make_dirs(c->state_dir, true);
-	rp = reqid_path(c);
-	r = sadb_assign_reqids(db, rp);
-	if (r < 0)
-		log_warn("reqid state file %s: %s (reqids may change on restart)", rp ? rp : "?",
-			 strerror(-r));
-	free(rp);
-	return db;
-}
-
-/*
- * Apply a new model as a difference: a group equal to one already installed
- * (same name, same kernel objects, same reqid, same direction) is carried
- * over without a netlink message, and so is a refused one unless
- * @retry_refused; changed and removed groups are
- * removed first, then new and changed ones installed.  The view follows the new file's order (sadb
- * numbers groups by their place in the file), also for a replaced group.
- */
-static void apply_db(struct daemon *d, struct sadb *ndb, struct cfg *ncfg, bool retry_refused)
-{
-	struct sadb *odb = d->db;
-	size_t i;
-
-	for (i = 0; i < odb->ngroup; i++) {
-		struct sadb_group *og = odb->group[i];
-		struct sadb_group *ng = sadb_find_group(ndb, og->name);
-
-		/* Unchanged installed groups are left alone (no netlink
-		 * message); so are refused ones, unless @retry_refused (a
-		 * reload is the way to have them tried again). */
-		if (ng &&
-		    (og->state == SADB_INSTALLED || (!retry_refused && og->state == SADB_REFUSED)) &&
-		    og->reqid == ng->reqid && og->dir == ng->dir && sadb_group_equal(og, ng)) {
-			ng->state = og->state;
-			memcpy(ng->state_reason, og->state_reason, sizeof(ng->state_reason));
-			ng->place = og->place;
-			memcpy(ng->place_reason, og->place_reason, sizeof(ng->place_reason));
-			ng->want = og->want;
-			continue;
-		}
-		uninstall_group(d, og, ng ? "changed in the config" : "removed from the config");
-	}
-	d->db = ndb;
-	d->cfg = ncfg;
-	install_pending(d);
-	sadb_free(odb);
-}
-
-/* Replace *@dst by a copy of @src.  0 or -ENOMEM (*@dst unchanged). */
-static int keep_string(char **dst, const char *src)
-{
-	char *c = strdup(src);
-
-	if (!c)
-		return -ENOMEM;
-	free(*dst);
-	*dst = c;
-	return 0;
-}
-
-static int reload(struct daemon *d, struct cfg_errors *errs)
-{
-	struct cfg *ncfg;
-	struct sadb *ndb;
-	struct cfg *ocfg = d->cfg;
-
-	ncfg = cfg_load(d->cfg_path, true, errs);
-	if (!ncfg) {
-		log_err("reload: %s has errors; the running config stays:", d->cfg_path);
-		log_errors(errs);
-		return -EINVAL;
-	}
-	if (strcmp(ncfg->mount, ocfg->mount) || strcmp(ncfg->control, ocfg->control) ||
-	    strcmp(ncfg->state_dir, ocfg->state_dir))
-		log_warn("reload: mount, control and state-dir change only on restart");
-	if (ncfg->route_table != ocfg->route_table || ncfg->install_routes != ocfg->install_routes)
-		log_warn("reload: route settings change only on restart");
-	/* paths and route settings stay as running until restart (the state
-	 * dir holds our reqids and shunt record: it must not move under us) */
-	if (keep_string(&ncfg->mount, ocfg->mount) < 0 ||
-	    keep_string(&ncfg->control, ocfg->control) < 0 ||
-	    keep_string(&ncfg->state_dir, ocfg->state_dir) < 0) {
-		log_err("reload: out of memory; the running config stays");
-		cfg_free(ncfg);
-		return -ENOMEM;
-	}
-	ncfg->route_table = ocfg->route_table;
-	ncfg->install_routes = ocfg->install_routes;
-	ndb = build_db(ncfg, errs);
-	if (!ndb) {
-		log_err("reload: %s has errors; the running config stays:", d->cfg_path);
-		log_errors(errs);
-		cfg_free(ncfg);
-		return -EINVAL;
-	}
-	if (d->ctl) {
-		gid_t gid = (gid_t)-1;
-		if (ncfg->control_group) {
-			struct group *gr = getgrnam(ncfg->control_group);
-			if (gr)
-				gid = gr->gr_gid;
-			else
-				log_warn("control-group %s: no such group", ncfg->control_group);
-		}
-		ctl_set_group(d->ctl, gid);
-	}
-	apply_db(d, ndb, ncfg, true);
-	cfg_free(ocfg);
-	publish_view(d);
-	log_notice("reloaded %s", d->cfg_path);
-	return 0;
-}
-
-/* Addresses changed: rebuild with the same config, apply the difference. */
-static void reevaluate_addresses(struct daemon *d)
-{
-	struct cfg_errors errs = { 0 };
-	struct cfg *c = d->cfg;
-	struct sadb *ndb;
-
-	d->addr_dirty = false;
-	ndb = build_db(c, &errs);
-	if (!ndb) {
-		log_warn("addresses changed, and the config no longer fits them:");
-		log_errors(&errs);
-		cfg_errors_free(&errs);
-		return;
-	}
-	cfg_errors_free(&errs);
-	apply_db(d, ndb, c, false);
-	publish_view(d);
-}
-
 /* ---- control socket requests ---- */
-
-struct strbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct strbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t ncap = b->cap ? b->cap * 2 : 1024;
-		while (ncap - b->len <= (size_t)n)
-			ncap *= 2;
-		char *p = realloc(b->s, ncap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = ncap;
-	}
-}
-
-static void sb_json_str(struct strbuf *b, const char *s)
-{
-	sb_printf(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			sb_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			sb_printf(b, "\\u%04x", c);
-		else
-			sb_printf(b, "%c", c);
-	}
-	sb_printf(b, "\"");
-}
-
-static const char *place_name(const struct sadb_group *g)
-{
-	return g->place == SADB_PLACE_KERNEL ? "kernel" : "userspace";
-}
-
-static void status_text(struct daemon *d, struct strbuf *b, bool list_only)
-{
-	char said[SAID_BUF];
-
-	for (size_t i = 0; i < d->db->ngroup; i++) {
-		struct sadb_group *g = d->db->group[i];
-
-		if (list_only) {
-			sb_printf(b, "%s %s %s %s", g->name, sadb_state_name(g->state),
-				  place_name(g), sadb_dir_name(g->dir));
-			if (g->shunt) {
-				said_format(&g->shunt_said, '0', said, sizeof(said));
-				sb_printf(b, " %s", said);
-			}
-			for (unsigned k = 0; k < g->nsa; k++) {
-				said_format(&g->sa[k]->cfg->said, '0', said, sizeof(said));
-				sb_printf(b, " %s", said);
-			}
-			sb_printf(b, "\n");
-			continue;
-		}
-		if (g->state == SADB_INSTALLED && g->place == SADB_PLACE_KERNEL)
-			xfrm_read_counters(d->xfrm, g);
-		sb_printf(b, "group %s%s\n", g->name, g->implicit ? " (SA in no group)" : "");
-		if (g->state_reason[0] && strcmp(g->state_reason, sadb_state_name(g->state)))
-			sb_printf(b, "  state: %s (%s)\n", sadb_state_name(g->state), g->state_reason);
-		else
-			sb_printf(b, "  state: %s\n", sadb_state_name(g->state));
-		sb_printf(b, "  placement: %s (%s)\n", place_name(g),
-			  g->place_reason[0] ? g->place_reason : "configured");
-		sb_printf(b, "  direction: %s  reqid: 0x%08x\n", sadb_dir_name(g->dir), g->reqid);
-		for (unsigned k = 0; k < g->nsa; k++) {
-			const struct sadb_sa *sa = g->sa[k];
-			said_format(&sa->cfg->said, '0', said, sizeof(said));
-			sb_printf(b, "  sa %s", said);
-			if (sa->cfg->said.proto != SAID_PROTO_TUN)
-				sb_printf(b, ": bytes %llu packets %llu replay-errors %u "
-					  "integrity-errors %u",
-					  (unsigned long long)sa->ctr.bytes,
-					  (unsigned long long)sa->ctr.packets,
-					  sa->ctr.replay_errs + sa->ctr.replay_window_errs,
-					  sa->ctr.integrity_errs);
-			sb_printf(b, "\n");
-		}
-	}
-}
-
-static void status_json(struct daemon *d, struct strbuf *b)
-{
-	char said[SAID_BUF];
-
-	sb_printf(b, "{\"version\":\"%s\",\"groups\":[", PACKAGE_VERSION);
-	for (size_t i = 0; i < d->db->ngroup; i++) {
-		struct sadb_group *g = d->db->group[i];
-
-		if (g->state == SADB_INSTALLED && g->place == SADB_PLACE_KERNEL)
-			xfrm_read_counters(d->xfrm, g);
-		sb_printf(b, "%s{\"name\":", i ? "," : "");
-		sb_json_str(b, g->name);
-		sb_printf(b, ",\"implicit\":%s,\"state\":\"%s\",\"state_reason\":",
-			  g->implicit ? "true" : "false", sadb_state_name(g->state));
-		sb_json_str(b, g->state_reason);
-		sb_printf(b, ",\"placement\":\"%s\",\"placement_reason\":", place_name(g));
-		sb_json_str(b, g->place_reason);
-		sb_printf(b, ",\"direction\":\"%s\",\"reqid\":%u,\"sas\":[", sadb_dir_name(g->dir),
-			  g->reqid);
-		if (g->shunt) {
-			said_format(&g->shunt_said, '0', said, sizeof(said));
-			sb_printf(b, "{\"said\":");
-			sb_json_str(b, said);
-			sb_printf(b, "}");
-		}
-		for (unsigned k = 0; k < g->nsa; k++) {
-			const struct sadb_sa *sa = g->sa[k];
-			said_format(&sa->cfg->said, '0', said, sizeof(said));
-			sb_printf(b, "%s{\"said\":", k ? "," : "");
-			sb_json_str(b, said);
-			sb_printf(b, ",\"bytes\":%llu,\"packets\":%llu,\"replay_errors\":%u,"
-				  "\"integrity_errors\":%u}",
-				  (unsigned long long)sa->ctr.bytes, (unsigned long long)sa->ctr.packets,
-				  sa->ctr.replay_errs + sa->ctr.replay_window_errs,
-				  sa->ctr.integrity_errs);
-		}
-		sb_printf(b, "]}");
-	}
-	sb_printf(b, "]}\n");
-}
 
 static int ctl_handler(void *arg, const char *cmd, int argc, char **argv, char **out,
 		       size_t *outlen)
@@ -552,56 +94,54 @@ static int ctl_handler(void *arg, const char *cmd, int argc, char **argv, char *
 		"view", "list", "status", "status-json", "version", "help", "reload", NULL,
 	};
 	struct daemon *d = arg;
-	struct strbuf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	int r = 0;
 
 	(void)argv;
 	for (size_t i = 0; argc > 0 && no_args[i]; i++) {
 		if (!strcmp(cmd, no_args[i])) {
-			sb_printf(&b, "%s takes no arguments\n", cmd);
+			strbuf_printf(&b, "%s takes no arguments\n", cmd);
 			r = -EINVAL;
 			goto out;
 		}
 	}
 	if (!strcmp(cmd, "view")) {
-		struct render_buf rb = { 0 };
-		if (render_spigrp(d->db, d->cfg->said_format, &rb) < 0) {
-			render_buf_free(&rb);
+		if (render_spigrp(d->db, d->rt, d->cfg->said_format, &b) < 0) {
+			strbuf_free(&b);
 			return -ENOMEM;
 		}
-		*out = rb.data;
-		*outlen = rb.len;
-		return 0;
 	} else if (!strcmp(cmd, "list")) {
-		status_text(d, &b, true);
+		status_list(d, &b);
 	} else if (!strcmp(cmd, "status")) {
-		status_text(d, &b, false);
+		reconcile_read_counters(d);
+		status_text(d, &b);
 	} else if (!strcmp(cmd, "status-json")) {
+		reconcile_read_counters(d);
 		status_json(d, &b);
 	} else if (!strcmp(cmd, "version")) {
-		sb_printf(&b, "spigrpd %s\n", PACKAGE_VERSION);
+		strbuf_printf(&b, "spigrpd %s\n", PACKAGE_VERSION);
 	} else if (!strcmp(cmd, "reload")) {
 		struct cfg_errors errs = { 0 };
-		r = reload(d, &errs);
+		r = reconcile_reload(d, &errs);
 		for (size_t i = 0; i < errs.n; i++)
-			sb_printf(&b, "%s\n", errs.msg[i]);
+			strbuf_printf(&b, "%s\n", errs.msg[i]);
 		cfg_errors_free(&errs);
 	} else if (!strcmp(cmd, "help")) {
-		sb_printf(&b, "commands: view list status status-json version help reload\n");
+		strbuf_printf(&b, "commands: view list status status-json version help reload\n");
 	} else {
 		bool printable = strlen(cmd) <= 64;
 
 		for (const char *q = cmd; printable && *q; q++)
 			printable = *q > 0x20 && *q < 0x7f;
 		if (printable)
-			sb_printf(&b, "unknown command \"%s\" (try help)\n", cmd);
+			strbuf_printf(&b, "unknown command \"%s\" (try help)\n", cmd);
 		else
-			sb_printf(&b, "unknown command (try help)\n");
+			strbuf_printf(&b, "unknown command (try help)\n");
 		r = -EINVAL;
 	}
 out:
 	if (b.oom) {
-		free(b.s);
+		strbuf_free(&b);
 		return -ENOMEM;
 	}
 	*out = b.s;
@@ -609,128 +149,63 @@ out:
 	return r;
 }
 
-/* ---- address events ---- */
+/* ---- the loop's callbacks ---- */
 
-static int open_addr_events(void)
+static void on_signal(void *arg)
 {
-	struct sockaddr_nl sa = {
-		.nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
-	};
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
-static void drain_addr_events(struct daemon *d)
-{
-	char buf[8192];
-	ssize_t n;
-
-	while ((n = recv(d->addr_fd, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == ENOBUFS))
-		d->addr_dirty = true;
-}
-
-/* ---- main loop ---- */
-
-static void handle_signals(struct daemon *d)
-{
+	struct daemon *d = arg;
 	struct signalfd_siginfo si;
 
 	while (read(d->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			struct cfg_errors errs = { 0 };
+
 			log_notice("SIGHUP: reloading %s", d->cfg_path);
-			reload(d, &errs);
+			reconcile_reload(d, &errs);
 			cfg_errors_free(&errs);
 		} else {
 			log_notice("%s: stopping", strsignal((int)si.ssi_signo));
-			d->stop = true;
+			loop_stop(d->loop);
 		}
 	}
 }
 
-static void run(struct daemon *d)
+static void on_xfrm_event(void *arg)
 {
-	/* signals, XFRM events, address events, then the control socket's */
-	struct pollfd p[3 + CTL_POLLFDS_MAX];
-	bool addr_event = false;
-	int64_t now, settle = 0; /* ms, monotonic: addresses quiet until then */
-	struct timespec ts;
-
-	while (!d->stop) {
-		int nc, r, timeout = ctl_timeout_ms(d->ctl);
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-		/* address events come in bursts: settle for 200 ms first */
-		if (addr_event)
-			settle = now + 200;
-		addr_event = false;
-		if (d->addr_dirty && now >= settle) {
-			log_info("local addresses changed: re-evaluating directions");
-			reevaluate_addresses(d);
-			continue;
-		}
-		if (d->addr_dirty && (timeout < 0 || settle - now < timeout))
-			timeout = (int)(settle - now);
-		p[0] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = xfrm_event_fd(d->xfrm), .events = POLLIN };
-		p[2] = (struct pollfd){ .fd = d->addr_fd, .events = POLLIN };
-		nc = ctl_pollfds(d->ctl, p + 3, CTL_POLLFDS_MAX);
-		r = poll(p, (nfds_t)(3 + nc), timeout);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("poll: %s", strerror(errno));
-			break;
-		}
-		if (p[0].revents)
-			handle_signals(d);
-		if (p[1].revents && xfrm_process_events(d->xfrm, d->db) > 0)
-			publish_view(d);
-		if (p[2].revents) {
-			drain_addr_events(d);
-			addr_event = true;
-		}
-		/* every round, also after a timeout: it drops late clients */
-		ctl_dispatch(d->ctl, p + 3, nc, ctl_handler, d);
-	}
+	reconcile_events(arg);
 }
 
-static void shutdown_all(struct daemon *d)
+static void on_addr_event(void *arg)
 {
-	if (d->db && d->xfrm) {
-		if (d->cfg->keep_on_exit) {
-			log_notice("keep-on-exit: leaving our XFRM objects in the kernel");
-		} else {
-			for (size_t i = d->db->ngroup; i-- > 0;)
-				uninstall_group(d, d->db->group[i], "daemon stopping");
-			if (d->cfg->install_routes)
-				route_cleanup(d->cfg->route_table);
-		}
-	}
-	pe_view_unmount(d->view);
-	ctl_close(d->ctl);
-	xfrm_close(d->xfrm);
-	sadb_free(d->db);
-	cfg_free(d->cfg);
-	if (d->sig_fd >= 0)
-		close(d->sig_fd);
-	if (d->addr_fd >= 0)
-		close(d->addr_fd);
-	if (d->lock_fd >= 0)
-		close(d->lock_fd);
-	if (d->state_lock_fd >= 0)
-		close(d->state_lock_fd);
+	struct daemon *d = arg;
+
+	if (d->ops->addr_changed(d->kern))
+		loop_timer_arm(d->addr_timer, ADDR_SETTLE_MS);
 }
+
+static void on_addr_settled(void *arg)
+{
+	log_info("local addresses changed: re-evaluating directions");
+	reconcile_addresses(arg);
+}
+
+static int ctl_prepare(void *arg, struct pollfd *pfd, int max, int *timeout_ms)
+{
+	struct daemon *d = arg;
+
+	*timeout_ms = ctl_timeout_ms(d->ctl);
+	return ctl_pollfds(d->ctl, pfd, max);
+}
+
+/* every round, also after a timeout: it drops late clients */
+static void ctl_serve(void *arg, const struct pollfd *pfd, int n)
+{
+	struct daemon *d = arg;
+
+	ctl_dispatch(d->ctl, pfd, n, ctl_handler, d);
+}
+
+/* ---- -n ---- */
 
 static int check_only(const char *path)
 {
@@ -741,7 +216,8 @@ static int check_only(const char *path)
 
 	c = cfg_load(path, true, &errs);
 	if (c)
-		db = sadb_build(c, nlocal ? local_list_is_local : route_addr_is_local, NULL, &errs);
+		db = sadb_build(c, nlocal ? local_list_is_local : kernops_real.is_local, NULL,
+				&errs);
 	if (!db) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);
@@ -755,6 +231,8 @@ out:
 	cfg_free(c);
 	return ret;
 }
+
+/* ---- the background, locks ---- */
 
 /*
  * Go to the background, but let the parent wait until the daemon is ready
@@ -857,7 +335,7 @@ static int state_dir_lock(const char *dir)
 	char *path = NULL;
 	int fd, e;
 
-	make_dirs(dir, true);
+	mkdir_p(dir, 0755, 1);
 	if (asprintf(&path, "%s/lock", dir) < 0)
 		return -ENOMEM;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -873,7 +351,171 @@ static int state_dir_lock(const char *dir)
 	return fd;
 }
 
-int main(int argc, char **argv)
+static int take_locks(struct daemon *d)
+{
+	d->lock_fd = netns_lock();
+	if (d->lock_fd == -EADDRINUSE) {
+		log_err("another spigrpd is running in this network namespace; not starting");
+		return -1;
+	} else if (d->lock_fd < 0) {
+		log_err("instance lock: %s", strerror(-d->lock_fd));
+		return -1;
+	}
+	d->state_lock_fd = state_dir_lock(d->cfg->state_dir);
+	if (d->state_lock_fd == -EWOULDBLOCK) {
+		log_err("state-dir %s is in use by another spigrpd (every daemon needs its own); "
+			"not starting", d->cfg->state_dir);
+		return -1;
+	} else if (d->state_lock_fd < 0) {
+		log_err("state-dir %s: %s", d->cfg->state_dir, strerror(-d->state_lock_fd));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- set-up and tear-down ---- */
+
+/* Signals go to a signalfd only; threads started later inherit the mask. */
+static int open_signals(struct daemon *d)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sig_fd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int open_control(struct daemon *d)
+{
+	gid_t gid = (gid_t)-1;
+	int r;
+
+	mkdir_p(d->cfg->control, 0755, 0);
+	if (d->cfg->control_group) {
+		struct group *gr = getgrnam(d->cfg->control_group);
+
+		if (gr)
+			gid = gr->gr_gid;
+		else
+			log_warn("control-group %s: no such group", d->cfg->control_group);
+	}
+	r = ctl_open(&d->ctl, d->cfg->control, gid);
+	if (r == -EADDRINUSE)
+		log_err("another spigrpd is running on %s; not starting", d->cfg->control);
+	else if (r < 0)
+		log_err("control socket %s: %s", d->cfg->control, strerror(-r));
+	return r < 0 ? -1 : 0;
+}
+
+static int open_view(struct daemon *d)
+{
+	struct strbuf b = STRBUF_INIT;
+	char err[256];
+	char *text;
+	size_t len;
+	int r;
+
+	mkdir_p(d->cfg->mount, 0755, 1);
+	r = pe_view_mount(&d->view, d->cfg->mount, err, sizeof(err));
+	if (r < 0) {
+		log_err("view at %s: %s", d->cfg->mount, err);
+		return -1;
+	}
+	if (render_version(&b) == 0 && (text = strbuf_take(&b, &len)))
+		pe_view_publish(d->view, "ipsec_version", snap_new(text, len, 0, NULL));
+	strbuf_free(&b);
+	return 0;
+}
+
+static int add_to_loop(struct daemon *d)
+{
+	struct loop_source ctl = {
+		.prepare = ctl_prepare, .dispatch = ctl_serve, .arg = d, .max = CTL_POLLFDS_MAX,
+	};
+	int r = loop_new(&d->loop);
+
+	if (r < 0) {
+		log_err("main loop: %s", strerror(-r));
+		return -1;
+	}
+	d->addr_timer = loop_timer_new(d->loop, on_addr_settled, d);
+	if (!d->addr_timer || loop_add_fd(d->loop, d->sig_fd, on_signal, d) < 0 ||
+	    loop_add_fd(d->loop, d->ops->event_fd(d->kern), on_xfrm_event, d) < 0 ||
+	    loop_add_fd(d->loop, d->ops->addr_fd(d->kern), on_addr_event, d) < 0 ||
+	    loop_add_source(d->loop, &ctl) < 0) {
+		log_err("main loop: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything up to "running"; -1 when the daemon cannot start (logged). */
+static int start(struct daemon *d, struct cfg_errors *errs)
+{
+	struct reason why = { "" };
+	int r;
+
+	if (take_locks(d) < 0 || open_signals(d) < 0 || open_control(d) < 0)
+		return -1;
+	r = kernops_open(&d->kern, d->cfg->state_dir, &why);
+	if (r < 0) {
+		log_err("%s", why.text);
+		return -1;
+	}
+	d->ops = &kernops_real;
+	r = reconcile_start(d, errs);
+	if (r < 0) {
+		log_err("%s has errors; not starting:", d->cfg_path);
+		log_errors(errs);
+		return -1;
+	}
+	if (open_view(d) < 0 || add_to_loop(d) < 0)
+		return -1;
+	reconcile_install_pending(d);
+	reconcile_publish(d);
+	log_notice("running: %zu group(s), view at %s, control at %s", d->db->ngroup,
+		   d->cfg->mount, d->cfg->control);
+	return 0;
+}
+
+static void shutdown_all(struct daemon *d)
+{
+	if (d->ops)
+		reconcile_stop(d);
+	pe_view_unmount(d->view);
+	ctl_close(d->ctl);
+	kernops_close(d->kern);
+	rt_free(d->rt);
+	sadb_free(d->db);
+	cfg_free(d->cfg);
+	snap_put(d->view_snap);
+	loop_free(d->loop);
+	if (d->sig_fd >= 0)
+		close(d->sig_fd);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	if (d->state_lock_fd >= 0)
+		close(d->state_lock_fd);
+}
+
+/* ---- main ---- */
+
+struct options {
+	const char *cfg_path;
+	bool foreground, check, debug;
+};
+
+/* Parse argv; -1: go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -885,25 +527,19 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d = { .cfg_path = DEFAULT_CONFIG, .sig_fd = -1, .addr_fd = -1, .lock_fd = -1,
-			  .state_lock_fd = -1 };
-	char *cfg_abs = NULL;
-	struct cfg_errors errs = { 0 };
-	bool foreground = false, check = false, debug = false;
 	char err[256];
-	sigset_t mask;
-	int c, r, ret = 1;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:fnl:dhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			d.cfg_path = optarg;
+			o->cfg_path = optarg;
 			break;
 		case 'f':
-			foreground = true;
+			o->foreground = true;
 			break;
 		case 'n':
-			check = true;
+			o->check = true;
 			break;
 		case 'l':
 			if (nlocal == MAX_LOCAL) {
@@ -918,7 +554,7 @@ int main(int argc, char **argv)
 			nlocal++;
 			break;
 		case 'd':
-			debug = true;
+			o->debug = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -936,134 +572,59 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (nlocal && !check) {
+	if (nlocal && !o->check) {
 		fprintf(stderr, "spigrpd: --local only goes with -n\n");
 		return 1;
 	}
-	if (check)
-		return check_only(d.cfg_path);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .cfg_path = DEFAULT_CONFIG };
+	struct daemon d = { .sig_fd = -1, .lock_fd = -1, .state_lock_fd = -1 };
+	struct cfg_errors errs = { 0 };
+	char *cfg_abs = NULL;
+	int r, ret = 1;
+
+	r = parse_args(argc, argv, &o);
+	if (r >= 0)
+		return r;
+	if (o.check)
+		return check_only(o.cfg_path);
 	/* SIGHUP re-reads the file after chdir("/"): keep an absolute path,
 	 * but not a resolved one (a symlink swapped before SIGHUP is followed,
 	 * and a relative secrets path stays relative to the link, as with -n) */
-	if (d.cfg_path[0] != '/') {
+	d.cfg_path = o.cfg_path;
+	if (o.cfg_path[0] != '/') {
 		char *cwd = getcwd(NULL, 0);
 
-		if (cwd && asprintf(&cfg_abs, "%s/%s", cwd, d.cfg_path) >= 0)
+		if (cwd && asprintf(&cfg_abs, "%s/%s", cwd, o.cfg_path) >= 0)
 			d.cfg_path = cfg_abs;
 		else
 			cfg_abs = NULL;
 		free(cwd);
 	}
-
-	log_init("spigrpd", foreground, debug ? LOG_DEBUG : LOG_INFO);
+	log_init("spigrpd", o.foreground, o.debug ? LOG_DEBUG : LOG_INFO);
 	d.cfg = cfg_load(d.cfg_path, true, &errs);
 	if (!d.cfg) {
-		if (!foreground)
+		if (!o.foreground) /* syslog gets them too, below */
 			for (size_t i = 0; i < errs.n; i++)
 				fprintf(stderr, "%s\n", errs.msg[i]);
-		/* (syslog gets them too, below) */
 		log_err("%s has errors; not starting:", d.cfg_path);
 		log_errors(&errs);
 		goto out;
 	}
-	if (!foreground && (r = daemonize()) < 0) {
+	if (!o.foreground && (r = daemonize()) < 0) {
 		log_err("cannot go to the background: %s", strerror(-r));
 		goto out;
 	}
-	d.lock_fd = netns_lock();
-	if (d.lock_fd == -EADDRINUSE) {
-		log_err("another spigrpd is running in this network namespace; not starting");
+	if (start(&d, &errs) < 0)
 		goto out;
-	} else if (d.lock_fd < 0) {
-		log_err("instance lock: %s", strerror(-d.lock_fd));
-		goto out;
-	}
-	d.state_lock_fd = state_dir_lock(d.cfg->state_dir);
-	if (d.state_lock_fd == -EWOULDBLOCK) {
-		log_err("state-dir %s is in use by another spigrpd (every daemon needs its own); "
-			"not starting", d.cfg->state_dir);
-		goto out;
-	} else if (d.state_lock_fd < 0) {
-		log_err("state-dir %s: %s", d.cfg->state_dir, strerror(-d.state_lock_fd));
-		goto out;
-	}
-
-	/* Signals go to the signalfd only; threads started later inherit the mask. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	d.sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (d.sig_fd < 0) {
-		log_err("signalfd: %s", strerror(errno));
-		goto out;
-	}
-
-	make_dirs(d.cfg->control, false);
-	{
-		gid_t gid = (gid_t)-1;
-		if (d.cfg->control_group) {
-			struct group *gr = getgrnam(d.cfg->control_group);
-			if (gr)
-				gid = gr->gr_gid;
-			else
-				log_warn("control-group %s: no such group", d.cfg->control_group);
-		}
-		r = ctl_open(&d.ctl, d.cfg->control, gid);
-	}
-	if (r == -EADDRINUSE) {
-		log_err("another spigrpd is running on %s; not starting", d.cfg->control);
-		goto out;
-	} else if (r < 0) {
-		log_err("control socket %s: %s", d.cfg->control, strerror(-r));
-		goto out;
-	}
-
-	r = xfrm_open(&d.xfrm);
-	if (r < 0) {
-		log_err("XFRM netlink: %s", strerror(-r));
-		goto out;
-	}
-	xfrm_set_state_dir(d.xfrm, d.cfg->state_dir);
-	d.addr_fd = open_addr_events();
-	if (d.addr_fd < 0)
-		log_warn("address events: %s (directions follow the addresses at start only)",
-			 strerror(-d.addr_fd));
-
-	d.db = build_db(d.cfg, &errs);
-	if (!d.db) {
-		log_err("%s has errors; not starting:", d.cfg_path);
-		log_errors(&errs);
-		goto out;
-	}
-	r = xfrm_adopt(d.xfrm, d.db);
-	if (r < 0)
-		log_warn("reading the kernel's SAD/SPD at start: %s", strerror(-r));
-	else if (r > 0)
-		log_info("adopted %d group(s) left in the kernel by an earlier run", r);
-	for (size_t i = 0; d.cfg->install_routes && i < d.db->ngroup; i++) {
-		struct sadb_group *g = d.db->group[i];
-		if (g->state == SADB_INSTALLED && g->dir == SADB_DIR_OUT && !g->implicit &&
-		    (r = route_install_group(g, d.cfg->route_table)) < 0)
-			log_warn("group %s: routes not installed: %s", g->name, strerror(-r));
-	}
-
-	make_dirs(d.cfg->mount, true);
-	r = pe_view_mount(&d.view, d.cfg->mount, err, sizeof(err));
-	if (r < 0) {
-		log_err("view at %s: %s", d.cfg->mount, err);
-		goto out;
-	}
-	publish_version(&d);
-	install_pending(&d);
-	publish_view(&d);
-	log_notice("running: %zu group(s), view at %s, control at %s", d.db->ngroup,
-		   d.cfg->mount, d.cfg->control);
 	daemon_ready();
-
-	run(&d);
+	r = loop_run(d.loop);
+	if (r < 0)
+		log_err("poll: %s", strerror(-r));
 	ret = 0;
 out:
 	shutdown_all(&d);

@@ -320,12 +320,12 @@ static void msg_free(struct nlmsghdr *h)
 
 static bool reqid_ours(uint32_t reqid)
 {
-	return reqid >= SADB_REQID_BASE && reqid - SADB_REQID_BASE < SADB_REQID_COUNT;
+	return reqid >= XFRM_REQID_BASE && reqid - XFRM_REQID_BASE < XFRM_REQID_COUNT;
 }
 
 static bool prio_ours(uint32_t prio)
 {
-	return prio >= SADB_PRIO_BASE && prio <= SADB_PRIO_MAX;
+	return prio >= XFRM_PRIO_BASE && prio <= XFRM_PRIO_MAX;
 }
 
 /* Number of templates of NEWPOLICY @h (aligned). */
@@ -882,6 +882,31 @@ struct tf {
 	bool after_tunnel;  /* some earlier transform is tunnel mode */
 };
 
+/*
+ * Lower value = tried first (XFRM).  Like charon, more specific selectors
+ * get lower values: 256 per prefix bit of src + dst, 128 less with a
+ * protocol, 64 less with a port.  The start is XFRM_PRIO_BASE + 0x10100
+ * (not + 0x10000) so that the most specific case, /128 + /128 with
+ * protocol and ports, is XFRM_PRIO_BASE + 64 and stays in our band.
+ */
+uint32_t xfrm_policy_priority(const struct sadb_group *g, const struct ip_prefix *src,
+			      const struct ip_prefix *dst)
+{
+	uint32_t bits = (src ? src->len : 0) + (dst ? dst->len : 0);
+	uint32_t prio = XFRM_PRIO_BASE + 0x10100u;
+
+	if (g->priority)
+		return g->priority;
+	if (bits > 256)
+		bits = 256;
+	prio -= 256 * bits;
+	if (g->proto)
+		prio -= 128;
+	if (g->sport || g->dport)
+		prio -= 64;
+	return prio;
+}
+
 static int plan_push(struct xfrm_plan *p, struct nl_msg *m)
 {
 	struct nl_msg **n = realloc(p->msg, (p->nmsg + 1) * sizeof(*n));
@@ -938,7 +963,7 @@ static int group_transforms(const struct sadb_group *g, struct tf *tf, unsigned 
 			return -EINVAL;
 		}
 		tf[n].sa = sa;
-		tf[n].tunnel = pending_tun || sa->xfrm_tunnel;
+		tf[n].tunnel = pending_tun || sa->tunnel_mode;
 		tf[n].after_tunnel = seen_tunnel;
 		seen_tunnel |= tf[n].tunnel;
 		pending_tun = false;
@@ -1274,7 +1299,7 @@ static int build_policy(const struct sadb_group *g, const struct ip_prefix *s,
 		goto out;
 	xfrmnl_sp_set_sel(sp, sel);
 	xfrmnl_sp_set_dir(sp, dir);
-	xfrmnl_sp_set_priority(sp, sadb_policy_priority(g, s, d));
+	xfrmnl_sp_set_priority(sp, xfrm_policy_priority(g, s, d));
 	xfrmnl_sp_set_share(sp, XFRM_SHARE_ANY);
 	xfrmnl_sp_set_lifetime_cfg(sp, lt);
 
@@ -1913,17 +1938,17 @@ static int remove_plan(struct xfrm *x, const struct xfrm_plan *p, size_t upto, c
 	return ret;
 }
 
-int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, char *reason, size_t len)
+int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
 {
 	struct xfrm_plan plan;
 	char err[256];
 	size_t i;
 	int ret;
 
+	reason_set(why, "%s", "");
 	ret = xfrm_plan_group(g, &plan, err, sizeof(err));
 	if (ret) {
-		set_text(reason, len, "%s", err);
-		log_err("xfrm: group %s: %s", g->name, err);
+		reason_set(why, "%s", err);
 		return ret;
 	}
 	for (i = 0; i < plan.nmsg; i++) {
@@ -1944,12 +1969,7 @@ int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, char *reason,
 		}
 	}
 	if (ret) {
-		char what[128];
-
-		describe_msg(what, sizeof(what), nlmsg_hdr(plan.msg[i]));
-		set_text(reason, len, "%s", err);
-		log_notice("xfrm: group %s: adding %s failed: %s; removing the %zu object%s added before",
-			g->name, what, err, i, i == 1 ? "" : "s");
+		reason_set(why, "%s", err);
 		/* Only what this call added: an EEXIST object is not ours. */
 		remove_plan(x, &plan, i, NULL);
 	} else {
@@ -2404,12 +2424,7 @@ static void shunt_reconcile(struct xfrm *x, struct kdump *d)
 			  dropped == 1 ? "y" : "ies");
 }
 
-static bool group_wants_kernel(const struct sadb_group *g)
-{
-	return g->place == SADB_PLACE_KERNEL && g->state != SADB_SKIPPED;
-}
-
-int xfrm_adopt(struct xfrm *x, struct sadb *db)
+int xfrm_adopt(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o)
 {
 	struct kdump d;
 	size_t gi, i, adopted = 0, stale = 0;
@@ -2420,13 +2435,13 @@ int xfrm_adopt(struct xfrm *x, struct sadb *db)
 		return ret;
 	shunt_reconcile(x, &d);
 	for (gi = 0; gi < db->ngroup; gi++) {
-		struct sadb_group *g = db->group[gi];
+		const struct sadb_group *g = db->group[gi];
 		struct xfrm_plan plan;
 		struct kobj **hit;
 		char err[256];
 		bool ok = true;
 
-		if (!group_wants_kernel(g) || g->state != SADB_PENDING)
+		if (!o->wants_kernel(o->arg, g) || o->installed(o->arg, g))
 			continue;
 		if (xfrm_plan_group(g, &plan, err, sizeof(err)))
 			continue;
@@ -2447,9 +2462,7 @@ int xfrm_adopt(struct xfrm *x, struct sadb *db)
 		if (ok) {
 			for (i = 0; i < plan.nmsg; i++)
 				hit[i]->claimed = true;
-			sadb_set_state(g, SADB_INSTALLED, "adopted");
-			log_info("xfrm: group %s: adopted %zu objects left in the kernel", g->name,
-				 plan.nmsg);
+			o->adopted(o->arg, g);
 			adopted++;
 		}
 		free(hit);
@@ -2472,8 +2485,6 @@ int xfrm_adopt(struct xfrm *x, struct sadb *db)
 			ret = r;
 		stale++;
 	}
-	if (stale)
-		log_info("xfrm: removed %zu stale objects of ours", stale);
 	kdump_clear(&d);
 	shunt_rewrite(x); /* compact: what is recorded now is in the kernel */
 	return ret ? ret : (int)adopted;
@@ -2484,23 +2495,25 @@ int xfrm_adopt(struct xfrm *x, struct sadb *db)
 
 struct evctx {
 	struct xfrm *x;
-	struct sadb *db;
+	const struct sadb *db;
+	const struct xfrm_owner *o;
 	int changed;
 	bool resync;
 };
 
 /* The INSTALLED kernel group that planned an object with @h's key, its plan
  * and the index of the object in it.  Caller frees the plan. */
-static struct sadb_group *group_of(struct sadb *db, const struct nlmsghdr *h,
-				   struct xfrm_plan *plan, size_t *idx)
+static const struct sadb_group *group_of(struct evctx *c, const struct nlmsghdr *h,
+					 struct xfrm_plan *plan, size_t *idx)
 {
+	const struct sadb *db = c->db;
 	size_t gi, i;
 
 	for (gi = 0; gi < db->ngroup; gi++) {
-		struct sadb_group *g = db->group[gi];
+		const struct sadb_group *g = db->group[gi];
 		char err[64];
 
-		if (g->state != SADB_INSTALLED || g->place != SADB_PLACE_KERNEL)
+		if (!c->o->installed(c->o->arg, g))
 			continue;
 		if (h->nlmsg_type == XFRM_MSG_NEWSA) {
 			/* cheap pre-check on the SAID before building a plan */
@@ -2535,12 +2548,14 @@ static struct sadb_group *group_of(struct sadb *db, const struct nlmsghdr *h,
 
 /* @g lost an object behind our back: remove the rest (except @skip, an
  * object that belongs to someone else now) and mark it LOST. */
-static void lose_group(struct evctx *c, struct sadb_group *g, struct xfrm_plan *plan,
+static void lose_group(struct evctx *c, const struct sadb_group *g, struct xfrm_plan *plan,
 		       const bool *skip, const char *reason)
 {
-	log_warn("xfrm: group %s: %s; removing the rest of it", g->name, reason);
+	struct reason why;
+
 	remove_plan(c->x, plan, plan->nmsg, skip);
-	sadb_set_state(g, SADB_LOST, "%s", reason);
+	reason_set(&why, "%s", reason);
+	c->o->lost(c->o->arg, g, &why);
 	c->changed++;
 }
 
@@ -2549,7 +2564,7 @@ static void object_event(struct evctx *c, const struct nlmsghdr *h, const char *
 			 bool replaced)
 {
 	struct xfrm_plan plan;
-	struct sadb_group *g;
+	const struct sadb_group *g;
 	struct inflight f;
 	size_t idx;
 	char what[128], reason[256];
@@ -2564,7 +2579,7 @@ static void object_event(struct evctx *c, const struct nlmsghdr *h, const char *
 		/* someone else's now (unless it is exactly what we recorded) */
 		shunt_forget(c->x, h);
 	}
-	g = group_of(c->db, h, &plan, &idx);
+	g = group_of(c, h, &plan, &idx);
 	if (!g)
 		return;
 	if (replaced && obj_equal(nlmsg_hdr(plan.msg[idx]), h)) {
@@ -2625,7 +2640,7 @@ static void handle_event(struct evctx *c, const struct nlmsghdr *h)
 		struct xfrm_user_expire e;
 		struct fake_sa f;
 		struct xfrm_plan plan;
-		struct sadb_group *g;
+		const struct sadb_group *g;
 		char what[128], reason[200];
 		size_t idx;
 
@@ -2639,7 +2654,7 @@ static void handle_event(struct evctx *c, const struct nlmsghdr *h)
 		f.h.nlmsg_type = XFRM_MSG_NEWSA;
 		f.p = e.state;
 		/* not one of our deletes: no in-flight check */
-		g = group_of(c->db, &f.h, &plan, &idx);
+		g = group_of(c, &f.h, &plan, &idx);
 		if (!g)
 			return;
 		describe_msg(what, sizeof(what), &f.h);
@@ -2728,13 +2743,13 @@ static int resync(struct evctx *c)
 	if (ret)
 		return ret;
 	for (gi = 0; gi < c->db->ngroup; gi++) {
-		struct sadb_group *g = c->db->group[gi];
+		const struct sadb_group *g = c->db->group[gi];
 		struct xfrm_plan plan;
 		char err[64], what[128], reason[256];
 		bool *skip;
 		bool bad = false;
 
-		if (g->state != SADB_INSTALLED || g->place != SADB_PLACE_KERNEL)
+		if (!c->o->installed(c->o->arg, g))
 			continue;
 		if (xfrm_plan_group(g, &plan, err, sizeof(err)))
 			continue;
@@ -2772,9 +2787,9 @@ static int resync(struct evctx *c)
 	return 0;
 }
 
-int xfrm_process_events(struct xfrm *x, struct sadb *db)
+int xfrm_process_events(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o)
 {
-	struct evctx c = { .x = x, .db = db };
+	struct evctx c = { .x = x, .db = db, .o = o };
 	int fd = nl_socket_get_fd(x->ev), ret;
 
 	for (;;) {
@@ -2790,7 +2805,6 @@ int xfrm_process_events(struct xfrm *x, struct sadb *db)
 			if (errno == ENOBUFS) {
 				/* The kernel dropped events: the only safe answer
 				 * is a full comparison. */
-				log_warn("xfrm: event socket overrun, resynchronising");
 				c.resync = true;
 				continue;
 			}
@@ -2818,7 +2832,7 @@ int xfrm_process_events(struct xfrm *x, struct sadb *db)
 
 static int counters_cb(const struct nlmsghdr *h, void *arg)
 {
-	struct sadb_counters *ctr = arg;
+	struct sa_counters *ctr = arg;
 	struct xfrm_usersa_info p;
 
 	/* in the receive buffer: copy the header out (alignment) */
@@ -2834,13 +2848,13 @@ static int counters_cb(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-int xfrm_read_counters(struct xfrm *x, struct sadb_group *g)
+int xfrm_read_counters(struct xfrm *x, const struct sadb_group *g, struct sa_counters *ctr)
 {
 	unsigned i;
 	int ret = 0;
 
 	for (i = 0; i < g->nsa; i++) {
-		struct sadb_sa *sa = g->sa[i];
+		const struct sadb_sa *sa = g->sa[i];
 		const struct said *s = &sa->cfg->said;
 		struct xfrm_usersa_id id;
 		struct nl_msg *m;
@@ -2859,13 +2873,13 @@ int xfrm_read_counters(struct xfrm *x, struct sadb_group *g)
 			nlmsg_free(m);
 			return -ENOMEM;
 		}
-		r = request(x, m, counters_cb, &sa->ctr, reason, sizeof(reason));
+		r = request(x, m, counters_cb, &ctr[i], reason, sizeof(reason));
 		nlmsg_free(m);
 		if (r && !ret)
 			ret = r;
 		/* a tun SA is the tunnel mode of the SA after it */
 		if (!r && i > 0 && g->sa[i - 1]->cfg->said.proto == SAID_PROTO_TUN)
-			g->sa[i - 1]->ctr = sa->ctr;
+			ctr[i - 1] = ctr[i];
 	}
 	return ret;
 }
@@ -2981,7 +2995,18 @@ static struct probe_entry *probe_cached(struct xfrm *x, const char *key)
 	return NULL;
 }
 
-int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, char *reason, size_t len)
+static int probe_group(struct xfrm *x, const struct sadb_group *g, char *reason, size_t len);
+
+int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
+{
+	char text[REASON_LEN] = "";
+	int r = probe_group(x, g, text, sizeof(text));
+
+	reason_set(why, "%s", text);
+	return r;
+}
+
+static int probe_group(struct xfrm *x, const struct sadb_group *g, char *reason, size_t len)
 {
 	struct xfrm_plan plan;
 	struct probe_job j;
@@ -3075,7 +3100,5 @@ out:
 	free(j.err);
 	free(j.text);
 	xfrm_plan_free(&plan);
-	if (ret)
-		log_info("xfrm: group %s: kernel probe: %s", g->name, reason ? reason : "");
 	return ret;
 }

@@ -16,10 +16,39 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "reason.h"
+#include "runtime.h"
 #include "sadb.h"
 
 struct xfrm;
 struct nl_msg;
+
+/* Our XFRM ownership tags (DESIGN.md decision 4).  (Stand-in in this tree
+ * for kern/xfrm_own.h: XFRM-only, out of sadb.h.) */
+#define XFRM_REQID_BASE 0x53400000u /* our reqid band, 0x53400000- ... */
+#define XFRM_REQID_COUNT 0x100000u  /* ... 0x534fffff: 2^20 reqids */
+#define XFRM_PRIO_BASE 1000000u     /* policy priorities >= this are ours
+				       (charon uses ~68,000..600,000) */
+#define XFRM_PRIO_MAX 1999999u
+
+/**
+ * xfrm_policy_priority() - the XFRM policy priority for one selector pair of
+ * @g: the configured `priority`, or XFRM_PRIO_BASE + 0x10100 minus 256 per
+ * prefix bit of @src and @dst, minus 128 with a `proto`, minus 64 with a
+ * port (more specific selectors win, as charon's formula); always within
+ * XFRM_PRIO_BASE + 64 .. XFRM_PRIO_BASE + 0x10100.
+ */
+uint32_t xfrm_policy_priority(const struct sadb_group *g, const struct ip_prefix *src,
+			      const struct ip_prefix *dst);
+
+/* The daemon's answers about runtime state (the sadb holds none). */
+struct xfrm_owner {
+	void *arg;
+	bool (*wants_kernel)(void *arg, const struct sadb_group *g); /* placed in the kernel */
+	bool (*installed)(void *arg, const struct sadb_group *g);    /* installed now */
+	void (*adopted)(void *arg, const struct sadb_group *g);      /* adopt: objects matched */
+	void (*lost)(void *arg, const struct sadb_group *g, const struct reason *why);
+};
 
 /* One netlink request of a group plan, in send order (states first, then
  * in/fwd policies, out last).  Pure data: built without a socket. */
@@ -67,16 +96,16 @@ void xfrm_set_state_dir(struct xfrm *x, const char *dir);
  * Return: 0 yes; -EPROTONOSUPPORT (transform type missing), -ENOSYS/-ENOENT
  * (algorithm missing), other -errno; the kernel's text in @reason.
  */
-int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, char *reason, size_t len);
+int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, struct reason *why);
 
 /**
  * xfrm_install_group() - add @g's states, then policies (all or nothing: on
  * any failure everything of @g added so far is deleted again).  A foreign
  * object with the same key (state: daddr+SPI+proto; policy: selector+dir+mark)
- * refuses the group.  The kernel's errno and extended-ACK text go to @reason.
- * Return: 0 or -errno.
+ * refuses the group.  The kernel's errno and extended-ACK text go to @why.
+ * Not logged: the caller logs.  Return: 0 or -errno.
  */
-int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, char *reason, size_t len);
+int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason *why);
 
 /* Delete @g's policies (out first), then states.  Missing objects are not an
  * error.  Return: 0 or the first -errno. */
@@ -84,28 +113,30 @@ int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g);
 
 /**
  * xfrm_adopt() - start-up sync: dump SAD and SPD once; for each group of @db
- * whose kernel objects (ours: reqid band, or for template-less policies
- * priority band plus the shunt record) match its plan exactly,
- * mark it INSTALLED without sending anything; delete every other object in
- * our band (stale leftovers, or partial/mismatching groups, which are then
- * installed anew by the caller).  Foreign objects are never touched.
+ * that @o wants in the kernel and that is not installed, whose kernel
+ * objects (ours: reqid band, or for template-less policies priority band
+ * plus the shunt record) match its plan exactly, call @o->adopted() without
+ * sending anything; delete every other object in our band (stale
+ * leftovers, or partial/mismatching groups, which are then installed anew
+ * by the caller).  Foreign objects are never touched.
  * Return: number of adopted groups, or -errno.
  */
-int xfrm_adopt(struct xfrm *x, struct sadb *db);
+int xfrm_adopt(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o);
 
 /* The event socket (SA/policy/expire groups), for poll(). */
 int xfrm_event_fd(struct xfrm *x);
 
 /**
- * xfrm_process_events() - read pending events; a state or policy of an
- * INSTALLED group that was deleted, flushed or hard-expired makes the group
- * SADB_LOST (its remaining objects are removed) with the reason logged.
- * Return: number of groups that changed state, or -errno.
+ * xfrm_process_events() - read pending events; a state or policy of a group
+ * @o says is installed that was deleted, flushed or hard-expired: its
+ * remaining objects are removed and @o->lost() is called with the reason.
+ * Return: number of groups lost, or -errno.
  */
-int xfrm_process_events(struct xfrm *x, struct sadb *db);
+int xfrm_process_events(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o);
 
-/* Fill ctr of every SA of @g from the kernel (XFRM_MSG_GETSA).  0 or -errno. */
-int xfrm_read_counters(struct xfrm *x, struct sadb_group *g);
+/* Fill @ctr[i] for every SA @g->sa[i] from the kernel (XFRM_MSG_GETSA; a tun
+ * SA gets the counters of the SA after it).  0 or -errno. */
+int xfrm_read_counters(struct xfrm *x, const struct sadb_group *g, struct sa_counters *ctr);
 
 /* Number of netlink requests sent so far (for benchmarks and tests). */
 unsigned long xfrm_requests_sent(const struct xfrm *x);

@@ -16,10 +16,11 @@
 #include <netlink/attr.h>
 
 #include "cfg.h"
+#include "reqid.h"
 #include "sadb.h"
 #include "xfrm.h"
 
-#define REQID (SADB_REQID_BASE + 7)
+#define REQID (XFRM_REQID_BASE + 7)
 
 /* ---- building groups by hand ---------------------------------------- */
 
@@ -66,7 +67,6 @@ static void tg_init(struct tgroup *t, const char *name, enum sadb_dir dir, const
 	t->g.dir = dir;
 	t->g.reqid = REQID;
 	t->g.want = CFG_DP_KERNEL;
-	t->g.place = SADB_PLACE_KERNEL;
 	t->g.src_ts = t->src_ts;
 	t->g.dst_ts = t->dst_ts;
 	if (src_ts) {
@@ -105,7 +105,7 @@ static struct sadb_sa *tg_sa(struct tgroup *t, const char *said, const char *src
 	sa->dir = t->g.dir;
 	sa->group = &t->g;
 	if (i > 0 && t->sa[i - 1].cfg->said.proto == SAID_PROTO_TUN)
-		sa->xfrm_tunnel = true;
+		sa->tunnel_mode = true;
 	t->g.sa[t->g.nsa++] = sa;
 	return sa;
 }
@@ -364,9 +364,9 @@ static void ck_policy(const struct xfrm_plan *p, size_t i, const struct sadb_gro
 
 	ck_assert_uint_eq(sp->dir, dir);
 	ck_assert_uint_eq(sp->action, action);
-	ck_assert_uint_eq(sp->priority, sadb_policy_priority(g, &s, &d));
-	ck_assert_uint_ge(sp->priority, SADB_PRIO_BASE);
-	ck_assert_uint_le(sp->priority, SADB_PRIO_MAX);
+	ck_assert_uint_eq(sp->priority, xfrm_policy_priority(g, &s, &d));
+	ck_assert_uint_ge(sp->priority, XFRM_PRIO_BASE);
+	ck_assert_uint_le(sp->priority, XFRM_PRIO_MAX);
 	ck_assert_uint_eq(sp->index, 0);
 	ck_assert_uint_eq(sp->share, XFRM_SHARE_ANY);
 	ck_assert_uint_eq(sp->flags, 0);
@@ -725,9 +725,9 @@ START_TEST(configured_priority)
 	struct xfrm_plan p;
 
 	seed4(&t, SADB_DIR_OUT);
-	t.g.priority = SADB_PRIO_BASE + 42;
+	t.g.priority = XFRM_PRIO_BASE + 42;
 	plan_ok(&t.g, &p, 4);
-	ck_assert_uint_eq(sp_of(&p, 3)->priority, SADB_PRIO_BASE + 42);
+	ck_assert_uint_eq(sp_of(&p, 3)->priority, XFRM_PRIO_BASE + 42);
 	xfrm_plan_free(&p);
 }
 END_TEST
@@ -934,7 +934,7 @@ START_TEST(seed_conf)
 	ck_assert_ptr_nonnull(c);
 	db = sadb_build(c, left_is_local, NULL, &errs);
 	ck_assert_ptr_nonnull(db);
-	sadb_assign_reqids(db, NULL);
+	reqid_assign(db, NULL, XFRM_REQID_BASE, XFRM_REQID_COUNT);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct sadb_group *g = sadb_find_group(db, want[i].name);
 		struct xfrm_plan p;
@@ -944,7 +944,7 @@ START_TEST(seed_conf)
 
 		ck_assert_ptr_nonnull(g);
 		ck_assert_int_eq(g->dir, want[i].dir);
-		ck_assert(g->reqid >= SADB_REQID_BASE && g->reqid < SADB_REQID_BASE + SADB_REQID_COUNT);
+		ck_assert(g->reqid >= XFRM_REQID_BASE && g->reqid < XFRM_REQID_BASE + XFRM_REQID_COUNT);
 		ck_assert_int_eq(xfrm_plan_group(g, &p, NULL, 0), 0);
 		ck_assert_uint_eq(p.nmsg, want[i].nmsg);
 		/* comp tunnel (AF_UNSPEC), esp and ah transport, in group order */
@@ -980,6 +980,62 @@ START_TEST(seed_conf)
 }
 END_TEST
 
+/* ---- priorities -------------------------------------------------------------- */
+
+static const struct prio_case {
+	const char *src, *dst;
+	uint8_t proto;
+	uint16_t sport, dport;
+	uint32_t configured, want;
+} prio_cases[] = {
+	{ "0.0.0.0/0", "0.0.0.0/0", 0, 0, 0, 0, XFRM_PRIO_BASE + 0x10100 },
+	{ "10.0.1.0/24", "10.0.2.0/24", 0, 0, 0, 0, XFRM_PRIO_BASE + 0x10100 - 256 * 48 },
+	{ "10.0.1.0/24", "10.0.2.0/24", 6, 0, 0, 0, XFRM_PRIO_BASE + 0x10100 - 256 * 48 - 128 },
+	{ "10.0.1.0/24", "10.0.2.0/24", 6, 0, 80, 0, XFRM_PRIO_BASE + 0x10100 - 256 * 48 - 192 },
+	{ "10.0.1.1/32", "10.0.2.0/24", 17, 53, 0, 0, XFRM_PRIO_BASE + 0x10100 - 256 * 56 - 192 },
+	{ "2001:db8::1/128", "2001:db8::2/128", 6, 1, 2, 0, XFRM_PRIO_BASE + 64 },
+	{ "::/0", "::/0", 0, 0, 0, 0, XFRM_PRIO_BASE + 0x10100 },
+	{ "10.0.1.0/24", "10.0.2.0/24", 6, 0, 80, 1500000, 1500000 },
+};
+
+START_TEST(test_priority)
+{
+	const struct prio_case *t = &prio_cases[_i];
+	struct sadb_group g;
+	struct ip_prefix s, d;
+	uint32_t p;
+
+	memset(&g, 0, sizeof(g));
+	g.proto = t->proto;
+	g.sport = t->sport;
+	g.dport = t->dport;
+	g.priority = t->configured;
+	ck_assert_int_eq(ip_prefix_parse(t->src, &s, NULL, 0), 0);
+	ck_assert_int_eq(ip_prefix_parse(t->dst, &d, NULL, 0), 0);
+	p = xfrm_policy_priority(&g, &s, &d);
+	ck_assert_uint_eq(p, t->want);
+	ck_assert_uint_ge(p, XFRM_PRIO_BASE);
+	ck_assert_uint_le(p, XFRM_PRIO_MAX);
+}
+END_TEST
+
+/* More specific selectors always win (lower value). */
+START_TEST(test_priority_order)
+{
+	struct sadb_group g;
+	struct ip_prefix a, b, c;
+
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(ip_prefix_parse("10.0.0.0/8", &a, NULL, 0), 0);
+	ck_assert_int_eq(ip_prefix_parse("10.0.1.0/24", &b, NULL, 0), 0);
+	ck_assert_int_eq(ip_prefix_parse("10.0.1.1", &c, NULL, 0), 0);
+	ck_assert_uint_lt(xfrm_policy_priority(&g, &b, &b), xfrm_policy_priority(&g, &a, &b));
+	ck_assert_uint_lt(xfrm_policy_priority(&g, &c, &b), xfrm_policy_priority(&g, &b, &b));
+	g.proto = 6;
+	ck_assert_uint_lt(xfrm_policy_priority(&g, &b, &b), xfrm_policy_priority(&g, &b, &b) + 128);
+}
+END_TEST
+
 static Suite *xfrm_suite(void)
 {
 	Suite *s = suite_create("xfrm");
@@ -1004,6 +1060,8 @@ static Suite *xfrm_suite(void)
 	tcase_add_loop_test(tc, refused_shapes, 0, 6);
 	tcase_add_test(tc, refused_shunt);
 	tcase_add_test(tc, seed_conf);
+	tcase_add_loop_test(tc, test_priority, 0, sizeof(prio_cases) / sizeof(prio_cases[0]));
+	tcase_add_test(tc, test_priority_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,39 @@
+/* daemon.h: the one struct daemon (DESIGN.md "Global state"): the running
+ * config, its desired model (sadb) and the runtime objects beside it, the
+ * kernel backend behind an ops table, the view, the control socket and the
+ * loop.  main.c owns it; reconcile.c changes the model and the runtime;
+ * status.c and the control commands read it.  Main thread only.
+ */
+#ifndef SPIGRP_DAEMON_H
+#define SPIGRP_DAEMON_H
+
+#include <stdbool.h>
+
+struct cfg;
+struct ctl;
+struct kern_ops;
+struct loop;
+struct loop_timer;
+struct pe_view;
+struct runtime;
+struct sadb;
+struct snap;
+
+struct daemon {
+	const char *cfg_path;       /* absolute: SIGHUP re-reads it */
+	struct cfg *cfg;            /* the running config */
+	struct sadb *db;            /* built from cfg: the desired model */
+	struct runtime *rt;         /* db's runtime objects (runtime.h) */
+	const struct kern_ops *ops; /* the kernel backend (reconcile.h) */
+	void *kern;                 /* its handle */
+	struct pe_view *view;       /* the FUSE view, or NULL */
+	struct snap *view_snap;     /* the current ipsec_spigrp rendering */
+	struct ctl *ctl;            /* the control socket, or NULL */
+	struct loop *loop;
+	struct loop_timer *addr_timer; /* address events settle before a re-evaluation */
+	int sig_fd;
+	int lock_fd;                /* one daemon per network namespace */
+	int state_lock_fd;          /* one daemon per state dir */
+};
+
+#endif
