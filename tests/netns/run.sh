@@ -824,6 +824,7 @@ check "... and keeps the running state-dir (it changes only at restart)" \
 		grep -q pass6 "$STATE/reqids"'
 check "SIGTERM stops the daemon" stop_daemon TERM
 
+for _t in "$srcdir"/tests/netns/t-9*.sh; do [ -f "$_t" ] && . "$_t"; done
 if [ "$failed" != 0 ] || [ "${NETNS_KEEP:-0}" = 1 ]; then
 	sed 's/^/# daemon log: /' "$LOG" | tail -n 40
 fi
