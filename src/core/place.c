@@ -62,30 +62,35 @@ enum cfg_datapath place_wish(const struct sadb_group *g, struct reason *why)
 	return g->want;
 }
 
-enum place_where place_provisional(const struct sadb_group *g, struct reason *why)
+enum place_where place_provisional(const struct sadb_group *g)
 {
-	return place_wish(g, why) == CFG_DP_USERSPACE ? PLACE_USERSPACE : PLACE_KERNEL;
+	return place_wish(g, NULL) == CFG_DP_USERSPACE ? PLACE_USERSPACE : PLACE_KERNEL;
 }
 
 enum place_where place_decide(const struct sadb_group *g, place_probe_fn probe, void *arg,
-			      struct reason *why)
+			      struct place_verdict *v)
 {
-	struct reason kernel = { "" };
-	int r;
-
-	switch (place_wish(g, why)) {
+	memset(v, 0, sizeof(*v));
+	switch (place_wish(g, NULL)) {
 	case CFG_DP_KERNEL:
-		return PLACE_KERNEL;
+		return v->where = PLACE_KERNEL;
 	case CFG_DP_USERSPACE:
-		return PLACE_USERSPACE;
+		return v->where = PLACE_USERSPACE;
 	case CFG_DP_AUTO:
 		break;
 	}
-	r = probe ? probe(arg, g, &kernel) : -ENOSYS;
-	if (r == 0) {
+	v->probed = true;
+	v->err = probe ? probe(arg, g, &v->kernel) : -ENOSYS;
+	return v->where = v->err ? PLACE_USERSPACE : PLACE_KERNEL;
+}
+
+void place_why(const struct sadb_group *g, bool probed, int err, const char *text,
+	       struct reason *why)
+{
+	if (!probed)
+		place_wish(g, why);
+	else if (!err)
 		reason_set(why, "the kernel accepts every transform");
-		return PLACE_KERNEL;
-	}
-	reason_set(why, "kernel probe: %s", kernel.text[0] ? kernel.text : strerror(-r));
-	return PLACE_USERSPACE;
+	else
+		reason_set(why, "kernel probe: %s", text && text[0] ? text : strerror(-err));
 }

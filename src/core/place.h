@@ -42,18 +42,33 @@ enum cfg_datapath place_wish(const struct sadb_group *g, struct reason *why);
  * algorithm missing) with the kernel's text in @why. */
 typedef int (*place_probe_fn)(void *arg, const struct sadb_group *g, struct reason *why);
 
+/* A placement decision and what it rests on. */
+struct place_verdict {
+	enum place_where where;
+	bool probed;            /* the kernel was asked (wish auto, expressible) */
+	int err;                /* its answer: 0 or -errno */
+	struct reason kernel;   /* its text when it said no ("" = none) */
+};
+
 /**
  * place_decide() - the placement of @g: the wish; with auto, the kernel
  * when @probe (called only then) accepts every transform, else userspace.
- * @why receives the reason the status shows ("the kernel accepts every
- * transform", "kernel probe: ...", "datapath = userspace in [daemon]").
+ * Fills @v.  Return: v->where.
  */
 enum place_where place_decide(const struct sadb_group *g, place_probe_fn probe, void *arg,
-			      struct reason *why);
+			      struct place_verdict *v);
 
-/* Before any probe: the kernel unless the wish is userspace.  @why as
- * place_wish(). */
-enum place_where place_provisional(const struct sadb_group *g, struct reason *why);
+/**
+ * place_why() - the one reason text of a placement of @g, as the status
+ * shows it: the wish's (see place_wish()) when the kernel was not asked,
+ * else "the kernel accepts every transform" or "kernel probe: TEXT" (@text:
+ * the kernel's; NULL or "": strerror(-@err)).
+ */
+void place_why(const struct sadb_group *g, bool probed, int err, const char *text,
+	       struct reason *why);
+
+/* Before any probe: the kernel unless the wish is userspace. */
+enum place_where place_provisional(const struct sadb_group *g);
 
 const char *place_name(enum place_where w);          /* "kernel", "userspace" */
 const char *place_datapath_name(enum cfg_datapath dp); /* "auto", "kernel", ... */

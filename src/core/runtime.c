@@ -45,10 +45,28 @@ void rt_set_state(struct rt_group *r, enum rt_state st, const char *fmt, ...)
 	reason_set(&r->why, "%s", text);
 }
 
+int rt_set_placement(struct rt_group *r, const struct place_verdict *v)
+{
+	r->place = v->where;
+	r->probed = v->probed;
+	r->probe_err = v->err;
+	free(r->probe_text);
+	r->probe_text = NULL;
+	if (v->probed && v->kernel.text[0] && !(r->probe_text = strdup(v->kernel.text)))
+		return -ENOMEM;
+	return 0;
+}
+
+void rt_place_why(const struct rt_group *r, const struct sadb_group *g, struct reason *why)
+{
+	place_why(g, r->probed, r->probe_err, r->probe_text, why);
+}
+
 static void group_free(struct rt_group *r)
 {
 	if (!r)
 		return;
+	free(r->probe_text);
 	for (unsigned k = 0; k < r->nsa; k++)
 		free(r->sa[k]);
 	snap_put(r->dp);
@@ -57,7 +75,9 @@ static void group_free(struct rt_group *r)
 
 void rt_reset(struct rt_group *r, const struct sadb_group *g)
 {
-	r->place = place_provisional(g, &r->place_why);
+	struct place_verdict v = { .where = place_provisional(g) };
+
+	rt_set_placement(r, &v);
 	if (g->skip_reason)
 		rt_set_state(r, RT_SKIPPED, "%s", g->skip_reason);
 	else

@@ -49,13 +49,17 @@ struct rt_sa {
 	struct sa_counters ctr;
 };
 
-/* One group at run time. */
+/* One group at run time.  The placement's reason is not stored (it is
+ * most of the time one of a few fixed texts): rt_place_why() makes it from
+ * the verdict kept here. */
 struct rt_group {
 	enum rt_state state;
 	enum place_where place;   /* chosen (or, before the first attempt, the
 				     provisional place_provisional()) */
+	bool probed;              /* the kernel was asked where to place it ... */
+	int probe_err;            /* ... and said 0 or -errno ... */
+	char *probe_text;         /* ... with this text (malloc'ed), or NULL */
 	struct reason why;        /* the state's reason; "" = none */
-	struct reason place_why;  /* the placement's (place.h) */
 	struct rt_sa *sa[CFG_MAX_GROUP_SAS + 1]; /* sa[k]: the group's sa[k] */
 	unsigned nsa;
 	struct snap *dp;          /* userspace placement: the datapath's
@@ -71,7 +75,7 @@ struct runtime {
 /**
  * rt_new() - fresh runtime objects for every group of @db: PENDING (SKIPPED
  * with the sadb's skip_reason when no end is local), placed provisionally
- * (place_provisional()), counters 0.
+ * (place_provisional(), not probed), counters 0.
  * Return: the runtime (free with rt_free()), or NULL when out of memory.
  */
 struct runtime *rt_new(const struct sadb *db);
@@ -100,6 +104,11 @@ struct runtime *rt_handover(struct runtime *old, const struct sadb *odb, const s
 /* Make @r (of @g) what rt_new() would: PENDING (or SKIPPED), provisional
  * placement; its SAs' objects and its snapshot stay. */
 void rt_reset(struct rt_group *r, const struct sadb_group *g);
+
+/* Keep the placement @v of @r.  0, or -ENOMEM (the text is dropped). */
+int rt_set_placement(struct rt_group *r, const struct place_verdict *v);
+/* The placement's reason of @r (the runtime of @g): place_why(). */
+void rt_place_why(const struct rt_group *r, const struct sadb_group *g, struct reason *why);
 
 /* Set @r's state and reason (@fmt NULL: no reason). */
 void rt_set_state(struct rt_group *r, enum rt_state st, const char *fmt, ...)

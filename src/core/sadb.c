@@ -507,44 +507,15 @@ static void tunnel_modes(struct builder *b, struct sadb_group *g)
 	}
 }
 
-/* Phase 3: one [group] section. */
-static struct sadb_group *build_group(struct builder *b, size_t gi)
+/* The cfg SAs a [group] lists, in order, into @members; each may be in one
+ * group only.  Return: how many (errors reported). */
+static unsigned collect_members(struct builder *b, size_t gi, long *members, bool *has_tun)
 {
 	const struct cfg_group *cg = &b->c->group[gi];
 	unsigned line = cg->said_line ? cg->said_line : cg->line;
-	const struct cfg_sa *first = NULL;
-	char id[SAID_BUF], t[SAID_BUF];
-	struct sadb_group *g;
-	long members[CFG_MAX_GROUP_SAS] = { 0 };
+	char id[SAID_BUF];
 	unsigned i, n = 0;
-	size_t nerr = b->nerr;
-	bool has_tun = false;
 
-	g = group_new(b, cg->name, cg->line);
-	if (!g)
-		return NULL;
-	g->src_ts = cg->nsrc_ts ? cg->src_ts : NULL; /* borrowed, like the SAs' cfg */
-	g->dst_ts = cg->ndst_ts ? cg->dst_ts : NULL;
-	g->nsrc_ts = cg->nsrc_ts;
-	g->ndst_ts = cg->ndst_ts;
-	g->proto = cg->proto;
-	g->sport = cg->sport;
-	g->dport = cg->dport;
-	g->priority = cg->priority;
-
-	if (cg->nsaid == 0) {
-		b_err(b, line, "group %s: no SAID (said = is mandatory)", cg->name);
-		goto fail;
-	}
-	if (cg->nsaid == 1 && said_is_magic(&cg->said[0])) {
-		/* A shunt: a policy without states.  KLIPS eroutes act on
-		 * outbound packets, so a shunt is an outbound thing. */
-		g->shunt = true;
-		g->shunt_said = cg->said[0];
-		g->dir = SADB_DIR_OUT;
-		place_group(b, g, cg->datapath, line);
-		goto done;
-	}
 	for (i = 0; i < cg->nsaid && i < CFG_MAX_GROUP_SAS; i++) {
 		const struct said *s = &cg->said[i];
 		long k;
@@ -574,14 +545,24 @@ static struct sadb_group *build_group(struct builder *b, size_t gi)
 		b->owner[k] = (long)gi;
 		members[n++] = k;
 		if (s->proto == SAID_PROTO_TUN)
-			has_tun = true;
+			*has_tun = true;
 	}
-	if (b->nerr != nerr || !n)
-		goto fail;
+	return n;
+}
 
-	/* `mode = tunnel` on the first SA of a group without tun: shorthand
-	 * for a tun SA with the same SPI, destination and source. */
-	first = &b->c->sa[members[0]];
+/* `mode = tunnel` on the first SA of a group without tun: shorthand for a
+ * tun SA with the same SPI, destination and source, added to @g here.
+ * Return: 0, or -ENOMEM. */
+static int tun_shorthand(struct builder *b, struct sadb_group *g, const struct cfg_group *cg,
+			 const long *members, unsigned n, bool has_tun)
+{
+	const struct cfg_sa *first = &b->c->sa[members[0]];
+	char id[SAID_BUF], t[SAID_BUF];
+	struct cfg_sa tun;
+	struct sadb_sa *sa;
+	unsigned i;
+	long clash;
+
 	if (wants_tun(first) && has_tun)
 		b_err(b, mode_line(first), "SA %s: mode = tunnel, but group %s (line %u) already has a tun SA",
 		      said_txt(&first->said, id), cg->name, cg->line);
@@ -593,30 +574,69 @@ static struct sadb_group *build_group(struct builder *b, size_t gi)
 			      "SA %s: mode = tunnel, but it is not the first SA of group %s (line %u); write a tun SA before it",
 			      said_txt(&cs->said, id), cg->name, cg->line);
 	}
-	if (wants_tun(first) && !has_tun) {
-		struct cfg_sa tun;
-		struct sadb_sa *sa;
-		long clash;
+	if (!wants_tun(first) || has_tun)
+		return 0;
+	memset(&tun, 0, sizeof(tun));
+	tun.said = first->said;
+	tun.said.proto = SAID_PROTO_TUN;
+	tun.line = first->line;
+	tun.src = first->src;
+	tun.dir = first->dir;
+	tun.dir_line = first->dir_line;
+	tun.mode_line = first->mode_line;
+	tun.implicit_tun = true;
+	clash = cfg_sa_index(b, &tun.said);
+	if (clash >= 0)
+		b_err(b, mode_line(first), "SA %s: mode = tunnel implies SA %s, which line %u defines too",
+		      said_txt(&first->said, id), said_txt(&tun.said, t), b->c->sa[clash].line);
+	sa = sa_new_owned(b, &tun, b->dir[members[0]]);
+	if (!sa)
+		return -ENOMEM;
+	group_add_sa(g, sa);
+	return 0;
+}
 
-		memset(&tun, 0, sizeof(tun));
-		tun.said = first->said;
-		tun.said.proto = SAID_PROTO_TUN;
-		tun.line = first->line;
-		tun.src = first->src;
-		tun.dir = first->dir;
-		tun.dir_line = first->dir_line;
-		tun.mode_line = first->mode_line;
-		tun.implicit_tun = true;
-		clash = cfg_sa_index(b, &tun.said);
-		if (clash >= 0)
-			b_err(b, mode_line(first),
-			      "SA %s: mode = tunnel implies SA %s, which line %u defines too",
-			      said_txt(&first->said, id), said_txt(&tun.said, t), b->c->sa[clash].line);
-		sa = sa_new_owned(b, &tun, b->dir[members[0]]);
-		if (!sa)
-			goto fail;
-		group_add_sa(g, sa);
+/* Phase 3: one [group] section. */
+static struct sadb_group *build_group(struct builder *b, size_t gi)
+{
+	const struct cfg_group *cg = &b->c->group[gi];
+	unsigned line = cg->said_line ? cg->said_line : cg->line;
+	struct sadb_group *g;
+	long members[CFG_MAX_GROUP_SAS] = { 0 };
+	unsigned i, n;
+	size_t nerr = b->nerr;
+	bool has_tun = false;
+
+	g = group_new(b, cg->name, cg->line);
+	if (!g)
+		return NULL;
+	g->src_ts = cg->nsrc_ts ? cg->src_ts : NULL; /* borrowed, like the SAs' cfg */
+	g->dst_ts = cg->ndst_ts ? cg->dst_ts : NULL;
+	g->nsrc_ts = cg->nsrc_ts;
+	g->ndst_ts = cg->ndst_ts;
+	g->proto = cg->proto;
+	g->sport = cg->sport;
+	g->dport = cg->dport;
+	g->priority = cg->priority;
+
+	if (cg->nsaid == 0) {
+		b_err(b, line, "group %s: no SAID (said = is mandatory)", cg->name);
+		goto fail;
 	}
+	if (cg->nsaid == 1 && said_is_magic(&cg->said[0])) {
+		/* A shunt: a policy without states.  KLIPS eroutes act on
+		 * outbound packets, so a shunt is an outbound thing. */
+		g->shunt = true;
+		g->shunt_said = cg->said[0];
+		g->dir = SADB_DIR_OUT;
+		place_group(b, g, cg->datapath, line);
+		return g;
+	}
+	n = collect_members(b, gi, members, &has_tun);
+	if (b->nerr != nerr || !n)
+		goto fail;
+	if (tun_shorthand(b, g, cg, members, n, has_tun) < 0)
+		goto fail;
 	for (i = 0; i < n; i++) {
 		struct sadb_sa *sa = sa_new(b, &b->c->sa[members[i]], b->dir[members[i]]);
 
@@ -629,10 +649,8 @@ static struct sadb_group *build_group(struct builder *b, size_t gi)
 	check_families(b, g, line);
 	group_direction(b, g, line);
 	place_group(b, g, cg->datapath, line);
-	if (b->nerr != nerr)
-		goto fail;
-done:
-	return g;
+	if (b->nerr == nerr)
+		return g;
 fail:
 	group_free(g);
 	return NULL;

@@ -111,6 +111,7 @@ static void install_group(struct daemon *d, const struct sadb_group *g)
 {
 	struct rt_group *r = reconcile_rt(d, g);
 	struct reason why = { "" };
+	struct place_verdict v;
 	int e;
 
 	if (r->state == RT_SKIPPED) {
@@ -124,14 +125,16 @@ static void install_group(struct daemon *d, const struct sadb_group *g)
 		log_notice("group %s skipped: %s", g->name, r->why.text);
 		return;
 	}
-	r->place = place_decide(g, probe, d, &r->place_why);
+	place_decide(g, probe, d, &v);
+	rt_set_placement(r, &v);
 	if (r->place == PLACE_USERSPACE) {
 		/* what a datapath thread will read: keys copied, not borrowed */
 		if (!r->dp)
 			r->dp = dpsnap_build(g, NULL);
+		rt_place_why(r, g, &why);
 		rt_set_state(r, RT_SKIPPED,
 			     "placed in userspace (%s); this release has no userspace datapath",
-			     r->place_why.text);
+			     why.text);
 		log_warn("group %s not installed: %s", g->name, r->why.text);
 		return;
 	}

@@ -36,14 +36,16 @@ void status_list(const struct daemon *d, struct strbuf *b)
 static void text_group(struct strbuf *b, const struct sadb_group *g, const struct rt_group *r)
 {
 	const char *state = rt_state_name(r->state);
+	struct reason place;
 
 	strbuf_printf(b, "group %s%s\n", g->name, g->implicit ? " (SA in no group)" : "");
 	if (r->why.text[0] && strcmp(r->why.text, state))
 		strbuf_printf(b, "  state: %s (%s)\n", state, r->why.text);
 	else
 		strbuf_printf(b, "  state: %s\n", state);
+	rt_place_why(r, g, &place);
 	strbuf_printf(b, "  placement: %s (%s)\n", place_name(r->place),
-		      r->place_why.text[0] ? r->place_why.text : "configured");
+		      place.text[0] ? place.text : "configured");
 	strbuf_printf(b, "  direction: %s  reqid: 0x%08x\n", sadb_dir_name(g->dir), g->reqid);
 	for (unsigned k = 0; k < g->nsa; k++) {
 		const struct sa_counters *c = &r->sa[k]->ctr;
@@ -74,13 +76,16 @@ static void json_said(struct strbuf *b, const struct said *s)
 
 static void json_group(struct strbuf *b, const struct sadb_group *g, const struct rt_group *r)
 {
+	struct reason place;
+
+	rt_place_why(r, g, &place);
 	strbuf_puts(b, "{\"name\":");
 	strbuf_json_str(b, g->name);
 	strbuf_printf(b, ",\"implicit\":%s,\"state\":\"%s\",\"state_reason\":",
 		      g->implicit ? "true" : "false", rt_state_name(r->state));
 	strbuf_json_str(b, r->why.text);
 	strbuf_printf(b, ",\"placement\":\"%s\",\"placement_reason\":", place_name(r->place));
-	strbuf_json_str(b, r->place_why.text);
+	strbuf_json_str(b, place.text);
 	strbuf_printf(b, ",\"direction\":\"%s\",\"reqid\":%u,\"sas\":[", sadb_dir_name(g->dir),
 		      g->reqid);
 	if (g->shunt) {

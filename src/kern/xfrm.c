@@ -2485,6 +2485,8 @@ int xfrm_adopt(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o
 			ret = r;
 		stale++;
 	}
+	if (stale)
+		log_info("xfrm: removed %zu stale objects of ours", stale);
 	kdump_clear(&d);
 	shunt_rewrite(x); /* compact: what is recorded now is in the kernel */
 	return ret ? ret : (int)adopted;
@@ -2805,6 +2807,7 @@ int xfrm_process_events(struct xfrm *x, const struct sadb *db, const struct xfrm
 			if (errno == ENOBUFS) {
 				/* The kernel dropped events: the only safe answer
 				 * is a full comparison. */
+				log_warn("xfrm: event socket overrun, resynchronising");
 				c.resync = true;
 				continue;
 			}

@@ -116,13 +116,16 @@ static const struct {
 START_TEST(test_decide)
 {
 	struct tgroup t;
+	struct place_verdict v;
 	struct reason why = { "" };
 
 	tg(&t, decisions[_i].shape, decisions[_i].want, decisions[_i].daemon);
 	probe_calls = 0;
 	ck_assert_int_eq(place_decide(&t.g, decisions[_i].probe, (void *)decisions[_i].probe_text,
-				      &why),
+				      &v),
 			 decisions[_i].where);
+	ck_assert_int_eq(v.where, decisions[_i].where);
+	place_why(&t.g, v.probed, v.err, v.kernel.text, &why);
 	ck_assert_str_eq(why.text, decisions[_i].why);
 	ck_assert_int_eq(probe_calls, decisions[_i].probes);
 }
@@ -134,10 +137,11 @@ START_TEST(test_provisional_and_names)
 	struct reason why;
 
 	tg(&t, "c", CFG_DP_AUTO, true);
-	ck_assert_int_eq(place_provisional(&t.g, &why), PLACE_KERNEL);
+	ck_assert_int_eq(place_provisional(&t.g), PLACE_KERNEL);
+	place_wish(&t.g, &why);
 	ck_assert_str_eq(why.text, "datapath = auto in [daemon]");
 	tg(&t, "t", CFG_DP_KERNEL, true);
-	ck_assert_int_eq(place_provisional(&t.g, &why), PLACE_USERSPACE);
+	ck_assert_int_eq(place_provisional(&t.g), PLACE_USERSPACE);
 	ck_assert_int_eq(place_wish(&t.g, NULL), CFG_DP_USERSPACE);
 	ck_assert_str_eq(place_name(PLACE_KERNEL), "kernel");
 	ck_assert_str_eq(place_name(PLACE_USERSPACE), "userspace");

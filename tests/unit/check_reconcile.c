@@ -289,6 +289,15 @@ static struct rt_group *rtg(const char *name)
 	return reconcile_rt(&d, grp(name));
 }
 
+/* The placement's reason of group @name. */
+static const char *placed_why(const char *name)
+{
+	static struct reason why;
+
+	rt_place_why(rtg(name), grp(name), &why);
+	return why.text;
+}
+
 static const char *view(void)
 {
 	ck_assert_ptr_nonnull(d.view_snap);
@@ -321,7 +330,7 @@ START_TEST(test_start_installs)
 	ck_assert_str_eq(fk.log, "+a +b +pass ");
 	ck_assert_int_eq(rtg("a")->state, RT_INSTALLED);
 	ck_assert_int_eq(rtg("a")->place, PLACE_KERNEL);
-	ck_assert_str_eq(rtg("a")->place_why.text, "datapath = kernel in [daemon]");
+	ck_assert_str_eq(placed_why("a"), "datapath = kernel in [daemon]");
 	ck_assert_uint_eq(fk.probes, 0); /* datapath = kernel: no probe */
 	ck_assert_uint_ne(grp("a")->reqid, grp("b")->reqid);
 	ck_assert_str_eq(view(), "comp.300@192.0.2.2 \ncomp.301@192.0.2.2 \n%pass \n");
@@ -343,7 +352,7 @@ START_TEST(test_refused_and_skipped)
 	ck_assert_int_eq(rtg("a")->state, RT_REFUSED);
 	ck_assert_str_eq(rtg("a")->why.text,
 			 "kernel refused it (EPROTONOSUPPORT): fake refusal of a");
-	ck_assert_str_eq(rtg("a")->place_why.text, "the kernel accepts every transform");
+	ck_assert_str_eq(placed_why("a"), "the kernel accepts every transform");
 	ck_assert_int_eq(rtg("far")->state, RT_SKIPPED);
 	ck_assert_str_eq(rtg("far")->why.text,
 			 "neither 198.51.100.1 nor 198.51.100.2 is a local address");
@@ -368,7 +377,7 @@ START_TEST(test_probe_says_no)
 	start();
 	ck_assert_uint_eq(fk.installs, 0);
 	ck_assert_int_eq(rtg("a")->place, PLACE_USERSPACE);
-	ck_assert_str_eq(rtg("a")->place_why.text, "kernel probe: probe says no");
+	ck_assert_str_eq(placed_why("a"), "kernel probe: probe says no");
 	ck_assert_int_eq(rtg("a")->state, RT_SKIPPED);
 }
 END_TEST

@@ -79,13 +79,16 @@ START_TEST(test_new)
 			      "[sa comp.301@198.51.100.2]\nsrc = 198.51.100.1\ncomp = deflate\n");
 	struct sadb *db = build(c);
 	struct runtime *rt = rt_new(db);
+	struct reason why;
 
 	ck_assert_ptr_nonnull(rt);
 	ck_assert_uint_eq(rt->n, 2);
 	ck_assert_ptr_eq(rt_of(rt, db->group[0]), rt->group[0]);
 	ck_assert_int_eq(rt->group[0]->state, RT_PENDING);
 	ck_assert_int_eq(rt->group[0]->place, PLACE_USERSPACE);
-	ck_assert_str_eq(rt->group[0]->place_why.text, "datapath = userspace in [daemon]");
+	rt_place_why(rt->group[0], db->group[0], &why);
+	ck_assert_str_eq(why.text, "datapath = userspace in [daemon]");
+	ck_assert(!rt->group[0]->probed);
 	ck_assert_uint_eq(rt->group[0]->nsa, 1);
 	ck_assert_uint_eq(rt->group[0]->sa[0]->ctr.bytes, 0);
 	/* neither end local: skipped from the start, with sadb's reason */
