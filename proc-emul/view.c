@@ -2,9 +2,9 @@
  *
  * A tiny read-only file system: inode 1 is the root directory (0555), inode
  * 2 + i is pe_view_files[i] (0444, owned by root, size 0 like procfs).  Each
- * file's content is a refcounted blob; pe_view_publish() swaps in a new one,
- * open() takes a reference to the current one and release() drops it, so a
- * reader keeps the rendering of its open() until it closes the file.
+ * file's content is a snapshot (snap.h); pe_view_publish() swaps in a new
+ * one, open() takes a reference to the current one and release() drops it,
+ * so a reader keeps the rendering of its open() until it closes the file.
  *
  * Threading: one thread of our own runs a plain receive/process loop.  No
  * handler ever blocks (everything is served from memory under a short
@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "snap.h"
 #include "view.h"
 
 /* The files, in directory order.  Adding a view = adding its name here and
@@ -49,13 +50,6 @@ const char *const pe_view_files[] = {
 #define PE_FSTYPE "fuse.spigrpd"
 #define PE_TIMEOUT 1.0 /* s: attributes and names never change */
 
-/* One published rendering; shared by the view and every open file. */
-struct pe_blob {
-	unsigned int ref; /* __atomic */
-	size_t len;
-	char *data;
-};
-
 struct pe_view {
 	struct fuse_session *se;
 	char *mountpoint;
@@ -65,41 +59,18 @@ struct pe_view {
 	pthread_t thread;
 	int wake[2];        /* pipe: a byte in wake[1] stops the loop */
 	pthread_mutex_t lock; /* guards cur[] and mtime[] */
-	struct pe_blob *cur[PE_NFILES];
+	struct snap *cur[PE_NFILES]; /* one reference each */
 	struct timespec mtime[PE_NFILES];
 	struct timespec born;
 };
 
-static struct pe_blob *pe_blob_new(char *data, size_t len)
+/* A new reference to the current snapshot of file @i. */
+static struct snap *pe_current(struct pe_view *v, size_t i)
 {
-	struct pe_blob *b = malloc(sizeof(*b));
-
-	if (!b)
-		return NULL;
-	b->ref = 1;
-	b->len = len;
-	b->data = data;
-	return b;
-}
-
-static void pe_blob_put(struct pe_blob *b)
-{
-	if (!b)
-		return;
-	if (__atomic_sub_fetch(&b->ref, 1, __ATOMIC_ACQ_REL) == 0) {
-		free(b->data);
-		free(b);
-	}
-}
-
-/* Borrowed reference to the current blob of file @i, now ours. */
-static struct pe_blob *pe_blob_get_current(struct pe_view *v, size_t i)
-{
-	struct pe_blob *b;
+	struct snap *b;
 
 	pthread_mutex_lock(&v->lock);
-	b = v->cur[i];
-	__atomic_add_fetch(&b->ref, 1, __ATOMIC_RELAXED);
+	b = snap_get(v->cur[i]);
 	pthread_mutex_unlock(&v->lock);
 	return b;
 }
@@ -246,7 +217,7 @@ static void pe_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off
 static void pe_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct pe_view *v = fuse_req_userdata(req);
-	struct pe_blob *b;
+	struct snap *b;
 
 	if (!pe_ino_is_file(ino)) {
 		fuse_reply_err(req, ino == FUSE_ROOT_ID ? EISDIR : ENOENT);
@@ -258,7 +229,7 @@ static void pe_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	b = pe_blob_get_current(v, ino - PE_INO_FIRST);
+	b = pe_current(v, ino - PE_INO_FIRST);
 	fi->fh = (uint64_t)(uintptr_t)b;
 	/* Size 0 in getattr: without direct_io the page cache would serve
 	 * readers nothing.  Nothing to keep either: the next open may see
@@ -266,32 +237,32 @@ static void pe_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	if (fuse_reply_open(req, fi) == -ENOENT) /* interrupted: no release comes */
-		pe_blob_put(b);
+		snap_put(b);
 }
 
 static void pe_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	struct pe_blob *b = (struct pe_blob *)(uintptr_t)fi->fh;
-	size_t n = 0;
+	const struct snap *b = (const struct snap *)(uintptr_t)fi->fh;
+	size_t len = snap_len(b), n = 0;
 
 	(void)ino;
 	if (off < 0) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if ((uint64_t)off < b->len) {
-		n = b->len - (size_t)off;
+	if ((uint64_t)off < len) {
+		n = len - (size_t)off;
 		if (n > size)
 			n = size;
 	}
-	fuse_reply_buf(req, n ? b->data + off : NULL, n);
+	fuse_reply_buf(req, n ? (const char *)snap_data(b) + off : NULL, n);
 }
 
 static void pe_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	pe_blob_put((struct pe_blob *)(uintptr_t)fi->fh);
+	snap_put((struct snap *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -540,7 +511,7 @@ static void pe_view_free(struct pe_view *v)
 	if (v->created_dir && v->mounted)
 		rmdir(v->mountpoint); /* only when empty again: fine to fail */
 	for (i = 0; i < PE_NFILES; i++)
-		pe_blob_put(v->cur[i]);
+		snap_put(v->cur[i]);
 	if (v->wake[0] >= 0)
 		close(v->wake[0]);
 	if (v->wake[1] >= 0)
@@ -588,7 +559,7 @@ int pe_view_mount(struct pe_view **out, const char *mountpoint, char *err, size_
 		goto fail;
 	}
 	for (i = 0; i < PE_NFILES; i++) {
-		v->cur[i] = pe_blob_new(NULL, 0);
+		v->cur[i] = snap_new(NULL, 0, 0, NULL);
 		if (!v->cur[i]) {
 			r = -ENOMEM;
 			goto fail;
@@ -641,26 +612,23 @@ fail:
 	return r;
 }
 
-int pe_view_publish(struct pe_view *v, const char *name, char *data, size_t len)
+int pe_view_publish(struct pe_view *v, const char *name, struct snap *b)
 {
-	struct pe_blob *b, *old;
+	struct snap *old;
 	int i = pe_file_index(name);
 
 	if (i < 0) {
-		free(data);
+		snap_put(b);
 		return -ENOENT;
 	}
-	b = pe_blob_new(data, len);
-	if (!b) {
-		free(data);
-		return -ENOMEM;
-	}
+	if (!b)
+		return -EINVAL;
 	pthread_mutex_lock(&v->lock);
 	old = v->cur[i];
 	v->cur[i] = b;
 	clock_gettime(CLOCK_REALTIME, &v->mtime[i]);
 	pthread_mutex_unlock(&v->lock);
-	pe_blob_put(old);
+	snap_put(old);
 	return 0;
 }
 
@@ -679,7 +647,7 @@ void pe_view_unmount(struct pe_view *v)
 	}
 	/* Detaches the mount (lazily); destroying the session closes
 	 * /dev/fuse, so a reader still holding a file gets ENOTCONN.  The
-	 * blobs of files still open then are never released by the kernel:
+	 * snapshots of files still open then are never released by the kernel:
 	 * they go with the process. */
 	pe_view_free(v);
 }

@@ -10,15 +10,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
+#include "place.h"
 #include "sadb.h"
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -65,23 +63,6 @@ static bool wants_tun(const struct cfg_sa *cs)
 	return cs->mode == CFG_MODE_TUNNEL && cs->said.proto != SAID_PROTO_TUN;
 }
 
-const char *sadb_state_name(enum sadb_state st)
-{
-	switch (st) {
-	case SADB_PENDING:
-		return "pending";
-	case SADB_INSTALLED:
-		return "installed";
-	case SADB_REFUSED:
-		return "refused";
-	case SADB_SKIPPED:
-		return "skipped";
-	case SADB_LOST:
-		return "lost";
-	}
-	return "unknown";
-}
-
 const char *sadb_dir_name(enum sadb_dir d)
 {
 	switch (d) {
@@ -93,32 +74,6 @@ const char *sadb_dir_name(enum sadb_dir d)
 		return "out";
 	}
 	return "unknown";
-}
-
-static const char *datapath_name(enum cfg_datapath dp)
-{
-	switch (dp) {
-	case CFG_DP_AUTO:
-		return "auto";
-	case CFG_DP_KERNEL:
-		return "kernel";
-	case CFG_DP_USERSPACE:
-		return "userspace";
-	}
-	return "unknown";
-}
-
-void sadb_set_state(struct sadb_group *g, enum sadb_state st, const char *fmt, ...)
-{
-	va_list ap;
-
-	g->state = st;
-	g->state_reason[0] = '\0';
-	if (!fmt)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(g->state_reason, sizeof(g->state_reason), fmt, ap);
-	va_end(ap);
 }
 
 /* ---- freeing -------------------------------------------------------- */
@@ -142,6 +97,7 @@ static void group_free(struct sadb_group *g)
 		return;
 	for (i = 0; i < g->nsa; i++)
 		sa_free(g->sa[i]);
+	free(g->skip_reason);
 	free(g->name);
 	free(g);
 }
@@ -155,19 +111,21 @@ void sadb_free(struct sadb *db)
 	for (i = 0; i < db->ngroup; i++)
 		group_free(db->group[i]);
 	free(db->group);
+	hidx_free(&db->by_name);
 	free(db);
 }
 
 /* ---- lookups ---------------------------------------------------------- */
 
-/* Linear scans: the daemon calls these per request, not per packet. */
 struct sadb_group *sadb_find_group(const struct sadb *db, const char *name)
 {
-	size_t i;
+	size_t pos = 0, i;
+	uint64_t h;
 
 	if (!db || !name)
 		return NULL;
-	for (i = 0; i < db->ngroup; i++)
+	h = hash_str(HASH_INIT, name);
+	while (hidx_next(&db->by_name, h, &pos, &i))
 		if (strcmp(db->group[i]->name, name) == 0)
 			return db->group[i];
 	return NULL;
@@ -187,48 +145,40 @@ struct sadb_sa *sadb_find_sa(const struct sadb *db, const struct said *s)
 	return NULL;
 }
 
-/* ---- a small open-addressing index used while building ----------------- */
+/* ---- hashes ---------------------------------------------------------- */
 
-struct idx {
-	size_t mask;
-	size_t *slot; /* element index + 1; 0 = empty */
-};
-
-static int idx_init(struct idx *h, size_t n)
+static uint64_t said_hash(uint64_t h, const struct said *s)
 {
-	size_t cap = 16;
-
-	while (cap < 2 * n + 1)
-		cap <<= 1;
-	h->slot = calloc(cap, sizeof(*h->slot));
-	h->mask = cap - 1;
-	return h->slot ? 0 : -ENOMEM;
+	h = hash_bytes(h, &s->proto, sizeof(s->proto));
+	h = hash_bytes(h, &s->spi, sizeof(s->spi));
+	h = hash_bytes(h, &s->dst.family, sizeof(s->dst.family));
+	return hash_bytes(h, s->dst.b, ip_addr_len(&s->dst));
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t len)
+static uint64_t alg_hash(uint64_t h, const struct alg_desc *a)
 {
-	const uint8_t *b = p;
-
-	while (len--) {
-		h ^= *b++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return hash_str(h, a ? a->name : "-");
 }
 
-static uint64_t said_hash(const struct said *s)
+/* Everything sa_equal() compares except the key bytes (their lengths do
+ * count): a secret is compared, never hashed. */
+static uint64_t sa_hash(const struct sadb_sa *sa)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	const struct cfg_sa *c = sa->cfg;
+	uint64_t h = said_hash(HASH_INIT, &c->said);
+	uint8_t flags = (uint8_t)(sa->dir | (sa->tunnel_mode << 2) | (c->esn << 3));
 
-	h = fnv(h, &s->proto, sizeof(s->proto));
-	h = fnv(h, &s->spi, sizeof(s->spi));
-	h = fnv(h, &s->dst.family, sizeof(s->dst.family));
-	return fnv(h, s->dst.b, ip_addr_len(&s->dst));
-}
-
-static uint64_t name_hash(const char *name)
-{
-	return fnv(0xcbf29ce484222325ull, name, strlen(name));
+	h = hash_bytes(h, &c->src.family, sizeof(c->src.family));
+	h = hash_bytes(h, c->src.b, ip_addr_len(&c->src));
+	h = hash_bytes(h, &flags, sizeof(flags));
+	if (c->said.proto == SAID_PROTO_TUN)
+		return h;
+	h = alg_hash(alg_hash(alg_hash(h, c->enc), c->auth), c->comp);
+	h = hash_bytes(h, &c->enckey.len, sizeof(c->enckey.len));
+	h = hash_bytes(h, &c->authkey.len, sizeof(c->authkey.len));
+	h = hash_bytes(h, &c->life, sizeof(c->life));
+	h = hash_bytes(h, &c->replay_window, sizeof(c->replay_window));
+	return hash_bytes(h, &c->ah_align, sizeof(c->ah_align));
 }
 
 /* ---- the builder -------------------------------------------------------- */
@@ -246,7 +196,7 @@ struct builder {
 	struct build_err *err;
 	size_t nerr, caperr;
 	bool oom;
-	struct idx sa_idx;        /* cfg SAs by SAID */
+	struct hidx sa_idx;       /* cfg SAs by SAID */
 	enum sadb_dir *dir;       /* per cfg SA */
 	long *owner;              /* per cfg SA: index of its [group], or -1 */
 	struct sadb_group **owned;/* per cfg group: the sadb group built from it */
@@ -297,14 +247,11 @@ static int err_cmp(const void *pa, const void *pb)
 
 static long cfg_sa_index(const struct builder *b, const struct said *s)
 {
-	size_t i = (size_t)said_hash(s) & b->sa_idx.mask;
+	size_t pos = 0, k;
 
-	for (; b->sa_idx.slot[i]; i = (i + 1) & b->sa_idx.mask) {
-		size_t k = b->sa_idx.slot[i] - 1;
-
+	while (hidx_next(&b->sa_idx, said_hash(HASH_INIT, s), &pos, &k))
 		if (said_equal(&b->c->sa[k].said, s))
 			return (long)k;
-	}
 	return -1;
 }
 
@@ -319,17 +266,14 @@ static void index_sas(struct builder *b)
 	for (k = 0; k < c->nsa; k++) {
 		const struct said *s = &c->sa[k].said;
 		long prev = cfg_sa_index(b, s);
-		size_t i;
 
 		if (prev >= 0) {
 			b_err(b, c->sa[k].line, "SA %s is defined twice (first at line %u)",
 			      said_txt(s, id), c->sa[prev].line);
 			continue;
 		}
-		i = (size_t)said_hash(s) & b->sa_idx.mask;
-		while (b->sa_idx.slot[i])
-			i = (i + 1) & b->sa_idx.mask;
-		b->sa_idx.slot[i] = k + 1;
+		if (hidx_put(&b->sa_idx, said_hash(HASH_INIT, s), k) < 0)
+			b->oom = true;
 	}
 }
 
@@ -416,7 +360,6 @@ static struct sadb_group *group_new(struct builder *b, const char *name, unsigne
 		return NULL;
 	}
 	g->line = line;
-	g->state = SADB_PENDING;
 	return g;
 }
 
@@ -426,57 +369,18 @@ static void group_add_sa(struct sadb_group *g, struct sadb_sa *sa)
 	g->sa[g->nsa++] = sa;
 }
 
-/* Can XFRM express the group?  Return NULL, or why not (DESIGN.md
- * decision 3, xfrm-notes §1.2 rule 3: a tun only becomes tunnel mode of the
- * SA after it). */
-static const char *xfrm_inexpressible(const struct sadb_group *g, char *buf, size_t len)
-{
-	unsigned i, ntun = 0;
-
-	for (i = 0; i < g->nsa; i++)
-		ntun += is_tun(g->sa[i]);
-	if (g->nsa && ntun == g->nsa) {
-		snprintf(buf, len, "the group has only tun SAs: XFRM cannot express it");
-		return buf;
-	}
-	for (i = 0; i + 1 < g->nsa; i++) {
-		if (is_tun(g->sa[i]) && is_tun(g->sa[i + 1])) {
-			snprintf(buf, len, "two tun SAs in a row: XFRM cannot express it");
-			return buf;
-		}
-	}
-	if (g->nsa && is_tun(g->sa[g->nsa - 1])) {
-		snprintf(buf, len, "a tun SA ends the group: XFRM cannot express it");
-		return buf;
-	}
-	return NULL;
-}
-
-/* Placement wish: the group's own datapath, else [daemon]'s; AUTO stays
- * AUTO until the daemon has probed the kernel. */
+/* Placement wish: the group's own datapath, else [daemon]'s (AUTO stays
+ * AUTO until the daemon has probed the kernel); place.h applies what XFRM
+ * can express, and the group's own datapath = kernel contradicts that. */
 static void place_group(struct builder *b, struct sadb_group *g, enum cfg_datapath own,
 			unsigned line)
 {
-	enum cfg_datapath dp = own != CFG_DP_AUTO ? own : b->c->datapath;
-	const char *where = own != CFG_DP_AUTO ? "" : " in [daemon]";
-	char why[160];
+	struct reason why;
 
-	if (!g->shunt && xfrm_inexpressible(g, why, sizeof(why))) {
-		/* the group's own datapath = kernel contradicts it; [daemon]'s
-		 * is a default that cannot apply here */
-		if (own == CFG_DP_KERNEL) {
-			b_err(b, line, "group %s: datapath = kernel, but %s", g->name, why);
-			return;
-		}
-		g->want = CFG_DP_USERSPACE;
-		g->place = SADB_PLACE_USERSPACE;
-		snprintf(g->place_reason, sizeof(g->place_reason), "%s", why);
-		return;
-	}
-	g->want = dp;
-	g->place = dp == CFG_DP_USERSPACE ? SADB_PLACE_USERSPACE : SADB_PLACE_KERNEL;
-	snprintf(g->place_reason, sizeof(g->place_reason), "datapath = %s%s", datapath_name(dp),
-		 where);
+	g->want = own != CFG_DP_AUTO ? own : b->c->datapath;
+	g->want_daemon = own == CFG_DP_AUTO;
+	if (own == CFG_DP_KERNEL && !g->shunt && !place_xfrm_expressible(g, &why))
+		b_err(b, line, "group %s: datapath = kernel, but %s", g->name, why.text);
 }
 
 /* One direction per group; an SA whose ends are both foreign makes the
@@ -507,8 +411,11 @@ static void group_direction(struct builder *b, struct sadb_group *g, unsigned li
 	}
 	if (none) {
 		g->dir = SADB_DIR_NONE;
-		sadb_set_state(g, SADB_SKIPPED, "neither %s nor %s is a local address",
-			       addr_txt(&none->cfg->src, s), addr_txt(&none->cfg->said.dst, d));
+		if (asprintf(&g->skip_reason, "neither %s nor %s is a local address",
+			     addr_txt(&none->cfg->src, s), addr_txt(&none->cfg->said.dst, d)) < 0) {
+			g->skip_reason = NULL;
+			b->oom = true;
+		}
 		return;
 	}
 	g->dir = first ? first->dir : SADB_DIR_NONE;
@@ -591,7 +498,7 @@ static void tunnel_modes(struct builder *b, struct sadb_group *g)
 
 		if (!is_tun(g->sa[i - 1]) || is_tun(sa))
 			continue;
-		sa->xfrm_tunnel = true;
+		sa->tunnel_mode = true;
 		if (sa->cfg->mode == CFG_MODE_TRANSPORT)
 			b_err(b, mode_line(sa->cfg),
 			      "SA %s: mode = transport, but it follows tun SA %s in group %s (line %u)",
@@ -600,44 +507,15 @@ static void tunnel_modes(struct builder *b, struct sadb_group *g)
 	}
 }
 
-/* Phase 3: one [group] section. */
-static struct sadb_group *build_group(struct builder *b, size_t gi)
+/* The cfg SAs a [group] lists, in order, into @members; each may be in one
+ * group only.  Return: how many (errors reported). */
+static unsigned collect_members(struct builder *b, size_t gi, long *members, bool *has_tun)
 {
 	const struct cfg_group *cg = &b->c->group[gi];
 	unsigned line = cg->said_line ? cg->said_line : cg->line;
-	const struct cfg_sa *first = NULL;
-	char id[SAID_BUF], t[SAID_BUF];
-	struct sadb_group *g;
-	long members[CFG_MAX_GROUP_SAS] = { 0 };
+	char id[SAID_BUF];
 	unsigned i, n = 0;
-	size_t nerr = b->nerr;
-	bool has_tun = false;
 
-	g = group_new(b, cg->name, cg->line);
-	if (!g)
-		return NULL;
-	g->src_ts = cg->nsrc_ts ? cg->src_ts : NULL; /* borrowed, like the SAs' cfg */
-	g->dst_ts = cg->ndst_ts ? cg->dst_ts : NULL;
-	g->nsrc_ts = cg->nsrc_ts;
-	g->ndst_ts = cg->ndst_ts;
-	g->proto = cg->proto;
-	g->sport = cg->sport;
-	g->dport = cg->dport;
-	g->priority = cg->priority;
-
-	if (cg->nsaid == 0) {
-		b_err(b, line, "group %s: no SAID (said = is mandatory)", cg->name);
-		goto fail;
-	}
-	if (cg->nsaid == 1 && said_is_magic(&cg->said[0])) {
-		/* A shunt: a policy without states.  KLIPS eroutes act on
-		 * outbound packets, so a shunt is an outbound thing. */
-		g->shunt = true;
-		g->shunt_said = cg->said[0];
-		g->dir = SADB_DIR_OUT;
-		place_group(b, g, cg->datapath, line);
-		goto done;
-	}
 	for (i = 0; i < cg->nsaid && i < CFG_MAX_GROUP_SAS; i++) {
 		const struct said *s = &cg->said[i];
 		long k;
@@ -667,14 +545,24 @@ static struct sadb_group *build_group(struct builder *b, size_t gi)
 		b->owner[k] = (long)gi;
 		members[n++] = k;
 		if (s->proto == SAID_PROTO_TUN)
-			has_tun = true;
+			*has_tun = true;
 	}
-	if (b->nerr != nerr || !n)
-		goto fail;
+	return n;
+}
 
-	/* `mode = tunnel` on the first SA of a group without tun: shorthand
-	 * for a tun SA with the same SPI, destination and source. */
-	first = &b->c->sa[members[0]];
+/* `mode = tunnel` on the first SA of a group without tun: shorthand for a
+ * tun SA with the same SPI, destination and source, added to @g here.
+ * Return: 0, or -ENOMEM. */
+static int tun_shorthand(struct builder *b, struct sadb_group *g, const struct cfg_group *cg,
+			 const long *members, unsigned n, bool has_tun)
+{
+	const struct cfg_sa *first = &b->c->sa[members[0]];
+	char id[SAID_BUF], t[SAID_BUF];
+	struct cfg_sa tun;
+	struct sadb_sa *sa;
+	unsigned i;
+	long clash;
+
 	if (wants_tun(first) && has_tun)
 		b_err(b, mode_line(first), "SA %s: mode = tunnel, but group %s (line %u) already has a tun SA",
 		      said_txt(&first->said, id), cg->name, cg->line);
@@ -686,30 +574,69 @@ static struct sadb_group *build_group(struct builder *b, size_t gi)
 			      "SA %s: mode = tunnel, but it is not the first SA of group %s (line %u); write a tun SA before it",
 			      said_txt(&cs->said, id), cg->name, cg->line);
 	}
-	if (wants_tun(first) && !has_tun) {
-		struct cfg_sa tun;
-		struct sadb_sa *sa;
-		long clash;
+	if (!wants_tun(first) || has_tun)
+		return 0;
+	memset(&tun, 0, sizeof(tun));
+	tun.said = first->said;
+	tun.said.proto = SAID_PROTO_TUN;
+	tun.line = first->line;
+	tun.src = first->src;
+	tun.dir = first->dir;
+	tun.dir_line = first->dir_line;
+	tun.mode_line = first->mode_line;
+	tun.implicit_tun = true;
+	clash = cfg_sa_index(b, &tun.said);
+	if (clash >= 0)
+		b_err(b, mode_line(first), "SA %s: mode = tunnel implies SA %s, which line %u defines too",
+		      said_txt(&first->said, id), said_txt(&tun.said, t), b->c->sa[clash].line);
+	sa = sa_new_owned(b, &tun, b->dir[members[0]]);
+	if (!sa)
+		return -ENOMEM;
+	group_add_sa(g, sa);
+	return 0;
+}
 
-		memset(&tun, 0, sizeof(tun));
-		tun.said = first->said;
-		tun.said.proto = SAID_PROTO_TUN;
-		tun.line = first->line;
-		tun.src = first->src;
-		tun.dir = first->dir;
-		tun.dir_line = first->dir_line;
-		tun.mode_line = first->mode_line;
-		tun.implicit_tun = true;
-		clash = cfg_sa_index(b, &tun.said);
-		if (clash >= 0)
-			b_err(b, mode_line(first),
-			      "SA %s: mode = tunnel implies SA %s, which line %u defines too",
-			      said_txt(&first->said, id), said_txt(&tun.said, t), b->c->sa[clash].line);
-		sa = sa_new_owned(b, &tun, b->dir[members[0]]);
-		if (!sa)
-			goto fail;
-		group_add_sa(g, sa);
+/* Phase 3: one [group] section. */
+static struct sadb_group *build_group(struct builder *b, size_t gi)
+{
+	const struct cfg_group *cg = &b->c->group[gi];
+	unsigned line = cg->said_line ? cg->said_line : cg->line;
+	struct sadb_group *g;
+	long members[CFG_MAX_GROUP_SAS] = { 0 };
+	unsigned i, n;
+	size_t nerr = b->nerr;
+	bool has_tun = false;
+
+	g = group_new(b, cg->name, cg->line);
+	if (!g)
+		return NULL;
+	g->src_ts = cg->nsrc_ts ? cg->src_ts : NULL; /* borrowed, like the SAs' cfg */
+	g->dst_ts = cg->ndst_ts ? cg->dst_ts : NULL;
+	g->nsrc_ts = cg->nsrc_ts;
+	g->ndst_ts = cg->ndst_ts;
+	g->proto = cg->proto;
+	g->sport = cg->sport;
+	g->dport = cg->dport;
+	g->priority = cg->priority;
+
+	if (cg->nsaid == 0) {
+		b_err(b, line, "group %s: no SAID (said = is mandatory)", cg->name);
+		goto fail;
 	}
+	if (cg->nsaid == 1 && said_is_magic(&cg->said[0])) {
+		/* A shunt: a policy without states.  KLIPS eroutes act on
+		 * outbound packets, so a shunt is an outbound thing. */
+		g->shunt = true;
+		g->shunt_said = cg->said[0];
+		g->dir = SADB_DIR_OUT;
+		place_group(b, g, cg->datapath, line);
+		return g;
+	}
+	n = collect_members(b, gi, members, &has_tun);
+	if (b->nerr != nerr || !n)
+		goto fail;
+	if (tun_shorthand(b, g, cg, members, n, has_tun) < 0)
+		goto fail;
 	for (i = 0; i < n; i++) {
 		struct sadb_sa *sa = sa_new(b, &b->c->sa[members[i]], b->dir[members[i]]);
 
@@ -722,10 +649,8 @@ static struct sadb_group *build_group(struct builder *b, size_t gi)
 	check_families(b, g, line);
 	group_direction(b, g, line);
 	place_group(b, g, cg->datapath, line);
-	if (b->nerr != nerr)
-		goto fail;
-done:
-	return g;
+	if (b->nerr == nerr)
+		return g;
 fail:
 	group_free(g);
 	return NULL;
@@ -766,41 +691,41 @@ fail:
 }
 
 /* A [group] may not be named like an SA in no group: the implicit group
- * takes that name (view, reqid file, control socket). */
+ * takes that name (view, reqid file, control socket).  Builds the sadb's
+ * name index on the way (groups already in their final order). */
 static void check_names(struct builder *b)
 {
 	struct sadb *db = b->db;
-	struct idx h = { 0 };
 	size_t i;
 
-	if (idx_init(&h, db->ngroup) < 0) {
+	if (hidx_init(&db->by_name, db->ngroup) < 0) {
 		b->oom = true;
 		return;
 	}
 	for (i = 0; i < db->ngroup; i++) {
 		struct sadb_group *g = db->group[i];
-		size_t s = (size_t)name_hash(g->name) & h.mask;
+		uint64_t h = hash_str(HASH_INIT, g->name);
+		struct sadb_group *o = NULL;
+		size_t pos = 0, k;
 
-		for (; h.slot[s]; s = (s + 1) & h.mask) {
-			struct sadb_group *o = db->group[h.slot[s] - 1];
-
-			if (strcmp(o->name, g->name) != 0)
-				continue;
-			if (o->implicit != g->implicit) {
-				struct sadb_group *ex = o->implicit ? g : o, *im = o->implicit ? o : g;
-
-				b_err(b, ex->line, "group %s: the name is taken by SA %s (line %u), which is in no group",
-				      ex->name, im->name, im->line);
-			} else {
-				b_err(b, g->line, "group %s is defined twice (first at line %u)", g->name,
-				      o->line);
-			}
-			break;
+		while (!o && hidx_next(&db->by_name, h, &pos, &k))
+			if (strcmp(db->group[k]->name, g->name) == 0)
+				o = db->group[k];
+		if (!o) {
+			if (hidx_put(&db->by_name, h, i) < 0)
+				b->oom = true;
+			continue;
 		}
-		if (!h.slot[s])
-			h.slot[s] = i + 1;
+		if (o->implicit != g->implicit) {
+			struct sadb_group *ex = o->implicit ? g : o, *im = o->implicit ? o : g;
+
+			b_err(b, ex->line, "group %s: the name is taken by SA %s (line %u), which is in no group",
+			      ex->name, im->name, im->line);
+		} else {
+			b_err(b, g->line, "group %s is defined twice (first at line %u)", g->name,
+			      o->line);
+		}
 	}
-	free(h.slot);
 }
 
 /*
@@ -971,7 +896,7 @@ struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *ar
 	b.arg = arg;
 	db = calloc(1, sizeof(*db));
 	b.db = db;
-	if (!db || idx_init(&b.sa_idx, c->nsa) < 0)
+	if (!db || hidx_init(&b.sa_idx, c->nsa) < 0)
 		goto oom;
 	db->group = calloc(c->ngroup + c->nsa + 1, sizeof(*db->group));
 	b.dir = calloc(c->nsa + 1, sizeof(*b.dir));
@@ -1006,17 +931,23 @@ struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *ar
 		if (g)
 			db_add(&b, g);
 	}
-	if (!b.oom)
-		check_names(&b);
 	if (b.oom)
 		goto oom;
 
 	/* The view follows the file: groups by the line of their [group]
 	 * section, implicit groups by the line of their [sa] section. */
 	qsort(db->group, db->ngroup, sizeof(*db->group), group_line_cmp);
-	for (i = 0; i < db->ngroup; i++)
-		db->group[i]->order = i;
+	for (i = 0; i < db->ngroup; i++) {
+		struct sadb_group *g = db->group[i];
+
+		g->order = g->index = i;
+		for (unsigned k = 0; k < g->nsa; k++)
+			g->sa[k]->hash = sa_hash(g->sa[k]);
+	}
 	db->next_order = db->ngroup;
+	check_names(&b);
+	if (b.oom)
+		goto oom;
 	goto out;
 oom:
 	b.oom = true;
@@ -1035,7 +966,7 @@ out:
 		db = NULL;
 	}
 	free(b.err);
-	free(b.sa_idx.slot);
+	hidx_free(&b.sa_idx);
 	free(b.dir);
 	free(b.owner);
 	free(byg);
@@ -1070,14 +1001,14 @@ static bool prefix_equal(const struct ip_prefix *a, const struct ip_prefix *b)
 /* Everything of an SA that reaches a kernel object (or the userspace
  * datapath).  The mode = tunnel shorthand and an explicit tun compare equal:
  * both give a tun SA and tunnel mode on the next one. */
-static bool sa_equal(const struct sadb_sa *a, const struct sadb_sa *b)
+bool sadb_sa_equal(const struct sadb_sa *a, const struct sadb_sa *b)
 {
 	const struct cfg_sa *x = a->cfg, *y = b->cfg;
 	uint8_t proto = x->said.proto;
 
 	if (!said_equal(&x->said, &y->said) || !ip_addr_equal(&x->src, &y->src))
 		return false;
-	if (a->dir != b->dir || a->xfrm_tunnel != b->xfrm_tunnel)
+	if (a->hash != b->hash || a->dir != b->dir || a->tunnel_mode != b->tunnel_mode)
 		return false;
 	if (proto == SAID_PROTO_TUN)
 		return true;
@@ -1104,10 +1035,12 @@ bool sadb_group_equal(const struct sadb_group *a, const struct sadb_group *b)
 		return a == b;
 	if (a->implicit != b->implicit || a->shunt != b->shunt || a->nsa != b->nsa)
 		return false;
+	if (strcmp(a->name, b->name) != 0)
+		return false;
 	if (a->shunt && !said_equal(&a->shunt_said, &b->shunt_said))
 		return false;
 	for (i = 0; i < a->nsa; i++)
-		if (!sa_equal(a->sa[i], b->sa[i]))
+		if (!sadb_sa_equal(a->sa[i], b->sa[i]))
 			return false;
 	if (a->nsrc_ts != b->nsrc_ts || a->ndst_ts != b->ndst_ts)
 		return false;
@@ -1120,308 +1053,6 @@ bool sadb_group_equal(const struct sadb_group *a, const struct sadb_group *b)
 	return a->proto == b->proto && a->sport == b->sport && a->dport == b->dport &&
 	       a->dir == b->dir && a->priority == b->priority && a->want == b->want &&
 	       a->reqid == b->reqid;
-}
-
-/* ---- policy priority --------------------------------------------------- */
-
-/*
- * Lower value = tried first (XFRM).  Like charon, more specific selectors
- * get lower values: 256 per prefix bit of src + dst, 128 less with a
- * protocol, 64 less with a port.  The start is SADB_PRIO_BASE + 0x10100
- * (not + 0x10000) so that the most specific case, /128 + /128 with
- * protocol and ports, is SADB_PRIO_BASE + 64 and stays in our band.
- */
-uint32_t sadb_policy_priority(const struct sadb_group *g, const struct ip_prefix *src,
-			      const struct ip_prefix *dst)
-{
-	uint32_t bits = (src ? src->len : 0) + (dst ? dst->len : 0);
-	uint32_t prio = SADB_PRIO_BASE + 0x10100u;
-
-	if (g->priority)
-		return g->priority;
-	if (bits > 256)
-		bits = 256;
-	prio -= 256 * bits;
-	if (g->proto)
-		prio -= 128;
-	if (g->sport || g->dport)
-		prio -= 64;
-	return prio;
-}
-
-/* ---- reqids ----------------------------------------------------------- */
-
-/*
- * The reqid file: one "REQID NAME" line per group name, REQID written as
- * 0x-prefixed hex (read as hex with 0x, else decimal), NAME the rest of the
- * line.  Lines starting with '#', and lines that do not parse, name a reqid
- * outside our band, or repeat a name or reqid already seen, are ignored.
- * Entries for names no longer in the config are kept, so a name that comes
- * back gets its old reqid and a reqid is never handed to another name while
- * its line is in the file; remove lines by hand to free them.  Used reqids
- * are a bitmap over the band and the next free one is searched from where
- * the last search stopped: O(groups + band), not O(groups^2).
- */
-struct reqid_ent {
-	uint32_t reqid;
-	char *name;
-};
-
-struct reqid_tab {
-	struct reqid_ent *e;
-	size_t n, cap;
-	struct idx names;  /* entries by name */
-	uint8_t *used;     /* bitmap over our band */
-};
-
-static bool reqid_in_band(unsigned long r)
-{
-	return r >= SADB_REQID_BASE && r - SADB_REQID_BASE < SADB_REQID_COUNT;
-}
-
-static bool reqid_used(const struct reqid_tab *t, uint32_t r)
-{
-	uint32_t i = r - SADB_REQID_BASE;
-
-	return t->used[i / 8] & (1u << (i % 8));
-}
-
-static void reqid_index_put(struct reqid_tab *t, size_t k)
-{
-	size_t s = (size_t)name_hash(t->e[k].name) & t->names.mask;
-
-	while (t->names.slot[s])
-		s = (s + 1) & t->names.mask;
-	t->names.slot[s] = k + 1;
-}
-
-static int reqid_add(struct reqid_tab *t, uint32_t r, const char *name, size_t len)
-{
-	uint32_t i = r - SADB_REQID_BASE;
-	char *copy;
-
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		struct reqid_ent *e = realloc(t->e, cap * sizeof(*e));
-		struct idx h;
-		size_t k;
-
-		if (!e)
-			return -ENOMEM;
-		t->e = e;
-		t->cap = cap;
-		if (idx_init(&h, cap) < 0)
-			return -ENOMEM;
-		free(t->names.slot);
-		t->names = h;
-		for (k = 0; k < t->n; k++)
-			reqid_index_put(t, k);
-	}
-	copy = strndup(name, len);
-	if (!copy)
-		return -ENOMEM;
-	t->e[t->n].reqid = r;
-	t->e[t->n].name = copy;
-	reqid_index_put(t, t->n);
-	t->n++;
-	t->used[i / 8] |= (uint8_t)(1u << (i % 8));
-	return 0;
-}
-
-static const struct reqid_ent *reqid_find(const struct reqid_tab *t, const char *name)
-{
-	size_t s;
-
-	if (!t->names.slot)
-		return NULL;
-	s = (size_t)name_hash(name) & t->names.mask;
-	for (; t->names.slot[s]; s = (s + 1) & t->names.mask)
-		if (strcmp(t->e[t->names.slot[s] - 1].name, name) == 0)
-			return &t->e[t->names.slot[s] - 1];
-	return NULL;
-}
-
-/* Parse one line; false when it is to be ignored. */
-static bool reqid_parse_line(char *line, unsigned long *r, char **name, size_t *len)
-{
-	char *p = line, *end;
-	size_t l;
-
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '#' || *p == '\0' || *p == '\n')
-		return false;
-	if (*p < '0' || *p > '9')
-		return false;
-	errno = 0;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		*r = strtoul(p + 2, &end, 16);
-	else
-		*r = strtoul(p, &end, 10);
-	if (errno || end == p || (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && end == p + 2))
-		return false;
-	if (*end != ' ' && *end != '\t')
-		return false;
-	while (*end == ' ' || *end == '\t')
-		end++;
-	l = strlen(end);
-	while (l && (end[l - 1] == '\n' || end[l - 1] == '\r' || end[l - 1] == ' ' ||
-		     end[l - 1] == '\t'))
-		l--;
-	if (!l || !reqid_in_band(*r))
-		return false;
-	*name = end;
-	*len = l;
-	return true;
-}
-
-static int reqid_load(struct reqid_tab *t, const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = 0;
-
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while (getline(&line, &cap, f) >= 0) {
-		unsigned long r;
-		char *name;
-		size_t len;
-
-		if (!reqid_parse_line(line, &r, &name, &len))
-			continue;
-		name[len] = '\0';
-		if (reqid_used(t, (uint32_t)r) || reqid_find(t, name))
-			continue;
-		rc = reqid_add(t, (uint32_t)r, name, len);
-		if (rc < 0)
-			break;
-	}
-	if (!rc && ferror(f))
-		rc = -EIO;
-	free(line);
-	fclose(f);
-	return rc;
-}
-
-static int reqid_cmp(const void *pa, const void *pb)
-{
-	const struct reqid_ent *a = pa, *b = pb;
-
-	return a->reqid < b->reqid ? -1 : a->reqid > b->reqid;
-}
-
-static int reqid_save(struct reqid_tab *t, const char *path)
-{
-	char *tmp = NULL;
-	FILE *f = NULL;
-	int fd = -1, rc = 0;
-	size_t i;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		tmp = NULL;
-		rc = -ENOMEM;
-		goto out;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (fchmod(fd, 0600) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		rc = -errno;
-		goto out;
-	}
-	fd = -1;
-	qsort(t->e, t->n, sizeof(*t->e), reqid_cmp);
-	fprintf(f, "# spigrpd: XFRM reqid per group name (REQID NAME); written by spigrpd\n");
-	for (i = 0; i < t->n; i++)
-		fprintf(f, "0x%08x %s\n", t->e[i].reqid, t->e[i].name);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		rc = -errno;
-		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, path) < 0) {
-		rc = -errno;
-		goto out;
-	}
-out:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
-int sadb_assign_reqids(struct sadb *db, const char *path)
-{
-	struct reqid_tab t = { 0 };
-	uint32_t next = 0;
-	bool changed = false, can_write = true;
-	int rc = 0, rc2;
-	size_t i;
-
-	t.used = calloc(SADB_REQID_COUNT / 8, 1);
-	if (!t.used)
-		return -ENOMEM;
-	if (path) {
-		rc = reqid_load(&t, path);
-		if (rc < 0)
-			can_write = false; /* never overwrite what we could not read */
-	}
-	for (i = 0; i < db->ngroup; i++) {
-		struct sadb_group *g = db->group[i];
-		const struct reqid_ent *e = reqid_find(&t, g->name);
-
-		if (e) {
-			g->reqid = e->reqid;
-			continue;
-		}
-		if (!(reqid_in_band(g->reqid) && !reqid_used(&t, g->reqid))) {
-			while (next < SADB_REQID_COUNT && reqid_used(&t, SADB_REQID_BASE + next))
-				next++;
-			if (next == SADB_REQID_COUNT) {
-				g->reqid = 0;
-				if (!rc)
-					rc = -ENOSPC;
-				continue;
-			}
-			g->reqid = SADB_REQID_BASE + next;
-		}
-		rc2 = reqid_add(&t, g->reqid, g->name, strlen(g->name));
-		if (rc2 < 0) {
-			if (!rc)
-				rc = rc2;
-			continue;
-		}
-		changed = true;
-	}
-	if (path && changed && can_write) {
-		rc2 = reqid_save(&t, path);
-		if (!rc)
-			rc = rc2;
-	}
-	for (i = 0; i < t.n; i++)
-		free(t.e[i].name);
-	free(t.e);
-	free(t.names.slot);
-	free(t.used);
-	return rc;
 }
 
 /* ---- the canonical config (spigrpd -n) ---------------------------------- */
@@ -1445,7 +1076,7 @@ static void print_daemon(const struct cfg *c, FILE *out)
 		fprintf(out, "secrets = %s\n", c->secrets);
 	else
 		fprintf(out, "# secrets: none (keys are in this file)\n");
-	fprintf(out, "datapath = %s\n", datapath_name(c->datapath));
+	fprintf(out, "datapath = %s\n", place_datapath_name(c->datapath));
 	fprintf(out, "said-format = %s\n", c->said_format == CFG_SAID_X ? "x" : "seed");
 	fprintf(out, "install-routes = %s\n", yes_no(c->install_routes));
 	fprintf(out, "route-table = %u\n", c->route_table);
@@ -1491,17 +1122,20 @@ static void print_direction(const struct sadb_sa *sa, FILE *out)
 		fprintf(out, "(%s is local)", s);
 	else
 		fprintf(out, "(neither %s nor %s is local)", s, d);
-	if (sa->group && sa->group->state == SADB_SKIPPED)
+	if (sa->group && sa->group->skip_reason)
 		fprintf(out, ": skipped");
 	fputc('\n', out);
 }
 
 static void print_placement(const struct sadb_group *g, FILE *out)
 {
+	struct reason why;
+	enum cfg_datapath dp = place_wish(g, &why);
+
 	fprintf(out, "# placement: %s (%s)\n",
-		g->want == CFG_DP_AUTO ? "kernel if it has every transform, else userspace"
-				       : datapath_name(g->want),
-		g->place_reason);
+		dp == CFG_DP_AUTO ? "kernel if it has every transform, else userspace"
+				  : place_datapath_name(dp),
+		why.text);
 }
 
 static void print_sa(const struct sadb_sa *sa, FILE *out)
@@ -1512,7 +1146,7 @@ static void print_sa(const struct sadb_sa *sa, FILE *out)
 
 	fprintf(out, "\n[sa %s]\n", said_txt(&cs->said, id));
 	print_direction(sa, out);
-	if (sa->xfrm_tunnel) {
+	if (sa->tunnel_mode) {
 		const struct sadb_group *g = sa->group;
 		unsigned i;
 
@@ -1594,8 +1228,8 @@ static void print_group(const struct sadb_group *g, const struct cfg_group *cg,
 	unsigned i;
 
 	fprintf(out, "\n[group %s]\n", g->name);
-	if (g->state == SADB_SKIPPED)
-		fprintf(out, "# direction: none: skipped (%s)\n", g->state_reason);
+	if (g->skip_reason)
+		fprintf(out, "# direction: none: skipped (%s)\n", g->skip_reason);
 	else
 		fprintf(out, "# direction: %s%s\n", sadb_dir_name(g->dir),
 			g->shunt ? " (a shunt acts on outbound packets)" : "");
@@ -1615,7 +1249,7 @@ static void print_group(const struct sadb_group *g, const struct cfg_group *cg,
 	if (g->dport)
 		fprintf(out, "dport = %u\n", g->dport);
 	if (cg->datapath != CFG_DP_AUTO) /* else the placement comment shows [daemon]'s */
-		fprintf(out, "datapath = %s\n", datapath_name(cg->datapath));
+		fprintf(out, "datapath = %s\n", place_datapath_name(cg->datapath));
 	if (g->priority)
 		fprintf(out, "priority = %u\n", g->priority);
 }

@@ -9,40 +9,37 @@
 #include "cfg.h"
 #include "commands.h"
 #include "daemon.h"
+#include "reconcile.h"
 #include "render.h"
 #include "status.h"
 
 static int cmd_view(void *arg, const struct cmd_call *call, struct strbuf *out)
 {
 	const struct daemon *d = arg;
-	struct render_buf rb = { 0 };
-	int r;
 
 	(void)call;
-	r = render_spigrp(d->db, d->cfg->said_format, &rb);
-	if (r == 0)
-		strbuf_add(out, rb.data, rb.len);
-	render_buf_free(&rb);
-	return r;
+	return render_spigrp(d->db, d->rt, d->cfg->said_format, out);
 }
 
 static int cmd_list(void *arg, const struct cmd_call *call, struct strbuf *out)
 {
 	(void)call;
-	status_text(arg, out, true);
+	status_list(arg, out);
 	return 0;
 }
 
 static int cmd_status(void *arg, const struct cmd_call *call, struct strbuf *out)
 {
 	(void)call;
-	status_text(arg, out, false);
+	reconcile_read_counters(arg);
+	status_text(arg, out);
 	return 0;
 }
 
 static int cmd_status_json(void *arg, const struct cmd_call *call, struct strbuf *out)
 {
 	(void)call;
+	reconcile_read_counters(arg);
 	status_json(arg, out);
 	return 0;
 }
@@ -61,7 +58,7 @@ static int cmd_reload(void *arg, const struct cmd_call *call, struct strbuf *out
 	int r;
 
 	(void)call;
-	r = daemon_reload(arg, &errs);
+	r = reconcile_reload(arg, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		strbuf_printf(out, "%s\n", errs.msg[i]);
 	cfg_errors_free(&errs);

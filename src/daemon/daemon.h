@@ -1,45 +1,44 @@
-/* daemon.h: the one struct daemon, shared by the daemon's modules (main.c,
- * commands.c).  Changed only in the main thread. */
+/* daemon.h: the one struct daemon (DESIGN.md "Global state"): the running
+ * config, its desired model (sadb) and the runtime objects beside it, the
+ * kernel backend behind an ops table, the view, the control socket and the
+ * loop.  main.c owns it; reconcile.c changes the model and the runtime;
+ * status.c and the control commands read it.  Main thread only.
+ */
 #ifndef SPIGRP_DAEMON_H
 #define SPIGRP_DAEMON_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
-#include "xfrm.h"
+#include <stdbool.h>
 
 struct cfg;
-struct cfg_errors;
-struct addrmon;
 struct ctl;
+struct kern_ops;
+struct loop;
+struct loop_timer;
 struct pe_view;
-struct route;
+struct runtime;
 struct sadb;
-struct xfrm;
+struct snap;
 
 struct daemon {
-	const char *cfg_path;
-	struct cfg *cfg;
-	struct sadb *db;
-	struct xfrm *xfrm;
-	struct xfrm_owner owner; /* runtime state for xfrm.c (owner_*()) */
-	struct pe_view *view;
-	struct ctl *ctl;
-	uint64_t gen;    /* state generation: bumped whenever the groups'
-			    state may have changed (the control socket shares
-			    read answers within one generation) */
+	const char *cfg_path;       /* absolute: SIGHUP re-reads it */
+	struct cfg *cfg;            /* the running config */
+	struct sadb *db;            /* built from cfg: the desired model */
+	struct runtime *rt;         /* db's runtime objects (runtime.h) */
+	const struct kern_ops *ops; /* the kernel backend (reconcile.h) */
+	void *kern;                 /* its handle */
+	struct pe_view *view;       /* the FUSE view, or NULL */
+	struct snap *view_snap;     /* the current ipsec_spigrp rendering */
+	uint64_t gen;               /* state generation: bumped by every
+				       reconcile_publish() (the control socket
+				       shares read answers within one) */
+	struct ctl *ctl;            /* the control socket, or NULL */
+	struct loop *loop;
+	struct loop_timer *addr_timer; /* address events settle before a re-evaluation */
 	int sig_fd;
-	struct addrmon *am; /* local addresses: directions follow them */
-	struct route *route; /* NULL: install-routes off */
-	bool addr_dirty;
-	bool stop;
-	int lock_fd;     /* one daemon per network namespace */
-	int state_lock_fd; /* one daemon per state dir */
+	int lock_fd;                /* one daemon per network namespace */
+	int state_lock_fd;          /* one daemon per state dir */
 };
-
-/* Re-read the config file and apply the differences (SIGHUP, `reload`).
- * A config with errors is refused (they go to @errs) and the running one
- * stays.  Return: 0, -EINVAL or -ENOMEM. */
-int daemon_reload(struct daemon *d, struct cfg_errors *errs);
 
 #endif

@@ -184,7 +184,7 @@ static const struct ip_addr *outer_dst(const struct sadb_group *g)
 
 		if (c->said.proto == SAID_PROTO_TUN)
 			continue;
-		if (g->sa[i]->xfrm_tunnel || (i > 0 && g->sa[i - 1]->cfg->said.proto == SAID_PROTO_TUN))
+		if (g->sa[i]->tunnel_mode || (i > 0 && g->sa[i - 1]->cfg->said.proto == SAID_PROTO_TUN))
 			return &c->said.dst;
 		last = &c->said.dst;
 	}

@@ -39,7 +39,7 @@ static inline bool xfrm_own_priority(uint32_t prio)
  * place that reads the model's field. */
 static inline bool xfrm_sa_tunnel_mode(const struct sadb_sa *sa)
 {
-	return sa->xfrm_tunnel;
+	return sa->tunnel_mode;
 }
 
 /**

@@ -11,7 +11,13 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "place.h"
+#include "reqid.h"
 #include "sadb.h"
+
+/* The reqid band the daemon passes (kern/'s): 2^20 reqids from 0x53400000. */
+#define REQID_BASE 0x53400000u
+#define REQID_COUNT 0x100000u
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -183,6 +189,7 @@ START_TEST(test_tun_shorthand)
 	const char *want[] = { "tun.3d0@192.0.2.2", "comp.3d0@192.0.2.2", "esp.187a101b@192.0.2.2",
 			       "ah.187a101a@192.0.2.2" };
 	struct sadb_group *g;
+	struct reason why;
 	char buf[SAID_BUF];
 	unsigned i;
 
@@ -196,14 +203,16 @@ START_TEST(test_tun_shorthand)
 		ck_assert_str_eq(buf, want[i]);
 		ck_assert_ptr_eq(g->sa[i]->group, g);
 		ck_assert_int_eq(g->sa[i]->dir, SADB_DIR_OUT);
-		ck_assert(g->sa[i]->xfrm_tunnel == (i == 1));
+		ck_assert(g->sa[i]->tunnel_mode == (i == 1));
 		ck_assert(g->sa[i]->cfg->implicit_tun == (i == 0));
 	}
 	ck_assert(ip_addr_equal(&g->sa[0]->cfg->src, &g->sa[1]->cfg->src));
 	ck_assert_int_eq(g->dir, SADB_DIR_OUT);
-	ck_assert_int_eq(g->state, SADB_PENDING);
+	ck_assert_ptr_null(g->skip_reason);
 	ck_assert_int_eq(g->want, CFG_DP_AUTO);
-	ck_assert_str_eq(g->place_reason, "datapath = auto in [daemon]");
+	ck_assert(g->want_daemon);
+	ck_assert_int_eq(place_wish(g, &why), CFG_DP_AUTO);
+	ck_assert_str_eq(why.text, "datapath = auto in [daemon]");
 	ck_assert_uint_eq(g->nsrc_ts, 1);
 	ck_assert_uint_eq(g->ndst_ts, 1);
 	ck_assert_uint_eq(g->sa[2]->cfg->enckey.len, 16);
@@ -299,11 +308,11 @@ START_TEST(test_direction)
 		ck_assert_int_eq(db->group[0]->sa[0]->dir, t->want);
 		ck_assert_int_eq(db->group[0]->dir, t->want);
 		if (t->want == SADB_DIR_NONE) {
-			ck_assert_int_eq(db->group[0]->state, SADB_SKIPPED);
-			ck_assert_str_eq(db->group[0]->state_reason,
+			ck_assert_ptr_nonnull(db->group[0]->skip_reason);
+			ck_assert_str_eq(db->group[0]->skip_reason,
 					 "neither 192.0.2.1 nor 192.0.2.2 is a local address");
 		} else {
-			ck_assert_int_eq(db->group[0]->state, SADB_PENDING);
+			ck_assert_ptr_null(db->group[0]->skip_reason);
 		}
 	}
 	sadb_free(db);
@@ -336,6 +345,7 @@ START_TEST(test_order_and_implicit)
 		"datapath = kernel\n";
 	const char *names[] = { "comp.301@192.0.2.2", "late", "comp.303@192.0.2.2", "shunt" };
 	struct sadb *db = build(text, HOST_A, NULL);
+	struct reason why;
 	struct said pass;
 	unsigned i;
 
@@ -352,38 +362,43 @@ START_TEST(test_order_and_implicit)
 	ck_assert_int_eq(said_parse("%pass", &pass, NULL, 0), 0);
 	ck_assert(said_equal(&db->group[3]->shunt_said, &pass));
 	ck_assert_int_eq(db->group[3]->want, CFG_DP_KERNEL);
-	ck_assert_int_eq(db->group[3]->place, SADB_PLACE_KERNEL);
-	ck_assert_str_eq(db->group[3]->place_reason, "datapath = kernel");
+	ck_assert(!db->group[3]->want_daemon);
+	ck_assert_int_eq(place_provisional(db->group[3]), PLACE_KERNEL);
+	place_wish(db->group[3], &why);
+	ck_assert_str_eq(why.text, "datapath = kernel");
+	for (i = 0; i < 4; i++)
+		ck_assert_ptr_eq(sadb_find_group(db, names[i]), db->group[i]);
 	ck_assert_int_eq(db->group[3]->dir, SADB_DIR_OUT);
 	db_free(db);
 }
 END_TEST
 
-/* What XFRM cannot express goes to userspace, with the reason. */
+/* What XFRM cannot express goes to userspace, with the reason (place.h's
+ * wish, applied to the groups sadb built). */
 static const struct place_case {
 	const char *said;
 	const char *daemon_dp, *group_dp;
 	enum cfg_datapath want;
-	enum sadb_place place;
+	enum place_where place;
 	const char *reason;
 } place_cases[] = {
-	{ "comp.300@192.0.2.2", NULL, NULL, CFG_DP_AUTO, SADB_PLACE_KERNEL,
+	{ "comp.300@192.0.2.2", NULL, NULL, CFG_DP_AUTO, PLACE_KERNEL,
 	  "datapath = auto in [daemon]" },
-	{ "comp.300@192.0.2.2", "userspace", NULL, CFG_DP_USERSPACE, SADB_PLACE_USERSPACE,
+	{ "comp.300@192.0.2.2", "userspace", NULL, CFG_DP_USERSPACE, PLACE_USERSPACE,
 	  "datapath = userspace in [daemon]" },
-	{ "comp.300@192.0.2.2", "userspace", "kernel", CFG_DP_KERNEL, SADB_PLACE_KERNEL,
+	{ "comp.300@192.0.2.2", "userspace", "kernel", CFG_DP_KERNEL, PLACE_KERNEL,
 	  "datapath = kernel" },
-	{ "comp.300@192.0.2.2", NULL, "userspace", CFG_DP_USERSPACE, SADB_PLACE_USERSPACE,
+	{ "comp.300@192.0.2.2", NULL, "userspace", CFG_DP_USERSPACE, PLACE_USERSPACE,
 	  "datapath = userspace" },
-	{ "tun.300@192.0.2.2", NULL, NULL, CFG_DP_USERSPACE, SADB_PLACE_USERSPACE,
+	{ "tun.300@192.0.2.2", NULL, NULL, CFG_DP_USERSPACE, PLACE_USERSPACE,
 	  "the group has only tun SAs: XFRM cannot express it" },
 	{ "comp.300@192.0.2.2 tun.300@192.0.2.2", NULL, NULL, CFG_DP_USERSPACE,
-	  SADB_PLACE_USERSPACE, "a tun SA ends the group: XFRM cannot express it" },
-	{ "tun.300@192.0.2.2", "kernel", NULL, CFG_DP_USERSPACE, SADB_PLACE_USERSPACE,
+	  PLACE_USERSPACE, "a tun SA ends the group: XFRM cannot express it" },
+	{ "tun.300@192.0.2.2", "kernel", NULL, CFG_DP_USERSPACE, PLACE_USERSPACE,
 	  "the group has only tun SAs: XFRM cannot express it" },
 	{ "tun.300@192.0.2.2 tun.301@192.0.2.2 comp.300@192.0.2.2", NULL, "userspace",
-	  CFG_DP_USERSPACE, SADB_PLACE_USERSPACE, "two tun SAs in a row: XFRM cannot express it" },
-	{ "tun.300@192.0.2.2 comp.300@192.0.2.2", NULL, NULL, CFG_DP_AUTO, SADB_PLACE_KERNEL,
+	  CFG_DP_USERSPACE, PLACE_USERSPACE, "two tun SAs in a row: XFRM cannot express it" },
+	{ "tun.300@192.0.2.2 comp.300@192.0.2.2", NULL, NULL, CFG_DP_AUTO, PLACE_KERNEL,
 	  "datapath = auto in [daemon]" },
 };
 
@@ -393,6 +408,7 @@ START_TEST(test_placement)
 	char text[1024];
 	struct sadb *db;
 	struct sadb_group *g;
+	struct reason why;
 
 	snprintf(text, sizeof(text),
 		 "[daemon]\ndatapath = %s\n"
@@ -405,9 +421,9 @@ START_TEST(test_placement)
 	db = build(text, HOST_A, NULL);
 	g = sadb_find_group(db, "g");
 	ck_assert_ptr_nonnull(g);
-	ck_assert_int_eq(g->want, t->want);
-	ck_assert_int_eq(g->place, t->place);
-	ck_assert_str_eq(g->place_reason, t->reason);
+	ck_assert_int_eq(place_wish(g, &why), t->want);
+	ck_assert_int_eq(place_provisional(g), t->place);
+	ck_assert_str_eq(why.text, t->reason);
 	db_free(db);
 }
 END_TEST
@@ -626,7 +642,7 @@ START_TEST(test_group_equal)
 		db_free(again);
 		a = build(SEED4, HOST_NONE, NULL);
 		again = build(SEED4, HOST_NONE, NULL);
-		ck_assert_int_eq(a->group[0]->state, SADB_SKIPPED);
+		ck_assert_ptr_nonnull(a->group[0]->skip_reason);
 	}
 	b = build(text, a->group[0]->dir == SADB_DIR_NONE ? HOST_NONE : HOST_A, NULL);
 	ck_assert(sadb_group_equal(a->group[0], again->group[0]));
@@ -710,10 +726,10 @@ START_TEST(test_reqids)
 
 	snprintf(path, sizeof(path), "%s/reqids", tmpdir);
 	db = build(GROUPS_ABC, HOST_A, NULL);
-	ck_assert_int_eq(sadb_assign_reqids(db, path), 0);
-	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE);
-	ck_assert_uint_eq(sadb_find_group(db, "b")->reqid, SADB_REQID_BASE + 1);
-	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE + 2);
+	ck_assert_int_eq(reqid_assign(db, path, REQID_BASE, REQID_COUNT), 0);
+	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, REQID_BASE);
+	ck_assert_uint_eq(sadb_find_group(db, "b")->reqid, REQID_BASE + 1);
+	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, REQID_BASE + 2);
 	db_free(db);
 	text = slurp(path);
 	ck_assert_ptr_nonnull(strstr(text, "\n0x53400000 a\n0x53400001 b\n0x53400002 c\n"));
@@ -724,10 +740,10 @@ START_TEST(test_reqids)
 	/* reordered, b gone, an implicit group new: a and c keep theirs, the
 	 * new one gets the lowest free reqid not held by b's line */
 	db = build(GROUPS_CXA, HOST_A, NULL);
-	ck_assert_int_eq(sadb_assign_reqids(db, path), 0);
-	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE + 2);
-	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE);
-	ck_assert_uint_eq(sadb_find_group(db, "comp.303@192.0.2.2")->reqid, SADB_REQID_BASE + 3);
+	ck_assert_int_eq(reqid_assign(db, path, REQID_BASE, REQID_COUNT), 0);
+	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, REQID_BASE + 2);
+	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, REQID_BASE);
+	ck_assert_uint_eq(sadb_find_group(db, "comp.303@192.0.2.2")->reqid, REQID_BASE + 3);
 	db_free(db);
 	text = slurp(path);
 	ck_assert_ptr_nonnull(strstr(text, "0x53400001 b\n"));
@@ -737,18 +753,18 @@ START_TEST(test_reqids)
 	/* nothing new: the file is not rewritten (same inode) */
 	ck_assert_int_eq(stat(path, &st), 0);
 	db = build(GROUPS_ABC, HOST_A, NULL);
-	ck_assert_int_eq(sadb_assign_reqids(db, path), 0);
-	ck_assert_uint_eq(sadb_find_group(db, "b")->reqid, SADB_REQID_BASE + 1);
+	ck_assert_int_eq(reqid_assign(db, path, REQID_BASE, REQID_COUNT), 0);
+	ck_assert_uint_eq(sadb_find_group(db, "b")->reqid, REQID_BASE + 1);
 	db_free(db);
 	ck_assert_int_eq(stat(path, &st2), 0);
 	ck_assert_uint_eq(st.st_ino, st2.st_ino);
 
 	/* NULL path: assign only */
 	db = build(GROUPS_CXA, HOST_A, NULL);
-	ck_assert_int_eq(sadb_assign_reqids(db, NULL), 0);
-	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE);
-	ck_assert_uint_eq(sadb_find_group(db, "comp.303@192.0.2.2")->reqid, SADB_REQID_BASE + 1);
-	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE + 2);
+	ck_assert_int_eq(reqid_assign(db, NULL, REQID_BASE, REQID_COUNT), 0);
+	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, REQID_BASE);
+	ck_assert_uint_eq(sadb_find_group(db, "comp.303@192.0.2.2")->reqid, REQID_BASE + 1);
+	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, REQID_BASE + 2);
 	db_free(db);
 }
 END_TEST
@@ -772,10 +788,10 @@ START_TEST(test_reqids_garbage)
 		   "\n"
 		   "   0x53400000    a  \n");
 	db = build(GROUPS_ABC, HOST_A, NULL);
-	ck_assert_int_eq(sadb_assign_reqids(db, path), 0);
-	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE);
-	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE + 2);
-	ck_assert_uint_eq(sadb_find_group(db, "b")->reqid, SADB_REQID_BASE + 1);
+	ck_assert_int_eq(reqid_assign(db, path, REQID_BASE, REQID_COUNT), 0);
+	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, REQID_BASE);
+	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, REQID_BASE + 2);
+	ck_assert_uint_eq(sadb_find_group(db, "b")->reqid, REQID_BASE + 1);
 	db_free(db);
 	/* rewritten clean: the garbage is gone */
 	text = slurp(path);
@@ -794,7 +810,7 @@ START_TEST(test_reqids_many)
 	const size_t n = 100000;
 	char path[128], name[32];
 	struct sadb *db = calloc(1, sizeof(*db));
-	uint8_t *seen = calloc(SADB_REQID_COUNT / 8, 1);
+	uint8_t *seen = calloc(REQID_COUNT / 8, 1);
 	size_t i, again;
 
 	snprintf(path, sizeof(path), "%s/reqids", tmpdir);
@@ -810,12 +826,12 @@ START_TEST(test_reqids_many)
 		ck_assert_ptr_nonnull(db->group[i]->name);
 		db->ngroup++;
 	}
-	ck_assert_int_eq(sadb_assign_reqids(db, path), 0);
+	ck_assert_int_eq(reqid_assign(db, path, REQID_BASE, REQID_COUNT), 0);
 	for (i = 0; i < n; i++) {
-		uint32_t r = db->group[i]->reqid - SADB_REQID_BASE;
+		uint32_t r = db->group[i]->reqid - REQID_BASE;
 
-		ck_assert_uint_eq(db->group[i]->reqid, SADB_REQID_BASE + i);
-		ck_assert_uint_lt(r, SADB_REQID_COUNT);
+		ck_assert_uint_eq(db->group[i]->reqid, REQID_BASE + i);
+		ck_assert_uint_lt(r, REQID_COUNT);
 		ck_assert(!(seen[r / 8] & (1u << (r % 8))));
 		seen[r / 8] |= (uint8_t)(1u << (r % 8));
 	}
@@ -829,9 +845,9 @@ START_TEST(test_reqids_many)
 	}
 	for (i = 0; i < n; i++)
 		db->group[i]->reqid = 0;
-	ck_assert_int_eq(sadb_assign_reqids(db, path), 0);
+	ck_assert_int_eq(reqid_assign(db, path, REQID_BASE, REQID_COUNT), 0);
 	for (i = again = 0; i < n; i++)
-		again += db->group[i]->reqid == SADB_REQID_BASE + (n - 1 - i);
+		again += db->group[i]->reqid == REQID_BASE + (n - 1 - i);
 	ck_assert_uint_eq(again, n);
 	db_free(db);
 	free(seen);
@@ -845,66 +861,10 @@ START_TEST(test_reqids_unwritable)
 
 	/* a directory that does not exist: reqids assigned anyway */
 	snprintf(path, sizeof(path), "%s/missing/reqids", tmpdir);
-	ck_assert_int_eq(sadb_assign_reqids(db, path), -ENOENT);
-	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, SADB_REQID_BASE);
-	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, SADB_REQID_BASE + 2);
+	ck_assert_int_eq(reqid_assign(db, path, REQID_BASE, REQID_COUNT), -ENOENT);
+	ck_assert_uint_eq(sadb_find_group(db, "a")->reqid, REQID_BASE);
+	ck_assert_uint_eq(sadb_find_group(db, "c")->reqid, REQID_BASE + 2);
 	db_free(db);
-}
-END_TEST
-
-/* ---- priorities -------------------------------------------------------------- */
-
-static const struct prio_case {
-	const char *src, *dst;
-	uint8_t proto;
-	uint16_t sport, dport;
-	uint32_t configured, want;
-} prio_cases[] = {
-	{ "0.0.0.0/0", "0.0.0.0/0", 0, 0, 0, 0, SADB_PRIO_BASE + 0x10100 },
-	{ "10.0.1.0/24", "10.0.2.0/24", 0, 0, 0, 0, SADB_PRIO_BASE + 0x10100 - 256 * 48 },
-	{ "10.0.1.0/24", "10.0.2.0/24", 6, 0, 0, 0, SADB_PRIO_BASE + 0x10100 - 256 * 48 - 128 },
-	{ "10.0.1.0/24", "10.0.2.0/24", 6, 0, 80, 0, SADB_PRIO_BASE + 0x10100 - 256 * 48 - 192 },
-	{ "10.0.1.1/32", "10.0.2.0/24", 17, 53, 0, 0, SADB_PRIO_BASE + 0x10100 - 256 * 56 - 192 },
-	{ "2001:db8::1/128", "2001:db8::2/128", 6, 1, 2, 0, SADB_PRIO_BASE + 64 },
-	{ "::/0", "::/0", 0, 0, 0, 0, SADB_PRIO_BASE + 0x10100 },
-	{ "10.0.1.0/24", "10.0.2.0/24", 6, 0, 80, 1500000, 1500000 },
-};
-
-START_TEST(test_priority)
-{
-	const struct prio_case *t = &prio_cases[_i];
-	struct sadb_group g;
-	struct ip_prefix s, d;
-	uint32_t p;
-
-	memset(&g, 0, sizeof(g));
-	g.proto = t->proto;
-	g.sport = t->sport;
-	g.dport = t->dport;
-	g.priority = t->configured;
-	ck_assert_int_eq(ip_prefix_parse(t->src, &s, NULL, 0), 0);
-	ck_assert_int_eq(ip_prefix_parse(t->dst, &d, NULL, 0), 0);
-	p = sadb_policy_priority(&g, &s, &d);
-	ck_assert_uint_eq(p, t->want);
-	ck_assert_uint_ge(p, SADB_PRIO_BASE);
-	ck_assert_uint_le(p, SADB_PRIO_MAX);
-}
-END_TEST
-
-/* More specific selectors always win (lower value). */
-START_TEST(test_priority_order)
-{
-	struct sadb_group g;
-	struct ip_prefix a, b, c;
-
-	memset(&g, 0, sizeof(g));
-	ck_assert_int_eq(ip_prefix_parse("10.0.0.0/8", &a, NULL, 0), 0);
-	ck_assert_int_eq(ip_prefix_parse("10.0.1.0/24", &b, NULL, 0), 0);
-	ck_assert_int_eq(ip_prefix_parse("10.0.1.1", &c, NULL, 0), 0);
-	ck_assert_uint_lt(sadb_policy_priority(&g, &b, &b), sadb_policy_priority(&g, &a, &b));
-	ck_assert_uint_lt(sadb_policy_priority(&g, &c, &b), sadb_policy_priority(&g, &b, &b));
-	g.proto = 6;
-	ck_assert_uint_lt(sadb_policy_priority(&g, &b, &b), sadb_policy_priority(&g, &b, &b) + 128);
 }
 END_TEST
 
@@ -912,23 +872,10 @@ END_TEST
 
 START_TEST(test_names_state)
 {
-	struct sadb_group g;
-
-	ck_assert_str_eq(sadb_state_name(SADB_PENDING), "pending");
-	ck_assert_str_eq(sadb_state_name(SADB_INSTALLED), "installed");
-	ck_assert_str_eq(sadb_state_name(SADB_REFUSED), "refused");
-	ck_assert_str_eq(sadb_state_name(SADB_SKIPPED), "skipped");
-	ck_assert_str_eq(sadb_state_name(SADB_LOST), "lost");
 	ck_assert_str_eq(sadb_dir_name(SADB_DIR_NONE), "none");
 	ck_assert_str_eq(sadb_dir_name(SADB_DIR_IN), "in");
 	ck_assert_str_eq(sadb_dir_name(SADB_DIR_OUT), "out");
-	memset(&g, 0, sizeof(g));
-	sadb_set_state(&g, SADB_REFUSED, "kernel said %d", -17);
-	ck_assert_int_eq(g.state, SADB_REFUSED);
-	ck_assert_str_eq(g.state_reason, "kernel said -17");
-	sadb_set_state(&g, SADB_INSTALLED, NULL);
-	ck_assert_int_eq(g.state, SADB_INSTALLED);
-	ck_assert_str_eq(g.state_reason, "");
+	ck_assert_str_eq(sadb_dir_name((enum sadb_dir)9), "unknown");
 	sadb_free(NULL);
 }
 END_TEST
@@ -1047,7 +994,7 @@ static void roundtrip(const char *text, const char *const *locals)
 	for (i = 0; i < db->ngroup; i++) {
 		ck_assert_str_eq(db->group[i]->name, db2->group[i]->name);
 		ck_assert(sadb_group_equal(db->group[i], db2->group[i]));
-		ck_assert_int_eq(db->group[i]->state, db2->group[i]->state);
+		ck_assert((db->group[i]->skip_reason == NULL) == (db2->group[i]->skip_reason == NULL));
 	}
 	ck_assert_str_eq(c->mount, c2->mount);
 	ck_assert_str_eq(c->control, c2->control);
@@ -1216,8 +1163,6 @@ static Suite *sadb_suite(void)
 	tcase_add_loop_test(tc, test_errors, 0, sizeof(err_cases) / sizeof(err_cases[0]));
 	tcase_add_test(tc, test_two_groups_and_undefined);
 	tcase_add_loop_test(tc, test_group_equal, 0, sizeof(changes) / sizeof(changes[0]));
-	tcase_add_loop_test(tc, test_priority, 0, sizeof(prio_cases) / sizeof(prio_cases[0]));
-	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_names_state);
 	tcase_add_test(tc, test_print_roundtrip);
 	tcase_add_test(tc, test_print_text);
@@ -1228,6 +1173,7 @@ static Suite *sadb_suite(void)
 	tcase_add_test(tm, test_collisions_many);
 	suite_add_tcase(s, tm);
 
+	tcase_set_timeout(tr, 60); /* 100,000 names, written with fsync */
 	tcase_add_checked_fixture(tr, tmp_setup, tmp_teardown);
 	tcase_add_test(tr, test_reqids);
 	tcase_add_test(tr, test_reqids_garbage);

@@ -70,7 +70,6 @@ static void tg_init(struct tgroup *t, const char *name, enum sadb_dir dir, const
 	t->g.dir = dir;
 	t->g.reqid = REQID;
 	t->g.want = CFG_DP_KERNEL;
-	t->g.place = SADB_PLACE_KERNEL;
 	t->g.src_ts = t->src_ts;
 	t->g.dst_ts = t->dst_ts;
 	if (src_ts) {

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "reqid.h"
 #include "xfrm_fake.h"
+#include "xfrm_own.h"
 
 /* ---- fixtures ---- */
 
@@ -106,7 +108,7 @@ struct sadb *fx_seed_model(const char *extra, struct cfg **c)
 	ck_assert_ptr_nonnull(*c);
 	db = sadb_build(*c, left_is_local, NULL, &errs);
 	ck_assert_ptr_nonnull(db);
-	sadb_assign_reqids(db, NULL);
+	reqid_assign(db, NULL, XFRM_OWN_REQID_BASE, XFRM_OWN_REQID_COUNT);
 	cfg_errors_free(&errs);
 	return db;
 }

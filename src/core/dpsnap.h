@@ -1,0 +1,64 @@
+/* dpsnap.h: what a userspace datapath thread needs of one group, as an
+ * immutable snapshot (snap.h) that owns everything it holds.
+ *
+ * A group's SAs (SAID, direction, mode, algorithms, replay and lifetime
+ * settings) and selectors are copied out of the sadb, and the keys out of
+ * the struct cfg, into one block; the snapshot is made with SNAP_SECRET,
+ * so the key bytes are wiped (OPENSSL_cleanse) when the last reference
+ * goes.  A reload frees the cfg and the sadb; a thread holding the
+ * snapshot keeps valid keys until it puts it.  Algorithm descriptors point
+ * into the static alg_table.  Pure: no I/O.
+ */
+#ifndef SPIGRP_DPSNAP_H
+#define SPIGRP_DPSNAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "sadb.h"
+
+struct snap;
+
+struct dpsnap_sa {
+	struct said said;
+	struct ip_addr src;
+	enum sadb_dir dir;
+	bool tunnel_mode;
+	const struct alg_desc *enc, *auth, *comp; /* NULL when none */
+	const uint8_t *enckey, *authkey;          /* inside the snapshot, or NULL */
+	size_t enckey_len, authkey_len;           /* bytes */
+	uint32_t replay_window;                   /* packets */
+	bool esn;
+	unsigned ah_align;
+	struct cfg_life life;
+};
+
+struct dpsnap_group {
+	const char *name;                         /* inside the snapshot */
+	uint64_t order;
+	enum sadb_dir dir;
+	uint32_t reqid;
+	bool shunt;
+	struct said shunt_said;
+	const struct ip_prefix *src_ts, *dst_ts;  /* inside the snapshot */
+	unsigned nsrc_ts, ndst_ts;
+	uint8_t proto;
+	uint16_t sport, dport;                    /* host order */
+	const struct dpsnap_sa *sa;               /* nsa of them, inside -> outside,
+						     tun included; inside the snapshot */
+	unsigned nsa;
+};
+
+/**
+ * dpsnap_build() - a snapshot of @g (borrowed: read now, not kept), keys
+ * copied.  @release frees the block after the wipe (NULL: free(); tests
+ * pass a hook to look at the wiped bytes).
+ * Return: the snapshot with one reference, or NULL when out of memory.
+ */
+struct snap *dpsnap_build(const struct sadb_group *g, void (*release)(void *data, size_t len));
+
+/* The group in snapshot @s (valid while a reference is held). */
+const struct dpsnap_group *dpsnap_group(const struct snap *s);
+
+#endif

@@ -1,0 +1,441 @@
+/* reconcile.c: desired vs installed (reconcile.h).
+ *
+ * A change of the desired model (start, reload, address change) is one new
+ * sadb: rt_handover() moves the runtime objects of unchanged groups to it
+ * (hash lookups, so a reload costs what a start costs), the groups that
+ * changed or went are removed from the kernel, then every PENDING group is
+ * placed and installed.  Each outcome is logged here, once.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "daemon.h"
+#include "dpsnap.h"
+#include "log.h"
+#include "place.h"
+#include "reconcile.h"
+#include "render.h"
+#include "reqid.h"
+#include "snap.h"
+#include "statefile.h"
+#include "strbuf.h"
+#include "view.h"
+
+struct rt_group *reconcile_rt(const struct daemon *d, const struct sadb_group *g)
+{
+	return rt_of(d->rt, g);
+}
+
+/* Does @g, installed, get routes?  (route_wanted(): the one rule.) */
+static bool routed(const struct daemon *d, const struct sadb_group *g)
+{
+	return d->ops->route_wanted(d->kern, g, rt_of(d->rt, g)->place == PLACE_KERNEL);
+}
+
+static void add_routes(struct daemon *d, const struct sadb_group *g)
+{
+	struct reason why = { "" };
+	int e;
+
+	if (routed(d, g) && (e = d->ops->route_add(d->kern, g, &why)) < 0)
+		log_warn("group %s: routes not installed: %s", g->name,
+			 why.text[0] ? why.text : strerror(-e));
+}
+
+/* ---- the kernel backend's questions about runtime state ---- */
+
+static bool own_wants_kernel(void *arg, const struct sadb_group *g)
+{
+	const struct rt_group *r = reconcile_rt(arg, g);
+
+	return r && r->place == PLACE_KERNEL && r->state != RT_SKIPPED;
+}
+
+static bool own_installed(void *arg, const struct sadb_group *g)
+{
+	const struct rt_group *r = reconcile_rt(arg, g);
+
+	return r && r->state == RT_INSTALLED && r->place == PLACE_KERNEL;
+}
+
+static void own_adopted(void *arg, const struct sadb_group *g)
+{
+	rt_set_state(reconcile_rt(arg, g), RT_INSTALLED, "adopted");
+	log_info("group %s: adopted (left in the kernel by an earlier run)", g->name);
+}
+
+static void own_lost(void *arg, const struct sadb_group *g, const struct reason *why)
+{
+	rt_set_state(reconcile_rt(arg, g), RT_LOST, "%s", why->text);
+	log_warn("group %s lost: %s; the rest of it was removed", g->name, why->text);
+}
+
+static struct xfrm_owner owner(struct daemon *d)
+{
+	return (struct xfrm_owner){
+		.arg = d,
+		.wants_kernel = own_wants_kernel,
+		.installed = own_installed,
+		.adopted = own_adopted,
+		.lost = own_lost,
+	};
+}
+
+static int probe(void *arg, const struct sadb_group *g, struct reason *why)
+{
+	struct daemon *d = arg;
+
+	return d->ops->probe(d->kern, g, why);
+}
+
+/* ---- one group ---- */
+
+static const char *group_said0(const struct sadb_group *g, char *buf, size_t len)
+{
+	if (g->shunt)
+		said_format(&g->shunt_said, '0', buf, len);
+	else if (g->nsa)
+		said_format(&g->sa[0]->cfg->said, '0', buf, len);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static void refused(const struct sadb_group *g, struct rt_group *r, int e, const struct reason *why)
+{
+	const char *ename = strerrorname_np(-e);
+	const char *text = why->text[0] ? why->text : strerror(-e);
+	char s0[SAID_BUF];
+
+	rt_set_state(r, RT_REFUSED, "kernel refused it (%s): %s", ename ? ename : "?", text);
+	log_err("group %s (%s...) refused by the kernel (%s): %s", g->name,
+		group_said0(g, s0, sizeof(s0)), ename ? ename : "?", text);
+}
+
+static void install_group(struct daemon *d, const struct sadb_group *g)
+{
+	struct rt_group *r = reconcile_rt(d, g);
+	struct reason why = { "" };
+	struct place_verdict v;
+	int e;
+
+	if (r->state == RT_SKIPPED) {
+		log_notice("group %s skipped: %s", g->name, r->why.text);
+		return;
+	}
+	if (r->state != RT_PENDING)
+		return;
+	if (g->dir == SADB_DIR_NONE) {
+		rt_set_state(r, RT_SKIPPED, "neither end of its SAs is a local address");
+		log_notice("group %s skipped: %s", g->name, r->why.text);
+		return;
+	}
+	place_decide(g, probe, d, &v);
+	rt_set_placement(r, &v);
+	if (r->place == PLACE_USERSPACE) {
+		/* what a datapath thread will read: keys copied, not borrowed */
+		if (!r->dp)
+			r->dp = dpsnap_build(g, NULL);
+		rt_place_why(r, g, &why);
+		rt_set_state(r, RT_SKIPPED,
+			     "placed in userspace (%s); this release has no userspace datapath",
+			     why.text);
+		log_warn("group %s not installed: %s", g->name, r->why.text);
+		return;
+	}
+	e = d->ops->install(d->kern, g, &why);
+	if (e < 0) {
+		refused(g, r, e, &why);
+		return;
+	}
+	rt_set_state(r, RT_INSTALLED, "installed");
+	log_info("group %s installed (reqid 0x%08x, %s)", g->name, g->reqid, sadb_dir_name(g->dir));
+	add_routes(d, g);
+}
+
+static void uninstall_group(struct daemon *d, const struct sadb_group *g, struct rt_group *r,
+			    const char *why)
+{
+	struct reason rwhy = { "" };
+	int e;
+
+	if (r->state != RT_INSTALLED)
+		return;
+	if (routed(d, g))
+		d->ops->route_del(d->kern, g);
+	e = d->ops->remove(d->kern, g, &rwhy);
+	if (e < 0)
+		log_warn("group %s: removing it from the kernel: %s", g->name,
+			 rwhy.text[0] ? rwhy.text : strerror(-e));
+	rt_set_state(r, RT_PENDING, "%s", why);
+	log_info("group %s removed (%s)", g->name, why);
+}
+
+void reconcile_install_pending(struct daemon *d)
+{
+	for (size_t i = 0; i < d->db->ngroup; i++)
+		install_group(d, d->db->group[i]);
+}
+
+/* ---- the model ---- */
+
+static struct sadb *build_db(struct daemon *d, const struct cfg *c, struct cfg_errors *errs)
+{
+	struct sadb *db = sadb_build(c, d->ops->is_local, d->kern, errs);
+	char *path = NULL;
+	int r;
+
+	if (!db)
+		return NULL;
+	mkdir_p(c->state_dir, 0755, 1); /* a failure shows as the file's */
+	if (asprintf(&path, "%s/reqids", c->state_dir) < 0)
+		path = NULL;
+	r = reqid_assign(db, path, d->ops->reqid_base, d->ops->reqid_count);
+	if (r < 0)
+		log_warn("reqid state file %s: %s (reqids may change on restart)", path ? path : "?",
+			 strerror(-r));
+	free(path);
+	return db;
+}
+
+/*
+ * Apply @ndb (built from @ncfg) as a difference.  An unchanged group keeps
+ * its runtime object: installed, it stays as it is (no netlink message);
+ * refused, it stays so unless @retry_refused (a reload is the way to have
+ * it tried again); otherwise it is tried again.  Changed and removed groups
+ * are removed from the kernel first, then new and changed ones installed.
+ * The view follows the new file's order.  On success d->cfg is @ncfg (the
+ * caller frees the old one, after this freed the old sadb that borrowed
+ * from it).  Return: 0, or -ENOMEM (nothing changed; @ndb is the caller's).
+ */
+static int apply(struct daemon *d, struct sadb *ndb, struct cfg *ncfg, bool retry_refused)
+{
+	struct sadb *odb = d->db;
+	struct runtime *ort = d->rt, *nrt;
+	size_t i, kept = 0;
+
+	nrt = rt_handover(ort, odb, ndb, &kept);
+	if (!nrt)
+		return -ENOMEM;
+	for (i = 0; i < ndb->ngroup; i++) {
+		struct rt_group *r = nrt->group[i];
+
+		if (r->state != RT_INSTALLED && (retry_refused || r->state != RT_REFUSED))
+			rt_reset(r, ndb->group[i]);
+	}
+	for (i = 0; i < odb->ngroup; i++) {
+		const struct sadb_group *og = odb->group[i];
+
+		if (ort->group[i])
+			uninstall_group(d, og, ort->group[i],
+					sadb_find_group(ndb, og->name) ? "changed in the config"
+								       : "removed from the config");
+	}
+	log_debug("%zu of %zu group(s) unchanged", kept, ndb->ngroup);
+	d->db = ndb;
+	d->rt = nrt;
+	d->cfg = ncfg;
+	rt_free(ort);
+	sadb_free(odb);
+	reconcile_install_pending(d);
+	return 0;
+}
+
+static void log_errors(const struct cfg_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		log_err("%s", e->msg[i]);
+}
+
+int reconcile_start(struct daemon *d, struct cfg_errors *errs)
+{
+	struct xfrm_owner o = owner(d);
+	int r;
+
+	d->db = build_db(d, d->cfg, errs);
+	if (!d->db)
+		return -EINVAL;
+	d->rt = rt_new(d->db);
+	if (!d->rt)
+		return -ENOMEM;
+	r = d->ops->adopt(d->kern, d->db, &o);
+	if (r < 0)
+		log_warn("reading the kernel's SAD/SPD at start: %s", strerror(-r));
+	else if (r > 0)
+		log_info("adopted %d group(s) left in the kernel by an earlier run", r);
+	for (size_t i = 0; i < d->db->ngroup; i++) {
+		const struct sadb_group *g = d->db->group[i];
+
+		if (reconcile_rt(d, g)->state == RT_INSTALLED)
+			add_routes(d, g);
+	}
+	return 0;
+}
+
+/* Replace *@dst by a copy of @src.  0 or -ENOMEM (*@dst unchanged). */
+static int keep_string(char **dst, const char *src)
+{
+	char *c = strdup(src);
+
+	if (!c)
+		return -ENOMEM;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+/* Paths and route settings stay as running until a restart (the state
+ * dir holds our reqids and shunt record: it must not move under us). */
+static int keep_running_settings(struct cfg *ncfg, const struct cfg *ocfg)
+{
+	if (strcmp(ncfg->mount, ocfg->mount) || strcmp(ncfg->control, ocfg->control) ||
+	    strcmp(ncfg->state_dir, ocfg->state_dir))
+		log_warn("reload: mount, control and state-dir change only on restart");
+	if (ncfg->route_table != ocfg->route_table || ncfg->install_routes != ocfg->install_routes)
+		log_warn("reload: route settings change only on restart");
+	if (keep_string(&ncfg->mount, ocfg->mount) < 0 ||
+	    keep_string(&ncfg->control, ocfg->control) < 0 ||
+	    keep_string(&ncfg->state_dir, ocfg->state_dir) < 0)
+		return -ENOMEM;
+	ncfg->route_table = ocfg->route_table;
+	ncfg->install_routes = ocfg->install_routes;
+	return 0;
+}
+
+static void set_control_group(struct daemon *d, const struct cfg *c)
+{
+	gid_t gid = (gid_t)-1;
+
+	if (!d->ctl)
+		return;
+	if (c->control_group) {
+		struct group *gr = getgrnam(c->control_group);
+
+		if (gr)
+			gid = gr->gr_gid;
+		else
+			log_warn("control-group %s: no such group", c->control_group);
+	}
+	ctl_set_group(d->ctl, gid);
+}
+
+int reconcile_reload(struct daemon *d, struct cfg_errors *errs)
+{
+	struct cfg *ocfg = d->cfg, *ncfg;
+	struct sadb *ndb = NULL;
+	int r = -EINVAL;
+
+	ncfg = cfg_load(d->cfg_path, true, errs);
+	if (!ncfg)
+		goto bad;
+	if (keep_running_settings(ncfg, ocfg) < 0) {
+		r = -ENOMEM;
+		goto bad;
+	}
+	ndb = build_db(d, ncfg, errs);
+	if (!ndb)
+		goto bad;
+	set_control_group(d, ncfg);
+	r = apply(d, ndb, ncfg, true);
+	if (r < 0)
+		goto bad;
+	cfg_free(ocfg);
+	reconcile_publish(d);
+	log_notice("reloaded %s", d->cfg_path);
+	return 0;
+bad:
+	if (r == -ENOMEM) {
+		log_err("reload: out of memory; the running config stays");
+	} else {
+		log_err("reload: %s has errors; the running config stays:", d->cfg_path);
+		log_errors(errs);
+	}
+	sadb_free(ndb);
+	cfg_free(ncfg);
+	return r;
+}
+
+void reconcile_addresses(struct daemon *d)
+{
+	struct cfg_errors errs = { 0 };
+	struct sadb *ndb = build_db(d, d->cfg, &errs);
+
+	if (!ndb) {
+		log_warn("addresses changed, and the config no longer fits them:");
+		log_errors(&errs);
+	} else if (apply(d, ndb, d->cfg, false) < 0) {
+		log_err("addresses changed: out of memory; the running model stays");
+		sadb_free(ndb);
+	} else {
+		reconcile_publish(d);
+	}
+	cfg_errors_free(&errs);
+}
+
+void reconcile_events(struct daemon *d)
+{
+	struct xfrm_owner o = owner(d);
+	int r = d->ops->events(d->kern, d->db, &o);
+
+	if (r < 0)
+		log_warn("reading XFRM events: %s", strerror(-r));
+	else if (r > 0)
+		reconcile_publish(d);
+}
+
+void reconcile_read_counters(struct daemon *d)
+{
+	for (size_t i = 0; i < d->db->ngroup; i++) {
+		const struct sadb_group *g = d->db->group[i];
+		struct rt_group *r = reconcile_rt(d, g);
+		struct sa_counters ctr[CFG_MAX_GROUP_SAS + 1];
+
+		if (r->state != RT_INSTALLED || r->place != PLACE_KERNEL)
+			continue;
+		/* an SA the kernel does not answer for keeps what it had */
+		for (unsigned k = 0; k < g->nsa; k++)
+			ctr[k] = r->sa[k]->ctr;
+		d->ops->read_counters(d->kern, g, ctr);
+		for (unsigned k = 0; k < g->nsa; k++)
+			r->sa[k]->ctr = ctr[k];
+	}
+}
+
+void reconcile_stop(struct daemon *d)
+{
+	if (!d->db || !d->rt)
+		return;
+	if (d->cfg->keep_on_exit) {
+		log_notice("keep-on-exit: leaving our XFRM objects in the kernel");
+		return;
+	}
+	for (size_t i = d->db->ngroup; i-- > 0;)
+		uninstall_group(d, d->db->group[i], d->rt->group[i], "daemon stopping");
+	d->ops->route_cleanup(d->kern);
+}
+
+void reconcile_publish(struct daemon *d)
+{
+	struct strbuf b = STRBUF_INIT;
+	struct snap *s;
+	size_t len;
+	char *text;
+
+	d->gen++;
+	if (render_spigrp(d->db, d->rt, d->cfg->said_format, &b) < 0 ||
+	    !(text = strbuf_take(&b, &len)) || !(s = snap_new(text, len, 0, NULL))) {
+		strbuf_free(&b);
+		log_err("view: out of memory rendering ipsec_spigrp; keeping the old one");
+		return;
+	}
+	snap_put(d->view_snap);
+	d->view_snap = s;
+	if (d->view)
+		pe_view_publish(d->view, "ipsec_spigrp", snap_get(s));
+}

@@ -1,0 +1,465 @@
+/* check_daemon.c: spigrpd's main.c as a whole, with a fake kernel backend
+ * and no view (link seams: this file defines kernops_open/kernops_real and
+ * the pe_view_* functions instead of kernops.c and view.c).
+ *
+ * main.c is compiled with -Dmain=spigrpd_main.  The options are checked
+ * in-process; a running daemon is started in a child process in a network
+ * namespace of its own (the instance lock is per namespace; the test skips
+ * that case when no namespace can be made) and driven as a user would:
+ * requests on its control socket, SIGHUP, SIGTERM.  Address and XFRM events
+ * come through pipes the fake backend polls.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "kernops.h"
+#include "reconcile.h"
+#include "snap.h"
+#include "view.h"
+
+#undef main
+int spigrpd_main(int argc, char **argv);
+
+static char dir[64], conf[128], ctlpath[128], nolocal[128];
+static int addr_pipe[2] = { -1, -1 }, ev_pipe[2] = { -1, -1 };
+static bool fail_open, fail_mount;
+
+/* ---- the fake kernel ---- */
+
+static int f_ok(void *k, const struct sadb_group *g, struct reason *why)
+{
+	(void)k;
+	(void)g;
+	(void)why;
+	return 0;
+}
+
+static int f_remove(void *k, const struct sadb_group *g, struct reason *why)
+{
+	(void)k;
+	(void)g;
+	(void)why;
+	return 0;
+}
+
+static int f_adopt(void *k, const struct sadb *db, const struct xfrm_owner *o)
+{
+	(void)k;
+	(void)db;
+	(void)o;
+	return 0;
+}
+
+/* A byte 'L' on the event pipe: group "a" was deleted behind our back. */
+static int f_events(void *k, const struct sadb *db, const struct xfrm_owner *o)
+{
+	const struct sadb_group *g = sadb_find_group(db, "a");
+	struct reason why = { "deleted behind our back" };
+	char c;
+
+	(void)k;
+	if (read(ev_pipe[0], &c, 1) != 1 || c != 'L' || !g || !o->installed(o->arg, g))
+		return 0;
+	o->lost(o->arg, g, &why);
+	return 1;
+}
+
+static int f_counters(void *k, const struct sadb_group *g, struct sa_counters *ctr)
+{
+	(void)k;
+	for (unsigned i = 0; i < g->nsa; i++)
+		ctr[i].bytes = 100 + i;
+	return 0;
+}
+
+static bool f_route_wanted(void *k, const struct sadb_group *g, bool in_kernel)
+{
+	(void)k;
+	(void)g;
+	(void)in_kernel;
+	return false;
+}
+
+static int f_route_add(void *k, const struct sadb_group *g, struct reason *why)
+{
+	(void)k;
+	(void)g;
+	(void)why;
+	return 0;
+}
+
+static int f_route_del(void *k, const struct sadb_group *g)
+{
+	(void)k;
+	(void)g;
+	return 0;
+}
+
+static void f_route_cleanup(void *k)
+{
+	(void)k;
+}
+
+/* 192.0.2.1 is ours until the file nolocal exists. */
+static bool f_is_local(const struct ip_addr *a, void *k)
+{
+	struct ip_addr me;
+
+	(void)k;
+	ip_addr_parse("192.0.2.1", &me, NULL, 0);
+	return ip_addr_equal(a, &me) && access(nolocal, F_OK) != 0;
+}
+
+static int f_event_fd(void *k)
+{
+	(void)k;
+	return ev_pipe[0];
+}
+
+static int f_addr_fd(void *k)
+{
+	(void)k;
+	return addr_pipe[0];
+}
+
+static bool f_addr_changed(void *k)
+{
+	char buf[16];
+
+	(void)k;
+	return read(addr_pipe[0], buf, sizeof(buf)) > 0;
+}
+
+const struct kern_ops kernops_real = {
+	.reqid_base = 0x53400000u,
+	.reqid_count = 0x100000u,
+	.probe = f_ok,
+	.install = f_ok,
+	.remove = f_remove,
+	.adopt = f_adopt,
+	.events = f_events,
+	.read_counters = f_counters,
+	.route_wanted = f_route_wanted,
+	.route_add = f_route_add,
+	.route_del = f_route_del,
+	.route_cleanup = f_route_cleanup,
+	.is_local = f_is_local,
+	.event_fd = f_event_fd,
+	.addr_fd = f_addr_fd,
+	.addr_changed = f_addr_changed,
+};
+
+int kernops_open(void **out, const struct cfg *c, struct reason *why)
+{
+	static int handle;
+
+	(void)c;
+	if (fail_open) {
+		reason_set(why, "XFRM netlink: fake failure");
+		return -EPROTONOSUPPORT;
+	}
+	*out = &handle;
+	return 0;
+}
+
+int kernops_open_local(void **out, struct reason *why)
+{
+	static int handle;
+
+	(void)why;
+	*out = &handle;
+	return 0;
+}
+
+void kernops_close(void *k)
+{
+	(void)k;
+}
+
+/* ---- no view ---- */
+
+const char *const pe_view_files[] = { "ipsec_spigrp", "ipsec_version", NULL };
+static int fake_view;
+
+int pe_view_mount(struct pe_view **out, const char *mountpoint, char *err, size_t errlen)
+{
+	(void)mountpoint;
+	if (fail_mount) {
+		snprintf(err, errlen, "fake mount failure");
+		return -ENODEV;
+	}
+	*out = (struct pe_view *)&fake_view;
+	return 0;
+}
+
+int pe_view_publish(struct pe_view *v, const char *name, struct snap *s)
+{
+	(void)v;
+	(void)name;
+	snap_put(s);
+	return 0;
+}
+
+void pe_view_unmount(struct pe_view *v)
+{
+	(void)v;
+}
+
+/* ---- helpers ---- */
+
+static void setup(void)
+{
+	const char *base = getenv("TMPDIR");
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/check_daemon.XXXXXX", base && *base ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/spigrpd.conf", dir);
+	snprintf(ctlpath, sizeof(ctlpath), "%s/ctl", dir);
+	snprintf(nolocal, sizeof(nolocal), "%s/nolocal", dir);
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[daemon]\nstate-dir = %s/state\nmount = %s/net\ncontrol = %s\n"
+		   "datapath = kernel\n"
+		   "[sa comp.300@192.0.2.2]\nsrc = 192.0.2.1\ncomp = deflate\n"
+		   "[group a]\nsaid = comp.300@192.0.2.2\nsrc-ts = 10.0.1.0/24\n"
+		   "dst-ts = 10.0.2.0/24\n",
+		dir, dir, ctlpath);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(conf, 0600), 0);
+	ck_assert_int_eq(pipe(addr_pipe), 0);
+	ck_assert_int_eq(pipe(ev_pipe), 0);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static int run(const char *a0, ...)
+{
+	char *argv[16];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = "spigrpd";
+	va_start(ap, a0);
+	for (const char *a = a0; a && argc < 15; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	optind = 0; /* getopt_long() starts over */
+	return spigrpd_main(argc, argv);
+}
+
+/* ---- options, in-process ---- */
+
+START_TEST(test_options)
+{
+	ck_assert(freopen("/dev/null", "w", stdout) != NULL);
+	ck_assert_int_eq(run("--help", NULL), 0);
+	ck_assert_int_eq(run("-V", NULL), 0);
+	ck_assert_int_eq(run("--no-such-option", NULL), 1);
+	ck_assert_int_eq(run("-c", conf, "extra", NULL), 1);
+	ck_assert_int_eq(run("-l", "not-an-address", "-n", NULL), 1);
+	ck_assert_int_eq(run("-n", "-c", conf, "-l", "192.0.2.1", NULL), 0);
+	ck_assert_int_eq(run("-n", "-c", "/nonexistent/spigrpd.conf", NULL), 1);
+	/* --local without -n */
+	ck_assert_int_eq(run("-c", conf, "-l", "192.0.2.1", NULL), 1);
+	/* a config with errors: not starting */
+	ck_assert_int_eq(run("-f", "-c", "/nonexistent/spigrpd.conf", NULL), 1);
+}
+END_TEST
+
+START_TEST(test_too_many_locals)
+{
+	char *argv[70];
+	int argc = 0;
+
+	argv[argc++] = "spigrpd";
+	argv[argc++] = "-n";
+	for (int i = 0; i < 33; i++) {
+		argv[argc++] = "-l";
+		argv[argc++] = "192.0.2.1";
+	}
+	argv[argc] = NULL;
+	optind = 0;
+	ck_assert_int_eq(spigrpd_main(argc, argv), 1);
+}
+END_TEST
+
+/* ---- a running daemon ---- */
+
+/* The answer to @line (errno >= 0, body in *@body), or -errno. */
+static int req(const char *line, char **body)
+{
+	size_t len;
+
+	*body = NULL;
+	return ctl_request(ctlpath, line, body, &len);
+}
+
+/* Until request @line answers with a body containing @want (100 tries,
+ * 50 ms apart: the daemon's own pace, not a timing check). */
+static bool wait_answer(const char *line, const char *want)
+{
+	for (int i = 0; i < 200; i++) {
+		char *body;
+		int r = req(line, &body);
+		bool hit = r >= 0 && body && strstr(body, want);
+
+		free(body);
+		if (hit)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+static pid_t start_child(void)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+			_exit(77);
+		exit(run("-f", "-c", conf, NULL));
+	}
+	return pid;
+}
+
+/* 77: the child could not make a network namespace. */
+static int child_status(pid_t pid)
+{
+	int st = 0;
+
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+START_TEST(test_running)
+{
+	pid_t pid = start_child();
+	char *body;
+	FILE *f;
+	int st;
+
+	if (!wait_answer("version", "spigrpd " PACKAGE_VERSION)) {
+		kill(pid, SIGKILL);
+		st = child_status(pid);
+		if (st == 77) {
+			fprintf(stderr, "check_daemon: no network namespace: running daemon not tested\n");
+			return;
+		}
+		ck_abort_msg("the daemon did not answer (exit %d)", st);
+	}
+	ck_assert(wait_answer("list", "a installed kernel out comp.300@192.0.2.2\n"));
+	ck_assert(wait_answer("view", "comp.300@192.0.2.2 \n"));
+	ck_assert(wait_answer("status", "sa comp.300@192.0.2.2: bytes 100 "));
+	ck_assert(wait_answer("status-json", "\"bytes\":100,"));
+	ck_assert_int_eq(req("reload", &body), geteuid() == 0 ? 0 : EPERM);
+	free(body);
+
+	/* a second group, then SIGHUP */
+	f = fopen(conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[sa comp.301@192.0.2.2]\nsrc = 192.0.2.1\ncomp = deflate\n"
+		   "[group b]\nsaid = comp.301@192.0.2.2\nsrc-ts = 10.0.1.0/24\n"
+		   "dst-ts = 10.0.3.0/24\n");
+	ck_assert_int_eq(fclose(f), 0);
+	kill(pid, SIGHUP);
+	ck_assert(wait_answer("list", "b installed kernel out comp.301@192.0.2.2\n"));
+
+	/* XFRM event: a deleted behind our back */
+	ck_assert_int_eq(write(ev_pipe[1], "L", 1), 1);
+	ck_assert(wait_answer("list", "a lost kernel out"));
+
+	/* the address goes: every group is skipped */
+	f = fopen(nolocal, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(write(addr_pipe[1], "x", 1), 1);
+	ck_assert(wait_answer("list", "b skipped kernel none"));
+
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(child_status(pid), 0);
+}
+END_TEST
+
+/* Start-up failures are reported and end the daemon with status 1. */
+START_TEST(test_start_fails)
+{
+	int st;
+
+	fail_open = _i == 0;
+	fail_mount = _i == 1;
+	st = child_status(start_child());
+	ck_assert_msg(st == 1 || st == 77, "exit %d", st);
+}
+END_TEST
+
+/* A second daemon on the same state dir refuses to start. */
+START_TEST(test_second_instance)
+{
+	pid_t pid = start_child();
+
+	if (!wait_answer("version", "spigrpd")) {
+		kill(pid, SIGKILL);
+		ck_assert_int_eq(child_status(pid), 77);
+		return;
+	}
+	/* its own namespace's instance lock is free, the state dir's not */
+	{
+		pid_t p2 = start_child();
+
+		ck_assert_int_eq(child_status(p2), 1);
+	}
+	kill(pid, SIGINT);
+	ck_assert_int_eq(child_status(pid), 0);
+}
+END_TEST
+
+static Suite *daemon_suite(void)
+{
+	Suite *s = suite_create("daemon");
+	TCase *tc = tcase_create("main");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_options);
+	tcase_add_test(tc, test_too_many_locals);
+	tcase_add_loop_test(tc, test_start_fails, 0, 2);
+	tcase_add_test(tc, test_running);
+	tcase_add_test(tc, test_second_instance);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(daemon_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,263 @@
+/* check_kernops.c: the real ops table (kernops.c) hands every call to kern/
+ * unchanged.  kern/ is replaced here by stubs that record their calls (link
+ * seams: xfrm.h, route.h, addrmon.h), so no netlink is needed. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addrmon.h"
+#include "cfg.h"
+#include "kernops.h"
+#include "route.h"
+#include "reconcile.h"
+#include "xfrm.h"
+#include "xfrm_own.h"
+
+static char calls[256];
+static int open_err;
+static int fake_xfrm;
+
+static void called(const char *what)
+{
+	strncat(calls, what, sizeof(calls) - strlen(calls) - 1);
+	strncat(calls, " ", sizeof(calls) - strlen(calls) - 1);
+}
+
+int xfrm_open(struct xfrm **out)
+{
+	called("open");
+	*out = open_err ? NULL : (struct xfrm *)&fake_xfrm;
+	return open_err;
+}
+
+void xfrm_close(struct xfrm *x)
+{
+	ck_assert_ptr_eq(x, &fake_xfrm);
+	called("close");
+}
+
+void xfrm_set_state_dir(struct xfrm *x, const char *dir)
+{
+	ck_assert_ptr_eq(x, &fake_xfrm);
+	ck_assert_str_eq(dir, "/state");
+	called("statedir");
+}
+
+int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
+{
+	(void)x;
+	(void)g;
+	reason_set(why, "no ESP");
+	called("probe");
+	return -EPROTONOSUPPORT;
+}
+
+int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
+{
+	(void)x;
+	(void)g;
+	(void)why;
+	called("install");
+	return 0;
+}
+
+int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
+{
+	(void)x;
+	(void)g;
+	(void)why;
+	called("remove");
+	return 0;
+}
+
+int xfrm_adopt(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o)
+{
+	(void)x;
+	(void)db;
+	(void)o;
+	called("adopt");
+	return 2;
+}
+
+int xfrm_event_fd(struct xfrm *x)
+{
+	(void)x;
+	return 42;
+}
+
+int xfrm_process_events(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o)
+{
+	(void)x;
+	(void)db;
+	(void)o;
+	called("events");
+	return 1;
+}
+
+int xfrm_read_counters(struct xfrm *x, const struct sadb_group *g, struct sa_counters *ctr)
+{
+	(void)x;
+	(void)g;
+	ctr[0].bytes = 7;
+	called("counters");
+	return 0;
+}
+
+static int fake_am, fake_route, addr_changes;
+
+int addrmon_open(struct addrmon **out)
+{
+	called("am");
+	*out = (struct addrmon *)&fake_am;
+	return 0;
+}
+
+void addrmon_close(struct addrmon *am)
+{
+	if (am)
+		called("am-close");
+}
+
+int addrmon_fd(const struct addrmon *am)
+{
+	ck_assert_ptr_eq(am, &fake_am);
+	return 43;
+}
+
+int addrmon_process(struct addrmon *am)
+{
+	ck_assert_ptr_eq(am, (struct addrmon *)&fake_am);
+	return addr_changes;
+}
+
+bool addrmon_is_local(const struct ip_addr *a, void *am)
+{
+	ck_assert_ptr_eq(am, &fake_am);
+	called("local");
+	return a->family == AF_INET;
+}
+
+int route_open(struct route **out, uint32_t table, struct addrmon *am)
+{
+	ck_assert_uint_eq(table, 2336);
+	ck_assert_ptr_eq(am, (struct addrmon *)&fake_am);
+	called("route-open");
+	*out = (struct route *)&fake_route;
+	return 0;
+}
+
+void route_close(struct route *r)
+{
+	if (r)
+		called("route-close");
+}
+
+bool route_wanted(const struct route *r, const struct sadb_group *g, bool in_kernel)
+{
+	(void)g;
+	return r && in_kernel;
+}
+
+int route_install_group(struct route *r, const struct sadb_group *g, struct reason *why)
+{
+	(void)g;
+	(void)why;
+	ck_assert_ptr_eq(r, (struct route *)&fake_route);
+	called("route+");
+	return 0;
+}
+
+int route_remove_group(struct route *r, const struct sadb_group *g)
+{
+	(void)g;
+	ck_assert_ptr_eq(r, (struct route *)&fake_route);
+	called("route-");
+	return 0;
+}
+
+void route_remove_all(struct route *r)
+{
+	if (r)
+		called("cleanup");
+}
+
+START_TEST(test_calls)
+{
+	const struct kern_ops *o = &kernops_real;
+	struct sadb_group g = { .name = "g" };
+	struct sa_counters ctr[1] = { { 0 } };
+	struct reason why = { "" };
+	struct ip_addr a = { .family = AF_INET };
+	struct cfg c = { .state_dir = "/state", .install_routes = true, .route_table = 2336 };
+	void *k = NULL;
+
+	calls[0] = '\0';
+	ck_assert_int_eq(kernops_open(&k, &c, &why), 0);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(o->probe(k, &g, &why), -EPROTONOSUPPORT);
+	ck_assert_str_eq(why.text, "no ESP");
+	ck_assert_int_eq(o->install(k, &g, &why), 0);
+	ck_assert_int_eq(o->remove(k, &g, &why), 0);
+	ck_assert_int_eq(o->adopt(k, NULL, NULL), 2);
+	ck_assert_int_eq(o->events(k, NULL, NULL), 1);
+	ck_assert_int_eq(o->read_counters(k, &g, ctr), 0);
+	ck_assert_uint_eq(ctr[0].bytes, 7);
+	ck_assert(o->route_wanted(k, &g, true));
+	ck_assert(!o->route_wanted(k, &g, false));
+	ck_assert_int_eq(o->route_add(k, &g, &why), 0);
+	ck_assert_int_eq(o->route_del(k, &g), 0);
+	o->route_cleanup(k);
+	ck_assert(o->is_local(&a, k));
+	ck_assert_int_eq(o->event_fd(k), 42);
+	ck_assert_int_eq(o->addr_fd(k), 43);
+	ck_assert(!o->addr_changed(k));
+	addr_changes = 1;
+	ck_assert(o->addr_changed(k));
+	addr_changes = -ENOBUFS; /* an error reading them: ask again */
+	ck_assert(o->addr_changed(k));
+	ck_assert_uint_eq(o->reqid_base, XFRM_OWN_REQID_BASE);
+	ck_assert_uint_eq(o->reqid_count, XFRM_OWN_REQID_COUNT);
+	kernops_close(k);
+	kernops_close(NULL);
+	ck_assert_str_eq(calls, "am open statedir route-open probe install remove adopt events "
+				"counters route+ route- cleanup local route-close close am-close ");
+}
+END_TEST
+
+START_TEST(test_open_fails)
+{
+	struct reason why = { "" };
+	struct cfg c = { .state_dir = "/state" };
+	void *k = &why;
+
+	open_err = -EPROTONOSUPPORT;
+	ck_assert_int_eq(kernops_open(&k, &c, &why), -EPROTONOSUPPORT);
+	ck_assert_ptr_null(k);
+	ck_assert_str_eq(why.text, "XFRM netlink: Protocol not supported");
+}
+END_TEST
+
+static Suite *kernops_suite(void)
+{
+	Suite *s = suite_create("kernops");
+	TCase *tc = tcase_create("kernops");
+
+	tcase_add_test(tc, test_calls);
+	tcase_add_test(tc, test_open_fails);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(kernops_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

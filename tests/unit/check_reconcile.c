@@ -1,0 +1,757 @@
+/* check_reconcile.c: the reconciler (desired vs installed) against a fake
+ * kernel backend (an ops table recording every call), and the status
+ * answers it feeds.
+ *
+ * Configs are written to a temporary directory and read with cfg_load(),
+ * as the daemon does; the reqids file goes there too.  No kernel, no view,
+ * no control socket (struct daemon's view and ctl stay NULL).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "dpsnap.h"
+#include "log.h"
+#include "reconcile.h"
+#include "snap.h"
+#include "status.h"
+#include "strbuf.h"
+
+/* ---- the fake kernel ---- */
+
+#define MAX_NAMES 64
+
+struct fake {
+	struct ip_addr local[4];
+	unsigned nlocal;
+	int probe_err;                 /* what probe() answers */
+	int install_err;               /* what install() answers ... */
+	char refuse[MAX_NAMES][32];    /* ... for these groups (all when none) */
+	unsigned nrefuse;
+	unsigned installs, removes, probes, routes_added, routes_removed, cleanups;
+	char log[8192];                /* "+name -name " per install / remove */
+	char adopt[MAX_NAMES][32];     /* adopt() reports these as matched */
+	unsigned nadopt;
+	char lose[32];                 /* events() reports this group lost */
+	int events_err;
+	uint64_t bytes;                /* read_counters() answers this per SA */
+	bool addr_event;
+};
+
+static void fake_log(struct fake *f, char op, const char *name)
+{
+	size_t n = strlen(f->log);
+
+	snprintf(f->log + n, sizeof(f->log) - n, "%c%s ", op, name);
+}
+
+static bool listed(char (*names)[32], unsigned n, const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+static int f_probe(void *k, const struct sadb_group *g, struct reason *why)
+{
+	struct fake *f = k;
+
+	(void)g;
+	f->probes++;
+	if (f->probe_err)
+		reason_set(why, "probe says no");
+	return f->probe_err;
+}
+
+static int f_install(void *k, const struct sadb_group *g, struct reason *why)
+{
+	struct fake *f = k;
+
+	f->installs++;
+	if (f->install_err && (!f->nrefuse || listed(f->refuse, f->nrefuse, g->name))) {
+		reason_set(why, "fake refusal of %s", g->name);
+		return f->install_err;
+	}
+	fake_log(f, '+', g->name);
+	return 0;
+}
+
+static int f_remove(void *k, const struct sadb_group *g, struct reason *why)
+{
+	(void)why;
+	struct fake *f = k;
+
+	f->removes++;
+	fake_log(f, '-', g->name);
+	return 0;
+}
+
+static int f_adopt(void *k, const struct sadb *db, const struct xfrm_owner *o)
+{
+	struct fake *f = k;
+	int n = 0;
+
+	for (size_t i = 0; i < db->ngroup; i++) {
+		const struct sadb_group *g = db->group[i];
+
+		if (listed(f->adopt, f->nadopt, g->name) && o->wants_kernel(o->arg, g) &&
+		    !o->installed(o->arg, g)) {
+			o->adopted(o->arg, g);
+			n++;
+		}
+	}
+	return n;
+}
+
+static int f_events(void *k, const struct sadb *db, const struct xfrm_owner *o)
+{
+	struct fake *f = k;
+	const struct sadb_group *g = f->lose[0] ? sadb_find_group(db, f->lose) : NULL;
+	struct reason why;
+
+	if (f->events_err)
+		return f->events_err;
+	if (!g || !o->installed(o->arg, g))
+		return 0;
+	reason_set(&why, "state of %s deleted behind our back", g->name);
+	o->lost(o->arg, g, &why);
+	f->lose[0] = '\0';
+	return 1;
+}
+
+static int f_counters(void *k, const struct sadb_group *g, struct sa_counters *ctr)
+{
+	struct fake *f = k;
+
+	for (unsigned i = 0; i < g->nsa; i++) {
+		ctr[i].bytes = f->bytes + i;
+		ctr[i].packets = 2 * i + 1;
+	}
+	return 0;
+}
+
+static struct daemon d;
+
+/* As route_wanted(): routes on (the real handle exists only then), in the
+ * kernel, outbound, not an SA of its own. */
+static bool f_route_wanted(void *k, const struct sadb_group *g, bool in_kernel)
+{
+	(void)k;
+	return d.cfg->install_routes && in_kernel && g->dir == SADB_DIR_OUT && !g->implicit &&
+	       !g->shunt;
+}
+
+static int f_route_add(void *k, const struct sadb_group *g, struct reason *why)
+{
+	(void)g;
+	(void)why;
+	((struct fake *)k)->routes_added++;
+	return 0;
+}
+
+static int f_route_del(void *k, const struct sadb_group *g)
+{
+	(void)g;
+	((struct fake *)k)->routes_removed++;
+	return 0;
+}
+
+static void f_route_cleanup(void *k)
+{
+	if (d.cfg->install_routes) /* the real one has nothing to do otherwise */
+		((struct fake *)k)->cleanups++;
+}
+
+static bool f_is_local(const struct ip_addr *a, void *k)
+{
+	struct fake *f = k;
+
+	for (unsigned i = 0; i < f->nlocal; i++)
+		if (ip_addr_equal(&f->local[i], a))
+			return true;
+	return false;
+}
+
+static int f_fd(void *k)
+{
+	(void)k;
+	return -1;
+}
+
+static bool f_addr_changed(void *k)
+{
+	return ((struct fake *)k)->addr_event;
+}
+
+static const struct kern_ops fake_ops = {
+	.reqid_base = 0x53400000u,
+	.reqid_count = 0x100000u,
+	.probe = f_probe,
+	.install = f_install,
+	.remove = f_remove,
+	.adopt = f_adopt,
+	.events = f_events,
+	.read_counters = f_counters,
+	.route_wanted = f_route_wanted,
+	.route_add = f_route_add,
+	.route_del = f_route_del,
+	.route_cleanup = f_route_cleanup,
+	.is_local = f_is_local,
+	.event_fd = f_fd,
+	.addr_fd = f_fd,
+	.addr_changed = f_addr_changed,
+};
+
+/* ---- fixtures ---- */
+
+static char dir[64], conf[128];
+static struct fake fk;
+
+static void setup(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/check_reconcile.XXXXXX", base && *base ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/spigrpd.conf", dir);
+	memset(&fk, 0, sizeof(fk));
+	ck_assert_int_eq(ip_addr_parse("192.0.2.1", &fk.local[0], NULL, 0), 0);
+	fk.nlocal = 1;
+	memset(&d, 0, sizeof(d));
+	d.cfg_path = conf;
+	d.ops = &fake_ops;
+	d.kern = &fk;
+	d.sig_fd = d.lock_fd = d.state_lock_fd = -1;
+	log_init("check_reconcile", true, LOG_WARNING);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	rt_free(d.rt);
+	sadb_free(d.db);
+	cfg_free(d.cfg);
+	snap_put(d.view_snap);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Write the config: our [daemon] section, then @fmt's sections. */
+static void write_conf(const char *daemon_extra, const char *fmt, ...)
+{
+	FILE *f = fopen(conf, "w");
+	va_list ap;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[daemon]\nstate-dir = %s/state\nmount = %s/net\ncontrol = %s/ctl\n%s\n", dir,
+		dir, dir, daemon_extra ? daemon_extra : "datapath = kernel\ninstall-routes = no\n");
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(conf, 0600), 0);
+}
+
+/* Start as main.c does: load, reconcile_start, install, publish. */
+static void start(void)
+{
+	struct cfg_errors errs = { 0 };
+
+	d.cfg = cfg_load(conf, true, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	ck_assert_ptr_nonnull(d.cfg);
+	ck_assert_int_eq(reconcile_start(&d, &errs), 0);
+	reconcile_install_pending(&d);
+	reconcile_publish(&d);
+	cfg_errors_free(&errs);
+}
+
+static int reload(void)
+{
+	struct cfg_errors errs = { 0 };
+	int r = reconcile_reload(&d, &errs);
+
+	cfg_errors_free(&errs);
+	return r;
+}
+
+static const struct sadb_group *grp(const char *name)
+{
+	const struct sadb_group *g = sadb_find_group(d.db, name);
+
+	ck_assert_msg(g != NULL, "no group %s", name);
+	return g;
+}
+
+static struct rt_group *rtg(const char *name)
+{
+	return reconcile_rt(&d, grp(name));
+}
+
+/* The placement's reason of group @name. */
+static const char *placed_why(const char *name)
+{
+	static struct reason why;
+
+	rt_place_why(rtg(name), grp(name), &why);
+	return why.text;
+}
+
+static const char *view(void)
+{
+	ck_assert_ptr_nonnull(d.view_snap);
+	return snap_data(d.view_snap);
+}
+
+/* An outbound comp group NAME (CPI, destination 192.0.2.DST) and its SA. */
+#define COMP_GROUP(name, cpi, dst, ts)                                          \
+	"[sa comp." cpi "@192.0.2." dst "]\nsrc = 192.0.2.1\ncomp = deflate\n"  \
+	"[group " name "]\nsaid = comp." cpi "@192.0.2." dst "\n"               \
+	"src-ts = 10.0.1.0/24\ndst-ts = 10.9." ts ".0/24\n"
+/* An outbound ESP group with KEY (32 hex digits). */
+#define ESP_GROUP(name, spi, key, ts)                                            \
+	"[sa esp." spi "@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" key  \
+	"\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"             \
+	"00112233445566778899aabbccddeeff\n"                                       \
+	"[group " name "]\nsaid = esp." spi "@192.0.2.9\n"                          \
+	"src-ts = 10.0.1.0/24\ndst-ts = 10.8." ts ".0/24\n"
+#define KEY_A "0123456789abcdef0123456789abcdef"
+#define KEY_B "5555555555555555aaaaaaaaaaaaaaaa"
+
+/* ---- tests ---- */
+
+START_TEST(test_start_installs)
+{
+	write_conf(NULL, COMP_GROUP("a", "300", "2", "1") COMP_GROUP("b", "301", "2", "2")
+			 "[group pass]\nsaid = %%pass\nsrc-ts = 10.0.1.0/24\ndst-ts = 10.7.0.0/16\n");
+	start();
+	ck_assert_uint_eq(fk.installs, 3);
+	ck_assert_str_eq(fk.log, "+a +b +pass ");
+	ck_assert_int_eq(rtg("a")->state, RT_INSTALLED);
+	ck_assert_int_eq(rtg("a")->place, PLACE_KERNEL);
+	ck_assert_str_eq(placed_why("a"), "datapath = kernel in [daemon]");
+	ck_assert_uint_eq(fk.probes, 0); /* datapath = kernel: no probe */
+	ck_assert_uint_ne(grp("a")->reqid, grp("b")->reqid);
+	ck_assert_str_eq(view(), "comp.300@192.0.2.2 \ncomp.301@192.0.2.2 \n%pass \n");
+}
+END_TEST
+
+START_TEST(test_refused_and_skipped)
+{
+	write_conf("datapath = auto\ninstall-routes = no\n",
+		   COMP_GROUP("a", "300", "2", "1")
+		   "[sa comp.301@198.51.100.2]\nsrc = 198.51.100.1\ncomp = deflate\n"
+		   "[group far]\nsaid = comp.301@198.51.100.2\nsrc-ts = 10.0.1.0/24\n"
+		   "dst-ts = 10.9.2.0/24\n"
+		   "[sa tun.302@192.0.2.2]\nsrc = 192.0.2.1\n"
+		   "[group tunonly]\nsaid = tun.302@192.0.2.2\nsrc-ts = 10.0.1.0/24\n"
+		   "dst-ts = 10.9.3.0/24\n");
+	fk.install_err = -EPROTONOSUPPORT;
+	start();
+	ck_assert_int_eq(rtg("a")->state, RT_REFUSED);
+	ck_assert_str_eq(rtg("a")->why.text,
+			 "kernel refused it (EPROTONOSUPPORT): fake refusal of a");
+	ck_assert_str_eq(placed_why("a"), "the kernel accepts every transform");
+	ck_assert_int_eq(rtg("far")->state, RT_SKIPPED);
+	ck_assert_str_eq(rtg("far")->why.text,
+			 "neither 198.51.100.1 nor 198.51.100.2 is a local address");
+	ck_assert_int_eq(rtg("tunonly")->state, RT_SKIPPED);
+	ck_assert_int_eq(rtg("tunonly")->place, PLACE_USERSPACE);
+	ck_assert_str_eq(rtg("tunonly")->why.text,
+			 "placed in userspace (the group has only tun SAs: XFRM cannot express it); "
+			 "this release has no userspace datapath");
+	/* the datapath's snapshot is there, with the group's SAs */
+	ck_assert_ptr_nonnull(rtg("tunonly")->dp);
+	ck_assert_str_eq(dpsnap_group(rtg("tunonly")->dp)->name, "tunonly");
+	ck_assert_uint_eq(fk.installs, 1);
+	ck_assert_uint_eq(fk.probes, 1);
+	ck_assert_str_eq(view(), "");
+}
+END_TEST
+
+START_TEST(test_probe_says_no)
+{
+	write_conf("datapath = auto\ninstall-routes = no\n", COMP_GROUP("a", "300", "2", "1"));
+	fk.probe_err = -EPROTONOSUPPORT;
+	start();
+	ck_assert_uint_eq(fk.installs, 0);
+	ck_assert_int_eq(rtg("a")->place, PLACE_USERSPACE);
+	ck_assert_str_eq(placed_why("a"), "kernel probe: probe says no");
+	ck_assert_int_eq(rtg("a")->state, RT_SKIPPED);
+}
+END_TEST
+
+/* The defect: a reload handed nothing over.  Now an unchanged group keeps
+ * its runtime object (same pointer), its state and its SAs' counters, and
+ * sees no kernel request, over any number of reloads. */
+START_TEST(test_reload_keeps_unchanged)
+{
+	struct rt_group *ra, *rb;
+
+	write_conf(NULL, COMP_GROUP("a", "300", "2", "1") ESP_GROUP("e", "1000", KEY_A, "1"));
+	start();
+	ra = rtg("a");
+	rb = rtg("e");
+	ra->sa[0]->ctr.bytes = 4242;
+	rb->sa[0]->ctr.packets = 77;
+	fk.log[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(reload(), 0);
+		ck_assert_ptr_eq(rtg("a"), ra);
+		ck_assert_ptr_eq(rtg("e"), rb);
+	}
+	ck_assert_uint_eq(ra->sa[0]->ctr.bytes, 4242);
+	ck_assert_uint_eq(rb->sa[0]->ctr.packets, 77);
+	ck_assert_int_eq(ra->state, RT_INSTALLED);
+	ck_assert_str_eq(fk.log, "");
+	ck_assert_uint_eq(fk.installs, 2);
+	ck_assert_uint_eq(fk.removes, 0);
+}
+END_TEST
+
+/* A changed group is removed, then installed anew; the others are not
+ * touched; an SA of the changed group whose parameters did not change
+ * keeps its object (counters). */
+START_TEST(test_reload_changed_group)
+{
+	struct rt_sa *comp_sa, *esp_sa;
+	struct rt_group *ra;
+
+	/* group e = comp.3d0 + esp.1000 */
+	write_conf(NULL, COMP_GROUP("a", "300", "2", "1")
+		   "[sa comp.3d0@192.0.2.9]\nsrc = 192.0.2.1\ncomp = deflate\n"
+		   "[sa esp.1000@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" KEY_A
+		   "\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"
+		   "00112233445566778899aabbccddeeff\n"
+		   "[group e]\nsaid = comp.3d0@192.0.2.9 esp.1000@192.0.2.9\n"
+		   "src-ts = 10.0.1.0/24\ndst-ts = 10.8.1.0/24\n");
+	start();
+	ra = rtg("a");
+	comp_sa = rtg("e")->sa[0];
+	esp_sa = rtg("e")->sa[1];
+	comp_sa->ctr.bytes = 11;
+	fk.log[0] = '\0';
+	write_conf(NULL, COMP_GROUP("a", "300", "2", "1")
+		   "[sa comp.3d0@192.0.2.9]\nsrc = 192.0.2.1\ncomp = deflate\n"
+		   "[sa esp.1000@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" KEY_B
+		   "\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"
+		   "00112233445566778899aabbccddeeff\n"
+		   "[group e]\nsaid = comp.3d0@192.0.2.9 esp.1000@192.0.2.9\n"
+		   "src-ts = 10.0.1.0/24\ndst-ts = 10.8.1.0/24\n");
+	ck_assert_int_eq(reload(), 0);
+	ck_assert_str_eq(fk.log, "-e +e ");
+	ck_assert_ptr_eq(rtg("a"), ra);
+	ck_assert_ptr_eq(rtg("e")->sa[0], comp_sa); /* unchanged SA: same object */
+	ck_assert_uint_eq(comp_sa->ctr.bytes, 11);
+	ck_assert_ptr_ne(rtg("e")->sa[1], esp_sa);  /* new key: a new SA */
+	ck_assert_int_eq(rtg("e")->state, RT_INSTALLED);
+	ck_assert_str_eq(view(), "comp.300@192.0.2.2 \ncomp.3d0@192.0.2.9 esp.1000@192.0.2.9 \n");
+}
+END_TEST
+
+START_TEST(test_reload_removed_added_retried)
+{
+	write_conf(NULL, COMP_GROUP("a", "300", "2", "1") COMP_GROUP("b", "301", "2", "2"));
+	fk.install_err = -EEXIST;
+	strcpy(fk.refuse[fk.nrefuse++], "b");
+	start();
+	ck_assert_int_eq(rtg("b")->state, RT_REFUSED);
+	fk.log[0] = '\0';
+	fk.install_err = 0;
+	/* a goes, c comes, b (refused) is tried again */
+	write_conf(NULL, COMP_GROUP("b", "301", "2", "2") COMP_GROUP("c", "302", "2", "3"));
+	ck_assert_int_eq(reload(), 0);
+	ck_assert_str_eq(fk.log, "-a +b +c ");
+	ck_assert_int_eq(rtg("b")->state, RT_INSTALLED);
+	ck_assert_ptr_null(sadb_find_group(d.db, "a"));
+	/* the view follows the new file */
+	ck_assert_str_eq(view(), "comp.301@192.0.2.2 \ncomp.302@192.0.2.2 \n");
+}
+END_TEST
+
+START_TEST(test_reload_errors_keep_running)
+{
+	struct sadb *db;
+
+	write_conf(NULL, COMP_GROUP("a", "300", "2", "1"));
+	start();
+	db = d.db;
+	write_conf(NULL, "[group x]\nsaid = comp.999@192.0.2.2\nsrc-ts = 10.0.0.0/8\n"
+			 "dst-ts = 10.0.0.0/8\n");
+	ck_assert_int_eq(reload(), -EINVAL);
+	ck_assert_ptr_eq(d.db, db);
+	ck_assert_int_eq(rtg("a")->state, RT_INSTALLED);
+	/* a syntax error too */
+	write_conf(NULL, "[sa nonsense]\n");
+	ck_assert_int_eq(reload(), -EINVAL);
+	ck_assert_ptr_eq(d.db, db);
+}
+END_TEST
+
+/* mount, control, state-dir and route settings keep their running values. */
+START_TEST(test_reload_keeps_paths)
+{
+	FILE *f;
+
+	write_conf(NULL, COMP_GROUP("a", "300", "2", "1"));
+	start();
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[daemon]\nstate-dir = %s/other\nmount = %s/net2\ncontrol = %s/ctl2\n"
+		   "datapath = kernel\ninstall-routes = yes\nroute-table = 99\n" COMP_GROUP("a", "300", "2", "1"),
+		dir, dir, dir);
+	fclose(f);
+	ck_assert_int_eq(reload(), 0);
+	ck_assert_ptr_nonnull(strstr(d.cfg->state_dir, "/state"));
+	ck_assert_ptr_nonnull(strstr(d.cfg->mount, "/net"));
+	ck_assert_ptr_null(strstr(d.cfg->mount, "/net2"));
+	ck_assert(!d.cfg->install_routes);
+	ck_assert_uint_ne(d.cfg->route_table, 99);
+	ck_assert_int_eq(access(d.cfg->state_dir, F_OK), 0);
+}
+END_TEST
+
+/* Address change: directions follow; a refused group is not retried. */
+START_TEST(test_addresses)
+{
+	write_conf(NULL, COMP_GROUP("a", "300", "2", "1")
+		   "[sa comp.301@192.0.2.1]\nsrc = 192.0.2.5\ncomp = deflate\n"
+		   "[group in]\nsaid = comp.301@192.0.2.1\nsrc-ts = 10.9.9.0/24\n"
+		   "dst-ts = 10.0.1.0/24\n");
+	fk.install_err = -EEXIST;
+	strcpy(fk.refuse[fk.nrefuse++], "a");
+	start();
+	ck_assert_int_eq(rtg("in")->state, RT_INSTALLED);
+	ck_assert_int_eq(grp("in")->dir, SADB_DIR_IN);
+	fk.log[0] = '\0';
+	/* 192.0.2.1 goes: group in cannot run here any more */
+	fk.nlocal = 0;
+	reconcile_addresses(&d);
+	ck_assert_str_eq(fk.log, "-in "); /* a was refused: nothing to remove */
+	fk.log[0] = '\0';
+	ck_assert_int_eq(rtg("in")->state, RT_SKIPPED);
+	ck_assert_int_eq(rtg("a")->state, RT_SKIPPED);
+	/* back again: in is installed again, a is tried again (it was
+	 * skipped, not refused) */
+	fk.nlocal = 1;
+	reconcile_addresses(&d);
+	ck_assert_str_eq(fk.log, "+in ");
+	ck_assert_int_eq(rtg("a")->state, RT_REFUSED);
+	ck_assert_uint_eq(fk.installs, 4);
+	/* same addresses again: nothing happens, refused stays refused */
+	fk.log[0] = '\0';
+	reconcile_addresses(&d);
+	ck_assert_str_eq(fk.log, "");
+	ck_assert_int_eq(rtg("a")->state, RT_REFUSED);
+}
+END_TEST
+
+START_TEST(test_adopt_events_stop)
+{
+	write_conf("datapath = kernel\ninstall-routes = yes\n",
+		   COMP_GROUP("a", "300", "2", "1") COMP_GROUP("b", "301", "2", "2"));
+	strcpy(fk.adopt[fk.nadopt++], "a");
+	start();
+	ck_assert_int_eq(rtg("a")->state, RT_INSTALLED);
+	ck_assert_str_eq(rtg("a")->why.text, "adopted");
+	ck_assert_str_eq(fk.log, "+b "); /* a was adopted, not installed */
+	ck_assert_uint_eq(fk.routes_added, 2);
+	/* b deleted behind our back */
+	strcpy(fk.lose, "b");
+	reconcile_events(&d);
+	ck_assert_int_eq(rtg("b")->state, RT_LOST);
+	ck_assert_str_eq(rtg("b")->why.text, "state of b deleted behind our back");
+	ck_assert_str_eq(view(), "comp.300@192.0.2.2 \n");
+	fk.events_err = -ENOBUFS;
+	reconcile_events(&d);
+	/* a reload installs the lost group again */
+	ck_assert_int_eq(reload(), 0);
+	ck_assert_int_eq(rtg("b")->state, RT_INSTALLED);
+	fk.log[0] = '\0';
+	reconcile_stop(&d);
+	ck_assert_str_eq(fk.log, "-b -a ");
+	ck_assert_uint_eq(fk.routes_removed, 2);
+	ck_assert_uint_eq(fk.cleanups, 1);
+}
+END_TEST
+
+START_TEST(test_keep_on_exit)
+{
+	write_conf("datapath = kernel\ninstall-routes = no\nkeep-on-exit = yes\n",
+		   COMP_GROUP("a", "300", "2", "1"));
+	start();
+	fk.log[0] = '\0';
+	reconcile_stop(&d);
+	ck_assert_str_eq(fk.log, "");
+	ck_assert_int_eq(rtg("a")->state, RT_INSTALLED);
+}
+END_TEST
+
+/* ---- status answers ---- */
+
+static char *answer(void (*fn)(const struct daemon *, struct strbuf *))
+{
+	struct strbuf b = STRBUF_INIT;
+	char *s;
+
+	fn(&d, &b);
+	s = strbuf_take(&b, NULL);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+START_TEST(test_status)
+{
+	char *s;
+
+	write_conf(NULL, COMP_GROUP("a", "300", "2", "1")
+		   "[group p]\nsaid = %%drop\nsrc-ts = 10.0.1.0/24\ndst-ts = 10.7.0.0/16\n"
+		   "[sa tun.301@192.0.2.2]\nsrc = 192.0.2.1\n"
+		   "[sa comp.301@192.0.2.2]\nsrc = 192.0.2.1\ncomp = deflate\n"
+		   "[group t]\nsaid = tun.301@192.0.2.2 comp.301@192.0.2.2\n"
+		   "src-ts = 10.0.1.0/24\ndst-ts = 10.9.3.0/24\n");
+	fk.install_err = -EPROTONOSUPPORT;
+	strcpy(fk.refuse[fk.nrefuse++], "t");
+	start();
+	fk.bytes = 1000;
+	reconcile_read_counters(&d);
+	s = answer(status_list);
+	ck_assert_str_eq(s, "a installed kernel out comp.300@192.0.2.2\n"
+			    "p installed kernel out %drop\n"
+			    "t refused kernel out tun.301@192.0.2.2 comp.301@192.0.2.2\n");
+	free(s);
+	s = answer(status_text);
+	ck_assert_str_eq(s,
+		"group a\n"
+		"  state: installed\n"
+		"  placement: kernel (datapath = kernel in [daemon])\n"
+		"  direction: out  reqid: 0x53400000\n"
+		"  sa comp.300@192.0.2.2: bytes 1000 packets 1 replay-errors 0 integrity-errors 0\n"
+		"group p\n"
+		"  state: installed\n"
+		"  placement: kernel (datapath = kernel in [daemon])\n"
+		"  direction: out  reqid: 0x53400001\n"
+		"group t\n"
+		"  state: refused (kernel refused it (EPROTONOSUPPORT): fake refusal of t)\n"
+		"  placement: kernel (datapath = kernel in [daemon])\n"
+		"  direction: out  reqid: 0x53400002\n"
+		"  sa tun.301@192.0.2.2\n"
+		"  sa comp.301@192.0.2.2: bytes 0 packets 0 replay-errors 0 integrity-errors 0\n");
+	free(s);
+	s = answer(status_json);
+	ck_assert_str_eq(s,
+		"{\"version\":\"" PACKAGE_VERSION "\",\"groups\":["
+		"{\"name\":\"a\",\"implicit\":false,\"state\":\"installed\",\"state_reason\":"
+		"\"installed\",\"placement\":\"kernel\",\"placement_reason\":"
+		"\"datapath = kernel in [daemon]\",\"direction\":\"out\",\"reqid\":1396703232,"
+		"\"sas\":[{\"said\":\"comp.300@192.0.2.2\",\"bytes\":1000,\"packets\":1,"
+		"\"replay_errors\":0,\"integrity_errors\":0}]},"
+		"{\"name\":\"p\",\"implicit\":false,\"state\":\"installed\",\"state_reason\":"
+		"\"installed\",\"placement\":\"kernel\",\"placement_reason\":"
+		"\"datapath = kernel in [daemon]\",\"direction\":\"out\",\"reqid\":1396703233,"
+		"\"sas\":[{\"said\":\"%drop\"}]},"
+		"{\"name\":\"t\",\"implicit\":false,\"state\":\"refused\",\"state_reason\":"
+		"\"kernel refused it (EPROTONOSUPPORT): fake refusal of t\",\"placement\":\"kernel\","
+		"\"placement_reason\":\"datapath = kernel in [daemon]\",\"direction\":\"out\","
+		"\"reqid\":1396703234,\"sas\":[{\"said\":\"tun.301@192.0.2.2\",\"bytes\":0,"
+		"\"packets\":0,\"replay_errors\":0,\"integrity_errors\":0},"
+		"{\"said\":\"comp.301@192.0.2.2\",\"bytes\":0,\"packets\":0,\"replay_errors\":0,"
+		"\"integrity_errors\":0}]}]}\n");
+	free(s);
+}
+END_TEST
+
+/* An implicit group (an SA in no group) says so. */
+START_TEST(test_status_implicit)
+{
+	char *s;
+
+	write_conf(NULL, "[sa comp.300@192.0.2.2]\nsrc = 192.0.2.1\ncomp = deflate\n");
+	start();
+	s = answer(status_text);
+	ck_assert_ptr_nonnull(strstr(s, "group comp.300@192.0.2.2 (SA in no group)\n"));
+	free(s);
+	s = answer(status_json);
+	ck_assert_ptr_nonnull(strstr(s, "\"implicit\":true"));
+	free(s);
+}
+END_TEST
+
+/* Many groups, one reload: every group is carried over, none touched. */
+START_TEST(test_reload_many)
+{
+	enum { N = 20000 };
+	FILE *f = fopen(conf, "w");
+	size_t kept = 0;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[daemon]\nstate-dir = %s/state\ndatapath = kernel\ninstall-routes = no\n", dir);
+	for (unsigned i = 0; i < N; i++)
+		fprintf(f, "[sa comp.%x@192.0.2.2]\nsrc = 192.0.2.1\ncomp = deflate\n"
+			   "[group g%u]\nsaid = comp.%x@192.0.2.2\nsrc-ts = 10.0.0.0/8\n"
+			   "dst-ts = 172.%u.%u.0/24\n",
+			0x1000 + i, i, 0x1000 + i, 16 + i / 256, i % 256);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(conf, 0600), 0);
+	start();
+	ck_assert_uint_eq(fk.installs, N);
+	ck_assert_int_eq(reload(), 0);
+	ck_assert_uint_eq(fk.installs, N);
+	ck_assert_uint_eq(fk.removes, 0);
+	for (size_t i = 0; i < d.db->ngroup; i++)
+		kept += d.rt->group[i]->state == RT_INSTALLED;
+	ck_assert_uint_eq(kept, N);
+}
+END_TEST
+
+static Suite *reconcile_suite(void)
+{
+	Suite *s = suite_create("reconcile");
+	TCase *tc = tcase_create("reconcile");
+	TCase *tm = tcase_create("many");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_start_installs);
+	tcase_add_test(tc, test_refused_and_skipped);
+	tcase_add_test(tc, test_probe_says_no);
+	tcase_add_test(tc, test_reload_keeps_unchanged);
+	tcase_add_test(tc, test_reload_changed_group);
+	tcase_add_test(tc, test_reload_removed_added_retried);
+	tcase_add_test(tc, test_reload_errors_keep_running);
+	tcase_add_test(tc, test_reload_keeps_paths);
+	tcase_add_test(tc, test_addresses);
+	tcase_add_test(tc, test_adopt_events_stop);
+	tcase_add_test(tc, test_keep_on_exit);
+	tcase_add_test(tc, test_status);
+	tcase_add_test(tc, test_status_implicit);
+	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(tm, setup, teardown);
+	tcase_set_timeout(tm, 120); /* under ASan and a loaded machine */
+	tcase_add_test(tm, test_reload_many);
+	suite_add_tcase(s, tm);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(reconcile_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
