@@ -46,6 +46,7 @@ static const char *const local_text[] = {
 };
 #define NLOCAL (sizeof(local_text) / sizeof(local_text[0]))
 static struct ip_addr local_addr[NLOCAL];
+static bool verbose; /* FUZZ_CFG_VERBOSE set: show errors and the -n output */
 
 static bool fixed_is_local(const struct ip_addr *a, void *arg)
 {
@@ -60,6 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (size_t i = 0; i < NLOCAL; i++)
 		if (ip_addr_parse(local_text[i], &local_addr[i], NULL, 0) < 0)
 			abort();
+	verbose = getenv("FUZZ_CFG_VERBOSE") != NULL;
 	return 0;
 }
 
@@ -192,6 +194,8 @@ static int build(const char *text, size_t len, struct model *m, bool repair)
 	for (;;) {
 		parse(&l, m, &errs);
 		check_errors(&errs);
+		for (size_t i = 0; verbose && i < errs.n; i++)
+			fprintf(stderr, "fuzz_cfg: round %u: %s\n", round, errs.msg[i]);
 		if (m->db || !repair || round++ == MAX_REPAIRS || !drop_error_lines(&l, &errs))
 			break;
 		cfg_errors_free(&errs);
@@ -297,6 +301,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (build((const char *)data, size, &m1, true) != 0)
 		return 0;
 	out1 = print(&m1, &len1);
+	if (verbose)
+		fprintf(stderr, "fuzz_cfg: -n output\n%s", out1);
 	plain = unhide_keys(out1, m1.cfg, &plen);
 	if (build(plain, plen, &m2, false) != 0)
 		fail("the -n output holds a NUL byte", out1, NULL);
