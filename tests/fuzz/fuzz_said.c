@@ -39,11 +39,77 @@ static void fail(const char *what, const char *text, const char *printed)
 	abort();
 }
 
-/* @full (length @n) printed again by @redo into buffers of the boundary
- * sizes: none, 1, 2, half, one byte short (n) and just enough (n + 1). */
-static void check_truncation(const char *full, size_t n,
-			     size_t (*redo)(const void *v, char f, char *buf, size_t len),
-			     const void *v, char f)
+/* One kind of value said.h prints and parses. */
+struct kind {
+	const char *name;
+	size_t (*format)(const void *v, char fmt, char *buf, size_t len);
+	int (*parse)(const char *text, void *out, char *err, size_t errlen);
+	bool (*equal)(const void *a, const void *b); /* family and all bytes */
+};
+
+static size_t said_fmt(const void *v, char fmt, char *buf, size_t len)
+{
+	return said_format(v, fmt, buf, len);
+}
+
+static int said_prs(const char *text, void *out, char *err, size_t errlen)
+{
+	return said_parse(text, out, err, errlen);
+}
+
+static bool said_eq(const void *a, const void *b)
+{
+	const struct said *x = a, *y = b;
+
+	return said_equal(x, y) && x->dst.family == y->dst.family;
+}
+
+static size_t addr_fmt(const void *v, char fmt, char *buf, size_t len)
+{
+	return ip_addr_format(v, buf, len);
+}
+
+static int addr_prs(const char *text, void *out, char *err, size_t errlen)
+{
+	return ip_addr_parse(text, out, err, errlen);
+}
+
+static bool addr_eq(const void *a, const void *b)
+{
+	return ip_addr_equal(a, b) && memcmp(a, b, sizeof(struct ip_addr)) == 0;
+}
+
+static size_t prefix_fmt(const void *v, char fmt, char *buf, size_t len)
+{
+	return ip_prefix_format(v, buf, len);
+}
+
+static int prefix_prs(const char *text, void *out, char *err, size_t errlen)
+{
+	return ip_prefix_parse(text, out, err, errlen);
+}
+
+static bool prefix_eq(const void *a, const void *b)
+{
+	const struct ip_prefix *x = a, *y = b;
+
+	return x->len == y->len && addr_eq(&x->addr, &y->addr);
+}
+
+static const struct kind said_kind = { "SAID", said_fmt, said_prs, said_eq };
+static const struct kind addr_kind = { "address", addr_fmt, addr_prs, addr_eq };
+static const struct kind prefix_kind = { "prefix", prefix_fmt, prefix_prs, prefix_eq };
+
+static void fail_kind(const struct kind *k, const char *what, const char *input, const char *printed)
+{
+	fprintf(stderr, "fuzz_said: printing and parsing a %s\n", k->name);
+	fail(what, input, printed);
+}
+
+/* @full (length @n, @v printed in @fmt) printed again into buffers of the
+ * boundary sizes: none, 1, 2, half, one byte short (n) and just enough. */
+static void check_truncation(const struct kind *k, const void *v, char fmt, const char *full,
+			     size_t n)
 {
 	const size_t sizes[] = { 0, 1, 2, n / 2, n, n + 1 };
 	char buf[SAID_BUF + 8];
@@ -52,95 +118,55 @@ static void check_truncation(const char *full, size_t n,
 		size_t len = sizes[i], keep = len && len - 1 < n ? len - 1 : n;
 
 		memset(buf, 'Z', sizeof(buf));
-		if (redo(v, f, buf, len) != n)
-			fail("a short buffer changes the returned length", NULL, full);
+		if (k->format(v, fmt, buf, len) != n)
+			fail_kind(k, "a short buffer changes the returned length", NULL, full);
 		if (len == 0) {
 			if (buf[0] != 'Z')
-				fail("a zero-length buffer was written", NULL, full);
+				fail_kind(k, "a zero-length buffer was written", NULL, full);
 			continue;
 		}
 		if (memcmp(buf, full, keep) != 0 || buf[keep] != '\0' || buf[keep + 1] != 'Z')
-			fail("a short buffer does not hold the cut text", NULL, full);
+			fail_kind(k, "a short buffer does not hold the cut text", NULL, full);
 	}
 }
 
-static size_t redo_said(const void *v, char f, char *buf, size_t len)
+/* Print @v in @fmt: text shorter than SAID_BUF, which parses back to @v
+ * (when @must_parse). */
+static void roundtrip(const struct kind *k, const void *v, char fmt, const char *input,
+		      bool must_parse)
 {
-	return said_format(v, f, buf, len);
+	char buf[SAID_BUF], err[160];
+	union {
+		struct said s;
+		struct ip_prefix p;
+	} back;
+	size_t n = k->format(v, fmt, buf, sizeof(buf));
+
+	if (n == 0 || n >= sizeof(buf) || strlen(buf) != n)
+		fail_kind(k, "no text, or more than SAID_BUF", input, buf);
+	check_truncation(k, v, fmt, buf, n);
+	if (!must_parse)
+		return;
+	if (k->parse(buf, &back, err, sizeof(err)) < 0) {
+		fprintf(stderr, "format '%c': %s\n", fmt ? fmt : '-', err);
+		fail_kind(k, "the printed text does not parse", input, buf);
+	}
+	if (!k->equal(v, &back)) {
+		fprintf(stderr, "format '%c'\n", fmt ? fmt : '-');
+		fail_kind(k, "the printed text parses to another value", input, buf);
+	}
 }
 
-static size_t redo_addr(const void *v, char f, char *buf, size_t len)
-{
-	return ip_addr_format(v, buf, len);
-}
-
-static size_t redo_prefix(const void *v, char f, char *buf, size_t len)
-{
-	return ip_prefix_format(v, buf, len);
-}
-
-/* Print @s in every format; each text must parse back to @s (when
- * @must_parse) and fit SAID_BUF. */
+/* @s in every format letter; an unknown letter prints nothing. */
 static void said_roundtrip(const struct said *s, const char *input, bool must_parse)
 {
-	char buf[SAID_BUF], err[128];
-	struct said back;
+	char buf[SAID_BUF];
 
-	for (size_t i = 0; i < sizeof(fmts); i++) {
-		size_t n = said_format(s, fmts[i], buf, sizeof(buf));
-
-		if (n == 0 || n >= sizeof(buf) || strlen(buf) != n)
-			fail("said_format gave no text, or more than SAID_BUF", input, buf);
-		check_truncation(buf, n, redo_said, s, fmts[i]);
-		if (!must_parse)
-			continue;
-		if (said_parse(buf, &back, err, sizeof(err)) < 0) {
-			fprintf(stderr, "format '%c': %s\n", fmts[i], err);
-			fail("a printed SAID does not parse", input, buf);
-		}
-		if (!said_equal(s, &back) || s->dst.family != back.dst.family) {
-			fprintf(stderr, "format '%c'\n", fmts[i]);
-			fail("a printed SAID parses to another SAID", input, buf);
-		}
-	}
+	for (size_t i = 0; i < sizeof(fmts); i++)
+		roundtrip(&said_kind, s, fmts[i], input, must_parse);
 	if (said_format(s, 'q', buf, sizeof(buf)) != 0 || buf[0] != '\0')
 		fail("an unknown format letter printed something", input, buf);
-}
-
-static void addr_roundtrip(const struct ip_addr *a, const char *input)
-{
-	char buf[IP_ADDR_BUF], err[128];
-	struct ip_addr back;
-	size_t n = ip_addr_format(a, buf, sizeof(buf));
-
-	if (n == 0 || n >= sizeof(buf) || strlen(buf) != n)
-		fail("ip_addr_format gave no text, or more than IP_ADDR_BUF", input, buf);
-	check_truncation(buf, n, redo_addr, a, 0);
-	if (ip_addr_parse(buf, &back, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
-		fail("a printed address does not parse", input, buf);
-	}
-	if (!ip_addr_equal(a, &back) || memcmp(a, &back, sizeof(back)) != 0)
-		fail("a printed address parses to another address", input, buf);
-}
-
-static void prefix_roundtrip(const struct ip_prefix *p, const char *input)
-{
-	char buf[IP_PREFIX_BUF], err[128];
-	struct ip_prefix back;
-	size_t n = ip_prefix_format(p, buf, sizeof(buf));
-
-	if (n == 0 || n >= sizeof(buf) || strlen(buf) != n)
-		fail("ip_prefix_format gave no text, or more than IP_PREFIX_BUF", input, buf);
-	check_truncation(buf, n, redo_prefix, p, 0);
-	if (ip_prefix_parse(buf, &back, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
-		fail("a printed prefix does not parse", input, buf);
-	}
-	if (back.len != p->len || memcmp(&back.addr, &p->addr, sizeof(back.addr)) != 0)
-		fail("a printed prefix parses to another prefix", input, buf);
-	if (!ip_prefix_contains(p, &p->addr))
-		fail("a prefix does not contain its own address", input, buf);
+	roundtrip(&addr_kind, &s->dst, 0, input, true);
 }
 
 static void try_text(const char *text)
@@ -151,21 +177,22 @@ static void try_text(const char *text)
 	struct ip_prefix p;
 
 	err[0] = '\0';
-	if (said_parse(text, &s, err, sizeof(err)) == 0) {
+	if (said_parse(text, &s, err, sizeof(err)) == 0)
 		said_roundtrip(&s, text, true);
-		addr_roundtrip(&s.dst, text);
-	} else if (!err[0]) {
+	else if (!err[0]) {
 		fail("said_parse refused without a reason", text, NULL);
 	}
 	err[0] = '\0';
 	if (ip_addr_parse(text, &a, err, sizeof(err)) == 0)
-		addr_roundtrip(&a, text);
+		roundtrip(&addr_kind, &a, 0, text, true);
 	else if (!err[0])
 		fail("ip_addr_parse refused without a reason", text, NULL);
 	err[0] = '\0';
-	if (ip_prefix_parse(text, &p, err, sizeof(err)) == 0)
-		prefix_roundtrip(&p, text);
-	else if (!err[0])
+	if (ip_prefix_parse(text, &p, err, sizeof(err)) == 0) {
+		roundtrip(&prefix_kind, &p, 0, text, true);
+		if (!ip_prefix_contains(&p, &p.addr))
+			fail("a prefix does not contain its own address", text, NULL);
+	} else if (!err[0])
 		fail("ip_prefix_parse refused without a reason", text, NULL);
 }
 
@@ -183,7 +210,6 @@ static void try_raw(const uint8_t *data, size_t size)
 	s.dst.family = raw[5] & 1 ? AF_INET6 : AF_INET;
 	memcpy(s.dst.b, raw + 6, s.dst.family == AF_INET6 ? 16 : 4);
 	said_roundtrip(&s, NULL, said_proto_name(s.proto) != NULL);
-	addr_roundtrip(&s.dst, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
