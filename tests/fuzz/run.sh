@@ -7,8 +7,8 @@
 # once: a crash that was fixed must stay fixed), then fuzzing for
 # FUZZ_SECONDS (default 60) from the seed corpus: tests/fuzz/corpus/NAME/
 # plus the files tests/fuzz/NAME.seeds names (one glob a line, relative to
-# the source tree), with tests/fuzz/NAME.dict as dictionary when there is
-# one.  New inputs go to TOP_BUILDDIR/tests/fuzz/work/NAME/ (kept, so the
+# the source tree), with tests/fuzz/NAME.dict as dictionary and the
+# libFuzzer options in tests/fuzz/NAME.options (one a line) when there are.  New inputs go to TOP_BUILDDIR/tests/fuzz/work/NAME/ (kept, so the
 # next run starts from them); a crash leaves its input in
 # TOP_BUILDDIR/tests/fuzz/artifacts/ and is printed here (escaped).
 # FUZZ_ARGS adds libFuzzer options (e.g. -jobs=2, -max_len=65536).
@@ -74,6 +74,10 @@ run_one() {
 	set -- -max_total_time="$seconds" -timeout=25 -print_final_stats=1 \
 		-artifact_prefix="$art/$name-"
 	[ -f "$here/$name.dict" ] && set -- "$@" -dict="$here/$name.dict"
+	if [ -f "$here/$name.options" ]; then
+		# shellcheck disable=SC2046 # one option a line, no spaces in them
+		set -- "$@" $(grep -v '^#' "$here/$name.options")
+	fi
 	dirs="$work $build/tests/fuzz/work/$name.seeds"
 	[ -d "$here/corpus/$name" ] && dirs="$dirs $here/corpus/$name"
 	echo "fuzz $name: $seconds s ($bin $* ${FUZZ_ARGS:-} $dirs)"
