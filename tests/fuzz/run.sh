@@ -63,7 +63,7 @@ run_one() {
 	mkdir -p "$work" "$art"
 	fixed=$here/crashes-fixed/$name
 	if [ -d "$fixed" ] && [ -n "$(ls -A "$fixed")" ]; then
-		echo "fuzz $name: replaying $(ls "$fixed" | wc -l) fixed crash(es)"
+		echo "fuzz $name: replaying $(find "$fixed" -type f | wc -l) fixed crash(es)"
 		if ! "$bin" "$fixed"/* >"$log" 2>&1; then
 			tail -n 40 "$log"
 			echo "fuzz $name: a fixed crash is back"
@@ -91,7 +91,7 @@ run_one() {
 		sed "s/^/fuzz $name: /"
 	if [ "$rc" -ne 0 ]; then
 		tail -n 60 "$log"
-		for f in $(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log"); do
+		sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | while IFS= read -r f; do
 			[ -f "$f" ] && show_input "$f"
 		done
 		echo "fuzz $name: FAILED (exit $rc); log: $log"
