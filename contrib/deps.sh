@@ -1,7 +1,8 @@
 #!/bin/sh
 # contrib/deps.sh: install the Debian 12 packages that spigrpd needs to
-# build and to run every test tier.  The one list, used by contrib/demo.sh,
-# contrib/test-all.sh and so .ci/run.
+# build and to run every test tier (clang-14 and its libFuzzer runtime,
+# libclang-rt-14-dev, are the fuzz tier's).  The one list, used by
+# contrib/demo.sh, contrib/test-all.sh and so .ci/run.
 #
 #   contrib/deps.sh          install what is missing (as root)
 #   contrib/deps.sh --list   print the list, one package a line
@@ -14,6 +15,7 @@ packages="
 	build-essential autoconf automake libtool pkg-config
 	libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev
 	libssl-dev zlib1g-dev libfuse3-dev fuse3 check
+	clang-14 libclang-rt-14-dev
 	user-mode-linux kmod iproute2
 	tshark python3-scapy socat iputils-ping
 	procps psmisc util-linux

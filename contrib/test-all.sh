@@ -8,6 +8,8 @@
 #   unit        make check
 #   sanitizers  make check again, from the dist tarball, built with
 #               --enable-sanitizers (ASan + UBSan)
+#   fuzz        make fuzz: each libFuzzer harness (tests/fuzz/, clang,
+#               ASan + UBSan) for SPIGRPD_FUZZ_SECONDS (default 60) seconds
 #   distcheck   make distcheck
 #   systemd     make install to a scratch DESTDIR, then
 #               systemd-analyze verify on the installed unit
@@ -20,14 +22,15 @@
 # reported as skipped; with CI=true a skip is a failure.
 #
 # Environment: SPIGRPD_TIERS (space-separated subset of the tiers above, in
-# any order; they still run in the order above), SPIGRPD_LOGDIR.
+# any order; they still run in the order above), SPIGRPD_LOGDIR,
+# SPIGRPD_FUZZ_SECONDS.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 export DEBIAN_FRONTEND=noninteractive
-all_tiers="deps build unit sanitizers distcheck systemd netns uml"
+all_tiers="deps build unit sanitizers fuzz distcheck systemd netns uml"
 want=${SPIGRPD_TIERS:-$all_tiers}
 jobs=$(nproc 2>/dev/null || echo 2)
 in_ci=false
@@ -66,8 +69,8 @@ tier_counts() {
 	c=$(grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR): ' "$log" |
 		tail -n 7 | sed 's/^# //; s/  */ /g' | paste -sd ' ' - || true)
 	if [ -z "$c" ]; then
-		# our shell harnesses: "N passed, N failed"
-		c=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
+		# our shell harnesses: "N passed, N failed", maybe after "word: "
+		c=$(grep -E '^([a-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
 	fi
 	echo "$c"
 }
@@ -172,6 +175,13 @@ tier_sanitizers() {
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 	make_check sanitizers
+}
+
+# Built in the tree that tier_build configured (after deps, so configure
+# found clang); the harnesses are clang-built apart from the gcc objects.
+tier_fuzz() {
+	make -j"$jobs" fuzz-build
+	make fuzz FUZZ_SECONDS="${SPIGRPD_FUZZ_SECONDS:-60}"
 }
 
 tier_distcheck() {

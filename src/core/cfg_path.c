@@ -93,6 +93,9 @@ static const char *clean_path(char *path)
 		memmove(w, c, (size_t)(r - c));
 		w += r - c;
 	}
+	/* "/a /": the value would end in the space, which the file cannot hold */
+	if (w > path && (w[-1] == ' ' || w[-1] == '\t'))
+		return "its last component ends in white space";
 	if (w == path)
 		*w++ = '/';
 	*w = '\0';

@@ -7,6 +7,7 @@
 
 #include "reason.h"
 
+__attribute__((format(printf, 2, 0)))
 static void reason_vset(struct reason *r, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(r->text, sizeof(r->text), fmt, ap);
