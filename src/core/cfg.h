@@ -75,7 +75,7 @@ struct cfg_group {
 	uint32_t priority;           /* 0 = computed, else CFG_PRIORITY_MIN..MAX */
 };
 
-/* `priority` range: sadb.h's SADB_PRIO_BASE..SADB_PRIO_MAX (our band). */
+/* `priority` range: our XFRM policy priority band (kern/xfrm_own.h). */
 #define CFG_PRIORITY_MIN 1000000u
 #define CFG_PRIORITY_MAX 1999999u
 

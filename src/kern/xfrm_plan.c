@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "xfrm_own.h"
+#include "place.h"
 #include "xfrm_plan.h"
 
 #define XFRM_REPLAY_MAX_WINDOW 4096u /* XFRMA_REPLAY_ESN_VAL bitmap, packets */
@@ -48,15 +49,15 @@ static int group_transforms(const struct sadb_group *g, struct tf *tf, unsigned 
 	bool pending_tun = false, seen_tunnel = false;
 	unsigned i, n = 0;
 
+	/* The one expressibility rule (place.h); placement keeps the groups
+	 * it refuses away from the kernel, so this only guards the planner. */
+	if (!place_xfrm_expressible(g, why))
+		return -EINVAL;
 	for (i = 0; i < g->nsa; i++) {
 		const struct sadb_sa *sa = g->sa[i];
 		uint8_t proto = sa->cfg->said.proto;
 
 		if (proto == SAID_PROTO_TUN) {
-			if (pending_tun) {
-				reason_set(why, "two tun SAs in a row cannot be expressed in XFRM");
-				return -EINVAL;
-			}
 			pending_tun = true;
 			continue;
 		}
@@ -70,11 +71,6 @@ static int group_transforms(const struct sadb_group *g, struct tf *tf, unsigned 
 		seen_tunnel |= tf[n].tunnel;
 		pending_tun = false;
 		n++;
-	}
-	if (pending_tun) {
-		reason_set(why, n ? "a trailing tun SA cannot be expressed in XFRM"
-				  : "a group of only tun SAs cannot be expressed in XFRM");
-		return -EINVAL;
 	}
 	if (!n) {
 		reason_set(why, "group has no SA");

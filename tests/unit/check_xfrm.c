@@ -865,10 +865,10 @@ START_TEST(refused_shapes)
 		uint32_t reqid;
 		const char *err;
 	} v[] = {
-		{ { "tun.1@198.51.100.2", NULL }, REQID, "only tun" },
-		{ { "esp.100@198.51.100.2", "tun.100@198.51.100.2", NULL }, REQID, "trailing tun" },
+		{ { "tun.1@198.51.100.2", NULL }, REQID, "only tun SAs" },
+		{ { "esp.100@198.51.100.2", "tun.100@198.51.100.2", NULL }, REQID, "a tun SA ends" },
 		{ { "tun.1@198.51.100.2", "tun.2@198.51.100.2", "esp.100@198.51.100.2" }, REQID,
-		  "two tun" },
+		  "two tun SAs" },
 		{ { "esp.100@198.51.100.2", NULL }, 0, "no reqid" },
 		{ { "comp.10000@198.51.100.2", NULL }, REQID, "16 bits" },
 		{ { "int.100@198.51.100.2", NULL }, REQID, "protocol 61" },
