@@ -698,65 +698,66 @@ START_TEST(test_indented)
 END_TEST
 
 /* Every [sa] and [group] key, with the values they must give. */
-START_TEST(test_sa_group_values)
+static const char every_key_conf[] =
+	"[sa esp:1000@2001:db8::1]\n"
+	"src = 2001:db8::2\n"
+	"dir = out\n"
+	"mode = tunnel\n"
+	"enc = aes256gcm16\n"
+	"enckey = " K36 "\n"
+	"replay-window = 4096\n"
+	"esn = no\n"
+	"life-bytes = 1000000000,2000000000\n"
+	"life-packets = 5000\n"
+	"life-seconds = 0x0e10 , 0x1c20\n"
+	"[sa ah.187a101a@192.168.2.110]\n"
+	"src = 192.168.2.100\n"
+	"dir = in\n"
+	"mode = transport\n"
+	"auth = sha512\n"
+	"authkey = " K64 "\n"
+	"ah-align = 64\n"
+	"replay-window = 0\n"
+	"esn = no\n"
+	"[sa ah:200@2001:db8::1]\n"
+	"src = 2001:db8::2\n"
+	"auth = sha384\n"
+	"authkey = " K32 H16 "\n"
+	"[sa esp.101@192.0.2.1]\n"
+	"src = 192.0.2.2\n"
+	"enc = null\n"
+	"auth = sha256\n"
+	"authkey = " K32 "\n"
+	"[sa comp.3d0@192.0.2.1]\n"
+	"src = 192.0.2.2\n"
+	"comp = deflate\n"
+	"life-seconds = 100\n"
+	"[sa tun.3d0@192.0.2.1]\n"
+	"src = 192.0.2.2\n"
+	"dir = out\n"
+	"[group web]\n"
+	"said = esp.101@192.0.2.1 ah.187a101a@192.168.2.110\n"
+	"src-ts = 10.0.1.0/24, 10.0.3.7\n"
+	"dst-ts = 0.0.0.0/0\n"
+	"proto = tcp\n"
+	"sport = 1024\n"
+	"dport = 443\n"
+	"datapath = kernel\n"
+	"priority = 1500000\n"
+	"[group block]\n"
+	"said = %reject\n"
+	"src-ts = fd00:1::/64\n"
+	"dst-ts = fd00:2::/64\n"
+	"proto = ipv6-icmp\n"
+	"[group num]\n"
+	"said = %drop\n"
+	"src-ts = 10.0.0.0/8\n"
+	"dst-ts = 10.0.0.0/8\n"
+	"proto = 47\n";
+
+static void check_every_sa_key(const struct cfg *c)
 {
-	struct cfg *c = parse_ok("[sa esp:1000@2001:db8::1]\n"
-				 "src = 2001:db8::2\n"
-				 "dir = out\n"
-				 "mode = tunnel\n"
-				 "enc = aes256gcm16\n"
-				 "enckey = " K36 "\n"
-				 "replay-window = 4096\n"
-				 "esn = no\n"
-				 "life-bytes = 1000000000,2000000000\n"
-				 "life-packets = 5000\n"
-				 "life-seconds = 0x0e10 , 0x1c20\n"
-				 "[sa ah.187a101a@192.168.2.110]\n"
-				 "src = 192.168.2.100\n"
-				 "dir = in\n"
-				 "mode = transport\n"
-				 "auth = sha512\n"
-				 "authkey = " K64 "\n"
-				 "ah-align = 64\n"
-				 "replay-window = 0\n"
-				 "esn = no\n"
-				 "[sa ah:200@2001:db8::1]\n"
-				 "src = 2001:db8::2\n"
-				 "auth = sha384\n"
-				 "authkey = " K32 H16 "\n"
-				 "[sa esp.101@192.0.2.1]\n"
-				 "src = 192.0.2.2\n"
-				 "enc = null\n"
-				 "auth = sha256\n"
-				 "authkey = " K32 "\n"
-				 "[sa comp.3d0@192.0.2.1]\n"
-				 "src = 192.0.2.2\n"
-				 "comp = deflate\n"
-				 "life-seconds = 100\n"
-				 "[sa tun.3d0@192.0.2.1]\n"
-				 "src = 192.0.2.2\n"
-				 "dir = out\n"
-				 "[group web]\n"
-				 "said = esp.101@192.0.2.1 ah.187a101a@192.168.2.110\n"
-				 "src-ts = 10.0.1.0/24, 10.0.3.7\n"
-				 "dst-ts = 0.0.0.0/0\n"
-				 "proto = tcp\n"
-				 "sport = 1024\n"
-				 "dport = 443\n"
-				 "datapath = kernel\n"
-				 "priority = 1500000\n"
-				 "[group block]\n"
-				 "said = %reject\n"
-				 "src-ts = fd00:1::/64\n"
-				 "dst-ts = fd00:2::/64\n"
-				 "proto = ipv6-icmp\n"
-				 "[group num]\n"
-				 "said = %drop\n"
-				 "src-ts = 10.0.0.0/8\n"
-				 "dst-ts = 10.0.0.0/8\n"
-				 "proto = 47\n");
 	const struct cfg_sa *sa;
-	const struct cfg_group *g;
 	struct ip_addr a6 = addr_of("2001:db8::2");
 
 	ck_assert_uint_eq(c->nsa, 6);
@@ -819,6 +820,11 @@ START_TEST(test_sa_group_values)
 	ck_assert_ptr_null(sa->enc);
 	ck_assert_ptr_null(sa->auth);
 	ck_assert_ptr_null(sa->comp);
+}
+
+static void check_every_group_key(const struct cfg *c)
+{
+	const struct cfg_group *g;
 
 	ck_assert_uint_eq(c->ngroup, 3);
 	g = &c->group[0];
@@ -851,6 +857,14 @@ START_TEST(test_sa_group_values)
 	g = &c->group[2];
 	ck_assert_uint_eq(g->said[0].spi, SAID_SPI_DROP);
 	ck_assert_uint_eq(g->proto, 47);
+}
+
+START_TEST(test_sa_group_values)
+{
+	struct cfg *c = parse_ok(every_key_conf);
+
+	check_every_sa_key(c);
+	check_every_group_key(c);
 	cfg_free(c);
 }
 END_TEST
