@@ -462,3 +462,16 @@ print("%d ESP packets, %d with a good %s ICV" % (good + len(bad), good, mode))
 sys.exit(0 if good and not bad else 1)
 ' "$1" "$2"
 }
+
+# seed_key_changed FILE: contrib/seed.conf with seed4's ESP encryption key
+# (esp.187a101b@192.168.2.110) changed, written to FILE.
+seed_key_changed() {
+	awk '
+		/^\[sa / { sa = $2 }
+		sa == "esp.187a101b@192.168.2.110]" && $1 == "enckey" {
+			$0 = "enckey = 0x5555555555555555aaaaaaaaaaaaaaaa"; changed = 1
+		}
+		{ print }
+		END { if (!changed) exit 1 }' "$SRC/contrib/seed.conf" > "$1" ||
+		fail "could not change the key (seed.conf changed?)"
+}

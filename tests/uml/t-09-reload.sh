@@ -8,14 +8,7 @@
 topo_up
 daemons_up left right
 
-awk '
-	/^\[sa / { sa = $2 }
-	sa == "esp.187a101b@192.168.2.110]" && $1 == "enckey" {
-		$0 = "enckey = 0x5555555555555555aaaaaaaaaaaaaaaa"; changed = 1
-	}
-	{ print }
-	END { if (!changed) exit 1 }' "$SRC/contrib/seed.conf" > "$T/changed.conf" ||
-	fail "could not change the key (seed.conf changed?)"
+seed_key_changed "$T/changed.conf"
 
 ns left ip xfrm monitor > "$T/monitor" 2>&1 &
 monpid=$!

@@ -67,14 +67,7 @@ grep -q "esp.187a101b@192.168.2.110: bytes [1-9][0-9]* packets $p4 " "$T/status.
 	fail "spigrp --status does not show seed4's ESP counters"
 
 step "SIGHUP with seed4's ESP key changed: seed4 starts again, seed6 keeps its counters"
-awk '
-	/^\[sa / { sa = $2 }
-	sa == "esp.187a101b@192.168.2.110]" && $1 == "enckey" {
-		$0 = "enckey = 0x5555555555555555aaaaaaaaaaaaaaaa"; changed = 1
-	}
-	{ print }
-	END { if (!changed) exit 1 }' "$SRC/contrib/seed.conf" > "$T/changed.conf" ||
-	fail "could not change the key (seed.conf changed?)"
+seed_key_changed "$T/changed.conf"
 for s in left right; do
 	mkconf $s "$T/changed.conf"
 done
