@@ -277,7 +277,9 @@ static int state_dir_lock(const char *dir)
 	char *path = NULL;
 	int fd, e;
 
-	mkdir_p(dir, 0755, 1);
+	e = mkdir_p(dir, 0755, 1);
+	if (e < 0)
+		return e;
 	if (asprintf(&path, "%s/lock", dir) < 0)
 		return -ENOMEM;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -309,7 +311,8 @@ static int take_locks(struct daemon *d)
 			"not starting", d->cfg->state_dir);
 		return -1;
 	} else if (d->state_lock_fd < 0) {
-		log_err("state-dir %s: %s", d->cfg->state_dir, strerror(-d->state_lock_fd));
+		log_err("state-dir %s: cannot create or lock it: %s", d->cfg->state_dir,
+			strerror(-d->state_lock_fd));
 		return -1;
 	}
 	return 0;

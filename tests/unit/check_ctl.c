@@ -168,6 +168,8 @@ static void teardown(void)
 	unlink(path);
 	snprintf(p, sizeof(p), "%s.lock", path);
 	unlink(p);
+	snprintf(p, sizeof(p), "%s/log", dir); /* test_unknown_escaped_and_limited */
+	unlink(p);
 	rmdir(dir);
 }
 
