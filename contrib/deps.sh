@@ -13,7 +13,7 @@ set -eu
 
 packages="
 	build-essential autoconf automake libtool pkg-config
-	libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev
+	libnl-3-dev libnl-route-3-dev
 	libssl-dev zlib1g-dev libfuse3-dev fuse3 check
 	clang-14 libclang-rt-14-dev
 	user-mode-linux kmod iproute2
