@@ -778,22 +778,24 @@ static void ctl_client_read(struct ctl *c, struct ctl_client *cl, int64_t now)
  * for its request (else the oldest of all) is dropped for it. */
 static struct ctl_client *ctl_slot(struct ctl *c, int64_t now)
 {
-	struct ctl_client *old = NULL, *old_w = NULL, *cl;
+	struct ctl_client *old = NULL, *cl;
 	int i;
 
+	(void)now;
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
 		cl = &c->cl[i];
 		if (cl->fd < 0)
 			return cl;
 		if (cl->state == CTL_READ && (!old || cl->seq < old->seq))
 			old = cl;
-		if (cl->state != CTL_READ && (!old_w || cl->seq < old_w->seq))
-			old_w = cl;
 	}
+	/* Only a client that has not sent its request yet is dropped: an
+	 * answer under way is never cut.  With none, the new one waits. */
 	if (!old)
-		old = old_w;
+		return NULL;
 	log_limited(&c->lim_full, LOG_NOTICE,
-		    "ctl: more than %d clients at once: dropping the oldest (pid %d uid %u)",
+		    "ctl: more than %d clients at once: dropping the oldest still sending "
+		    "its request (pid %d uid %u)",
 		    CTL_MAX_CLIENTS, (int)old->cred.pid, (unsigned)old->cred.uid);
 	ctl_client_drop(c, old);
 	return old;
@@ -825,6 +827,15 @@ static void ctl_accept(struct ctl *c, int64_t now)
 			continue;
 		}
 		cl = ctl_slot(c, now);
+		if (!cl) {
+			/* every client is being answered: this one is refused
+			 * (it sees the connection closed) */
+			log_limited(&c->lim_full, LOG_NOTICE,
+				    "ctl: %d clients being answered: refusing a new one (pid %d uid %u)",
+				    CTL_MAX_CLIENTS, (int)cred.pid, (unsigned)cred.uid);
+			close(fd);
+			continue;
+		}
 		cl->fd = fd;
 		cl->cred = cred;
 		cl->seq = ++c->seq;

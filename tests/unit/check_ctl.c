@@ -482,6 +482,38 @@ START_TEST(test_table_full_drops_oldest)
 }
 END_TEST
 
+/* A full table of clients being answered: a new client is closed at once,
+ * and no answer under way is cut. */
+START_TEST(test_table_full_of_answers_refuses_new)
+{
+	int fd[CTL_MAX_CLIENTS];
+	struct server s;
+	char *body = NULL, *ans;
+	size_t len, i;
+
+	server_start(&s);
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		fd[i] = connect_raw();
+		send_raw(fd[i], "big\n", 4);
+	}
+	/* each answer (1 MiB) fills its socket: all are under way (some
+	 * waiting for room under the byte cap) */
+	for (i = 0; i < 500 && served(&s) < 1; i++)
+		usleep(10000);
+	usleep(300000);
+	ck_assert_int_lt(ctl_request(path, "list", &body, &len), 0);
+	free(body);
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		ans = read_all(fd[i], &len);
+		close(fd[i]);
+		ck_assert_uint_eq(len, (1u << 20) + strlen("errno=0\n"));
+		ck_assert_str_eq(ans + len - 9, "\nerrno=0\n");
+		free(ans);
+	}
+	server_stop(&s);
+}
+END_TEST
+
 /* A client that asks for a big answer and does not read it does not hold
  * up the next one; it gets all of its answer once it reads. */
 START_TEST(test_slow_reader_does_not_block)
@@ -933,6 +965,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(tc, test_slow_client_dropped);
 	tcase_add_test(tc, test_idle_clients_do_not_block);
 	tcase_add_test(tc, test_table_full_drops_oldest);
+	tcase_add_test(tc, test_table_full_of_answers_refuses_new);
 	tcase_add_test(tc, test_slow_reader_does_not_block);
 	tcase_add_test(tc, test_busy_daemon_keeps_clients);
 	tcase_add_test(tc, test_request_in_pieces);
