@@ -197,6 +197,12 @@ static int daemonize(void)
 	if (pid < 0)
 		return -errno;
 	if (pid > 0) {
+		sigset_t all;
+
+		/* the waiting parent may be interrupted (the daemon's are
+		 * blocked until its loop reads them) */
+		sigfillset(&all);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
 		close(pfd[1]);
 		do
 			n = read(pfd[0], &c, 1);
@@ -321,15 +327,23 @@ static int take_locks(struct daemon *d)
 /* ---- set-up and tear-down ---- */
 
 /* Signals go to a signalfd only; threads started later inherit the mask. */
+/* The signals the loop reads from its signalfd, blocked from the start of
+ * main(): a SIGHUP or SIGTERM while the config is still being read waits
+ * for the loop (the default action would end the daemon silently). */
+static void block_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	sigprocmask(SIG_BLOCK, mask, NULL);
+}
+
 static int open_signals(struct daemon *d)
 {
 	sigset_t mask;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	block_signals(&mask);
 	signal(SIGPIPE, SIG_IGN);
 	d->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d->sig_fd < 0) {
@@ -530,6 +544,7 @@ int main(int argc, char **argv)
 	struct daemon d = { .sig_fd = -1, .lock_fd = -1, .state_lock_fd = -1 };
 	struct cfg_errors errs = { 0 };
 	char *cfg_abs = NULL;
+	sigset_t early;
 	int r, ret = 1;
 
 	r = parse_args(argc, argv, &o);
@@ -537,6 +552,7 @@ int main(int argc, char **argv)
 		return r;
 	if (o.check)
 		return check_only(o.cfg_path);
+	block_signals(&early);
 	/* SIGHUP re-reads the file after chdir("/"): keep an absolute path,
 	 * but not a resolved one (a symlink swapped before SIGHUP is followed,
 	 * and a relative secrets path stays relative to the link, as with -n) */
