@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -283,16 +284,30 @@ static int state_dir_lock(const char *dir)
 	char *path = NULL;
 	int fd, e;
 
+	struct stat st;
+
 	e = mkdir_p(dir, 0755, 1);
 	if (e < 0)
 		return e;
+	/* Its files (reqids, shunts, lock) decide what we delete and install:
+	 * a directory someone else owns or may write is refused (-EPERM). */
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return -EPERM;
 	if (asprintf(&path, "%s/lock", dir) < 0)
 		return -ENOMEM;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	e = -errno;
 	free(path);
 	if (fd < 0)
 		return e;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EPERM;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		e = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
 		close(fd);
@@ -315,6 +330,11 @@ static int take_locks(struct daemon *d)
 	if (d->state_lock_fd == -EWOULDBLOCK) {
 		log_err("state-dir %s is in use by another spigrpd (every daemon needs its own); "
 			"not starting", d->cfg->state_dir);
+		return -1;
+	} else if (d->state_lock_fd == -EPERM) {
+		log_err("state-dir %s must be a directory of ours that no one else may write "
+			"(owner uid %u, not writable by group or others), with a regular file "
+			"lock; not starting", d->cfg->state_dir, (unsigned)geteuid());
 		return -1;
 	} else if (d->state_lock_fd < 0) {
 		log_err("state-dir %s: cannot create or lock it: %s", d->cfg->state_dir,

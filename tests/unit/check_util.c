@@ -137,6 +137,16 @@ START_TEST(statefile_replace_and_mkdir)
 	strcat(path, ".tmp");
 	ck_assert_int_eq(stat(path, &st), -1); /* no temporary file left */
 
+	/* Something put where the temporary file goes (a FIFO would block an
+	 * open for writing) is replaced, never opened. */
+	snprintf(path, sizeof(path), "%s/a/fifo", dir);
+	snprintf(buf, sizeof(buf), "%s.tmp", path);
+	ck_assert_int_eq(mkfifo(buf, 0600), 0);
+	ck_assert_int_eq(statefile_write(path, "ok\n", 3, 0600), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(stat(buf, &st), -1);
+
 	/* A file where a directory should be: the error comes back. */
 	snprintf(path, sizeof(path), "%s/a/state/x", dir);
 	ck_assert_int_eq(mkdir_p(path, 0700, 1), -ENOTDIR);

@@ -64,7 +64,11 @@ int statefile_write(const char *path, const void *data, size_t len, mode_t mode)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* A fresh file, never one that was put there (a FIFO would block, a
+	 * link lead elsewhere): remove what is there, then create exclusively. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
 	ret = fchmod(fd, mode) < 0 ? -errno : 0;
