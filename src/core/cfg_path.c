@@ -10,11 +10,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cfg_priv.h"
+#include "escape.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -75,10 +77,18 @@ static bool in_kernel_fs(const char *path)
  */
 static const char *clean_path(char *path)
 {
-	char *r = path, *w = path, *c;
+	char *r = path, *w = path, *c, *shown;
+	bool same;
 
 	if (path[0] != '/')
 		return "not an absolute path";
+	/* -n prints it and the daemon logs it as it is: nothing that would
+	 * have to be escaped (control bytes, bidi and invisible characters) */
+	shown = escape_text(path, ESCAPE_NOCAP, ESCAPE_NOCAP);
+	same = shown && !strcmp(shown, path);
+	free(shown);
+	if (!same)
+		return "it holds control bytes or characters that hide or reorder text";
 	while (*r) {
 		while (*r == '/')
 			r++;

@@ -78,6 +78,12 @@ static const struct bad_case bad_cases[] = {
 	BAD("[daemon]\nroute-table = 0xffffffff\n",
 	    "t.conf:2: bad route-table \"0xffffffff\": expected a number 1..4294967294"),
 	BAD("[daemon]\nmount = run/x\n", "t.conf:2: bad mount \"run/x\": not an absolute path"),
+	BAD("[daemon]\ncontrol = /run/x\x1b[31m/ctl\n",
+	    "t.conf:2: bad control \"/run/x\\x1b[31m/ctl\": it holds control bytes or characters "
+	    "that hide or reorder text"),
+	BAD("[daemon]\nmount = /run/\xe2\x80\xae" "abc\n",
+	    "t.conf:2: bad mount \"/run/\\u{202e}abc\": it holds control bytes or characters "
+	    "that hide or reorder text"),
 	BAD("[daemon]\ncontrol = run/ctl\nstate-dir = var/lib/s\n",
 	    "t.conf:2: bad control \"run/ctl\": not an absolute path",
 	    "t.conf:3: bad state-dir \"var/lib/s\": not an absolute path"),

@@ -181,6 +181,12 @@ START_TEST(escape_controls_c1_bidi_and_cap)
 	t = escape_text("a\tb\x7f\xc2\x9b[31m\xe2\x80\xae" "evil\xff\xc3\xa9", ESCAPE_NOCAP, ESCAPE_NOCAP);
 	ck_assert_str_eq(t, "a\\x09b\\x7f\\xc2\\x9b[31m\\u{202e}evil\\xff\xc3\xa9");
 	free(t);
+	/* Invisible and line-breaking characters: soft hyphen, line separator,
+	 * invisible plus, tags. */
+	t = escape_text("a\xc2\xad" "b\xe2\x80\xa8" "c\xe2\x81\xa4" "d\xf3\xa0\x81\x81" "e",
+			ESCAPE_NOCAP, ESCAPE_NOCAP);
+	ck_assert_str_eq(t, "a\\u{00ad}b\\u{2028}c\\u{2064}d\\u{e0041}e");
+	free(t);
 	/* A NUL inside the given length is escaped too. */
 	t = escape_text("a\0b", 3, ESCAPE_NOCAP);
 	ck_assert_str_eq(t, "a\\x00b");

@@ -39,12 +39,15 @@ static size_t utf8_seq(const unsigned char *s, size_t avail, uint32_t *cp)
 	return n;
 }
 
-/* Format characters that reorder or hide the text around them. */
+/* Characters that reorder, hide or break the text around them: bidi
+ * controls, zero-width and invisible format characters (Unicode category
+ * Cf in these ranges), the line and paragraph separators, and tags. */
 static bool is_hiding_format(uint32_t cp)
 {
-	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	       (cp >= 0x200b && cp <= 0x200f) || cp == 0x061c || cp == 0x2060 ||
-	       cp == 0xfeff;
+	return cp == 0x00ad || cp == 0x061c || cp == 0x180e ||
+	       (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+	       (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe007f);
 }
 
 char *escape_text(const char *s, size_t len, size_t cap)

@@ -5,10 +5,11 @@
  * and writes everything else visibly: C0 controls, DEL and bytes that are
  * not valid UTF-8 (RFC 3629: no overlong forms, surrogates or code points
  * above U+10FFFF) as "\xNN"; C1 controls (U+0080..U+009F) as the "\xNN" of
- * each of their bytes; Unicode format characters that reorder or hide text
- * (bidi embeddings, overrides and isolates U+202A..U+202E, U+2066..U+2069,
- * marks U+200E, U+200F, U+061C, zero-width U+200B..U+200D, U+2060, U+FEFF)
- * as "\u{XXXX}".  Pure; no I/O.
+ * each of their bytes; Unicode characters that reorder, hide or break text
+ * (bidi embeddings, overrides, isolates and marks, zero-width and other
+ * invisible format characters U+200B..U+200F, U+2060..U+206F, U+00AD,
+ * U+180E, U+FEFF, U+FFF9..U+FFFB, the line and paragraph separators
+ * U+2028/U+2029, tags U+E0000..U+E007F) as "\u{XXXX}".  Pure; no I/O.
  */
 #ifndef SPIGRP_UTIL_ESCAPE_H
 #define SPIGRP_UTIL_ESCAPE_H
