@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1003,6 +1004,22 @@ static void sa_src(struct cfg_parser *p, struct cfg_sa *sa, const char *val)
 		     family_name(sa->said.dst.family));
 }
 
+/* Does @s hold a run of 16 or more hex digits (a key, typed where a key
+ * does not go)?  Such text is not quoted back: messages go to syslog. */
+static bool looks_like_key(const char *s)
+{
+	size_t run = 0;
+
+	for (; *s; s++) {
+		run = isxdigit((unsigned char)*s) ? run + 1 : 0;
+		if (run >= 16)
+			return true;
+	}
+	return false;
+}
+
+#define KEY_NOT_SHOWN "<not shown: it looks like a key>"
+
 /* enc, auth or comp */
 static void sa_alg(struct cfg_parser *p, struct cfg_sa *sa, int k, const char *key, const char *val)
 {
@@ -1012,7 +1029,10 @@ static void sa_alg(struct cfg_parser *p, struct cfg_sa *sa, int k, const char *k
 
 	if (!alg) {
 		alg_names(kind, known, sizeof(known));
-		perr(p, "unknown %s \"%s\" (known: %s)", key, Q(val), known);
+		if (looks_like_key(val))
+			perr(p, "unknown %s %s (known: %s)", key, KEY_NOT_SHOWN, known);
+		else
+			perr(p, "unknown %s \"%s\" (known: %s)", key, Q(val), known);
 	} else if (k == S_ENC) {
 		sa->enc = alg;
 	} else if (k == S_AUTH) {
@@ -1316,7 +1336,9 @@ static void key_value(struct cfg_parser *p, char *key, char *val)
 	}
 	k = key_lookup(tab, ntab, key);
 	if (k < 0) {
-		if (p->sec == SEC_DAEMON)
+		if (looks_like_key(key))
+			perr(p, "unknown key %s", KEY_NOT_SHOWN);
+		else if (p->sec == SEC_DAEMON)
 			perr(p, "unknown key \"%s\" in [daemon]", Q(key));
 		else if (p->sec == SEC_SA)
 			perr(p, "unknown key \"%s\" in [sa %s]", Q(key), p->aux[p->cur].text);

@@ -78,6 +78,14 @@ static const struct bad_case bad_cases[] = {
 	BAD("[daemon]\nroute-table = 0xffffffff\n",
 	    "t.conf:2: bad route-table \"0xffffffff\": expected a number 1..4294967294"),
 	BAD("[daemon]\nmount = run/x\n", "t.conf:2: bad mount \"run/x\": not an absolute path"),
+	/* a key typed where a key does not go is not quoted back */
+	BAD("[sa esp.100@192.0.2.1]\nsrc = 192.0.2.2\nauth = sha1\nauthkey = " K20 "\n"
+	    "enc = 0x5ec25ec25ec25ec25ec2\n",
+	    "t.conf:5: unknown enc <not shown: it looks like a key> (known: aes128, aes192, aes256, "
+	    "aes128gcm16, aes256gcm16, chacha20poly1305, 3des, null)"),
+	BAD("[sa esp.100@192.0.2.1]\nsrc = 192.0.2.2\nenc = null\nauth = sha1\nauthkey = " K20 "\n"
+	    "enckey0x5ec25ec25ec25ec25ec2 = 1\n",
+	    "t.conf:6: unknown key <not shown: it looks like a key>"),
 	BAD("[daemon]\ncontrol = /run/x\x1b[31m/ctl\n",
 	    "t.conf:2: bad control \"/run/x\\x1b[31m/ctl\": it holds control bytes or characters "
 	    "that hide or reorder text"),
