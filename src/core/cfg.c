@@ -829,6 +829,10 @@ static void open_group(struct cfg_parser *p, const char *arg)
 			return;
 		}
 	}
+	if (s - arg > CFG_GROUP_NAME_MAX) {
+		perr(p, "bad group name \"%s\": longer than %d bytes", Q(arg), CFG_GROUP_NAME_MAX);
+		return;
+	}
 	v = grow(c->group, &p->group_cap, c->ngroup, sizeof(*c->group));
 	if (!v) {
 		p->sink->oom = true;

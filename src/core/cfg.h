@@ -75,6 +75,10 @@ struct cfg_group {
 	uint32_t priority;           /* 0 = computed, else CFG_PRIORITY_MIN..MAX */
 };
 
+/* Longest [group NAME] (a name goes into the reqids file, the status and
+ * log lines). */
+#define CFG_GROUP_NAME_MAX 128
+
 /* `priority` range: our XFRM policy priority band (kern/xfrm_own.h). */
 #define CFG_PRIORITY_MIN 1000000u
 #define CFG_PRIORITY_MAX 1999999u

@@ -78,6 +78,10 @@ static const struct bad_case bad_cases[] = {
 	BAD("[daemon]\nroute-table = 0xffffffff\n",
 	    "t.conf:2: bad route-table \"0xffffffff\": expected a number 1..4294967294"),
 	BAD("[daemon]\nmount = run/x\n", "t.conf:2: bad mount \"run/x\": not an absolute path"),
+	BAD("[group " "a123456789a123456789a123456789a123456789a123456789a123456789a1234567"
+	    "89a123456789a123456789a123456789a123456789a123456789a123456789x]\n",
+	    "t.conf:1: bad group name \"a123456789a123456789a123456789a123456789a123456789a123456789a123...\": "
+	    "longer than 128 bytes"),
 	/* a key typed where a key does not go is not quoted back */
 	BAD("[sa esp.100@192.0.2.1]\nsrc = 192.0.2.2\nauth = sha1\nauthkey = " K20 "\n"
 	    "enc = 0x5ec25ec25ec25ec25ec2\n",
@@ -588,7 +592,7 @@ START_TEST(test_quote_caps)
 	snprintf(want[0], 512, "t.conf:2: bad datapath \"%s...\": expected auto, kernel or userspace", x64);
 	snprintf(want[1], 512, "t.conf:2: unknown key \"%s...\" in [daemon]", x64);
 	snprintf(want[2], 512, "t.conf:1: unknown section [%s...]", x64);
-	snprintf(want[3], 512, "t.conf:1: [group %s...]: said is mandatory", x64);
+	snprintf(want[3], 512, "t.conf:1: bad group name \"%s...\": longer than 128 bytes", x64);
 	for (i = 0; i < 7; i++) {
 		c = parse_text(lines[i], &e);
 		ck_assert_ptr_null(c);
