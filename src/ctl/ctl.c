@@ -778,7 +778,8 @@ static void ctl_client_read(struct ctl *c, struct ctl_client *cl, int64_t now)
  * for its request (else the oldest of all) is dropped for it. */
 static struct ctl_client *ctl_slot(struct ctl *c, int64_t now)
 {
-	struct ctl_client *old = NULL, *cl;
+	struct ctl_client *old = NULL, *old_w = NULL, *cl;
+	uid_t me = geteuid();
 	int i;
 
 	(void)now;
@@ -788,14 +789,19 @@ static struct ctl_client *ctl_slot(struct ctl *c, int64_t now)
 			return cl;
 		if (cl->state == CTL_READ && (!old || cl->seq < old->seq))
 			old = cl;
+		/* an answer to root (or to our own user) is never cut */
+		if (cl->state != CTL_READ && cl->cred.uid != 0 && cl->cred.uid != me &&
+		    (!old_w || cl->seq < old_w->seq))
+			old_w = cl;
 	}
-	/* Only a client that has not sent its request yet is dropped: an
-	 * answer under way is never cut.  With none, the new one waits. */
+	/* The oldest client still sending its request, else the oldest other
+	 * user's answer under way; with neither, the new one is refused. */
+	if (!old)
+		old = old_w;
 	if (!old)
 		return NULL;
 	log_limited(&c->lim_full, LOG_NOTICE,
-		    "ctl: more than %d clients at once: dropping the oldest still sending "
-		    "its request (pid %d uid %u)",
+		    "ctl: more than %d clients at once: dropping the oldest (pid %d uid %u)",
 		    CTL_MAX_CLIENTS, (int)old->cred.pid, (unsigned)old->cred.uid);
 	ctl_client_drop(c, old);
 	return old;
@@ -828,8 +834,8 @@ static void ctl_accept(struct ctl *c, int64_t now)
 		}
 		cl = ctl_slot(c, now);
 		if (!cl) {
-			/* every client is being answered: this one is refused
-			 * (it sees the connection closed) */
+			/* every client is root's, being answered: this one is
+			 * refused (it sees the connection closed) */
 			log_limited(&c->lim_full, LOG_NOTICE,
 				    "ctl: %d clients being answered: refusing a new one (pid %d uid %u)",
 				    CTL_MAX_CLIENTS, (int)cred.pid, (unsigned)cred.uid);

@@ -19,8 +19,9 @@
  * CTL_REQ_TIMEOUT_MS to send its request line, answers are buffered and
  * written as the client reads them, and the table of open connections is
  * bounded (CTL_MAX_CLIENTS; when it is full the oldest connection still
- * waiting for its request is dropped; when every client is being answered
- * the new connection is closed at once: an answer is never cut).
+ * waiting for its request is dropped, else the oldest answer under way to
+ * a user other than root and the daemon's own; an answer to those is never
+ * cut: when they fill the table, the new connection is closed at once).
  *
  * Memory is bounded whatever clients do.  Answers are refcounted snapshots
  * (snap.h): identical requests for a CMD_SHARED read in the same state

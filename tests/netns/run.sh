@@ -79,7 +79,6 @@ for netnst_case in $netnst_cases; do
 done
 
 
-for _t in "$srcdir"/tests/netns/t-9*.sh; do [ -f "$_t" ] && . "$_t"; done
 if [ "$failed" != 0 ] || [ "${NETNS_KEEP:-0}" = 1 ]; then
 	sed 's/^/# daemon log: /' "$LOG" | tail -n 40
 fi
