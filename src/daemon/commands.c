@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "reconcile.h"
 #include "render.h"
+#include "snap.h"
 #include "status.h"
 
 static int cmd_view(void *arg, const struct cmd_call *call, struct strbuf *out)
@@ -18,6 +19,11 @@ static int cmd_view(void *arg, const struct cmd_call *call, struct strbuf *out)
 	const struct daemon *d = arg;
 
 	(void)call;
+	/* what the view serves: reconcile_publish() renders it once per change */
+	if (d->view_snap) {
+		strbuf_add(out, snap_data(d->view_snap), snap_len(d->view_snap));
+		return out->oom ? -ENOMEM : 0;
+	}
 	return render_spigrp(d->db, d->rt, d->cfg->said_format, out);
 }
 

@@ -34,7 +34,6 @@
 #include "sadb.h"
 #include "snap.h"
 #include "statefile.h"
-#include "status.h"
 #include "strbuf.h"
 #include "view.h"
 
