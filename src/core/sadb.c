@@ -1081,6 +1081,12 @@ static void print_daemon(const struct cfg *c, FILE *out)
 	fprintf(out, "install-routes = %s\n", yes_no(c->install_routes));
 	fprintf(out, "route-table = %u\n", c->route_table);
 	fprintf(out, "keep-on-exit = %s\n", yes_no(c->keep_on_exit));
+	fprintf(out, "tun-device = %s\n", c->tun_device ? c->tun_device : CFG_DEFAULT_TUN_DEVICE);
+	if (c->fwmask == 0xffffffffu)
+		fprintf(out, "fwmark = 0x%x\n", c->fwmark);
+	else
+		fprintf(out, "fwmark = 0x%x/0x%x\n", c->fwmark, c->fwmask);
+	fprintf(out, "dp-batch = %u\n", c->dp_batch);
 }
 
 /* cfg syntax: "HARD" or "SOFT,HARD"; 0 = unlimited. */
