@@ -194,7 +194,7 @@ static void print_counters(const struct drive *dr)
 		printf("sa %s packets %llu bytes %llu", buf,
 		       (unsigned long long)atomic_load(&l->packets),
 		       (unsigned long long)atomic_load(&l->bytes));
-		for (unsigned r = 0; r < DP_DROP_NR; r++)
+		for (unsigned r = DP_DROP_ICV; r < DP_DROP_NR; r++)
 			printf(" %s %llu", dp_drop_name(r), (unsigned long long)atomic_load(&l->drop[r]));
 		printf(" seq_next %llu\n", (unsigned long long)atomic_load(&l->seq_next));
 	}
