@@ -112,84 +112,124 @@ static bool sa_has_seq(const struct dpsnap_sa *sa)
 	return sa->said.proto == SAID_PROTO_ESP || sa->said.proto == SAID_PROTO_AH;
 }
 
-/* Reserve @l's numbers up to one block past @from - 1 (a 32-bit SA stops
- * at 2^32 - 1), then raise seq_limit. */
-static int seq_reserve(struct dp *d, const struct dpsnap_sa *sa, struct sa_live *l,
-		       uint64_t from, struct reason *why)
+/* One SA's reservation under way: numbers [first, upto] noted in the
+ * store, usable once it is synced. */
+struct seq_res {
+	struct sa_live *l;
+	uint64_t first, upto;
+	bool set_next;
+};
+
+struct seq_batch {
+	struct seq_res *r;
+	size_t n, cap;
+};
+
+/* Note @sa's next block, from @from: one block (a 32-bit SA stops at
+ * 2^32 - 1; nothing left: nothing noted). */
+static int seq_note(struct dp *d, struct seq_batch *b, const struct dpsnap_sa *sa,
+		    struct sa_live *l, uint64_t from, bool set_next, struct reason *why)
 {
 	uint64_t upto = from - 1 + SEQSTORE_BLOCK;
 	int ret;
 
 	if (!sa->esn && upto > UINT32_MAX)
 		upto = UINT32_MAX;
-	if (upto < from)
-		return 0; /* 32-bit space used up: xf_encap() counts DP_DROP_SEQ */
-	ret = seqstore_reserve(d->cfg.seq, &sa->said, upto, why);
-	if (ret)
+	if (!from || upto < from)
+		return 0; /* space used up: xf_encap() counts DP_DROP_SEQ; rekey */
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 16;
+		struct seq_res *r = realloc(b->r, cap * sizeof(*r));
+
+		if (!r) {
+			reason_set(why, "out of memory");
+			return -ENOMEM;
+		}
+		b->r = r;
+		b->cap = cap;
+	}
+	ret = seqstore_set(d->cfg.seq, &sa->said, upto);
+	if (ret) {
+		reason_set(why, "sequence numbers: %s", strerror(-ret));
 		return ret;
-	atomic_store_explicit(&l->seq_limit, upto + 1, memory_order_release);
+	}
+	b->r[b->n++] = (struct seq_res){ l, from, upto, set_next };
 	return 0;
+}
+
+/* Write what @b noted (one fsync for all), then let the worker use it. */
+static int seq_apply(struct dp *d, struct seq_batch *b, struct reason *why)
+{
+	int ret = b->n ? seqstore_sync(d->cfg.seq, why) : 0;
+
+	for (size_t i = 0; !ret && i < b->n; i++) {
+		if (b->r[i].set_next)
+			atomic_store(&b->r[i].l->seq_next, b->r[i].first);
+		atomic_store_explicit(&b->r[i].l->seq_limit, b->r[i].upto + 1,
+				      memory_order_release);
+	}
+	free(b->r);
+	return ret;
 }
 
 /* First blocks for the staged outbound SAs that have none yet. */
 static int seq_first(struct dp *d, struct reason *why)
 {
-	for (size_t i = 0; i < d->nstage; i++) {
+	struct seq_batch b = { NULL, 0, 0 };
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < d->nstage; i++) {
 		const struct xf_group *g = &d->stage[i]->xg;
 
-		if (g->g->dir != SADB_DIR_OUT)
-			continue;
-		for (unsigned k = 0; k < g->g->nsa; k++) {
+		for (unsigned k = 0; !ret && g->g->dir == SADB_DIR_OUT && k < g->g->nsa; k++) {
 			const struct dpsnap_sa *sa = &g->g->sa[k];
 			struct sa_live *l = g->live[k];
-			uint64_t first;
-			int ret;
 
 			if (atomic_load(&l->seq_limit))
 				continue;
 			if (!sa_has_seq(sa)) {
 				atomic_store(&l->seq_limit, UINT64_MAX);
-				continue;
-			}
-			if (!d->cfg.seq) {
+			} else if (!d->cfg.seq) {
 				reason_set(why, "no sequence number store");
-				return -EINVAL;
+				ret = -EINVAL;
+			} else {
+				ret = seq_note(d, &b, sa, l, seqstore_first(d->cfg.seq, &sa->said),
+					       true, why);
 			}
-			first = seqstore_first(d->cfg.seq, &sa->said);
-			atomic_store(&l->seq_next, first);
-			ret = seq_reserve(d, sa, l, first, why);
-			if (ret)
-				return ret;
 		}
 	}
-	return 0;
+	if (ret) {
+		free(b.r);
+		return ret;
+	}
+	return seq_apply(d, &b, why);
 }
 
 int dp_seq_tick(struct dp *d, struct reason *why)
 {
+	struct seq_batch b = { NULL, 0, 0 };
 	uint64_t v;
-	int first = 0;
+	int ret = 0;
 
 	(void)!read(d->core.seq_fd, &v, sizeof(v)); /* reset the eventfd */
-	for (size_t i = 0; d->pub && i < d->pub->n; i++) {
+	for (size_t i = 0; !ret && d->pub && i < d->pub->n; i++) {
 		const struct xf_group *g = &d->pub->grp[i]->xg;
 
-		if (g->g->dir != SADB_DIR_OUT)
-			continue;
-		for (unsigned k = 0; k < g->g->nsa; k++) {
+		for (unsigned k = 0; !ret && g->g->dir == SADB_DIR_OUT && k < g->g->nsa; k++) {
 			struct sa_live *l = g->live[k];
 			uint64_t lim = atomic_load(&l->seq_limit);
-			int ret;
 
 			if (!sa_has_seq(&g->g->sa[k]) || !lim ||
 			    atomic_load(&l->seq_next) + SEQSTORE_BLOCK / 2 < lim)
 				continue;
-			ret = seq_reserve(d, &g->g->sa[k], l, lim, why);
-			if (ret && !first)
-				first = ret;
+			ret = seq_note(d, &b, &g->g->sa[k], l, lim, false, why);
 		}
 	}
-	return first;
+	if (ret) {
+		free(b.r);
+		return ret;
+	}
+	return seq_apply(d, &b, why);
 }
 
 int dp_seq_fd(const struct dp *d)
