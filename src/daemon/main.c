@@ -26,6 +26,7 @@
 #include "ctl.h"
 #include "commands.h"
 #include "daemon.h"
+#include "dpops.h"
 #include "kernops.h"
 #include "log.h"
 #include "loop.h"
@@ -469,6 +470,7 @@ static void open_datapath(struct daemon *d)
 	struct reason why = { "" };
 	int r;
 
+	d->dpops = &dpops_real;
 	r = seqstore_open(&d->seq, d->cfg->state_dir, &why);
 	if (r < 0) {
 		snprintf(d->dp_why, sizeof(d->dp_why), "sequence numbers (%s/seq): %s",
@@ -476,10 +478,7 @@ static void open_datapath(struct daemon *d)
 		log_err("userspace datapath not started: %s", d->dp_why);
 		return;
 	}
-	/* ENGINE CALL SITE: dpops_open() once dp-xform's xform.c is merged
-	 * (the engine does not link without it) */
-	r = -ENOSYS;
-	reason_set(&why, "the engine is not in this build yet");
+	r = dpops_open(&d->dp, d->cfg, d->seq, &why);
 	if (r < 0) {
 		snprintf(d->dp_why, sizeof(d->dp_why), "%s", why.text[0] ? why.text : strerror(-r));
 		log_warn("userspace datapath not started: %s", d->dp_why);
@@ -525,7 +524,7 @@ static void shutdown_all(struct daemon *d)
 		reconcile_stop(d);
 	pe_view_unmount(d->view);
 	ctl_close(d->ctl);
-	/* ENGINE CALL SITE: dpops_close(d->dp), after reconcile_stop() */
+	dpops_close(d->dp); /* after reconcile_stop(): no route leads there now */
 	seqstore_close(d->seq);
 	kernops_close(d->kern);
 	rt_free(d->rt);
