@@ -547,6 +547,14 @@ static const char *view(void)
 	"00112233445566778899aabbccddeeff\n"                                       \
 	"[group " name "]\nsaid = esp." spi "@192.0.2.9\n"                          \
 	"src-ts = 10.0.1.0/24\ndst-ts = 10.8." ts ".0/24\n"
+/* Group e: comp.3d0 + esp.1000 (ESP key KEY) to 192.0.2.9. */
+#define COMP_ESP_GROUP(key)                                                            \
+	"[sa comp.3d0@192.0.2.9]\nsrc = 192.0.2.1\ncomp = deflate\n"                   \
+	"[sa esp.1000@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" key      \
+	"\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"                 \
+	"00112233445566778899aabbccddeeff\n"                                             \
+	"[group e]\nsaid = comp.3d0@192.0.2.9 esp.1000@192.0.2.9\n"                     \
+	"src-ts = 10.0.1.0/24\ndst-ts = 10.8.1.0/24\n"
 #define KEY_A "0123456789abcdef0123456789abcdef"
 #define KEY_B "5555555555555555aaaaaaaaaaaaaaaa"
 
@@ -739,12 +747,7 @@ START_TEST(test_reload_keeps_live)
 
 	write_conf("datapath = userspace\ninstall-routes = no\n",
 		   COMP_GROUP("a", "300", "2", "1") COMP_GROUP("b", "301", "2", "2")
-		   "[sa comp.3d0@192.0.2.9]\nsrc = 192.0.2.1\ncomp = deflate\n"
-		   "[sa esp.1000@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" KEY_A
-		   "\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"
-		   "00112233445566778899aabbccddeeff\n"
-		   "[group e]\nsaid = comp.3d0@192.0.2.9 esp.1000@192.0.2.9\n"
-		   "src-ts = 10.0.1.0/24\ndst-ts = 10.8.1.0/24\n");
+		   COMP_ESP_GROUP(KEY_A));
 	start();
 	ck_assert_uint_eq(fdp.commits, 1);
 	la = rtg("a")->sa[0]->live;
@@ -759,12 +762,7 @@ START_TEST(test_reload_keeps_live)
 	/* b goes, e's ESP key changes, a stays */
 	write_conf("datapath = userspace\ninstall-routes = no\n",
 		   COMP_GROUP("a", "300", "2", "1")
-		   "[sa comp.3d0@192.0.2.9]\nsrc = 192.0.2.1\ncomp = deflate\n"
-		   "[sa esp.1000@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" KEY_B
-		   "\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"
-		   "00112233445566778899aabbccddeeff\n"
-		   "[group e]\nsaid = comp.3d0@192.0.2.9 esp.1000@192.0.2.9\n"
-		   "src-ts = 10.0.1.0/24\ndst-ts = 10.8.1.0/24\n");
+		   COMP_ESP_GROUP(KEY_B));
 	ck_assert_int_eq(reload(), 0);
 	ck_assert_str_eq(fdp.log, "u:b u:e s:e c ");
 	ck_assert_uint_eq(fdp.commits, 2);
@@ -880,12 +878,7 @@ START_TEST(test_reload_changed_group)
 
 	/* group e = comp.3d0 + esp.1000 */
 	write_conf(NULL, COMP_GROUP("a", "300", "2", "1")
-		   "[sa comp.3d0@192.0.2.9]\nsrc = 192.0.2.1\ncomp = deflate\n"
-		   "[sa esp.1000@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" KEY_A
-		   "\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"
-		   "00112233445566778899aabbccddeeff\n"
-		   "[group e]\nsaid = comp.3d0@192.0.2.9 esp.1000@192.0.2.9\n"
-		   "src-ts = 10.0.1.0/24\ndst-ts = 10.8.1.0/24\n");
+		   COMP_ESP_GROUP(KEY_A));
 	start();
 	ra = rtg("a");
 	comp_sa = rtg("e")->sa[0];
@@ -893,12 +886,7 @@ START_TEST(test_reload_changed_group)
 	comp_sa->ctr.bytes = 11;
 	fk.log[0] = '\0';
 	write_conf(NULL, COMP_GROUP("a", "300", "2", "1")
-		   "[sa comp.3d0@192.0.2.9]\nsrc = 192.0.2.1\ncomp = deflate\n"
-		   "[sa esp.1000@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" KEY_B
-		   "\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"
-		   "00112233445566778899aabbccddeeff\n"
-		   "[group e]\nsaid = comp.3d0@192.0.2.9 esp.1000@192.0.2.9\n"
-		   "src-ts = 10.0.1.0/24\ndst-ts = 10.8.1.0/24\n");
+		   COMP_ESP_GROUP(KEY_B));
 	ck_assert_int_eq(reload(), 0);
 	ck_assert_str_eq(fk.log, "-e +e ");
 	ck_assert_ptr_eq(rtg("a"), ra);
