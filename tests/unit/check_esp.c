@@ -56,6 +56,11 @@ static size_t unhex(const char *s, uint8_t *out, size_t max)
 	return n;
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* An SA of the table's algorithms @enc and @auth (NULL: none), keys in hex. */
 struct test_sa {
 	struct dpsnap_sa sa;
@@ -296,19 +301,26 @@ static const struct kat kats[] = {
 
 static uint8_t k_text[2048], k_packet[2048], k_payload[2048];
 
+/* Vector @k into k_text (@tlen bytes: payload @len, trailer) and k_packet
+ * (@plen bytes), and its SA for sending or receiving. */
+static struct esp_sa *kat_sa(const struct kat *k, struct test_sa *t, bool outbound, size_t *tlen,
+			     size_t *plen, size_t *len)
+{
+	*tlen = unhex(k->text, k_text, sizeof(k_text));
+	*plen = unhex(k->packet, k_packet, sizeof(k_packet));
+	*len = *tlen - k_text[*tlen - 2] - 2;
+	mk_sa(t, k->enc, k->auth, k->enckey, k->authkey, be32(k_packet), k->esn);
+	return new_esp(t, outbound);
+}
+
 START_TEST(kat_encap)
 {
 	const struct kat *k = &kats[_i];
-	size_t tlen = unhex(k->text, k_text, sizeof(k_text));
-	size_t plen = unhex(k->packet, k_packet, sizeof(k_packet));
-	size_t len = tlen - k_text[tlen - 2] - 2;
+	size_t tlen, plen, len;
 	struct test_sa t;
-	struct esp_sa *e;
+	struct esp_sa *e = kat_sa(k, &t, true, &tlen, &plen, &len);
 	struct pkt p;
-	uint32_t spi = (uint32_t)k_packet[0] << 24 | (uint32_t)k_packet[1] << 16 | k_packet[2] << 8 | k_packet[3];
 
-	mk_sa(&t, k->enc, k->auth, k->enckey, k->authkey, spi, k->esn);
-	e = new_esp(&t, true);
 	/* the IV: after SPI and sequence number (8 for AEAD, 16 for AES-CBC) */
 	esp_sa_test_iv(e, k_packet + 8, t.sa.enc->kind == ALG_AEAD ? 8 : 16);
 	mk_pkt(&p, k_text[tlen - 1], k_text, len);
@@ -324,17 +336,12 @@ END_TEST
 START_TEST(kat_decap)
 {
 	const struct kat *k = &kats[_i];
-	size_t tlen = unhex(k->text, k_text, sizeof(k_text));
-	size_t plen = unhex(k->packet, k_packet, sizeof(k_packet));
-	size_t len = tlen - k_text[tlen - 2] - 2;
+	size_t tlen, plen, len;
 	struct test_sa t;
-	struct esp_sa *e;
+	struct esp_sa *e = kat_sa(k, &t, false, &tlen, &plen, &len);
 	struct pkt p;
-	uint32_t spi = (uint32_t)k_packet[0] << 24 | (uint32_t)k_packet[1] << 16 | k_packet[2] << 8 | k_packet[3];
 	int ret;
 
-	mk_sa(&t, k->enc, k->auth, k->enckey, k->authkey, spi, k->esn);
-	e = new_esp(&t, false);
 	mk_pkt(&p, 50, k_packet, plen);
 	ret = esp_decap(e, &p, IPH, 9, k->seq);
 	if (!len) {
@@ -971,11 +978,6 @@ static void read_capture(const char *name, struct capture *c)
 	}
 	fclose(f);
 	ck_assert(c->packet_len > 20 && c->payload_len > 0);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* One capture: decapsulate the kernel's packet (inbound), check the inner
