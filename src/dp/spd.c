@@ -455,7 +455,8 @@ int spd_build(struct spd **out, const struct xf_group *const *groups, size_t n,
 			goto fail;
 	}
 	for (unsigned fi = 0; fi < 2; fi++)
-		qsort(t->cls[fi], t->ncls[fi], sizeof(*t->cls[fi]), class_cmp);
+		if (t->ncls[fi])
+			qsort(t->cls[fi], t->ncls[fi], sizeof(*t->cls[fi]), class_cmp);
 	*out = t;
 	return 0;
 nomem:
