@@ -25,9 +25,10 @@ static int k_probe(void *k, const struct sadb_group *g, struct reason *why)
 	return xfrm_probe_group(((struct kern *)k)->x, g, why);
 }
 
-static int k_install(void *k, const struct sadb_group *g, struct reason *why)
+static int k_install(void *k, const struct sadb_group *g, const uint64_t *seq_first,
+		     struct reason *why)
 {
-	return xfrm_install_group(((struct kern *)k)->x, g, why);
+	return xfrm_install_group_seq(((struct kern *)k)->x, g, seq_first, why);
 }
 
 static int k_remove(void *k, const struct sadb_group *g, struct reason *why)
