@@ -322,6 +322,22 @@ int seqstore_set(struct seqstore *s, const struct said *sa, uint64_t upto)
 	return 0;
 }
 
+int seqstore_settle(struct seqstore *s, const struct said *sa, uint64_t last)
+{
+	struct seq_rec *r;
+
+	if (!has_seq(sa))
+		return -EINVAL;
+	r = find(s, sa);
+	if (!r)
+		return seqstore_set(s, sa, last);
+	if (r->want != last) {
+		r->want = last;
+		s->dirty = true;
+	}
+	return 0;
+}
+
 static char *render(const struct seqstore *s, size_t *len)
 {
 	struct strbuf b = STRBUF_INIT;

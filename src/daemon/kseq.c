@@ -6,10 +6,6 @@
 #include "kseq.h"
 #include "seqstore.h"
 
-uint64_t kseq_margin(bool esn)
-{
-	return esn ? SEQSTORE_KERNEL_MARGIN_ESN : SEQSTORE_KERNEL_MARGIN_NOESN;
-}
 
 bool kseq_counts(const struct sadb_group *g, unsigned k)
 {
@@ -19,9 +15,9 @@ bool kseq_counts(const struct sadb_group *g, unsigned k)
 }
 
 /* first - 1 + margin, saturated at the top of the space. */
-static uint64_t upto(uint64_t first, bool esn)
+static uint64_t upto(uint64_t first)
 {
-	uint64_t m = kseq_margin(esn);
+	uint64_t m = SEQSTORE_KERNEL_MARGIN;
 
 	return first - 1 > UINT64_MAX - m ? UINT64_MAX : first - 1 + m;
 }
@@ -44,13 +40,13 @@ int kseq_plan(struct seqstore *s, const struct sadb_group *g, uint64_t *first,
 			return -EIO;
 		}
 		first[k] = seqstore_first(s, &c->said);
-		if (seqstore_room(first[k], c->esn) < (c->esn ? 1 : kseq_margin(false))) {
+		if (seqstore_room(first[k], c->esn) < (c->esn ? 1 : SEQSTORE_KERNEL_MARGIN)) {
 			said_format(&c->said, '0', text, sizeof(text));
 			reason_set(why, "%s: %s sequence numbers used up%s: rekey with new SPIs",
 				   text, c->esn ? "64-bit" : "32-bit", c->esn ? "" : " (no ESN)");
 			return -ENOSPC;
 		}
-		r = seqstore_set(s, &c->said, upto(first[k], c->esn));
+		r = seqstore_set(s, &c->said, upto(first[k]));
 		if (r < 0) {
 			reason_set(why, "recording sequence numbers: error %d", r);
 			return r;
@@ -71,7 +67,24 @@ int kseq_note(struct seqstore *s, const struct sadb_group *g, const struct sa_co
 
 		if (!kseq_counts(g, k) || !ctr[k].oseq)
 			continue;
-		r = seqstore_set(s, &c->said, upto(ctr[k].oseq + 1, c->esn));
+		r = seqstore_set(s, &c->said, upto(ctr[k].oseq + 1));
+		if (r < 0 && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
+int kseq_settle(struct seqstore *s, const struct sadb_group *g, const uint64_t *last)
+{
+	unsigned k;
+	int r, ret = 0;
+
+	if (!s)
+		return 0;
+	for (k = 0; k < g->nsa; k++) {
+		if (!kseq_counts(g, k) || last[k] == KSEQ_UNKNOWN)
+			continue;
+		r = seqstore_settle(s, &g->sa[k]->cfg->said, last[k]);
 		if (r < 0 && !ret)
 			ret = r;
 	}

@@ -3,11 +3,13 @@
  *
  * Before a kernel group is installed, each of its outbound ESP and AH SAs
  * gets its first sequence number from the store (one above the record)
- * and the store records first - 1 + margin (SEQSTORE_KERNEL_MARGIN_*),
+ * and the store records first - 1 + margin (SEQSTORE_KERNEL_MARGIN),
  * written before the NEWSA goes out.  While the group runs, at stop and
  * before a start adopts or replaces what an earlier run left, the daemon
  * reads each state's output sequence number (GETSA) and records it plus
- * the margin.  So a state added again - after a restart, a reboot, a
+ * the margin.  When it removes the group it reads the exact last number
+ * between deleting the policies and the states, and records that
+ * (kseq_settle()): a clean restart skips nothing.  So a state added again - after a restart, a reboot, a
  * kill -9, a reload or a placement move - starts above anything the
  * kernel can have sent with that key, as long as it sent fewer than one
  * margin since the last record (see seqstore.h for the arithmetic).
@@ -26,8 +28,8 @@
 
 struct seqstore;
 
-/* The margin for an SA with (@esn) or without ESN. */
-uint64_t kseq_margin(bool esn);
+/* An SA's last number that could not be read (kseq_settle()). */
+#define KSEQ_UNKNOWN UINT64_MAX
 
 /* Does @g's SA @k carry sequence numbers we send (outbound ESP or AH)? */
 bool kseq_counts(const struct sadb_group *g, unsigned k);
@@ -53,5 +55,13 @@ int kseq_plan(struct seqstore *s, const struct sadb_group *g, uint64_t *first,
  * Return: 0 or the first -errno of seqstore_set().
  */
 int kseq_note(struct seqstore *s, const struct sadb_group *g, const struct sa_counters *ctr);
+
+/**
+ * kseq_settle() - record for each kseq_counts() SA of @g the exact last
+ * number @last[k] its deleted state sent (seqstore_settle(): may lower the
+ * record; not synced); KSEQ_UNKNOWN leaves the record as it is.
+ * Return: 0 or the first -errno of the store.
+ */
+int kseq_settle(struct seqstore *s, const struct sadb_group *g, const uint64_t *last);
 
 #endif

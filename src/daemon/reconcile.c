@@ -215,19 +215,22 @@ static void uninstall_group(struct daemon *d, const struct sadb_group *g, struct
 			    const char *why)
 {
 	struct reason rwhy = { "" };
+	uint64_t last[CFG_MAX_GROUP_SAS + 1];
 	int e;
 
 	if (r->state != RT_INSTALLED)
 		return;
-	/* what its states sent: written with the next write of the file (a
-	 * reinstall's, the timer's or the stop's); the margin covers the rest */
-	note_seq(d, g, r, false);
 	if (routed(d, g))
 		d->ops->route_del(d->kern, g);
-	e = d->ops->remove(d->kern, g, &rwhy);
+	e = d->ops->remove(d->kern, g, last, &rwhy);
 	if (e < 0)
 		log_warn("group %s: removing it from the kernel: %s", g->name,
 			 rwhy.text[0] ? rwhy.text : strerror(-e));
+	/* the exact last numbers of its states, read with no policy left:
+	 * written with the next write of the file (a reinstall's, the
+	 * timer's or the stop's); until then the higher record stands */
+	else if (r->place == PLACE_KERNEL && kseq_settle(d->seq, g, last) < 0)
+		log_warn("group %s: sequence numbers not settled (out of memory)", g->name);
 	rt_set_state(r, RT_PENDING, "%s", why);
 	log_info("group %s removed (%s)", g->name, why);
 }
@@ -486,6 +489,8 @@ void reconcile_record_seq(struct daemon *d, bool all)
 
 void reconcile_stop(struct daemon *d)
 {
+	struct reason why = { "" };
+
 	if (!d->db || !d->rt)
 		return;
 	reconcile_record_seq(d, false);
@@ -496,6 +501,8 @@ void reconcile_stop(struct daemon *d)
 	for (size_t i = d->db->ngroup; i-- > 0;)
 		uninstall_group(d, d->db->group[i], d->rt->group[i], "daemon stopping");
 	d->ops->route_cleanup(d->kern);
+	if (d->seq && seqstore_sync(d->seq, &why) < 0)
+		log_err("sequence numbers not recorded: %s", why.text);
 }
 
 void reconcile_publish(struct daemon *d)

@@ -33,7 +33,10 @@ struct kern_ops {
 	 * @g->sa[k] sends @seq_first[k] first when it is above 1 (kseq.h). */
 	int (*install)(void *k, const struct sadb_group *g, const uint64_t *seq_first,
 		       struct reason *why);
-	int (*remove)(void *k, const struct sadb_group *g, struct reason *why);
+	/* Remove @g (xfrm_remove_group_final()): @last[k] (when not NULL) gets
+	 * the exact last sequence number of @g->sa[k]'s state, KSEQ_UNKNOWN
+	 * when it could not be read. */
+	int (*remove)(void *k, const struct sadb_group *g, uint64_t *last, struct reason *why);
 	/* Start-up: match leftovers (xfrm_adopt()); >= 0: groups adopted. */
 	int (*adopt)(void *k, const struct sadb *db, const struct xfrm_owner *o);
 	/* Read kernel events (xfrm_process_events()); >= 0: groups lost. */

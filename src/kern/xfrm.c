@@ -350,10 +350,22 @@ int xfrm_install_group_seq(struct xfrm *x, const struct sadb_group *g, const uin
 
 int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
 {
-	struct xfrm_plan plan;
-	int ret;
+	return xfrm_remove_group_final(x, g, NULL, why);
+}
+
+int xfrm_remove_group_final(struct xfrm *x, const struct sadb_group *g, uint64_t *last,
+			    struct reason *why)
+{
+	struct sa_counters ctr[CFG_MAX_GROUP_SAS + 1];
+	struct xfrm_plan plan, pol;
+	struct reason r;
+	size_t ns = 0;
+	unsigned k;
+	int ret, e;
 
 	reason_set(why, "%s", "");
+	for (k = 0; last && k < g->nsa; k++)
+		last[k] = XFRM_OSEQ_UNKNOWN;
 	ret = xfrm_plan_group(g, &plan, NULL);
 	if (ret == -EINVAL)
 		return 0; /* never expressible, so never installed */
@@ -361,7 +373,20 @@ int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g, struct reason 
 		reason_set(why, "out of memory");
 		return ret;
 	}
-	ret = remove_plan(x, &plan, plan.n, NULL, why);
+	/* the plan holds the states first, then the policies */
+	while (ns < plan.n && plan.obj[ns].kind == XFRM_OBJ_STATE)
+		ns++;
+	pol = (struct xfrm_plan){ .obj = plan.obj + ns, .n = plan.n - ns };
+	ret = remove_plan(x, &pol, pol.n, NULL, why);
+	if (last && xfrm_read_counters(x, g, ctr) == 0)
+		for (k = 0; k < g->nsa; k++)
+			last[k] = ctr[k].oseq;
+	e = remove_plan(x, &plan, ns, NULL, &r);
+	if (e && !ret) {
+		ret = e;
+		if (why)
+			*why = r;
+	}
 	xfrm_plan_free(&plan);
 	return ret;
 }

@@ -117,6 +117,18 @@ int xfrm_install_group_seq(struct xfrm *x, const struct sadb_group *g, const uin
 int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g, struct reason *why);
 
 /**
+ * xfrm_remove_group_final() - xfrm_remove_group() that, between deleting
+ * the policies and the states, reads each state's output sequence number
+ * (GETSA): with no policy left nothing more is sent, so @last[k] is the
+ * exact last number the state of @g->sa[k] used (XFRM_OSEQ_UNKNOWN when it
+ * could not be read, and for SAs without sequence numbers: 0).  @last
+ * NULL: as xfrm_remove_group().
+ */
+#define XFRM_OSEQ_UNKNOWN UINT64_MAX
+int xfrm_remove_group_final(struct xfrm *x, const struct sadb_group *g, uint64_t *last,
+			    struct reason *why);
+
+/**
  * xfrm_adopt() - start-up: dump SAD and SPD once; each group of @db that
  * @o says wants the kernel and is not installed, and whose kernel objects
  * (ours, see above) match its plan exactly, is reported @o->adopted()

@@ -46,11 +46,12 @@ static int f_ok(void *k, const struct sadb_group *g, struct reason *why)
 	return 0;
 }
 
-static int f_remove(void *k, const struct sadb_group *g, struct reason *why)
+static int f_remove(void *k, const struct sadb_group *g, uint64_t *last, struct reason *why)
 {
 	(void)k;
-	(void)g;
 	(void)why;
+	for (unsigned i = 0; last && i < g->nsa; i++)
+		last[i] = UINT64_MAX; /* unknown */
 	return 0;
 }
 

@@ -45,8 +45,12 @@ struct fake {
 	int events_err;
 	uint64_t bytes;                /* read_counters() answers this per SA */
 	uint64_t oseq;                 /* ... and this output sequence number */
-	char fname[MAX_NAMES][32];     /* per group installed: the seq_first ... */
-	uint64_t ffirst[MAX_NAMES];    /* ... of its first SA, last install */
+	bool last_known;               /* remove() reads this exact last number */
+	uint64_t last_oseq;
+	char fname[MAX_NAMES + 1][32]; /* per group installed: the seq_first ... */
+	uint64_t ffirst[MAX_NAMES + 1]; /* ... of its first SA, last install */
+	bool fin[MAX_NAMES + 1];       /* ... and whether it is in the kernel
+					  (past MAX_NAMES groups: one shared slot) */
 	unsigned nf;
 	bool addr_event;
 };
@@ -77,19 +81,31 @@ static int f_probe(void *k, const struct sadb_group *g, struct reason *why)
 	return f->probe_err;
 }
 
+/* The fake's slot of group @name (made when new). */
+static unsigned fslot(struct fake *f, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < f->nf; i++)
+		if (!strcmp(f->fname[i], name))
+			return i;
+	if (f->nf == MAX_NAMES)
+		return MAX_NAMES;
+	snprintf(f->fname[f->nf], sizeof(f->fname[0]), "%s", name);
+	return f->nf++;
+}
+
 static int f_install(void *k, const struct sadb_group *g, const uint64_t *seq_first,
 		     struct reason *why)
 {
 	struct fake *f = k;
 
 	f->installs++;
-	for (unsigned i = 0; i <= f->nf && i < MAX_NAMES; i++) {
-		if (i == f->nf)
-			snprintf(f->fname[f->nf++], sizeof(f->fname[0]), "%s", g->name);
-		if (!strcmp(f->fname[i], g->name)) {
-			f->ffirst[i] = seq_first ? seq_first[0] : 0;
-			break;
-		}
+	if (!f->install_err) {
+		unsigned i = fslot(f, g->name);
+
+		f->ffirst[i] = seq_first ? seq_first[0] : 0;
+		f->fin[i] = true;
 	}
 	if (f->install_err && (!f->nrefuse || listed(f->refuse, f->nrefuse, g->name))) {
 		reason_set(why, "fake refusal of %s", g->name);
@@ -99,11 +115,14 @@ static int f_install(void *k, const struct sadb_group *g, const uint64_t *seq_fi
 	return 0;
 }
 
-static int f_remove(void *k, const struct sadb_group *g, struct reason *why)
+static int f_remove(void *k, const struct sadb_group *g, uint64_t *last, struct reason *why)
 {
 	(void)why;
 	struct fake *f = k;
 
+	for (unsigned i = 0; last && i < g->nsa; i++)
+		last[i] = f->last_known ? f->last_oseq : UINT64_MAX;
+	f->fin[fslot(f, g->name)] = false;
 	f->removes++;
 	fake_log(f, '-', g->name);
 	return 0;
@@ -149,7 +168,7 @@ static int f_counters(void *k, const struct sadb_group *g, struct sa_counters *c
 	for (unsigned i = 0; i < g->nsa; i++) {
 		ctr[i].bytes = f->bytes + i;
 		ctr[i].packets = 2 * i + 1;
-		ctr[i].oseq = f->oseq;
+		ctr[i].oseq = f->fin[fslot(f, g->name)] ? f->oseq : 0; /* GETSA: ESRCH */
 	}
 	return 0;
 }
@@ -628,7 +647,7 @@ static uint64_t first_of(const char *name)
 	return 0;
 }
 
-#define ESN_MARGIN SEQSTORE_KERNEL_MARGIN_ESN
+#define MARGIN SEQSTORE_KERNEL_MARGIN
 
 /* The record of SAID @text in the state dir's seq file (0: none). */
 static uint64_t seq_record(const char *text)
@@ -671,31 +690,38 @@ START_TEST(test_seq_kernel_sa)
 	ck_assert_int_eq(rtg("e1")->state, RT_INSTALLED);
 	/* a new SA starts at 1; first - 1 + margin is on disk before install */
 	ck_assert_uint_eq(first_of("e1"), 1);
-	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), ESN_MARGIN);
+	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), MARGIN);
 	/* the timer's record: what the kernel sent plus the margin */
 	fk.oseq = 5000;
 	reconcile_record_seq(&d, false);
-	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 5000 + ESN_MARGIN);
+	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 5000 + MARGIN);
 	ck_assert_uint_eq(rtg("e1")->sa[0]->ctr.oseq, 5000);
 	/* comp has no sequence numbers: no record */
-	ck_assert_uint_eq(seq_record("esp.1002@192.0.2.9"), 0);
-	/* a record is never lowered */
+	ck_assert_uint_eq(seq_record("comp.300@192.0.2.2"), 0);
+	/* a record is never raised by a lower reading */
 	fk.oseq = 10;
 	reconcile_record_seq(&d, false);
-	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 5000 + ESN_MARGIN);
-	/* stop records what was sent last; the restart starts above it */
+	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 5000 + MARGIN);
+	/* stop, the last numbers unknown: the restart starts above the
+	 * stop's reading plus the margin */
 	fk.oseq = 6000;
 	fk.log[0] = '\0';
 	restart();
 	ck_assert_str_eq(fk.log, "-c -e1 +e1 +c ");
-	ck_assert_uint_eq(first_of("e1"), 6000 + ESN_MARGIN + 1);
-	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 6000 + 2 * ESN_MARGIN);
-	/* a reload that changes the group: what it sent is noted on removal
-	 * and the new state starts above it */
-	fk.oseq = 6000 + ESN_MARGIN + 100;
+	ck_assert_uint_eq(first_of("e1"), 6000 + MARGIN + 1);
+	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 6000 + 2 * MARGIN);
+	/* a clean stop reads the exact last number (no policy left): the
+	 * restart skips nothing */
+	fk.oseq = fk.last_oseq = 6000 + MARGIN + 50;
+	fk.last_known = true;
+	restart();
+	ck_assert_uint_eq(first_of("e1"), 6000 + MARGIN + 51);
+	/* a reload that changes the group: the same on its removal */
+	fk.last_oseq = 6000 + MARGIN + 100;
 	write_conf(NULL, ESP_GROUP("e1", "1001", KEY_A, "3"));
 	ck_assert_int_eq(reload(), 0);
-	ck_assert_uint_eq(first_of("e1"), 6000 + 100 + 2 * ESN_MARGIN + 1);
+	ck_assert_uint_eq(first_of("e1"), 6000 + MARGIN + 101);
+	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 6000 + 2 * MARGIN + 100);
 }
 END_TEST
 
@@ -705,8 +731,9 @@ START_TEST(test_seq_before_adopt)
 {
 	write_conf(NULL, ESP_GROUP("e1", "1001", KEY_A, "1"));
 	fk.oseq = 123456;
+	fk.fin[fslot(&fk, "e1")] = true; /* left by a run killed with -9 */
 	start();
-	ck_assert_uint_eq(first_of("e1"), 123456 + ESN_MARGIN + 1);
+	ck_assert_uint_eq(first_of("e1"), 123456 + MARGIN + 1);
 }
 END_TEST
 
@@ -755,7 +782,7 @@ START_TEST(test_seq_noesn_used_up)
 	ck_assert_int_eq(rtg("n1")->state, RT_INSTALLED);
 	ck_assert_uint_eq(first_of("n1"), 0xe0000001ull);
 	ck_assert_uint_eq(seq_record("esp.2002@192.0.2.9"),
-			  0xe0000000ull + SEQSTORE_KERNEL_MARGIN_NOESN);
+			  0xe0000000ull + SEQSTORE_KERNEL_MARGIN);
 }
 END_TEST
 

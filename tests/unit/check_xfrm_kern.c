@@ -607,7 +607,22 @@ START_TEST(install_seq_first)
 	ck_assert_int_eq(xfrm_read_counters(x, g, ctr), 0);
 	ck_assert_uint_eq(ctr[2].oseq, 0x100000400ull);
 	ck_assert_uint_eq(ctr[3].oseq, 76);
-	ck_assert_int_eq(xfrm_remove_group(x, g, NULL), 0);
+	/* removal reads the exact last numbers between policies and states */
+	{
+		uint64_t last[CFG_MAX_GROUP_SAS + 1];
+		unsigned long gets = fake_requests(f, XFRM_MSG_GETSA);
+
+		ck_assert(fake_set_oseq(f, 0x187a101a, 80));
+		ck_assert_int_eq(xfrm_remove_group_final(x, g, last, &why), 0);
+		ck_assert_uint_eq(last[2], 0x100000400ull);
+		ck_assert_uint_eq(last[3], 80);
+		ck_assert_uint_eq(fake_requests(f, XFRM_MSG_GETSA), gets + 3); /* not the tun */
+		ck_assert_uint_eq(fake_nstates(f), 0);
+		ck_assert_uint_eq(fake_npolicies(f), 0);
+		/* nothing there any more: unknown */
+		ck_assert_int_eq(xfrm_remove_group_final(x, g, last, &why), 0);
+		ck_assert_uint_eq(last[2], XFRM_OSEQ_UNKNOWN);
+	}
 
 	/* the last number of the 64-bit space */
 	first[3] = 0;
