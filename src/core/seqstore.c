@@ -23,7 +23,7 @@
 
 #define SEQ_MAGIC "# spigrpd seq v1"
 #define SEQ_HEADER SEQ_MAGIC ": per outbound SA (SAID) the highest sequence number " \
-	"that may have been used; written by spigrpd; never edit, never lower\n"
+	"that may have been used; written by spigrpd; never edit\n"
 /* comment and empty lines allowed besides the records */
 #define SEQ_MAX_OTHER_LINES 1024u
 
