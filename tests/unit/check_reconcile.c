@@ -750,22 +750,30 @@ END_TEST
 	"[group i1]\nsaid = esp.3003@192.0.2.1\n"                                   \
 	"src-ts = 10.7.2.0/24\ndst-ts = 10.0.1.0/24\n"
 
+/* Write the state dir's seq file: the header line, then @records.
+ * Return: its path (static). */
+static const char *write_seq(const char *records)
+{
+	static char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/state/seq", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "# spigrpd seq v1\n%s", records);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	return path;
+}
+
 /* Without ESN the 32-bit space runs out: refused with a reason that says
  * to rekey, before the kernel sees the group. */
 START_TEST(test_seq_noesn_used_up)
 {
-	char path[160];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/state", dir);
-	ck_assert_int_eq(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/state/seq", dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
 	/* 2^32 - 1 - 0xf0000000 numbers left: less than the margin (2^28) */
-	fprintf(f, "# spigrpd seq v1\nesp.2002@192.0.2.9 0xf0000000\n");
-	fclose(f);
-	chmod(path, 0600);
+	write_seq("esp.2002@192.0.2.9 0xf0000000\n");
 	write_conf(NULL, NOESN_GROUP ESP_GROUP("e1", "1001", KEY_A, "1"));
 	start();
 	ck_assert_int_eq(rtg("n1")->state, RT_REFUSED);
@@ -775,9 +783,7 @@ START_TEST(test_seq_noesn_used_up)
 	ck_assert_str_eq(fk.log, "+e1 ");
 	ck_assert_int_eq(rtg("e1")->state, RT_INSTALLED);
 	/* one margin left: installed, starting above the record */
-	f = fopen(path, "w");
-	fprintf(f, "# spigrpd seq v1\nesp.2002@192.0.2.9 0xe0000000\n");
-	fclose(f);
+	write_seq("esp.2002@192.0.2.9 0xe0000000\n");
 	restart();
 	ck_assert_int_eq(rtg("n1")->state, RT_INSTALLED);
 	ck_assert_uint_eq(first_of("n1"), 0xe0000001ull);
@@ -790,17 +796,10 @@ END_TEST
  * are refused, the others installed. */
 START_TEST(test_seq_corrupt_file)
 {
-	char path[160];
+	const char *path = write_seq("esp.1001@192.0.2.9 0xzz\n");
+	char line[160];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/state", dir);
-	ck_assert_int_eq(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/state/seq", dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "# spigrpd seq v1\nesp.1001@192.0.2.9 0xzz\n");
-	fclose(f);
-	chmod(path, 0600);
 	write_conf(NULL, ESP_GROUP("e1", "1001", KEY_A, "1") INBOUND_GROUP);
 	start();
 	ck_assert_int_eq(rtg("e1")->state, RT_REFUSED);
@@ -810,9 +809,9 @@ START_TEST(test_seq_corrupt_file)
 	/* the file is left as it was */
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(fgets(path, sizeof(path), f));
-	ck_assert_ptr_nonnull(fgets(path, sizeof(path), f));
-	ck_assert_str_eq(path, "esp.1001@192.0.2.9 0xzz\n");
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	ck_assert_str_eq(line, "esp.1001@192.0.2.9 0xzz\n");
 	fclose(f);
 }
 END_TEST
