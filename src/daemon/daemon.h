@@ -47,6 +47,7 @@ struct daemon {
 	struct loop *loop;
 	struct loop_timer *addr_timer; /* address events settle before a re-evaluation */
 	struct loop_timer *seq_timer;  /* sequence reservations, also without a wake */
+	struct loop_timer *kseq_timer; /* records the kernel SAs' sequence numbers */
 	int sig_fd;
 	int lock_fd;                /* one daemon per network namespace */
 	int state_lock_fd;          /* one daemon per state dir */

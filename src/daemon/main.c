@@ -136,6 +136,16 @@ static void on_seq_event(void *arg)
 	reconcile_seq_tick(arg);
 }
 
+/* Every SEQSTORE_KERNEL_PERIOD_S: the kernel SAs' sequence numbers. */
+static void on_kseq_timer(void *arg)
+{
+	struct daemon *d = arg;
+
+	reconcile_record_seq(d, false);
+	loop_timer_arm(d->kseq_timer, SEQSTORE_KERNEL_PERIOD_S * 1000);
+}
+
+/* Every SEQ_TICK_MS: the datapath's reservations, also without a wake-up. */
 static void on_seq_timer(void *arg)
 {
 	struct daemon *d = arg;
@@ -445,7 +455,11 @@ static int add_to_loop(struct daemon *d)
 	}
 	d->addr_timer = loop_timer_new(d->loop, on_addr_settled, d);
 	d->seq_timer = loop_timer_new(d->loop, on_seq_timer, d);
-	if (!d->addr_timer || !d->seq_timer || loop_add_fd(d->loop, d->sig_fd, on_signal, d) < 0 ||
+	d->kseq_timer = loop_timer_new(d->loop, on_kseq_timer, d);
+	if (d->kseq_timer)
+		loop_timer_arm(d->kseq_timer, SEQSTORE_KERNEL_PERIOD_S * 1000);
+	if (!d->addr_timer || !d->seq_timer || !d->kseq_timer ||
+	    loop_add_fd(d->loop, d->sig_fd, on_signal, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->event_fd(d->kern), on_xfrm_event, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->addr_fd(d->kern), on_addr_event, d) < 0 ||
 	    (d->dp && loop_add_fd(d->loop, d->dpops->seq_fd(d->dp), on_seq_event, d) < 0) ||

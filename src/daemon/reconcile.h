@@ -36,13 +36,19 @@ struct kern_ops {
 	uint32_t reqid_base, reqid_count;  /* our reqid band */
 	/* Can the kernel hold @g?  -EPROTONOSUPPORT, -ENOSYS, ... with @why. */
 	int (*probe)(void *k, const struct sadb_group *g, struct reason *why);
-	/* All of @g or nothing (xfrm_install_group()). */
-	int (*install)(void *k, const struct sadb_group *g, struct reason *why);
-	int (*remove)(void *k, const struct sadb_group *g, struct reason *why);
+	/* All of @g or nothing (xfrm_install_group_seq()); the state of
+	 * @g->sa[k] sends @seq_first[k] first when it is above 1 (kseq.h). */
+	int (*install)(void *k, const struct sadb_group *g, const uint64_t *seq_first,
+		       struct reason *why);
+	/* Remove @g (xfrm_remove_group_final()): @last[k] (when not NULL) gets
+	 * the exact last sequence number of @g->sa[k]'s state, KSEQ_UNKNOWN
+	 * when it could not be read. */
+	int (*remove)(void *k, const struct sadb_group *g, uint64_t *last, struct reason *why);
 	/* Start-up: match leftovers (xfrm_adopt()); >= 0: groups adopted. */
 	int (*adopt)(void *k, const struct sadb *db, const struct xfrm_owner *o);
 	/* Read kernel events (xfrm_process_events()); >= 0: groups lost. */
 	int (*events)(void *k, const struct sadb *db, const struct xfrm_owner *o);
+	/* Per SA of @g: counters and the output sequence number (oseq). */
 	int (*read_counters)(void *k, const struct sadb_group *g, struct sa_counters *ctr);
 	/* The one rule for which installed groups get routes, in either
 	 * datapath (route_wanted()): false when routes are off. */
@@ -129,8 +135,19 @@ void reconcile_read_counters(struct daemon *d);
  * timer); logs a failure once until a tick succeeds again. */
 void reconcile_seq_tick(struct daemon *d);
 
-/* Stop: remove our groups and routes (and the nftables table), unless
- * keep-on-exit; the datapath's groups go with the engine either way. */
+/**
+ * reconcile_record_seq() - read the output sequence number of every
+ * outbound ESP/AH SA of the installed kernel groups (all outbound groups
+ * with @all: at start, before adopting or replacing an earlier run's
+ * states) and record it plus the margin in the sequence file (kseq.h),
+ * written once.  The daemon calls it every SEQSTORE_KERNEL_PERIOD_S
+ * seconds, at start and at stop.  Failures are logged.
+ */
+void reconcile_record_seq(struct daemon *d, bool all);
+
+/* Stop: record the sequence numbers; remove our groups and routes (and the
+ * nftables table), unless keep-on-exit; the datapath's groups go with the
+ * engine either way. */
 void reconcile_stop(struct daemon *d);
 
 /* Render ipsec_spigrp into d->view_snap and hand it to the view. */
