@@ -79,10 +79,8 @@ int ipip_encap(struct pkt *p, const struct ip_addr *src, const struct ip_addr *d
 		o[1] = ds;
 		if (df)
 			o[6] = IPV4_DF;
-		else {
-			o[4] = (uint8_t)(id >> 8);
-			o[5] = (uint8_t)id;
-		}
+		o[4] = (uint8_t)(id >> 8);
+		o[5] = (uint8_t)id;
 		o[8] = TUN_TTL;
 		o[9] = inner_family == AF_INET ? IPX_IPIP : IPX_IPV6;
 		memcpy(o + 12, src->b, alen);

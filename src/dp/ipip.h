@@ -7,10 +7,13 @@
  * normal mode (INET_ECN_encapsulate(): the inner ECN field copied, CE sent
  * as ECT(0)), DF copied from an IPv4 inner header and set for an IPv6 one
  * (as the kernel), flow label copied from an IPv6 inner header (0 for an
- * IPv4 one).  IPv4 identification: 0 when DF is set (the kernel's
- * ip_select_ident() for a packet with DF and no socket), else the value
- * the caller gives (the kernel takes a hashed per-destination counter; any
- * value is as good to a receiver).
+ * IPv4 one).  IPv4 identification: the value the caller gives, also with
+ * DF set.  The kernel's ip_select_ident() takes a hashed per-destination
+ * counter, or 0 for a DF packet that may not be fragmented locally
+ * (ignore_df clear: a forwarded one; a local socket's packet in the
+ * default PMTU mode gets the counter): which case a packet from the TUN
+ * is cannot be told here, and a receiver does not care (RFC 6864 section
+ * 4.1: the identification of an atomic datagram has no meaning).
  * Decapsulation combines ECN per RFC 6040 section 4.2 (stricter than the
  * kernel, which only copies CE into an ECN-capable inner packet): CE
  * outside a Not-ECT inner packet is a drop.  Pure: no I/O, no allocation.
@@ -27,8 +30,7 @@
 /**
  * ipip_encap() - put an outer header from @src to @dst (same family, the
  * SA's) in front of the IP packet in @p (whole datagram; its family from
- * its version nibble).  @id is the IPv4 identification (host order) used
- * when DF is clear.  The outer protocol / next header is 4 or 41.
+ * its version nibble).  @id is the IPv4 identification (host order).  The outer protocol / next header is 4 or 41.
  * Return: 0, or -DP_DROP_MALFORMED when @p is no IP packet or the
  * headroom or the 64 KiB limit is short (@p unchanged).
  */
