@@ -8,14 +8,14 @@
  *  - IPv4: the kernel's in/fwd policies do not re-check the packets we
  *    write into the device (they passed our datapath's policy check), and
  *    its out policies do not take the packets routed into it.
- *  - IPv6 (Linux 6.1 and later alike): disable_policy covers forwarding
- *    only; a kernel `in` policy covering a packet the device delivers to
- *    this host re-checks it (XfrmInTmplMismatch) unless an allow policy
- *    selecting the input device (`dir in dev spigrp0 action allow`, at a
- *    better priority) exempts the device; there is no IPv6 disable_xfrm,
- *    so a kernel `out` policy covering a route into the device takes its
- *    packets: the daemon keeps kernel and userspace groups' selectors
- *    apart (placement rule) and should install that exemption.
+ *  - IPv6: disable_policy covers forwarding only (the fwd check); a
+ *    kernel `in` policy covering a packet the device delivers to this
+ *    host re-checks it (XfrmInTmplMismatch), and there is no IPv6
+ *    disable_xfrm, so a kernel `out` policy covering a route into the
+ *    device takes its packets.  (An allow policy selecting the input
+ *    device, `dir in dev spigrp0`, did not exempt it on Linux 6.18.)  So
+ *    for IPv6 the daemon must keep kernel policies, ours and others',
+ *    off userspace groups' selectors: its placement rule does for ours.
  * The device lives as long as the file descriptor: tun_close() (or the
  * process ending) deletes it.  The routes into it are the daemon's.
  */
