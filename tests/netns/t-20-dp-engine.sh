@@ -113,37 +113,32 @@ dp_round() {
 	check "$what: $said counted the echoes ($cnt packets)" test "${cnt:-0}" -ge 6
 }
 
-# ---- tun only: IPIP, 4in4 and 6in6 ----
-tun_sections() {
-	cat <<'EOF'
-[sa tun.100@192.168.2.110]
-src = 192.168.2.100
-[group t4]
-said = tun.100@192.168.2.110
-src-ts = 10.0.1.0/24
-dst-ts = 10.0.2.0/24
-
-[sa tun.101@192.168.2.100]
-src = 192.168.2.110
-[group t4r]
-said = tun.101@192.168.2.100
-src-ts = 10.0.2.0/24
-dst-ts = 10.0.1.0/24
-
-[sa tun:102@3049:1::2]
-src = 3049:1::1
-[group t6]
-said = tun:102@3049:1::2
-src-ts = fd00:1::/64
-dst-ts = fd00:2::/64
-
-[sa tun:103@3049:1::1]
-src = 3049:1::2
-[group t6r]
-said = tun:103@3049:1::1
-src-ts = fd00:2::/64
-dst-ts = fd00:1::/64
+# dp_sections PROTO: four groups of one SA each (left -> right and back,
+# IPv4 and IPv6), the SA written by PROTO_sa SAID SRC (tun, esp).
+dp_sections() {
+	local name said src sts dts
+	while read -r name said src sts dts; do
+		said=$1$said
+		"$1_sa" "$said" "$src"
+		printf '[group %s]\nsaid = %s\nsrc-ts = %s\ndst-ts = %s\n\n' "$name" "$said" "$sts" "$dts"
+	done <<'EOF'
+g4 .100@192.168.2.110 192.168.2.100 10.0.1.0/24 10.0.2.0/24
+g4r .101@192.168.2.100 192.168.2.110 10.0.2.0/24 10.0.1.0/24
+g6 :102@3049:1::2 3049:1::1 fd00:1::/64 fd00:2::/64
+g6r :103@3049:1::1 3049:1::2 fd00:2::/64 fd00:1::/64
 EOF
+}
+
+# ---- tun only: IPIP, 4in4 and 6in6 ----
+tun_sa() {
+	printf '[sa %s]\nsrc = %s\n' "$1" "$2"
+}
+
+# ---- esp tunnel groups, AES-128-GCM (a key per direction) ----
+esp_sa() {
+	local key=0x000102030405060708090a0b0c0d0e0f10111213
+	case $1 in *@192.168.2.100 | *@3049:1::1) key=0x101112131415161718191a1b1c1d1e1f20212223 ;; esac
+	printf '[sa %s]\nsrc = %s\nenc = aes128gcm16\nenckey = %s\nmode = tunnel\n' "$1" "$2" "$key"
 }
 
 # A policy with an ESP template that nothing can satisfy (no ESP state,
@@ -237,8 +232,8 @@ mtu_of() {
 
 dp_mtu_checks() {
 	local m4 m6 out d
-	m4=$(mtu_of left t4)
-	m6=$(mtu_of left t6)
+	m4=$(mtu_of left g4)
+	m6=$(mtu_of left g6)
 	d=$(dp_counter left tun.100@192.168.2.110 mtu)
 	out=$(dp_nsx "$PEER" ping -c 2 -i 0.3 -W 1 -M do -s $((m4 - 28 + 1)) -I 10.0.1.1 10.0.2.1 2>&1)
 	check "mtu: one byte over the group's $m4 gets \"fragmentation needed\" with mtu $m4, IPv4" \
@@ -291,53 +286,6 @@ EOF
 		test "$((b6 - a6))" -eq 5
 }
 
-# ---- esp tunnel groups, AES-128-GCM ----
-esp_sections() {
-	local k4=0x000102030405060708090a0b0c0d0e0f10111213
-	local k6=0x101112131415161718191a1b1c1d1e1f20212223
-	cat <<EOF
-[sa esp.200@192.168.2.110]
-src = 192.168.2.100
-enc = aes128gcm16
-enckey = $k4
-mode = tunnel
-[group e4]
-said = esp.200@192.168.2.110
-src-ts = 10.0.1.0/24
-dst-ts = 10.0.2.0/24
-
-[sa esp.201@192.168.2.100]
-src = 192.168.2.110
-enc = aes128gcm16
-enckey = $k6
-mode = tunnel
-[group e4r]
-said = esp.201@192.168.2.100
-src-ts = 10.0.2.0/24
-dst-ts = 10.0.1.0/24
-
-[sa esp:202@3049:1::2]
-src = 3049:1::1
-enc = aes128gcm16
-enckey = $k4
-mode = tunnel
-[group e6]
-said = esp:202@3049:1::2
-src-ts = fd00:1::/64
-dst-ts = fd00:2::/64
-
-[sa esp:203@3049:1::1]
-src = 3049:1::2
-enc = aes128gcm16
-enckey = $k6
-mode = tunnel
-[group e6r]
-said = esp:203@3049:1::1
-src-ts = fd00:2::/64
-dst-ts = fd00:1::/64
-EOF
-}
-
 # the seed's groups (tun comp esp ah, both families, both ways)
 seed_sections() {
 	sed -e '/^\[daemon\]/,/^\[/{/^\[sa\|^\[group/!d}' "$srcdir/contrib/seed.conf"
@@ -357,8 +305,8 @@ dp_inbound_ok() {
 if [ ! -x "$DPDRIVE" ]; then
 	not_ok "tests/tools/dpdrive built (make check-netns builds it)"
 else
-	tun_sections | dp_conf "$DP_L.tun"
-	tun_sections | dp_conf "$DP_R.tun"
+	dp_sections tun | dp_conf "$DP_L.tun"
+	dp_sections tun | dp_conf "$DP_R.tun"
 	if dp_round "tun" tun tun.100@192.168.2.110; then
 		dp_tun_policy_checks
 		dp_outer_policy_checks
@@ -367,11 +315,11 @@ else
 		dp_not_ours_checks
 	fi
 	dp_stop
-	esp_sections | dp_conf "$DP_L.esp"
-	esp_sections | dp_conf "$DP_R.esp"
-	if dp_round "esp aes128gcm16" esp esp.200@192.168.2.110; then
+	dp_sections esp | dp_conf "$DP_L.esp"
+	dp_sections esp | dp_conf "$DP_R.esp"
+	if dp_round "esp aes128gcm16" esp esp.100@192.168.2.110; then
 		check "esp: the right side's inbound SA took them, no drop" \
-			dp_inbound_ok right esp.200@192.168.2.110
+			dp_inbound_ok right esp.100@192.168.2.110
 		check "esp: sequence numbers reserved in the left's state-dir" \
 			grep -q "esp" "$DP_L.esp.state/seq"
 	fi
