@@ -34,6 +34,8 @@ struct sa_counters {
 	uint64_t bytes, packets;
 	uint32_t replay_window_errs, replay_errs, integrity_errs;
 	uint64_t add_time; /* seconds since the epoch */
+	uint64_t oseq;     /* outbound: the last sequence number sent (the
+			      next packet gets one more); 0: none, or unknown */
 };
 
 enum rt_state {

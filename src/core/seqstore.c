@@ -23,7 +23,7 @@
 
 #define SEQ_MAGIC "# spigrpd seq v1"
 #define SEQ_HEADER SEQ_MAGIC ": per outbound SA (SAID) the highest sequence number " \
-	"that may have been used; written by spigrpd; never edit, never lower\n"
+	"that may have been used; written by spigrpd; never edit\n"
 /* comment and empty lines allowed besides the records */
 #define SEQ_MAX_OTHER_LINES 1024u
 
@@ -317,6 +317,22 @@ int seqstore_set(struct seqstore *s, const struct said *sa, uint64_t upto)
 	}
 	if (upto > r->want) {
 		r->want = upto;
+		s->dirty = true;
+	}
+	return 0;
+}
+
+int seqstore_settle(struct seqstore *s, const struct said *sa, uint64_t last)
+{
+	struct seq_rec *r;
+
+	if (!has_seq(sa))
+		return -EINVAL;
+	r = find(s, sa);
+	if (!r)
+		return seqstore_set(s, sa, last);
+	if (r->want != last) {
+		r->want = last;
 		s->dirty = true;
 	}
 	return 0;

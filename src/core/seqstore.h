@@ -7,7 +7,8 @@
  * outbound SA (by SAID), the highest sequence number that may have been
  * used: for a userspace SA the end of the block reserved last, for a
  * kernel SA the kernel's output sequence number as last read plus the
- * margin (SEQSTORE_KERNEL_MARGIN*).  Every change is written with
+ * margin (SEQSTORE_KERNEL_MARGIN), or its exact last number once the
+ * state is gone.  Every change is written with
  * statefile_write() (fsync'd, then renamed, then the directory fsync'd)
  * before the caller may use the numbers it reserves.  A new SA starts
  * above what the file says.
@@ -38,19 +39,23 @@
 #define SEQSTORE_BLOCK (1u << 20)
 
 /* Kernel-placed outbound SAs: the daemon reads each one's output sequence
- * number every SEQSTORE_KERNEL_PERIOD_S seconds (and at stop) and records
- * it plus a margin that covers what the kernel may send before the next
- * read.  Bound used: 10 Gbit/s of minimum-size Ethernet frames (64 bytes
- * + 20 of preamble and gap = 672 bits) is 14,880,952 packets/s, so one
- * period is at most 148.8 million packets; a real ESP packet is bigger.
- *  - ESN (64-bit numbers): 2^32 = 4,294,967,296, 288 s at that rate (a
- *    stalled main loop is covered for minutes; costs nothing of 2^64).
- *  - no ESN (32-bit numbers): 2^28 = 268,435,456, 18 s at that rate
- *    (1.8 periods).  Each unclean end (crash, power loss) and each restart
- *    may skip up to one margin, 1/16 of the space: see seqstore_room(). */
+ * number every SEQSTORE_KERNEL_PERIOD_S seconds (and before it replaces
+ * or removes the state) and records it plus SEQSTORE_KERNEL_MARGIN, which
+ * covers what the kernel may send before the next read.  Bound used:
+ * 10 Gbit/s of minimum-size Ethernet frames (64 bytes + 20 of preamble and
+ * gap = 672 bits) is 14,880,952 packets/s, so one period is at most 148.8
+ * million packets (a real ESP packet is bigger).  The margin, 2^28 =
+ * 268,435,456, is 18 s at that rate (1.8 periods).  It is not larger
+ * because of ESN: a receiver knows only the low 32 bits of a number and
+ * guesses the high ones from its window (RFC 4303 Appendix A), so a jump
+ * forward must stay well below 2^32 - window (a jump of 2^32 makes every
+ * ICV fail); 2^28 leaves room for 15 margins in a row (unclean ends
+ * without traffic in between).  Without ESN (2^32 - 1 numbers) each
+ * unclean end may skip one margin, 1/16 of the space: see
+ * seqstore_room().  A clean removal records the state's exact last number
+ * instead (seqstore_settle()), so a restart skips nothing. */
 #define SEQSTORE_KERNEL_PERIOD_S 10
-#define SEQSTORE_KERNEL_MARGIN_ESN (1ull << 32)
-#define SEQSTORE_KERNEL_MARGIN_NOESN (1ull << 28)
+#define SEQSTORE_KERNEL_MARGIN (1ull << 28)
 
 /* Bounds of the file (see above). */
 #define SEQSTORE_LINE_MAX 160
@@ -105,6 +110,17 @@ int seqstore_sync(struct seqstore *s, struct reason *why);
  */
 int seqstore_reserve(struct seqstore *s, const struct said *sa, uint64_t upto,
 		     struct reason *why);
+
+/**
+ * seqstore_settle() - set @sa's record to @last, even below the record
+ * (not written: seqstore_sync()).  Only for the exact last number a
+ * kernel state sent, read after its policies were deleted and before the
+ * state itself was: nothing above it was used with this key, and the
+ * margin reserved above it need not be skipped.  Never call it for a
+ * number that a live sender may still pass.
+ * Return: as seqstore_set().
+ */
+int seqstore_settle(struct seqstore *s, const struct said *sa, uint64_t last);
 
 /* How many numbers are left above @first in a space of 2^32 (@esn false)
  * or 2^64 (saturated at UINT64_MAX): for warnings and for refusing a

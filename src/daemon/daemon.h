@@ -19,6 +19,7 @@ struct loop_timer;
 struct pe_view;
 struct runtime;
 struct sadb;
+struct seqstore;
 struct snap;
 
 struct daemon {
@@ -36,6 +37,9 @@ struct daemon {
 	struct ctl *ctl;            /* the control socket, or NULL */
 	struct loop *loop;
 	struct loop_timer *addr_timer; /* address events settle before a re-evaluation */
+	struct seqstore *seq;       /* outbound sequence numbers (state-dir/seq);
+				       NULL when it could not be read */
+	struct loop_timer *seq_timer; /* records the kernel SAs' sequence numbers */
 	int sig_fd;
 	int lock_fd;                /* one daemon per network namespace */
 	int state_lock_fd;          /* one daemon per state dir */

@@ -25,14 +25,15 @@ static int k_probe(void *k, const struct sadb_group *g, struct reason *why)
 	return xfrm_probe_group(((struct kern *)k)->x, g, why);
 }
 
-static int k_install(void *k, const struct sadb_group *g, struct reason *why)
+static int k_install(void *k, const struct sadb_group *g, const uint64_t *seq_first,
+		     struct reason *why)
 {
-	return xfrm_install_group(((struct kern *)k)->x, g, why);
+	return xfrm_install_group_seq(((struct kern *)k)->x, g, seq_first, why);
 }
 
-static int k_remove(void *k, const struct sadb_group *g, struct reason *why)
+static int k_remove(void *k, const struct sadb_group *g, uint64_t *last, struct reason *why)
 {
-	return xfrm_remove_group(((struct kern *)k)->x, g, why);
+	return xfrm_remove_group_final(((struct kern *)k)->x, g, last, why);
 }
 
 static int k_adopt(void *k, const struct sadb *db, const struct xfrm_owner *o)

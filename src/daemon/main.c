@@ -32,6 +32,7 @@
 #include "render.h"
 #include "runtime.h"
 #include "sadb.h"
+#include "seqstore.h"
 #include "snap.h"
 #include "statefile.h"
 #include "strbuf.h"
@@ -124,6 +125,15 @@ static void on_addr_settled(void *arg)
 {
 	log_info("local addresses changed: re-evaluating directions");
 	reconcile_addresses(arg);
+}
+
+/* Every SEQSTORE_KERNEL_PERIOD_S: the kernel SAs' sequence numbers. */
+static void on_seq_timer(void *arg)
+{
+	struct daemon *d = arg;
+
+	reconcile_record_seq(d, false);
+	loop_timer_arm(d->seq_timer, SEQSTORE_KERNEL_PERIOD_S * 1000);
 }
 
 static int ctl_prepare(void *arg, struct pollfd *pfd, int max, int *timeout_ms)
@@ -426,7 +436,10 @@ static int add_to_loop(struct daemon *d)
 		return -1;
 	}
 	d->addr_timer = loop_timer_new(d->loop, on_addr_settled, d);
-	if (!d->addr_timer || loop_add_fd(d->loop, d->sig_fd, on_signal, d) < 0 ||
+	d->seq_timer = loop_timer_new(d->loop, on_seq_timer, d);
+	if (d->seq_timer)
+		loop_timer_arm(d->seq_timer, SEQSTORE_KERNEL_PERIOD_S * 1000);
+	if (!d->addr_timer || !d->seq_timer || loop_add_fd(d->loop, d->sig_fd, on_signal, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->event_fd(d->kern), on_xfrm_event, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->addr_fd(d->kern), on_addr_event, d) < 0 ||
 	    loop_add_source(d->loop, &ctl) < 0) {
@@ -475,6 +488,7 @@ static void shutdown_all(struct daemon *d)
 	rt_free(d->rt);
 	sadb_free(d->db);
 	cfg_free(d->cfg);
+	seqstore_close(d->seq);
 	snap_put(d->view_snap);
 	loop_free(d->loop);
 	if (d->sig_fd >= 0)

@@ -17,11 +17,13 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "dpsnap.h"
+#include "kseq.h"
 #include "log.h"
 #include "place.h"
 #include "reconcile.h"
 #include "render.h"
 #include "reqid.h"
+#include "seqstore.h"
 #include "snap.h"
 #include "statefile.h"
 #include "strbuf.h"
@@ -46,6 +48,17 @@ static void add_routes(struct daemon *d, const struct sadb_group *g)
 	if (routed(d, g) && (e = d->ops->route_add(d->kern, g, &why)) < 0)
 		log_warn("group %s: routes not installed: %s", g->name,
 			 why.text[0] ? why.text : strerror(-e));
+}
+
+/* Read @g's counters into @ctr (an SA the kernel does not answer for
+ * keeps what it had; an SA object handed over to a new group, NULL here,
+ * starts from zero). */
+static void read_counters(struct daemon *d, const struct sadb_group *g, struct rt_group *r,
+			  struct sa_counters *ctr)
+{
+	for (unsigned k = 0; k < g->nsa; k++)
+		ctr[k] = r->sa[k] ? r->sa[k]->ctr : (struct sa_counters){ 0 };
+	d->ops->read_counters(d->kern, g, ctr);
 }
 
 /* ---- the kernel backend's questions about runtime state ---- */
@@ -118,10 +131,23 @@ static void refused(const struct sadb_group *g, struct rt_group *r, int e, const
 		group_said0(g, s0, sizeof(s0)), ename ? ename : "?", text);
 }
 
+/* The first sequence numbers of @g's outbound SAs, recorded (with the
+ * margin) and written before the kernel sees them (kseq.h). */
+static int seq_plan(struct daemon *d, const struct sadb_group *g, uint64_t *first,
+		    struct reason *why)
+{
+	int e = kseq_plan(d->seq, g, first, why);
+
+	if (e == 0 && d->seq)
+		e = seqstore_sync(d->seq, why);
+	return e;
+}
+
 static void install_group(struct daemon *d, const struct sadb_group *g)
 {
 	struct rt_group *r = reconcile_rt(d, g);
 	struct reason why = { "" };
+	uint64_t first[CFG_MAX_GROUP_SAS + 1];
 	struct place_verdict v;
 	int e;
 
@@ -149,7 +175,13 @@ static void install_group(struct daemon *d, const struct sadb_group *g)
 		log_warn("group %s not installed: %s", g->name, r->why.text);
 		return;
 	}
-	e = d->ops->install(d->kern, g, &why);
+	e = seq_plan(d, g, first, &why);
+	if (e < 0) {
+		rt_set_state(r, RT_REFUSED, "sequence numbers: %s", why.text);
+		log_err("group %s not installed: %s", g->name, r->why.text);
+		return;
+	}
+	e = d->ops->install(d->kern, g, first, &why);
 	if (e < 0) {
 		refused(g, r, e, &why);
 		return;
@@ -159,20 +191,46 @@ static void install_group(struct daemon *d, const struct sadb_group *g)
 	add_routes(d, g);
 }
 
+/* Note (not yet written) the output sequence numbers of @g's outbound
+ * ESP/AH SAs; @all: also when @g is not installed in the kernel.  Counters
+ * of an installed group are kept.  0 or -errno of the store. */
+static int note_seq(struct daemon *d, const struct sadb_group *g, struct rt_group *rg, bool all)
+{
+	struct sa_counters ctr[CFG_MAX_GROUP_SAS + 1];
+	bool live = rg->state == RT_INSTALLED && rg->place == PLACE_KERNEL;
+	unsigned k, n = 0;
+
+	for (k = 0; k < g->nsa; k++)
+		n += kseq_counts(g, k);
+	if (!d->seq || !n || (!all && !live))
+		return 0;
+	read_counters(d, g, rg, ctr);
+	for (k = 0; live && k < g->nsa; k++)
+		if (rg->sa[k])
+			rg->sa[k]->ctr = ctr[k];
+	return kseq_note(d->seq, g, ctr);
+}
+
 static void uninstall_group(struct daemon *d, const struct sadb_group *g, struct rt_group *r,
 			    const char *why)
 {
 	struct reason rwhy = { "" };
+	uint64_t last[CFG_MAX_GROUP_SAS + 1];
 	int e;
 
 	if (r->state != RT_INSTALLED)
 		return;
 	if (routed(d, g))
 		d->ops->route_del(d->kern, g);
-	e = d->ops->remove(d->kern, g, &rwhy);
+	e = d->ops->remove(d->kern, g, last, &rwhy);
 	if (e < 0)
 		log_warn("group %s: removing it from the kernel: %s", g->name,
 			 rwhy.text[0] ? rwhy.text : strerror(-e));
+	/* the exact last numbers of its states, read with no policy left:
+	 * written with the next write of the file (a reinstall's, the
+	 * timer's or the stop's); until then the higher record stands */
+	else if (r->place == PLACE_KERNEL && kseq_settle(d->seq, g, last) < 0)
+		log_warn("group %s: sequence numbers not settled (out of memory)", g->name);
 	rt_set_state(r, RT_PENDING, "%s", why);
 	log_info("group %s removed (%s)", g->name, why);
 }
@@ -256,6 +314,7 @@ static void log_errors(const struct cfg_errors *e)
 int reconcile_start(struct daemon *d, struct cfg_errors *errs)
 {
 	struct xfrm_owner o = owner(d);
+	struct reason why = { "" };
 	int r;
 
 	d->db = build_db(d, d->cfg, errs);
@@ -264,6 +323,12 @@ int reconcile_start(struct daemon *d, struct cfg_errors *errs)
 	d->rt = rt_new(d->db);
 	if (!d->rt)
 		return -ENOMEM;
+	if (!d->seq && seqstore_open(&d->seq, d->cfg->state_dir, &why) < 0)
+		log_err("sequence numbers: %s; outbound ESP/AH groups will not be installed "
+			"(a file that does not parse is never reset: repair or remove it, "
+			"and rekey)", why.text);
+	/* what an earlier run's states sent, before adopt keeps or deletes them */
+	reconcile_record_seq(d, true);
 	r = d->ops->adopt(d->kern, d->db, &o);
 	if (r < 0)
 		log_warn("reading the kernel's SAD/SPD at start: %s", strerror(-r));
@@ -398,19 +463,37 @@ void reconcile_read_counters(struct daemon *d)
 
 		if (r->state != RT_INSTALLED || r->place != PLACE_KERNEL)
 			continue;
-		/* an SA the kernel does not answer for keeps what it had */
-		for (unsigned k = 0; k < g->nsa; k++)
-			ctr[k] = r->sa[k]->ctr;
-		d->ops->read_counters(d->kern, g, ctr);
+		read_counters(d, g, r, ctr);
 		for (unsigned k = 0; k < g->nsa; k++)
 			r->sa[k]->ctr = ctr[k];
 	}
 }
 
+void reconcile_record_seq(struct daemon *d, bool all)
+{
+	struct reason why = { "" };
+	int e = 0, r;
+
+	if (!d->seq || !d->db || !d->rt)
+		return;
+	for (size_t i = 0; i < d->db->ngroup; i++) {
+		r = note_seq(d, d->db->group[i], d->rt->group[i], all);
+		if (r < 0 && !e)
+			e = r;
+	}
+	if (e < 0)
+		log_err("sequence numbers: recording: %s", strerror(-e));
+	if (seqstore_sync(d->seq, &why) < 0)
+		log_err("sequence numbers not recorded: %s", why.text);
+}
+
 void reconcile_stop(struct daemon *d)
 {
+	struct reason why = { "" };
+
 	if (!d->db || !d->rt)
 		return;
+	reconcile_record_seq(d, false);
 	if (d->cfg->keep_on_exit) {
 		log_notice("keep-on-exit: leaving our XFRM objects in the kernel");
 		return;
@@ -418,6 +501,8 @@ void reconcile_stop(struct daemon *d)
 	for (size_t i = d->db->ngroup; i-- > 0;)
 		uninstall_group(d, d->db->group[i], d->rt->group[i], "daemon stopping");
 	d->ops->route_cleanup(d->kern);
+	if (d->seq && seqstore_sync(d->seq, &why) < 0)
+		log_err("sequence numbers not recorded: %s", why.text);
 }
 
 void reconcile_publish(struct daemon *d)

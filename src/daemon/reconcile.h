@@ -29,13 +29,19 @@ struct kern_ops {
 	uint32_t reqid_base, reqid_count;  /* our reqid band */
 	/* Can the kernel hold @g?  -EPROTONOSUPPORT, -ENOSYS, ... with @why. */
 	int (*probe)(void *k, const struct sadb_group *g, struct reason *why);
-	/* All of @g or nothing (xfrm_install_group()). */
-	int (*install)(void *k, const struct sadb_group *g, struct reason *why);
-	int (*remove)(void *k, const struct sadb_group *g, struct reason *why);
+	/* All of @g or nothing (xfrm_install_group_seq()); the state of
+	 * @g->sa[k] sends @seq_first[k] first when it is above 1 (kseq.h). */
+	int (*install)(void *k, const struct sadb_group *g, const uint64_t *seq_first,
+		       struct reason *why);
+	/* Remove @g (xfrm_remove_group_final()): @last[k] (when not NULL) gets
+	 * the exact last sequence number of @g->sa[k]'s state, KSEQ_UNKNOWN
+	 * when it could not be read. */
+	int (*remove)(void *k, const struct sadb_group *g, uint64_t *last, struct reason *why);
 	/* Start-up: match leftovers (xfrm_adopt()); >= 0: groups adopted. */
 	int (*adopt)(void *k, const struct sadb *db, const struct xfrm_owner *o);
 	/* Read kernel events (xfrm_process_events()); >= 0: groups lost. */
 	int (*events)(void *k, const struct sadb *db, const struct xfrm_owner *o);
+	/* Per SA of @g: counters and the output sequence number (oseq). */
 	int (*read_counters)(void *k, const struct sadb_group *g, struct sa_counters *ctr);
 	/* The one rule for which groups get routes (route_wanted()): false
 	 * when routes are off. */
@@ -84,7 +90,18 @@ void reconcile_events(struct daemon *d);
 /* Fill the counters of every installed kernel group (for the status). */
 void reconcile_read_counters(struct daemon *d);
 
-/* Stop: remove our groups and routes, unless keep-on-exit. */
+/**
+ * reconcile_record_seq() - read the output sequence number of every
+ * outbound ESP/AH SA of the installed kernel groups (all outbound groups
+ * with @all: at start, before adopting or replacing an earlier run's
+ * states) and record it plus the margin in the sequence file (kseq.h),
+ * written once.  The daemon calls it every SEQSTORE_KERNEL_PERIOD_S
+ * seconds, at start and at stop.  Failures are logged.
+ */
+void reconcile_record_seq(struct daemon *d, bool all);
+
+/* Stop: record the sequence numbers; remove our groups and routes, unless
+ * keep-on-exit. */
 void reconcile_stop(struct daemon *d);
 
 /* Render ipsec_spigrp into d->view_snap and hand it to the view. */

@@ -282,7 +282,45 @@ static int remove_plan(struct xfrm *x, const struct xfrm_plan *p, size_t upto, c
 	return ret;
 }
 
+/* Set the first sequence number of each state of @p whose SA (@g->sa[k])
+ * has @first[k] > 1. */
+static int plan_seq(struct xfrm_plan *p, const struct sadb_group *g, const uint64_t *first,
+		    struct reason *why)
+{
+	size_t i;
+	unsigned k;
+
+	for (i = 0; i < p->n; i++) {
+		struct xm_state *st = &p->obj[i].sa;
+
+		if (p->obj[i].kind != XFRM_OBJ_STATE)
+			continue;
+		for (k = 0; k < g->nsa; k++) {
+			const struct said *s = &g->sa[k]->cfg->said;
+			char text[SAID_BUF];
+
+			if (first[k] <= 1 || s->proto != st->proto || htonl(s->spi) != st->spi ||
+			    s->dst.family != st->family ||
+			    memcmp(s->dst.b, &st->daddr, ip_addr_len(&s->dst)))
+				continue;
+			if (xm_state_set_oseq(st, first[k] - 1) < 0) {
+				said_format(s, '0', text, sizeof(text));
+				reason_set(why, "%s: no sequence number left after %llu", text,
+					   (unsigned long long)(first[k] - 1));
+				return -ERANGE;
+			}
+		}
+	}
+	return 0;
+}
+
 int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
+{
+	return xfrm_install_group_seq(x, g, NULL, why);
+}
+
+int xfrm_install_group_seq(struct xfrm *x, const struct sadb_group *g, const uint64_t *first,
+			   struct reason *why)
 {
 	struct xfrm_plan plan;
 	struct reason r, add;
@@ -292,6 +330,10 @@ int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason
 	ret = xfrm_plan_group(g, &plan, why);
 	if (ret)
 		return ret;
+	if (first && (ret = plan_seq(&plan, g, first, why))) {
+		xfrm_plan_free(&plan);
+		return ret;
+	}
 	for (i = 0; i < plan.n; i++) {
 		ret = add_obj(x, &plan.obj[i], why);
 		if (ret)
@@ -308,10 +350,22 @@ int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason
 
 int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
 {
-	struct xfrm_plan plan;
-	int ret;
+	return xfrm_remove_group_final(x, g, NULL, why);
+}
+
+int xfrm_remove_group_final(struct xfrm *x, const struct sadb_group *g, uint64_t *last,
+			    struct reason *why)
+{
+	struct sa_counters ctr[CFG_MAX_GROUP_SAS + 1];
+	struct xfrm_plan plan, pol;
+	struct reason r;
+	size_t ns = 0;
+	unsigned k;
+	int ret, e;
 
 	reason_set(why, "%s", "");
+	for (k = 0; last && k < g->nsa; k++)
+		last[k] = XFRM_OSEQ_UNKNOWN;
 	ret = xfrm_plan_group(g, &plan, NULL);
 	if (ret == -EINVAL)
 		return 0; /* never expressible, so never installed */
@@ -319,7 +373,20 @@ int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g, struct reason 
 		reason_set(why, "out of memory");
 		return ret;
 	}
-	ret = remove_plan(x, &plan, plan.n, NULL, why);
+	/* the plan holds the states first, then the policies */
+	while (ns < plan.n && plan.obj[ns].kind == XFRM_OBJ_STATE)
+		ns++;
+	pol = (struct xfrm_plan){ .obj = plan.obj + ns, .n = plan.n - ns };
+	ret = remove_plan(x, &pol, pol.n, NULL, why);
+	if (last && xfrm_read_counters(x, g, ctr) == 0)
+		for (k = 0; k < g->nsa; k++)
+			last[k] = ctr[k].oseq;
+	e = remove_plan(x, &plan, ns, NULL, &r);
+	if (e && !ret) {
+		ret = e;
+		if (why)
+			*why = r;
+	}
 	xfrm_plan_free(&plan);
 	return ret;
 }
@@ -1081,6 +1148,7 @@ static int counters_cb(const struct nlmsghdr *h, void *arg)
 	ctr->replay_window_errs = m.sa.stats.replay_window;
 	ctr->replay_errs = m.sa.stats.replay;
 	ctr->integrity_errs = m.sa.stats.integrity_failed;
+	ctr->oseq = xm_state_oseq(&m.sa);
 	return 0;
 }
 

@@ -98,11 +98,35 @@ int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, struct reason *
 int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason *why);
 
 /**
+ * xfrm_install_group_seq() - xfrm_install_group() whose state of
+ * @g->sa[k] sends @first[k] first when @first[k] > 1 (xm_state_set_oseq():
+ * the kernel's output sequence number set in the NEWSA), so that a state
+ * added again never reuses a number with its key (seqstore.h).  @first
+ * NULL: every state starts at 1.
+ * Return: as xfrm_install_group(); -ERANGE when a number does not fit the
+ * SA's space (no ESN: 32 bits).
+ */
+int xfrm_install_group_seq(struct xfrm *x, const struct sadb_group *g, const uint64_t *first,
+			   struct reason *why);
+
+/**
  * xfrm_remove_group() - delete @g's policies (out first), then its
  * states; objects already gone are not an error.  @why may be NULL.
  * Return: 0, or the first -errno with "deleting OBJECT: ..." in @why.
  */
 int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g, struct reason *why);
+
+/**
+ * xfrm_remove_group_final() - xfrm_remove_group() that, between deleting
+ * the policies and the states, reads each state's output sequence number
+ * (GETSA): with no policy left nothing more is sent, so @last[k] is the
+ * exact last number the state of @g->sa[k] used (XFRM_OSEQ_UNKNOWN when it
+ * could not be read, and for SAs without sequence numbers: 0).  @last
+ * NULL: as xfrm_remove_group().
+ */
+#define XFRM_OSEQ_UNKNOWN UINT64_MAX
+int xfrm_remove_group_final(struct xfrm *x, const struct sadb_group *g, uint64_t *last,
+			    struct reason *why);
 
 /**
  * xfrm_adopt() - start-up: dump SAD and SPD once; each group of @db that
@@ -134,7 +158,8 @@ int xfrm_process_events(struct xfrm *x, const struct sadb *db, const struct xfrm
  * xfrm_read_counters() - the kernel's counters of each SA of @g
  * (XFRM_MSG_GETSA): @ctr[i] for @g->sa[i], i < @g->nsa; a tun SA gets the
  * counters of the SA after it (its tunnel mode); an SA the kernel does not
- * hold keeps zeroes.
+ * hold keeps zeroes.  oseq is the state's output sequence number
+ * (xm_state_oseq()).
  * Return: 0, or the first -errno.
  */
 int xfrm_read_counters(struct xfrm *x, const struct sadb_group *g, struct sa_counters *ctr);

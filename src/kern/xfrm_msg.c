@@ -823,3 +823,35 @@ uint64_t xm_key_hash(const struct xm_key *k)
 {
 	return hash_bytes(HASH_INIT, k, sizeof(*k));
 }
+
+uint64_t xm_state_oseq(const struct xm_state *s)
+{
+	if (s->has_replay_esn)
+		return (s->flags & XFRM_STATE_ESN ? (uint64_t)s->replay_esn.oseq_hi << 32 : 0) |
+		       s->replay_esn.oseq;
+	return s->has_replay ? s->replay.oseq : 0;
+}
+
+int xm_state_set_oseq(struct xm_state *s, uint64_t last)
+{
+	if (s->flags & XFRM_STATE_ESN) {
+		if (!s->has_replay_esn)
+			return -EINVAL;
+		if (last == UINT64_MAX)
+			return -ERANGE;
+		s->replay_esn.oseq = (uint32_t)last;
+		s->replay_esn.oseq_hi = (uint32_t)(last >> 32);
+		return 0;
+	}
+	if (last >= UINT32_MAX)
+		return -ERANGE;
+	if (s->has_replay_esn) {
+		s->replay_esn.oseq = (uint32_t)last;
+		s->replay_esn.oseq_hi = 0;
+	} else {
+		s->has_replay = true;
+		memset(&s->replay, 0, sizeof(s->replay));
+		s->replay.oseq = (uint32_t)last;
+	}
+	return 0;
+}

@@ -197,6 +197,31 @@ void xm_policy_key(const struct xm_policy *p, struct xm_key *k);
 bool xm_key_equal(const struct xm_key *a, const struct xm_key *b);
 uint64_t xm_key_hash(const struct xm_key *k); /* util/hash.h FNV-1a 64 */
 
+/**
+ * xm_state_oseq() - the last outbound sequence number the kernel used on
+ * state @s, as a dump or GETSA reply reports it: with XFRM_STATE_ESN
+ * oseq_hi:oseq of XFRMA_REPLAY_ESN_VAL, else oseq of XFRMA_REPLAY_ESN_VAL
+ * or of XFRMA_REPLAY_VAL (the kernel sends one of the two; the next packet
+ * gets this number plus one).  0 when neither attribute came.
+ */
+uint64_t xm_state_oseq(const struct xm_state *s);
+
+/**
+ * xm_state_set_oseq() - make state @s (to be added with NEWSA) send @last
+ * + 1 first: with XFRM_STATE_ESN oseq and oseq_hi of its
+ * XFRMA_REPLAY_ESN_VAL (copied by the kernel's
+ * xfrm_alloc_replay_state_esn()); without ESN the oseq of its
+ * XFRMA_REPLAY_ESN_VAL when it has one (a window above 32), else an
+ * XFRMA_REPLAY_VAL with oseq @last is added (xfrm_update_ae_params()
+ * copies it at NEWSA; seq and bitmap 0).  The kernel never wraps either
+ * counter (without XFRM_SA_XFLAG_OSEQ_MAY_WRAP): past the last number it
+ * drops the packets (XfrmOutStateSeqError).
+ * Return: 0; -ERANGE when no number is left after @last (2^32 - 1 or more
+ * without ESN, UINT64_MAX with ESN); -EINVAL for an ESN state without
+ * XFRMA_REPLAY_ESN_VAL.
+ */
+int xm_state_set_oseq(struct xm_state *s, uint64_t last);
+
 /* Bytes of an address of @family (4, 16, or 0 for another family). */
 size_t xm_addr_len(unsigned family);
 

@@ -46,11 +46,12 @@ static int f_ok(void *k, const struct sadb_group *g, struct reason *why)
 	return 0;
 }
 
-static int f_remove(void *k, const struct sadb_group *g, struct reason *why)
+static int f_remove(void *k, const struct sadb_group *g, uint64_t *last, struct reason *why)
 {
 	(void)k;
-	(void)g;
 	(void)why;
+	for (unsigned i = 0; last && i < g->nsa; i++)
+		last[i] = UINT64_MAX; /* unknown */
 	return 0;
 }
 
@@ -142,11 +143,18 @@ static bool f_addr_changed(void *k)
 	return read(addr_pipe[0], buf, sizeof(buf)) > 0;
 }
 
+static int f_install(void *k, const struct sadb_group *g, const uint64_t *seq_first,
+		     struct reason *why)
+{
+	(void)seq_first;
+	return f_ok(k, g, why);
+}
+
 const struct kern_ops kernops_real = {
 	.reqid_base = 0x53400000u,
 	.reqid_count = 0x100000u,
 	.probe = f_ok,
-	.install = f_ok,
+	.install = f_install,
 	.remove = f_remove,
 	.adopt = f_adopt,
 	.events = f_events,

@@ -55,20 +55,24 @@ int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, struct reason *
 	return -EPROTONOSUPPORT;
 }
 
-int xfrm_install_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
+int xfrm_install_group_seq(struct xfrm *x, const struct sadb_group *g, const uint64_t *first,
+			   struct reason *why)
 {
 	(void)x;
 	(void)g;
 	(void)why;
+	ck_assert_uint_eq(first[0], 9);
 	called("install");
 	return 0;
 }
 
-int xfrm_remove_group(struct xfrm *x, const struct sadb_group *g, struct reason *why)
+int xfrm_remove_group_final(struct xfrm *x, const struct sadb_group *g, uint64_t *last,
+			    struct reason *why)
 {
 	(void)x;
 	(void)g;
 	(void)why;
+	last[0] = 5;
 	called("remove");
 	return 0;
 }
@@ -199,8 +203,13 @@ START_TEST(test_calls)
 	ck_assert_ptr_nonnull(k);
 	ck_assert_int_eq(o->probe(k, &g, &why), -EPROTONOSUPPORT);
 	ck_assert_str_eq(why.text, "no ESP");
-	ck_assert_int_eq(o->install(k, &g, &why), 0);
-	ck_assert_int_eq(o->remove(k, &g, &why), 0);
+	ck_assert_int_eq(o->install(k, &g, (const uint64_t[]){ 9 }, &why), 0);
+	{
+		uint64_t last[1] = { 0 };
+
+		ck_assert_int_eq(o->remove(k, &g, last, &why), 0);
+		ck_assert_uint_eq(last[0], 5);
+	}
 	ck_assert_int_eq(o->adopt(k, NULL, NULL), 2);
 	ck_assert_int_eq(o->events(k, NULL, NULL), 1);
 	ck_assert_int_eq(o->read_counters(k, &g, ctr), 0);

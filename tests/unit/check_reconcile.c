@@ -21,6 +21,7 @@
 #include "dpsnap.h"
 #include "log.h"
 #include "reconcile.h"
+#include "seqstore.h"
 #include "snap.h"
 #include "status.h"
 #include "strbuf.h"
@@ -43,6 +44,14 @@ struct fake {
 	char lose[32];                 /* events() reports this group lost */
 	int events_err;
 	uint64_t bytes;                /* read_counters() answers this per SA */
+	uint64_t oseq;                 /* ... and this output sequence number */
+	bool last_known;               /* remove() reads this exact last number */
+	uint64_t last_oseq;
+	char fname[MAX_NAMES + 1][32]; /* per group installed: the seq_first ... */
+	uint64_t ffirst[MAX_NAMES + 1]; /* ... of its first SA, last install */
+	bool fin[MAX_NAMES + 1];       /* ... and whether it is in the kernel
+					  (past MAX_NAMES groups: one shared slot) */
+	unsigned nf;
 	bool addr_event;
 };
 
@@ -72,11 +81,32 @@ static int f_probe(void *k, const struct sadb_group *g, struct reason *why)
 	return f->probe_err;
 }
 
-static int f_install(void *k, const struct sadb_group *g, struct reason *why)
+/* The fake's slot of group @name (made when new). */
+static unsigned fslot(struct fake *f, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < f->nf; i++)
+		if (!strcmp(f->fname[i], name))
+			return i;
+	if (f->nf == MAX_NAMES)
+		return MAX_NAMES;
+	snprintf(f->fname[f->nf], sizeof(f->fname[0]), "%s", name);
+	return f->nf++;
+}
+
+static int f_install(void *k, const struct sadb_group *g, const uint64_t *seq_first,
+		     struct reason *why)
 {
 	struct fake *f = k;
 
 	f->installs++;
+	if (!f->install_err) {
+		unsigned i = fslot(f, g->name);
+
+		f->ffirst[i] = seq_first ? seq_first[0] : 0;
+		f->fin[i] = true;
+	}
 	if (f->install_err && (!f->nrefuse || listed(f->refuse, f->nrefuse, g->name))) {
 		reason_set(why, "fake refusal of %s", g->name);
 		return f->install_err;
@@ -85,11 +115,14 @@ static int f_install(void *k, const struct sadb_group *g, struct reason *why)
 	return 0;
 }
 
-static int f_remove(void *k, const struct sadb_group *g, struct reason *why)
+static int f_remove(void *k, const struct sadb_group *g, uint64_t *last, struct reason *why)
 {
 	(void)why;
 	struct fake *f = k;
 
+	for (unsigned i = 0; last && i < g->nsa; i++)
+		last[i] = f->last_known ? f->last_oseq : UINT64_MAX;
+	f->fin[fslot(f, g->name)] = false;
 	f->removes++;
 	fake_log(f, '-', g->name);
 	return 0;
@@ -135,11 +168,13 @@ static int f_counters(void *k, const struct sadb_group *g, struct sa_counters *c
 	for (unsigned i = 0; i < g->nsa; i++) {
 		ctr[i].bytes = f->bytes + i;
 		ctr[i].packets = 2 * i + 1;
+		ctr[i].oseq = f->fin[fslot(f, g->name)] ? f->oseq : 0; /* GETSA: ESRCH */
 	}
 	return 0;
 }
 
 static struct daemon d;
+
 
 /* As route_wanted(): routes on (the real handle exists only then), in the
  * kernel, outbound, not an SA of its own. */
@@ -241,6 +276,7 @@ static void teardown(void)
 	rt_free(d.rt);
 	sadb_free(d.db);
 	cfg_free(d.cfg);
+	seqstore_close(d.seq);
 	snap_put(d.view_snap);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
@@ -599,6 +635,188 @@ START_TEST(test_keep_on_exit)
 }
 END_TEST
 
+/* ---- sequence numbers of kernel SAs (kseq.h, seqstore.h) ---- */
+
+/* The seq_first of group @name's first SA at its last install. */
+static uint64_t first_of(const char *name)
+{
+	for (unsigned i = 0; i < fk.nf; i++)
+		if (!strcmp(fk.fname[i], name))
+			return fk.ffirst[i];
+	ck_abort_msg("%s never installed", name);
+	return 0;
+}
+
+#define MARGIN SEQSTORE_KERNEL_MARGIN
+
+/* The record of SAID @text in the state dir's seq file (0: none). */
+static uint64_t seq_record(const char *text)
+{
+	struct seqstore *s;
+	struct reason why = { "" };
+	struct said sa;
+	char path[128];
+	uint64_t v = 0;
+
+	ck_assert_int_eq(said_parse(text, &sa, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	ck_assert_msg(seqstore_open(&s, path, &why) == 0, "%s", why.text);
+	seqstore_get(s, &sa, &v);
+	seqstore_close(s);
+	return v;
+}
+
+/* The daemon ends (as after SIGTERM) and starts again on the same state. */
+static void restart(void)
+{
+	reconcile_stop(&d);
+	rt_free(d.rt);
+	sadb_free(d.db);
+	cfg_free(d.cfg);
+	seqstore_close(d.seq);
+	snap_put(d.view_snap);
+	d.rt = NULL;
+	d.db = NULL;
+	d.cfg = NULL;
+	d.seq = NULL;
+	d.view_snap = NULL;
+	start();
+}
+
+START_TEST(test_seq_kernel_sa)
+{
+	write_conf(NULL, ESP_GROUP("e1", "1001", KEY_A, "1") COMP_GROUP("c", "300", "2", "2"));
+	start();
+	ck_assert_int_eq(rtg("e1")->state, RT_INSTALLED);
+	/* a new SA starts at 1; first - 1 + margin is on disk before install */
+	ck_assert_uint_eq(first_of("e1"), 1);
+	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), MARGIN);
+	/* the timer's record: what the kernel sent plus the margin */
+	fk.oseq = 5000;
+	reconcile_record_seq(&d, false);
+	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 5000 + MARGIN);
+	ck_assert_uint_eq(rtg("e1")->sa[0]->ctr.oseq, 5000);
+	/* comp has no sequence numbers: no record */
+	ck_assert_uint_eq(seq_record("comp.300@192.0.2.2"), 0);
+	/* a record is never raised by a lower reading */
+	fk.oseq = 10;
+	reconcile_record_seq(&d, false);
+	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 5000 + MARGIN);
+	/* stop, the last numbers unknown: the restart starts above the
+	 * stop's reading plus the margin */
+	fk.oseq = 6000;
+	fk.log[0] = '\0';
+	restart();
+	ck_assert_str_eq(fk.log, "-c -e1 +e1 +c ");
+	ck_assert_uint_eq(first_of("e1"), 6000 + MARGIN + 1);
+	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 6000 + 2 * MARGIN);
+	/* a clean stop reads the exact last number (no policy left): the
+	 * restart skips nothing */
+	fk.oseq = fk.last_oseq = 6000 + MARGIN + 50;
+	fk.last_known = true;
+	restart();
+	ck_assert_uint_eq(first_of("e1"), 6000 + MARGIN + 51);
+	/* a reload that changes the group: the same on its removal */
+	fk.last_oseq = 6000 + MARGIN + 100;
+	write_conf(NULL, ESP_GROUP("e1", "1001", KEY_A, "3"));
+	ck_assert_int_eq(reload(), 0);
+	ck_assert_uint_eq(first_of("e1"), 6000 + MARGIN + 101);
+	ck_assert_uint_eq(seq_record("esp.1001@192.0.2.9"), 6000 + 2 * MARGIN + 100);
+}
+END_TEST
+
+/* Before a start adopts or replaces what an earlier run left (kill -9: the
+ * kernel kept sending), it records what those states sent. */
+START_TEST(test_seq_before_adopt)
+{
+	write_conf(NULL, ESP_GROUP("e1", "1001", KEY_A, "1"));
+	fk.oseq = 123456;
+	fk.fin[fslot(&fk, "e1")] = true; /* left by a run killed with -9 */
+	start();
+	ck_assert_uint_eq(first_of("e1"), 123456 + MARGIN + 1);
+}
+END_TEST
+
+#define NOESN_GROUP                                                                 \
+	"[sa esp.2002@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" KEY_A \
+	"\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"             \
+	"00112233445566778899aabbccddeeff\nesn = no\n"                              \
+	"[group n1]\nsaid = esp.2002@192.0.2.9\n"                                   \
+	"src-ts = 10.0.1.0/24\ndst-ts = 10.7.1.0/24\n"
+#define INBOUND_GROUP                                                               \
+	"[sa esp.3003@192.0.2.1]\nsrc = 192.0.2.9\nenc = aes128\nenckey = 0x" KEY_A \
+	"\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"             \
+	"00112233445566778899aabbccddeeff\n"                                        \
+	"[group i1]\nsaid = esp.3003@192.0.2.1\n"                                   \
+	"src-ts = 10.7.2.0/24\ndst-ts = 10.0.1.0/24\n"
+
+/* Without ESN the 32-bit space runs out: refused with a reason that says
+ * to rekey, before the kernel sees the group. */
+START_TEST(test_seq_noesn_used_up)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/state/seq", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	/* 2^32 - 1 - 0xf0000000 numbers left: less than the margin (2^28) */
+	fprintf(f, "# spigrpd seq v1\nesp.2002@192.0.2.9 0xf0000000\n");
+	fclose(f);
+	chmod(path, 0600);
+	write_conf(NULL, NOESN_GROUP ESP_GROUP("e1", "1001", KEY_A, "1"));
+	start();
+	ck_assert_int_eq(rtg("n1")->state, RT_REFUSED);
+	ck_assert_str_eq(rtg("n1")->why.text,
+			 "sequence numbers: esp.2002@192.0.2.9: 32-bit sequence numbers used up "
+			 "(no ESN): rekey with new SPIs");
+	ck_assert_str_eq(fk.log, "+e1 ");
+	ck_assert_int_eq(rtg("e1")->state, RT_INSTALLED);
+	/* one margin left: installed, starting above the record */
+	f = fopen(path, "w");
+	fprintf(f, "# spigrpd seq v1\nesp.2002@192.0.2.9 0xe0000000\n");
+	fclose(f);
+	restart();
+	ck_assert_int_eq(rtg("n1")->state, RT_INSTALLED);
+	ck_assert_uint_eq(first_of("n1"), 0xe0000001ull);
+	ck_assert_uint_eq(seq_record("esp.2002@192.0.2.9"),
+			  0xe0000000ull + SEQSTORE_KERNEL_MARGIN);
+}
+END_TEST
+
+/* A seq file that does not parse is never reset: outbound ESP/AH groups
+ * are refused, the others installed. */
+START_TEST(test_seq_corrupt_file)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/state/seq", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "# spigrpd seq v1\nesp.1001@192.0.2.9 0xzz\n");
+	fclose(f);
+	chmod(path, 0600);
+	write_conf(NULL, ESP_GROUP("e1", "1001", KEY_A, "1") INBOUND_GROUP);
+	start();
+	ck_assert_int_eq(rtg("e1")->state, RT_REFUSED);
+	ck_assert_str_eq(rtg("e1")->why.text,
+			 "sequence numbers: the sequence number file could not be read");
+	ck_assert_int_eq(rtg("i1")->state, RT_INSTALLED);
+	/* the file is left as it was */
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(path, sizeof(path), f));
+	ck_assert_ptr_nonnull(fgets(path, sizeof(path), f));
+	ck_assert_str_eq(path, "esp.1001@192.0.2.9 0xzz\n");
+	fclose(f);
+}
+END_TEST
+
 /* ---- status answers ---- */
 
 static char *answer(void (*fn)(const struct daemon *, struct strbuf *))
@@ -734,6 +952,10 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_adopt_events_stop);
 	tcase_add_test(tc, test_keep_on_exit);
+	tcase_add_test(tc, test_seq_kernel_sa);
+	tcase_add_test(tc, test_seq_before_adopt);
+	tcase_add_test(tc, test_seq_noesn_used_up);
+	tcase_add_test(tc, test_seq_corrupt_file);
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_status_implicit);
 	suite_add_tcase(s, tc);

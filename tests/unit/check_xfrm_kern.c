@@ -582,6 +582,61 @@ START_TEST(counters)
 }
 END_TEST
 
+/* A state added again starts above a given sequence number (seqstore.h):
+ * the NEWSA carries it, GETSA reads what the kernel sent since. */
+START_TEST(install_seq_first)
+{
+	const struct sadb_group *g = G(&md, SEED4); /* tun comp esp ah, outbound */
+	uint64_t first[CFG_MAX_GROUP_SAS + 1] = { 0, 0, 0x100000001ull, 77 };
+	struct sa_counters ctr[CFG_MAX_GROUP_SAS + 1];
+	struct reason why = { "" };
+	const struct xm_state *st;
+
+	ck_assert_uint_eq(g->sa[2]->cfg->said.proto, SAID_PROTO_ESP);
+	ck_assert_uint_eq(g->sa[3]->cfg->said.proto, SAID_PROTO_AH);
+	ck_assert_int_eq(xfrm_install_group_seq(x, g, first, &why), 0);
+	st = fake_state(f, state_with_spi(f, 0x187a101b));
+	ck_assert(st->has_replay_esn);
+	ck_assert_uint_eq(st->replay_esn.oseq_hi, 1);
+	ck_assert_uint_eq(st->replay_esn.oseq, 0);
+	st = fake_state(f, state_with_spi(f, 0x187a101a));
+	ck_assert_uint_eq(xm_state_oseq(st), 76);
+	ck_assert_uint_eq(xm_state_oseq(fake_state(f, state_with_spi(f, 0x3d0))), 0);
+	/* what the kernel sent since, as GETSA reports it */
+	ck_assert(fake_set_oseq(f, 0x187a101b, 0x100000400ull));
+	ck_assert_int_eq(xfrm_read_counters(x, g, ctr), 0);
+	ck_assert_uint_eq(ctr[2].oseq, 0x100000400ull);
+	ck_assert_uint_eq(ctr[3].oseq, 76);
+	/* removal reads the exact last numbers between policies and states */
+	{
+		uint64_t last[CFG_MAX_GROUP_SAS + 1];
+		unsigned long gets = fake_requests(f, XFRM_MSG_GETSA);
+
+		ck_assert(fake_set_oseq(f, 0x187a101a, 80));
+		ck_assert_int_eq(xfrm_remove_group_final(x, g, last, &why), 0);
+		ck_assert_uint_eq(last[2], 0x100000400ull);
+		ck_assert_uint_eq(last[3], 80);
+		ck_assert_uint_eq(fake_requests(f, XFRM_MSG_GETSA), gets + 3); /* not the tun */
+		ck_assert_uint_eq(fake_nstates(f), 0);
+		ck_assert_uint_eq(fake_npolicies(f), 0);
+		/* nothing there any more: unknown */
+		ck_assert_int_eq(xfrm_remove_group_final(x, g, last, &why), 0);
+		ck_assert_uint_eq(last[2], XFRM_OSEQ_UNKNOWN);
+	}
+
+	/* the last number of the 64-bit space */
+	first[3] = 0;
+	first[2] = UINT64_MAX;
+	ck_assert_int_eq(xfrm_install_group_seq(x, g, first, &why), 0);
+	ck_assert_uint_eq(xm_state_oseq(fake_state(f, state_with_spi(f, 0x187a101b))),
+			  UINT64_MAX - 1);
+	ck_assert_int_eq(xfrm_remove_group(x, g, NULL), 0);
+	/* NULL: every state from 1 */
+	ck_assert_int_eq(xfrm_install_group_seq(x, g, NULL, &why), 0);
+	ck_assert_uint_eq(xm_state_oseq(fake_state(f, state_with_spi(f, 0x187a101b))), 0);
+}
+END_TEST
+
 START_TEST(probe)
 {
 	struct fake *ns = fake_new();
@@ -665,6 +720,7 @@ static Suite *kern_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, counters);
 	tcase_add_test(tc, probe);
+	tcase_add_test(tc, install_seq_first);
 	tcase_add_test(tc, no_answer);
 	suite_add_tcase(s, tc);
 	return s;

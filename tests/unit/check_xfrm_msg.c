@@ -992,6 +992,74 @@ END_TEST
 
 /* ---- keys ---------------------------------------------------------------- */
 
+/* The outbound sequence number: read from the kernel's dumps (ESN and
+ * legacy), set before NEWSA and read back from the built bytes. */
+START_TEST(oseq_read_and_set)
+{
+	struct xm_msg m, back;
+	struct nlmsghdr *h;
+	struct fx x;
+
+	fx_open(&x, "ours-sa-dump.bin");
+	fx_parse(&x, 13, &m, 0); /* esp.187a101b@192.168.2.110: ESN, sent packets */
+	ck_assert(m.sa.flags & XFRM_STATE_ESN);
+	ck_assert_uint_gt(m.sa.replay_esn.oseq, 0);
+	ck_assert_uint_eq(xm_state_oseq(&m.sa),
+			  (uint64_t)m.sa.replay_esn.oseq_hi << 32 | m.sa.replay_esn.oseq);
+	fx_parse(&x, 14, &m, 0); /* comp: no replay state of its own */
+	ck_assert(!m.sa.has_replay_esn);
+	free(x.b);
+	fx_open(&x, "charon-sa-dump.bin");
+	fx_parse(&x, 3, &m, 0); /* charon's outbound ESP, no ESN */
+	ck_assert(!(m.sa.flags & XFRM_STATE_ESN));
+	ck_assert(m.sa.has_replay || m.sa.has_replay_esn);
+	ck_assert_uint_eq(xm_state_oseq(&m.sa),
+			  m.sa.has_replay_esn ? m.sa.replay_esn.oseq : m.sa.replay.oseq);
+	free(x.b);
+
+	/* ESN: 64 bits over oseq_hi:oseq */
+	fx_open(&x, "ours-sa-dump.bin");
+	fx_parse(&x, 13, &m, 0);
+	m.type = XFRM_MSG_NEWSA;
+	m.nlflags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+	ck_assert_int_eq(xm_state_set_oseq(&m.sa, 0x100000005ull), 0);
+	ck_assert_int_eq(xm_build(&m, &h), 0);
+	ck_assert_int_eq(xm_parse(h, h->nlmsg_len, &back), 0);
+	ck_assert_uint_eq(back.sa.replay_esn.oseq_hi, 1);
+	ck_assert_uint_eq(back.sa.replay_esn.oseq, 5);
+	ck_assert_uint_eq(xm_state_oseq(&back.sa), 0x100000005ull);
+	xm_free(h);
+	ck_assert_int_eq(xm_state_set_oseq(&m.sa, UINT64_MAX - 1), 0);
+	ck_assert_int_eq(xm_state_set_oseq(&m.sa, UINT64_MAX), -ERANGE);
+	m.sa.has_replay_esn = false;
+	ck_assert_int_eq(xm_state_set_oseq(&m.sa, 7), -EINVAL);
+
+	/* no ESN, window in the header: an XFRMA_REPLAY_VAL is added */
+	m.sa.flags &= (uint8_t)~XFRM_STATE_ESN;
+	m.sa.replay_window = 32;
+	m.sa.has_replay = false;
+	ck_assert_int_eq(xm_state_set_oseq(&m.sa, 1000), 0);
+	ck_assert_int_eq(xm_build(&m, &h), 0);
+	ck_assert_int_eq(xm_parse(h, h->nlmsg_len, &back), 0);
+	ck_assert(back.sa.has_replay && !back.sa.has_replay_esn);
+	ck_assert_uint_eq(back.sa.replay.oseq, 1000);
+	ck_assert_uint_eq(back.sa.replay.seq, 0);
+	ck_assert_uint_eq(back.sa.replay.bitmap, 0);
+	ck_assert_uint_eq(xm_state_oseq(&back.sa), 1000);
+	xm_free(h);
+	/* no ESN, a window above 32 (bitmap attribute): its oseq, no high half */
+	m.sa.has_replay = false;
+	m.sa.has_replay_esn = true;
+	m.sa.replay_esn.oseq_hi = 9;
+	ck_assert_int_eq(xm_state_set_oseq(&m.sa, 0xfffffffeull), 0);
+	ck_assert_uint_eq(m.sa.replay_esn.oseq, 0xfffffffe);
+	ck_assert_uint_eq(m.sa.replay_esn.oseq_hi, 0);
+	ck_assert_uint_eq(xm_state_oseq(&m.sa), 0xfffffffeull);
+	ck_assert_int_eq(xm_state_set_oseq(&m.sa, 0xffffffffull), -ERANGE);
+	free(x.b);
+}
+END_TEST
+
 START_TEST(keys)
 {
 	struct xm_state a, b;
@@ -1074,6 +1142,7 @@ static Suite *msg_suite(void)
 	tcase_add_test(tc, malformed_headers);
 	tcase_add_test(tc, build_errors);
 	tcase_add_test(tc, keys);
+	tcase_add_test(tc, oseq_read_and_set);
 	suite_add_tcase(s, tc);
 	return s;
 }

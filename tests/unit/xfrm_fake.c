@@ -658,6 +658,24 @@ bool fake_set_counters(struct fake *f, uint32_t spi, uint64_t bytes, uint64_t pa
 	return false;
 }
 
+bool fake_set_oseq(struct fake *f, uint32_t spi, uint64_t oseq)
+{
+	size_t i;
+
+	for (i = 0; i < f->nsa; i++) {
+		struct xm_msg m = f->sa[i].m;
+
+		if (m.sa.spi != htonl(spi))
+			continue;
+		/* as the kernel counts: in the state's replay attribute */
+		if (xm_state_set_oseq(&m.sa, oseq) < 0)
+			return false;
+		hobj_set(&f->sa[i], &m);
+		return true;
+	}
+	return false;
+}
+
 size_t fake_nstates(const struct fake *f)
 {
 	return f->nsa;

@@ -92,6 +92,9 @@ void fake_mute_next(struct fake *f);
 bool fake_set_counters(struct fake *f, uint32_t spi, uint64_t bytes, uint64_t packets,
 		       uint32_t integrity_failed);
 
+/* The held state with SPI @spi has sent up to @oseq (xm_state_set_oseq()). */
+bool fake_set_oseq(struct fake *f, uint32_t spi, uint64_t oseq);
+
 /* What is held. */
 size_t fake_nstates(const struct fake *f);
 size_t fake_npolicies(const struct fake *f);
