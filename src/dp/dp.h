@@ -71,7 +71,7 @@ int dp_ifindex(const struct dp *d);
  * with @live[k] the live object of its SA k (references taken; each gets
  * its transform context now: xf_sa_setup()) and @mtu its inner MTU, bytes
  * (a packet from the TUN longer than that gets "fragmentation needed" /
- * "packet too big" back and counts DP_DROP_MTU on the outermost SA; 0:
+ * "packet too big" back and counts DP_DROP_MTU on the innermost SA; 0:
  * xf_inner_mtu() over a 1500-byte path).  A group of the same name staged
  * or published before is replaced (an SA that stays keeps its live object,
  * so its counters, sequence number and window).  Shunt groups are the

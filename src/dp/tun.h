@@ -3,15 +3,21 @@
  * A layer-3 TUN (IFF_TUN | IFF_NO_PI: each read or write is one bare IPv4
  * or IPv6 packet), non-blocking, set up through ioctl and procfs only (no
  * netlink): IPv6 addr_gen_mode none (no link-local address, so the
- * device sends nothing of its own), IPv4 disable_policy and disable_xfrm
- * and IPv6 disable_policy (Linux 6.1 has no IPv6 disable_xfrm: there the
- * kernel's out policies are kept off the routes into the device by the
- * daemon's placement rule, see dp.h), then up.  disable_policy keeps the
- * kernel's in/fwd policies from re-checking the packets we write into the
- * device (they were checked by our datapath); disable_xfrm keeps its out
- * policies from taking IPv4 packets routed into it.  The device lives as
- * long as the file descriptor: tun_close() (or the process ending)
- * deletes it.  The routes into it are the daemon's.
+ * device sends nothing of its own), IPv4 disable_policy and disable_xfrm,
+ * IPv6 disable_policy, then up.  What that does (tests/netns/t-20):
+ *  - IPv4: the kernel's in/fwd policies do not re-check the packets we
+ *    write into the device (they passed our datapath's policy check), and
+ *    its out policies do not take the packets routed into it.
+ *  - IPv6: disable_policy covers forwarding only (the fwd check); a
+ *    kernel `in` policy covering a packet the device delivers to this
+ *    host re-checks it (XfrmInTmplMismatch), and there is no IPv6
+ *    disable_xfrm, so a kernel `out` policy covering a route into the
+ *    device takes its packets.  (An allow policy selecting the input
+ *    device, `dir in dev spigrp0`, did not exempt it on Linux 6.18.)  So
+ *    for IPv6 the daemon must keep kernel policies, ours and others',
+ *    off userspace groups' selectors: its placement rule does for ours.
+ * The device lives as long as the file descriptor: tun_close() (or the
+ * process ending) deletes it.  The routes into it are the daemon's.
  */
 #ifndef SPIGRP_DP_TUN_H
 #define SPIGRP_DP_TUN_H

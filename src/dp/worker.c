@@ -96,14 +96,11 @@ static bool seq_low(const struct xf_group *g)
 	return false;
 }
 
-/* Too big for @g: the ICMP error back into the TUN, the drop counted on
- * the outermost SA. */
+/* Too big for @g (xf_encap() counted DP_DROP_MTU): the ICMP error back
+ * into the TUN. */
 static void tx_too_big(struct worker *w, const struct xf_group *g, struct pkt *p,
 		       struct tally *t)
 {
-	struct sa_live *l = g->live[g->g->nsa - 1];
-
-	atomic_fetch_add_explicit(&l->drop[DP_DROP_MTU], 1, memory_order_relaxed);
 	pkt_reset(&w->spare);
 	if (!xf_icmp_too_big(p, g->mtu, &w->spare) &&
 	    write(w->core->tun_fd, pkt_data(&w->spare), w->spare.len) < 0)
@@ -117,6 +114,7 @@ static bool tx_one(struct worker *w, const struct spd *tab, struct flow_cache *f
 {
 	const struct xf_group *g;
 	struct spd_flow f;
+	int r;
 
 	if (spd_flow_parse(pkt_data(p), p->len, &f)) {
 		t->tun_malformed++;
@@ -127,11 +125,10 @@ static bool tx_one(struct worker *w, const struct spd *tab, struct flow_cache *f
 		t->tun_no_group++;
 		return false;
 	}
-	if (p->len > g->mtu) {
+	r = xf_encap(g, p, w->xs);
+	if (r == -DP_DROP_MTU)
 		tx_too_big(w, g, p, t);
-		return false;
-	}
-	if (xf_encap(g, p, w->xs))
+	if (r)
 		return false; /* counted on the SA */
 	if (!*kick && seq_low(g))
 		*kick = true;

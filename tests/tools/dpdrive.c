@@ -190,7 +190,7 @@ static void print_counters(const struct drive *dr)
 		const struct sa_live *l = dr->live[i];
 		char buf[SAID_BUF];
 
-		said_format(&dr->said[i], 'f', buf, sizeof(buf));
+		said_format(&dr->said[i], '0', buf, sizeof(buf));
 		printf("sa %s packets %llu bytes %llu", buf,
 		       (unsigned long long)atomic_load(&l->packets),
 		       (unsigned long long)atomic_load(&l->bytes));
