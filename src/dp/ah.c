@@ -1,22 +1,19 @@
-/* ah.c: AH (RFC 4302) through OpenSSL's HMAC (ah.h). */
+/* ah.c: AH (RFC 4302) with the HMACs of hmac.h (ah.h). */
 #include "ah.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "alg.h"
+#include "hmac.h"
 #include "ipx.h"
 #include "salive.h"
 
-#define AH_MAX_MAC 64u /* HMAC-SHA-512 */
-
 struct ah_sa {
-	EVP_MAC_CTX *mac;
+	struct hmac *mac;
 	uint32_t spi;
 	size_t icvlen;  /* truncated ICV, bytes */
 	size_t fulllen; /* the whole MAC, bytes */
@@ -52,14 +49,12 @@ size_t ah_hdr_len(const struct ah_sa *a)
 
 int ah_sa_new(struct ah_sa **out, const struct dpsnap_sa *sa, struct reason *why)
 {
-	EVP_MAC *m;
-	OSSL_PARAM params[2];
 	struct ah_sa *a;
-	int ret = 0;
+	int ret;
 
 	*out = NULL;
 	if (sa->said.proto != SAID_PROTO_AH || !sa->auth || !sa->auth->openssl_name ||
-	    sa->auth->icv_bits == 0 || sa->auth->icv_bits / 8 > AH_MAX_MAC) {
+	    sa->auth->icv_bits == 0 || sa->auth->icv_bits / 8 > HMAC_MAX_SIZE) {
 		reason_set(why, "AH: no authentication algorithm");
 		return -EINVAL;
 	}
@@ -72,28 +67,16 @@ int ah_sa_new(struct ah_sa **out, const struct dpsnap_sa *sa, struct reason *why
 	a->hdrlen = align_up(AH_FIXED_LEN + a->icvlen, a->align);
 	a->esn = sa->esn;
 	a->v6 = sa->said.dst.family == AF_INET6;
-	m = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
-	if (!m) {
-		reason_set(why, "AH: OpenSSL has no HMAC");
-		ret = -ENOSYS;
-		goto out;
+	ret = hmac_new(&a->mac, sa->auth->openssl_name, sa->authkey, sa->authkey_len, why);
+	if (ret) {
+		reason_prefix(why, "AH");
+	} else {
+		a->fulllen = hmac_size(a->mac);
+		if (a->fulllen < a->icvlen) {
+			reason_set(why, "AH: HMAC-%s is shorter than its ICV", sa->auth->openssl_name);
+			ret = -ENOSYS;
+		}
 	}
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						     (char *)sa->auth->openssl_name, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	a->mac = EVP_MAC_CTX_new(m);
-	EVP_MAC_free(m);
-	if (!a->mac || !EVP_MAC_init(a->mac, sa->authkey, sa->authkey_len, params)) {
-		reason_set(why, "AH: OpenSSL cannot do HMAC with %s", sa->auth->openssl_name);
-		ret = -ENOSYS;
-		goto out;
-	}
-	a->fulllen = EVP_MAC_CTX_get_mac_size(a->mac);
-	if (a->fulllen < a->icvlen || a->fulllen > AH_MAX_MAC) {
-		reason_set(why, "AH: HMAC-%s is shorter than its ICV", sa->auth->openssl_name);
-		ret = -ENOSYS;
-	}
-out:
 	if (ret) {
 		ah_sa_free(a);
 		return ret;
@@ -106,14 +89,14 @@ void ah_sa_free(struct ah_sa *a)
 {
 	if (!a)
 		return;
-	EVP_MAC_CTX_free(a->mac);
+	hmac_free(a->mac);
 	free(a);
 }
 
 /* The MAC fed: bytes as they are, or zeros. */
 static bool feed(struct ah_sa *a, const uint8_t *d, size_t n)
 {
-	return n == 0 || EVP_MAC_update(a->mac, d, n);
+	return n == 0 || hmac_update(a->mac, d, n);
 }
 
 static bool feed0(struct ah_sa *a, size_t n)
@@ -121,7 +104,7 @@ static bool feed0(struct ah_sa *a, size_t n)
 	while (n > 0) {
 		size_t k = n < sizeof(zeros) ? n : sizeof(zeros);
 
-		if (!EVP_MAC_update(a->mac, zeros, k))
+		if (!hmac_update(a->mac, zeros, k))
 			return false;
 		n -= k;
 	}
@@ -287,22 +270,21 @@ static int icv_hdr6(struct ah_sa *a, const uint8_t *d, size_t hlen, bool out)
 }
 
 /* The ICV of the datagram @d (@len bytes, AH at @hlen, its ICV field of
- * @a->icvlen bytes taken as zero) into @icv (AH_MAX_MAC bytes). */
+ * @a->icvlen bytes taken as zero) into @icv (HMAC_MAX_SIZE bytes). */
 static int icv(struct ah_sa *a, const uint8_t *d, size_t len, size_t hlen, uint64_t seq,
 	       bool out, uint8_t *mac)
 {
 	const uint8_t *ah = d + hlen;
-	size_t after = hlen + AH_FIXED_LEN + a->icvlen, n;
+	size_t after = hlen + AH_FIXED_LEN + a->icvlen;
 	uint8_t hi[4] = { (uint8_t)(seq >> 56), (uint8_t)(seq >> 48), (uint8_t)(seq >> 40),
 			  (uint8_t)(seq >> 32) };
 	int r;
 
-	if (!EVP_MAC_init(a->mac, NULL, 0, NULL))
-		return -1;
+	hmac_start(a->mac);
 	r = d[0] >> 4 == 4 ? icv_hdr4(a, d, hlen, out) : icv_hdr6(a, d, hlen, out);
 	if (r < 0 || !feed(a, ah, AH_FIXED_LEN) || !feed0(a, a->icvlen) ||
 	    !feed(a, d + after, len - after) || (a->esn && !feed(a, hi, sizeof(hi))) ||
-	    !EVP_MAC_final(a->mac, mac, &n, AH_MAX_MAC))
+	    !hmac_final(a->mac, mac))
 		return -1;
 	return 0;
 }
@@ -317,7 +299,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 int ah_encap(struct ah_sa *a, struct pkt *p, size_t hlen, size_t nh_off, uint64_t seq)
 {
-	uint8_t mac[AH_MAX_MAC], *h, *d;
+	uint8_t mac[HMAC_MAX_SIZE], *h, *d;
 
 	if (nh_off >= hlen || hlen > p->len || p->len + a->hdrlen > PKT_MAX_IP ||
 	    !(h = pkt_insert(p, hlen, a->hdrlen)))
@@ -343,7 +325,7 @@ int ah_encap(struct ah_sa *a, struct pkt *p, size_t hlen, size_t nh_off, uint64_
 
 int ah_decap(struct ah_sa *a, struct pkt *p, size_t hlen, size_t nh_off, uint64_t seq)
 {
-	uint8_t mac[AH_MAX_MAC], *d = pkt_data(p);
+	uint8_t mac[HMAC_MAX_SIZE], *d = pkt_data(p);
 	size_t ahl;
 	int ok;
 

@@ -1,4 +1,4 @@
-/* ah.h: AH (RFC 4302) on one SA, in place, HMAC through OpenSSL's EVP_MAC.
+/* ah.h: AH (RFC 4302) on one SA, in place, HMAC through hmac.h (OpenSSL).
  *
  * The ICV covers the IP header and the extension headers in front of AH,
  * AH with its ICV field zero, the payload, and with ESN the high 32 bits of
@@ -25,9 +25,9 @@
  * icv-bits of the ICV field are compared in constant time (CRYPTO_memcmp),
  * and only then is anything changed.
  *
- * One ah_sa is used by one thread; its HMAC context holds the key, set up
- * once by ah_sa_new() and restarted per packet from the keyed state.  No
- * I/O, no allocation after ah_sa_new().
+ * One ah_sa is used by one thread; its HMAC states (hmac.h) are keyed
+ * once by ah_sa_new() and restarted per packet from the keyed state (a
+ * struct copy).  No I/O, no allocation after ah_sa_new().
  */
 #ifndef SPIGRP_AH_H
 #define SPIGRP_AH_H
@@ -44,8 +44,8 @@
 struct ah_sa;
 
 /**
- * ah_sa_new() - the HMAC context of @sa (an AH SA; the key is copied into
- * OpenSSL's context).  Return: 0 and *@out, or -errno with @why (-ENOSYS:
+ * ah_sa_new() - the keyed HMAC states of @sa (an AH SA; the key is hashed
+ * into them, not kept; ah_sa_free() wipes them).  Return: 0 and *@out, or -errno with @why (-ENOSYS:
  * OpenSSL lacks the digest; -EINVAL: not an AH SA with an auth algorithm;
  * -ENOMEM).
  */

@@ -7,16 +7,11 @@
  * is a multiple of the cipher's block (CBC) or of 4 (AEAD, NULL).
  *
  * Per SA, set up once in esp_sa_new(): the cipher context with the key
- * (EVP_CIPHER_CTX), the HMAC context with the key (EVP_MAC_CTX, HMAC with
- * the row's digest), and for outbound CBC an IV generator.  Per packet
- * only the IV is set (EVP_CipherInit_ex() with no cipher and no key) and
- * the HMAC restarted from its keyed state (EVP_MAC_init() with no key):
- * no key schedule is computed per packet.  For HMAC, EVP_MAC_init()
- * without a key, HMAC_Init_ex() without a key and copying pre-keyed
- * EVP_MD_CTXs cost the same here (OpenSSL 3.0.22, 1400 bytes, SHA-256:
- * 1250-1350 ns, each with two allocations inside OpenSSL); only the
- * deprecated SHA256_CTX struct copy avoids them (about 15% faster), so
- * the supported EVP_MAC is used.
+ * (EVP_CIPHER_CTX), the keyed HMAC states (hmac.h, HMAC with the row's
+ * digest), and for outbound CBC an IV generator.  Per packet only the IV
+ * is set (EVP_CipherInit_ex() with no cipher and no key) and the HMAC
+ * restarted from its keyed state (hmac_start(), a struct copy): no key
+ * schedule is computed and nothing is allocated per packet.
  *
  * IVs (outbound):
  *   - AEAD (RFC 4106 section 3.1, RFC 7634 section 2): the 8-byte IV is
@@ -42,17 +37,15 @@
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include "esp.h"
+#include "hmac.h"
 #include "salive.h"
 
 #define ESP_MAX_IV 16u
-#define ESP_MAX_MAC 64u   /* HMAC-SHA-512, untruncated */
 #define AEAD_SALT_MAX 4u
 #define AEAD_IV 8u        /* RFC 4106, RFC 7634: explicit IV on the wire */
 #define NEXTHDR_NONE 59u  /* RFC 4303 section 2.6: a dummy packet */
@@ -64,7 +57,7 @@ struct esp_sa {
 	unsigned block;             /* payload + trailer aligned to this */
 	unsigned icvlen;            /* ICV bytes on the wire */
 	EVP_CIPHER_CTX *cipher;     /* keyed; NULL for NULL encryption */
-	EVP_MAC_CTX *mac;           /* keyed HMAC; NULL for AEAD, encryption only */
+	struct hmac *mac;           /* keyed HMAC; NULL for AEAD, encryption only */
 	EVP_CIPHER_CTX *ivgen;      /* outbound CBC: AES-128-ECB, random key */
 	uint8_t salt[AEAD_SALT_MAX]; /* AEAD nonce salt (end of the key) */
 	unsigned salt_len;
@@ -110,7 +103,7 @@ void esp_sa_free(struct esp_sa *e)
 		return;
 	EVP_CIPHER_CTX_free(e->cipher);
 	EVP_CIPHER_CTX_free(e->ivgen);
-	EVP_MAC_CTX_free(e->mac);
+	hmac_free(e->mac);
 	OPENSSL_clear_free(e, sizeof(*e));
 }
 
@@ -150,32 +143,20 @@ out:
 	return ret;
 }
 
-/* The keyed HMAC context of @sa's authentication row. */
+/* The keyed HMAC states of @sa's authentication row. */
 static int mac_new(struct esp_sa *e, const struct dpsnap_sa *sa, struct reason *why)
 {
-	EVP_MAC *m = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						 (char *)sa->auth->openssl_name, 0),
-		OSSL_PARAM_construct_end(),
-	};
-	int ret = 0;
+	int ret = hmac_new(&e->mac, sa->auth->openssl_name, sa->authkey, sa->authkey_len, why);
 
-	if (!m) {
-		reason_set(why, "ESP: OpenSSL has no HMAC");
+	if (ret) {
+		reason_prefix(why, "ESP");
+		return ret;
+	}
+	if (hmac_size(e->mac) < e->icvlen) {
+		reason_set(why, "ESP: HMAC-%s is shorter than its ICV", sa->auth->openssl_name);
 		return -ENOSYS;
 	}
-	e->mac = EVP_MAC_CTX_new(m);
-	if (!e->mac || !EVP_MAC_init(e->mac, sa->authkey, sa->authkey_len, params)) {
-		reason_set(why, "ESP: OpenSSL cannot do HMAC with %s", sa->auth->openssl_name);
-		ret = -ENOSYS;
-	} else if (EVP_MAC_CTX_get_mac_size(e->mac) < e->icvlen ||
-		   EVP_MAC_CTX_get_mac_size(e->mac) > ESP_MAX_MAC) {
-		reason_set(why, "ESP: HMAC-%s is shorter than its ICV", sa->auth->openssl_name);
-		ret = -ENOSYS;
-	}
-	EVP_MAC_free(m);
-	return ret;
+	return 0;
 }
 
 /* Outbound: the random per-SA IV material (and the CBC IV generator). */
@@ -278,23 +259,22 @@ void esp_sa_test_iv(struct esp_sa *e, const uint8_t *iv, size_t len)
 	e->test_iv_set = true;
 }
 
-static int hmac(struct esp_sa *e, const uint8_t *data, size_t len, uint64_t seq, uint8_t *out);
+static int icv_mac(struct esp_sa *e, const uint8_t *data, size_t len, uint64_t seq, uint8_t *out);
 
 int esp_test_icv(const struct alg_desc *auth, const uint8_t *key, size_t keylen, const uint8_t *data,
 		 size_t len, uint8_t *out, size_t outlen)
 {
-	struct dpsnap_sa sa = { .auth = auth, .authkey = key, .authkey_len = keylen };
 	struct esp_sa e = { 0 };
-	uint8_t mac[ESP_MAX_MAC];
-	int ret = mac_new(&e, &sa, NULL);
+	uint8_t mac[HMAC_MAX_SIZE];
+	int ret = hmac_new(&e.mac, auth->openssl_name, key, keylen, NULL);
 
-	if (!ret && hmac(&e, data, len, 0, mac))
+	if (!ret && icv_mac(&e, data, len, 0, mac))
 		ret = -EIO;
 	if (!ret) {
-		ret = (int)EVP_MAC_CTX_get_mac_size(e.mac);
+		ret = (int)hmac_size(e.mac);
 		memcpy(out, mac, (size_t)ret < outlen ? (size_t)ret : outlen);
 	}
-	EVP_MAC_CTX_free(e.mac);
+	hmac_free(e.mac);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return ret;
 }
@@ -335,16 +315,15 @@ static int make_iv(struct esp_sa *e, uint64_t seq, uint8_t *iv)
 }
 
 /* The HMAC of @len bytes at @data, then (ESN) the high half of @seq, into
- * @out (ESP_MAX_MAC bytes). */
-static int hmac(struct esp_sa *e, const uint8_t *data, size_t len, uint64_t seq, uint8_t *out)
+ * @out (HMAC_MAX_SIZE bytes). */
+static int icv_mac(struct esp_sa *e, const uint8_t *data, size_t len, uint64_t seq, uint8_t *out)
 {
 	uint8_t hi[4];
-	size_t n;
 
 	put32(hi, (uint32_t)(seq >> 32));
-	if (!EVP_MAC_init(e->mac, NULL, 0, NULL) || !EVP_MAC_update(e->mac, data, len) ||
-	    (e->esn && !EVP_MAC_update(e->mac, hi, sizeof(hi))) ||
-	    !EVP_MAC_final(e->mac, out, &n, ESP_MAX_MAC))
+	hmac_start(e->mac);
+	if (!hmac_update(e->mac, data, len) || (e->esn && !hmac_update(e->mac, hi, sizeof(hi))) ||
+	    !hmac_final(e->mac, out))
 		return -1;
 	return 0;
 }
@@ -397,7 +376,7 @@ static int cbc(struct esp_sa *e, const uint8_t *iv, uint8_t *text, size_t len)
 int esp_encap(struct esp_sa *e, struct pkt *p, size_t hlen, size_t nh_off, uint64_t seq)
 {
 	size_t len, pad, head, tail, i;
-	uint8_t *esp, *tr, *text, mac[ESP_MAX_MAC];
+	uint8_t *esp, *tr, *text, mac[HMAC_MAX_SIZE];
 
 	if (hlen > p->len || nh_off >= hlen)
 		return -DP_DROP_MALFORMED;
@@ -425,7 +404,7 @@ int esp_encap(struct esp_sa *e, struct pkt *p, size_t hlen, size_t nh_off, uint6
 	if (e->cipher && cbc(e, esp + ESP_HDR_LEN, text, len))
 		return -DP_DROP_MALFORMED;
 	if (e->mac) {
-		if (hmac(e, esp, head + len, seq, mac))
+		if (icv_mac(e, esp, head + len, seq, mac))
 			return -DP_DROP_MALFORMED;
 		memcpy(text + len, mac, e->icvlen);
 		OPENSSL_cleanse(mac, sizeof(mac));
@@ -436,7 +415,7 @@ int esp_encap(struct esp_sa *e, struct pkt *p, size_t hlen, size_t nh_off, uint6
 int esp_decap(struct esp_sa *e, struct pkt *p, size_t hlen, size_t nh_off, uint64_t seq)
 {
 	size_t len, head = ESP_HDR_LEN + e->ivlen, clen;
-	uint8_t *esp, *text, *icv, mac[ESP_MAX_MAC], padlen, nh;
+	uint8_t *esp, *text, *icv, mac[HMAC_MAX_SIZE], padlen, nh;
 	int bad;
 
 	if (hlen > p->len || nh_off >= hlen)
@@ -451,7 +430,7 @@ int esp_decap(struct esp_sa *e, struct pkt *p, size_t hlen, size_t nh_off, uint6
 	if (e->cipher && !e->aead && clen % e->block)
 		return -DP_DROP_MALFORMED;
 	if (e->mac) {
-		if (hmac(e, esp, head + clen, seq, mac))
+		if (icv_mac(e, esp, head + clen, seq, mac))
 			return -DP_DROP_ICV;
 		bad = CRYPTO_memcmp(mac, icv, e->icvlen);
 		OPENSSL_cleanse(mac, sizeof(mac));

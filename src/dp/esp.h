@@ -15,13 +15,11 @@
  * themselves never repeat: seqstore.h.
  *
  * One esp_sa is used by one thread (the worker of its direction); its
- * cipher and MAC contexts are set up once by esp_sa_new(), never per
- * packet.  Keys are copied into OpenSSL's contexts; esp_sa_free() frees
- * them (OpenSSL cleanses its key schedules).  No I/O, no allocation after
- * esp_sa_new() by this module; inside OpenSSL 3.0, AEAD and CBC allocate
- * nothing per packet, but HMAC's restart from its keyed state
- * (EVP_MAC_init() without a key) copies two digest contexts, two
- * allocations per ICV (check_esp pins both figures).
+ * cipher context and keyed HMAC states (hmac.h) are set up once by
+ * esp_sa_new(), never per packet.  Keys are copied into OpenSSL's cipher
+ * context and hashed into the HMAC states; esp_sa_free() frees them
+ * (OpenSSL cleanses its key schedules, hmac_free() the HMAC states).  No
+ * I/O, no allocation after esp_sa_new().
  */
 #ifndef SPIGRP_ESP_H
 #define SPIGRP_ESP_H
@@ -55,8 +53,8 @@ void esp_sa_test_iv(struct esp_sa *e, const uint8_t *iv, size_t len);
 /**
  * esp_test_icv() - test only: the untruncated HMAC with @auth's digest
  * under @key (any length: the RFC 2202 and RFC 4868 vectors use others
- * than the SA's) over @len bytes at @data, through the same contexts and
- * calls that compute an SA's ICV.  Return: its length (at most @outlen
+ * than the SA's) over @len bytes at @data, through the same HMAC states
+ * (hmac.h) and calls that compute an SA's ICV.  Return: its length (at most @outlen
  * bytes written to @out), or -errno.
  */
 int esp_test_icv(const struct alg_desc *auth, const uint8_t *key, size_t keylen, const uint8_t *data,
