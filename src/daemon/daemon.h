@@ -33,6 +33,13 @@ struct daemon {
 	const struct dp_ops *dpops; /* the userspace datapath (reconcile.h) */
 	void *dp;                   /* its engine, or NULL: not running ... */
 	char dp_why[256];           /* ... for this reason */
+	/* Start the engine (main.c: its TUN device, sockets, threads, and its
+	 * fd in the loop), called the first time a group is placed in
+	 * userspace (a host whose groups all run in the kernel has no TUN
+	 * device and no datapath sockets); again after a reload when it
+	 * failed.  NULL: never (tests).  0 or -errno, with dp_why set. */
+	int (*dp_start)(struct daemon *d);
+	bool dp_tried;              /* dp_start() was called for this config */
 	struct seqstore *seq;       /* outbound sequence numbers (state-dir/seq) */
 	bool dp_dirty;              /* removals staged in the datapath */
 	bool filter_dirty;          /* the set of userspace inbound groups

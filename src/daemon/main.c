@@ -462,24 +462,20 @@ static int add_to_loop(struct daemon *d)
 	    loop_add_fd(d->loop, d->sig_fd, on_signal, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->event_fd(d->kern), on_xfrm_event, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->addr_fd(d->kern), on_addr_event, d) < 0 ||
-	    (d->dp && loop_add_fd(d->loop, d->dpops->seq_fd(d->dp), on_seq_event, d) < 0) ||
 	    loop_add_source(d->loop, &ctl) < 0) {
 		log_err("main loop: out of memory");
 		return -1;
 	}
-	if (d->dp)
-		loop_timer_arm(d->seq_timer, SEQ_TICK_MS);
+	loop_timer_arm(d->seq_timer, SEQ_TICK_MS);
 	return 0;
 }
 
 /*
- * The userspace datapath: the sequence-number file, then the engine (its
- * TUN device, sockets and worker threads; signals stay blocked in them).
- * A host without what it needs (no /dev/net/tun, a sequence file that does
- * not parse) still runs its kernel groups: the groups placed in userspace
- * are skipped with d->dp_why.
+ * The sequence-number file, at start: kernel groups need it too (kseq.h).
+ * The userspace datapath's groups are skipped with d->dp_why when it
+ * cannot be read (never reset: that would reuse numbers).
  */
-static void open_datapath(struct daemon *d)
+static void open_seqstore(struct daemon *d)
 {
 	struct reason why = { "" };
 	int r;
@@ -489,17 +485,41 @@ static void open_datapath(struct daemon *d)
 	if (r < 0) {
 		snprintf(d->dp_why, sizeof(d->dp_why), "sequence numbers (%s/seq): %s",
 			 d->cfg->state_dir, why.text[0] ? why.text : strerror(-r));
-		log_err("userspace datapath not started: %s", d->dp_why);
-		return;
+		log_err("%s", d->dp_why);
 	}
+}
+
+/*
+ * The userspace datapath's engine (its TUN device, sockets and worker
+ * threads; signals stay blocked in them), started by the reconciler when
+ * it first places a group in userspace (d->dp_start).  A host without what
+ * it needs (no /dev/net/tun, no sequence file) still runs its kernel
+ * groups: the groups placed in userspace are skipped with d->dp_why.
+ */
+static int start_datapath(struct daemon *d)
+{
+	struct reason why = { "" };
+	int r;
+
+	if (!d->seq)
+		return -ENOENT; /* dp_why says why (open_seqstore()) */
 	r = dpops_open(&d->dp, d->cfg, d->seq, &why);
 	if (r < 0) {
 		snprintf(d->dp_why, sizeof(d->dp_why), "%s", why.text[0] ? why.text : strerror(-r));
 		log_warn("userspace datapath not started: %s", d->dp_why);
-		return;
+		return r;
 	}
+	if (loop_add_fd(d->loop, d->dpops->seq_fd(d->dp), on_seq_event, d) < 0) {
+		dpops_close(d->dp);
+		d->dp = NULL;
+		snprintf(d->dp_why, sizeof(d->dp_why), "out of memory");
+		log_err("userspace datapath not started: %s", d->dp_why);
+		return -ENOMEM;
+	}
+	d->dp_why[0] = '\0';
 	log_info("userspace datapath: %s (ifindex %d), fwmark 0x%x/0x%x", d->cfg->tun_device,
 		 d->dpops->ifindex(d->dp), d->cfg->fwmark, d->cfg->fwmask);
+	return 0;
 }
 
 /* Everything up to "running"; -1 when the daemon cannot start (logged). */
@@ -516,7 +536,8 @@ static int start(struct daemon *d, struct cfg_errors *errs)
 		return -1;
 	}
 	d->ops = &kernops_real;
-	open_datapath(d);
+	open_seqstore(d);
+	d->dp_start = start_datapath;
 	r = reconcile_start(d, errs);
 	if (r < 0) {
 		log_err("%s has errors; not starting:", d->cfg_path);

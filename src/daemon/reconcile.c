@@ -236,6 +236,10 @@ static void stage_group(struct daemon *d, const struct sadb_group *g, struct rt_
 	int e;
 
 	rt_place_why(r, g, &why);
+	if (!d->dp && d->dp_start && !d->dp_tried) {
+		d->dp_tried = true;
+		d->dp_start(d);
+	}
 	if (!d->dp) {
 		rt_set_state(r, RT_SKIPPED,
 			     "placed in userspace (%s); the userspace datapath is not running: %s",
@@ -640,6 +644,8 @@ int reconcile_reload(struct daemon *d, struct cfg_errors *errs)
 	ncfg = cfg_load(d->cfg_path, true, errs);
 	if (!ncfg)
 		goto bad;
+	if (!d->dp)
+		d->dp_tried = false; /* a failed engine start is tried again */
 	if (keep_running_settings(ncfg, ocfg) < 0) {
 		r = -ENOMEM;
 		goto bad;

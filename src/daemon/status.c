@@ -92,13 +92,20 @@ static bool dp_counters(const struct daemon *d, struct dp_stats *st)
 	return true;
 }
 
+/* Why the engine is not running: it failed, or nothing asked for it. */
+static const char *dp_reason(const struct daemon *d)
+{
+	if (d->dp_why[0])
+		return d->dp_why;
+	return d->dp_tried ? "not started" : "no group is placed in userspace";
+}
+
 static void text_datapath(const struct daemon *d, struct strbuf *b)
 {
 	struct dp_stats st;
 
 	if (!dp_counters(d, &st)) {
-		strbuf_printf(b, "datapath: not running%s%s%s\n", d->dp_why[0] ? " (" : "",
-			      d->dp_why, d->dp_why[0] ? ")" : "");
+		strbuf_printf(b, "datapath: not running (%s)\n", dp_reason(d));
 		return;
 	}
 	strbuf_printf(b, "datapath: %s tun-packets %llu tun-malformed %llu tun-no-group %llu "
@@ -183,7 +190,7 @@ static void json_datapath(const struct daemon *d, struct strbuf *b)
 
 	if (!dp_counters(d, &st)) {
 		strbuf_puts(b, "\"datapath\":{\"running\":false,\"reason\":");
-		strbuf_json_str(b, d->dp_why);
+		strbuf_json_str(b, dp_reason(d));
 		strbuf_puts(b, "}");
 		return;
 	}

@@ -15,6 +15,10 @@ clash_conf | write_conf "$CONF"
 check_start "spigrpd starts with foreign template-less policies in our priority band"
 check "a foreign template-less policy in our band survives the start" \
 	has_policy 10.7.0.0/16 10.8.0.0/16 out
+check "with no group placed in userspace the datapath is not started: no TUN device, no socket policies" \
+	eval '! nsx ip link show spigrp0 >/dev/null 2>&1 &&
+		! nsx ip xfrm policy | grep -q "dir 0\|socket" &&
+		"$SPIGRP" --control "$CTL" --status | grep -q "^datapath: not running (no group is placed in userspace)"'
 check "a foreign policy equal to a shunt group's is not adopted: that group is refused" \
 	test "$(json_states)" = "pass4=installed drop6=installed clash=refused"
 check "... the foreign policy stays, and nothing of the refused group is left" \

@@ -731,6 +731,62 @@ START_TEST(test_no_engine)
 }
 END_TEST
 
+/* The engine starts when the first group is placed in userspace, once:
+ * a config whose groups all run in the kernel starts none; a failed
+ * start is tried again after a reload. */
+static unsigned dp_starts;
+static int dp_start_ok(struct daemon *dd)
+{
+	dp_starts++;
+	dd->dp = &fdp;
+	return 0;
+}
+
+static int dp_start_fails(struct daemon *dd)
+{
+	dp_starts++;
+	snprintf(dd->dp_why, sizeof(dd->dp_why), "TUN: busy");
+	return -EBUSY;
+}
+
+START_TEST(test_engine_lazy)
+{
+	const char *tunonly = "[sa tun.302@192.0.2.2]\nsrc = 192.0.2.1\n"
+			      "[group tunonly]\nsaid = tun.302@192.0.2.2\nsrc-ts = 10.0.1.0/24\n"
+			      "dst-ts = 10.9.3.0/24\n";
+	struct cfg_errors errs = { 0 };
+	char *s;
+
+	write_conf("datapath = kernel\ninstall-routes = no\n", COMP_GROUP("a", "300", "2", "1"));
+	d.dp = NULL;
+	d.dp_start = dp_start_fails;
+	dp_starts = 0;
+	start();
+	ck_assert_uint_eq(dp_starts, 0);
+	s = answer(status_text);
+	ck_assert_ptr_nonnull(strstr(s, "datapath: not running (no group is placed in userspace)\n"));
+	free(s);
+	/* a userspace group: one try, which fails; the group is skipped */
+	write_conf("datapath = kernel\ninstall-routes = no\n",
+		   COMP_GROUP("a", "300", "2", "1") "%s", tunonly);
+	ck_assert_int_eq(reconcile_reload(&d, &errs), 0);
+	ck_assert_uint_eq(dp_starts, 1);
+	ck_assert_int_eq(rtg("tunonly")->state, RT_SKIPPED);
+	ck_assert_ptr_nonnull(strstr(rtg("tunonly")->why.text, "not running: TUN: busy"));
+	/* the next reload tries again, and this time it starts */
+	d.dp_start = dp_start_ok;
+	d.dp_why[0] = '\0';
+	write_conf("datapath = kernel\ninstall-routes = no\n",
+		   COMP_GROUP("a", "300", "2", "1") "%s", tunonly);
+	ck_assert_int_eq(reconcile_reload(&d, &errs), 0);
+	reconcile_install_pending(&d);
+	ck_assert_uint_eq(dp_starts, 2);
+	ck_assert_ptr_eq(d.dp, &fdp);
+	ck_assert_int_eq(rtg("tunonly")->state, RT_INSTALLED);
+	cfg_errors_free(&errs);
+}
+END_TEST
+
 /* Inbound selectors that overlap cannot be split between the kernel and
  * the datapath, nor can one dst-ts: the later group is refused, at run
  * time (the probe placed them apart), with the reason. */
@@ -1414,6 +1470,7 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(tc, test_probe_says_no);
 	tcase_add_test(tc, test_userspace_installs);
 	tcase_add_test(tc, test_no_engine);
+	tcase_add_test(tc, test_engine_lazy);
 	tcase_add_test(tc, test_split_refused);
 	tcase_add_test(tc, test_reload_keeps_live);
 	tcase_add_test(tc, test_dp_refusals);
