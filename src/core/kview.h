@@ -80,7 +80,10 @@ struct kview {
 	size_t ner, er_cap;
 };
 
-/* Append one record (copied); return its index, or -ENOMEM. */
+/* A zeroed struct kview is an empty one.  Append one record (copied);
+ * return its index, or -ENOMEM.  kview_add_group() also refuses (-EINVAL)
+ * a group of more than KV_MAX_GROUP SAs or naming an SA index not added
+ * yet: add a group's SAs first. */
 long kview_add_sa(struct kview *v, const struct kv_sa *sa);
 long kview_add_group(struct kview *v, const struct kv_group *g);
 long kview_add_eroute(struct kview *v, const struct kv_eroute *e);
