@@ -428,26 +428,6 @@ static int spi_line(struct strbuf *b, const struct kv_sa *sa, char f, uint64_t n
 	return b->oom ? -ENOMEM : 0;
 }
 
-/* render_spi() - see render.h.  The put_said() above leaves a space after
- * the SAID: the one KLIPS printed before the transform name. */
-int render_spi(const struct kview *v, enum cfg_said_format fmt, uint64_t now,
-	       struct strbuf *out)
-{
-	int f = fmt_char(fmt), r = 0;
-
-	if (!f)
-		return -EINVAL;
-	if (strbuf_reserve(out, 0))
-		return -ENOMEM;
-	if (!v)
-		return 0;
-	for (int pass = 0; pass < 2 && !r; pass++)
-		for (size_t i = 0; i < v->nsa && !r; i++)
-			if (v->sa[i].ours == (pass == 0))
-				r = spi_line(out, &v->sa[i], (char)f, now);
-	return r;
-}
-
 /* A selector: prefix, ":port" when set ("[prefix]:port" for IPv6). */
 static void selector(char *buf, size_t len, const struct ip_prefix *p, uint16_t port)
 {
@@ -477,22 +457,41 @@ static int eroute_line(struct strbuf *b, const struct kv_eroute *e, char f)
 	return b->oom ? -ENOMEM : 0;
 }
 
-/* render_eroute() - see render.h. */
-int render_eroute(const struct kview *v, enum cfg_said_format fmt, struct strbuf *out)
+/* Call @line for the SAs (@er false) or the eroutes of @v, ours first:
+ * the frame of render_spi() and render_eroute(). */
+static int render_ours_first(const struct kview *v, enum cfg_said_format fmt, bool er,
+			     uint64_t now, struct strbuf *out)
 {
 	int f = fmt_char(fmt), r = 0;
+	size_t n = v ? (er ? v->ner : v->nsa) : 0;
 
 	if (!f)
 		return -EINVAL;
 	if (strbuf_reserve(out, 0))
 		return -ENOMEM;
-	if (!v)
-		return 0;
-	for (int pass = 0; pass < 2 && !r; pass++)
-		for (size_t i = 0; i < v->ner && !r; i++)
-			if (v->er[i].ours == (pass == 0))
-				r = eroute_line(out, &v->er[i], (char)f);
+	for (int pass = 0; pass < 2 && !r; pass++) {
+		for (size_t i = 0; i < n && !r; i++) {
+			if ((er ? v->er[i].ours : v->sa[i].ours) != (pass == 0))
+				continue;
+			r = er ? eroute_line(out, &v->er[i], (char)f)
+			       : spi_line(out, &v->sa[i], (char)f, now);
+		}
+	}
 	return r;
+}
+
+/* render_spi() - see render.h.  The put_said() above leaves a space after
+ * the SAID: the one KLIPS printed before the transform name. */
+int render_spi(const struct kview *v, enum cfg_said_format fmt, uint64_t now,
+	       struct strbuf *out)
+{
+	return render_ours_first(v, fmt, false, now, out);
+}
+
+/* render_eroute() - see render.h. */
+int render_eroute(const struct kview *v, enum cfg_said_format fmt, struct strbuf *out)
+{
+	return render_ours_first(v, fmt, true, 0, out);
 }
 
 /* ---- the small files ---- */

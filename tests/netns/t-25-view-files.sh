@@ -17,15 +17,6 @@ v25_conf() {
 v25_conf | write_conf "$CONF"
 sed -i 's/^datapath = kernel$/datapath = auto/' "$CONF"
 
-# v25_json_packets SAID: packets of SAID in spigrp --json
-v25_json_packets() {
-	"$SPIGRP" --control "$CTL" --json |
-		"$PY" -c 'import json, sys
-for g in json.load(sys.stdin)["groups"]:
-    for s in g["sas"]:
-        if s["said"] == sys.argv[1]:
-            print(s.get("packets", 0))' "$1"
-}
 # v25_eroute_count SAID: the count of SAID's eroute line
 v25_eroute_count() {
 	awk -v s="$1" '$6 == s { print $1 }' "$MNT/ipsec_eroute"
@@ -114,7 +105,7 @@ if need_start "spigrpd starts on contrib/seed.conf plus a %drop shunt (datapath 
 	nsx ping -q -c 3 -i 0.2 -W 1 -I 10.0.2.1 10.0.1.1 > /dev/null 2>&1
 	sleep 1.1 # the rendering is now older than a second: the next open refreshes
 	after=$(v25_eroute_count tun.3d1@192.168.2.100)
-	json=$(v25_json_packets tun.3d1@192.168.2.100)
+	json=$(sa_packets tun.3d1@192.168.2.100)
 	info "eroute count before $before, after $after; spigrp --json: $json"
 	check "the eroute count follows the pings (0 before, 3 after, as spigrp --json)" \
 		test "$before" = 0 -a "$after" = 3 -a "$json" = 3
