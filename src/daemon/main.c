@@ -130,10 +130,19 @@ static void on_addr_settled(void *arg)
 	reconcile_addresses(arg);
 }
 
-/* A datapath worker is past half of a sequence block (its eventfd). */
+/* A datapath worker is past half of a sequence block (its eventfd).  While
+ * reservations fail (a full disk), a worker past half kicks every batch:
+ * the kick is only drained then, and the timer retries once a second. */
 static void on_seq_event(void *arg)
 {
-	reconcile_seq_tick(arg);
+	struct daemon *d = arg;
+	uint64_t v;
+
+	if (d->seq_failing) {
+		(void)!read(d->dpops->seq_fd(d->dp), &v, sizeof(v));
+		return;
+	}
+	reconcile_seq_tick(d);
 }
 
 /* Every SEQSTORE_KERNEL_PERIOD_S: the kernel SAs' sequence numbers. */

@@ -31,6 +31,7 @@ static int parse4(const uint8_t *d, size_t len, struct ipx *x)
 	x->hlen = ihl;
 	x->len = tot;
 	x->frag = (frag & 0x3fff) != 0;  /* MF or an offset */
+	x->rh_left = false;
 	x->first = (frag & 0x1fff) == 0;
 	return 0;
 }
@@ -67,6 +68,7 @@ static int parse6(const uint8_t *d, size_t len, enum ipx_walk walk, struct ipx *
 		return -1;
 	x->frag = false;
 	x->first = true;
+	x->rh_left = false;
 	nh = d[6];
 	while (walk6(nh, walk, rhdr)) {
 		size_t hl;
@@ -82,8 +84,10 @@ static int parse6(const uint8_t *d, size_t len, enum ipx_walk walk, struct ipx *
 		}
 		if (off + hl > tot)
 			return -1;
-		if (nh == IPX_ROUTING)
+		if (nh == IPX_ROUTING) {
 			rhdr = true;
+			x->rh_left |= d[off + 3] != 0;
+		}
 		nh_off = off;
 		nh = d[off];
 		off += hl;

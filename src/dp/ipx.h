@@ -65,6 +65,9 @@ struct ipx {
 	bool frag;       /* a fragment: IPv4 MF or offset set, or an IPv6
 			    fragment header walked (IPX_L4) */
 	bool first;      /* a fragment at offset 0, or not a fragment */
+	bool rh_left;    /* an IPv6 routing header walked has segments left:
+			    the datagram is not for this host yet (the kernel
+			    forwards it, RFC 8200 section 4.4) */
 };
 
 /**

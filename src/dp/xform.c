@@ -110,7 +110,7 @@ int xf_peek(const struct pkt *p, struct xf_key *key)
 	size_t alen;
 	struct ipx x;
 
-	if (ipx_parse(d, p->len, IPX_IN, &x) < 0 || x.frag)
+	if (ipx_parse(d, p->len, IPX_IN, &x) < 0 || x.frag || x.rh_left)
 		return -DP_DROP_MALFORMED;
 	memset(key, 0, sizeof(*key));
 	key->family = x.family;
@@ -272,7 +272,7 @@ static int decap_one(const struct dpsnap_sa *sa, struct sa_live *l, struct pkt *
 	struct ipx x;
 	int r;
 
-	if (ipx_parse(d, p->len, IPX_IN, &x) < 0 || x.frag)
+	if (ipx_parse(d, p->len, IPX_IN, &x) < 0 || x.frag || x.rh_left)
 		return -DP_DROP_MALFORMED;
 	pkt_trim(p, x.len);
 	if (!carries(sa, x.nh))

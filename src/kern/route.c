@@ -187,7 +187,9 @@ static int rule_take_over(struct route *r, int family)
 	for (o = nl_cache_get_first(c); o; o = nl_cache_get_next(o)) {
 		struct rtnl_rule *rule = (struct rtnl_rule *)o;
 
-		if (rtnl_rule_get_prio(rule) != ROUTE_RULE_PRIO ||
+		/* the dump holds every family (libnl asks for AF_UNSPEC) */
+		if (rtnl_rule_get_family(rule) != family ||
+		    rtnl_rule_get_prio(rule) != ROUTE_RULE_PRIO ||
 		    rtnl_rule_get_table(rule) != r->table)
 			continue;
 		if (!found && rtnl_rule_get_mark(rule) == r->fwmark &&
@@ -318,8 +320,9 @@ static int route_towards(struct route *r, const struct ip_addr *dst, int *ifinde
 	return *ifindex ? 0 : -ENETUNREACH;
 }
 
-/* The route object of @rr in @table (libnl), or NULL (out of memory). */
-static struct rtnl_route *route_obj(const struct route_ref *rr, uint32_t table)
+/* The route object of @rr in @table (libnl), or (@hole) its blackhole
+ * twin (route.h); NULL when out of memory. */
+static struct rtnl_route *route_obj(const struct route_ref *rr, uint32_t table, bool hole)
 {
 	struct rtnl_route *rt = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = NULL;
@@ -334,8 +337,12 @@ static struct rtnl_route *route_obj(const struct route_ref *rr, uint32_t table)
 	rtnl_route_set_table(rt, table);
 	rtnl_route_set_dst(rt, d);
 	rtnl_route_set_protocol(rt, RTPROT_STATIC);
-	rtnl_route_set_type(rt, RTN_UNICAST);
+	rtnl_route_set_type(rt, hole ? RTN_BLACKHOLE : RTN_UNICAST);
 	nl_addr_put(d);
+	if (hole) {
+		rtnl_route_set_priority(rt, ROUTE_HOLE_METRIC);
+		return rt;
+	}
 	if (rr->mtu && (rtnl_route_set_metric(rt, RTAX_MTU, rr->mtu) < 0 ||
 			rtnl_route_set_metric(rt, RTAX_LOCK, 1u << RTAX_MTU) < 0))
 		goto fail;
@@ -366,10 +373,11 @@ fail:
 	return NULL;
 }
 
-/* Delete @rr's route from the kernel.  Return: 0 (also: already gone) or -errno. */
-static int route_del(struct route *r, const struct route_ref *rr)
+/* Delete @rr's route (or @hole, its twin) from the kernel.  Return: 0
+ * (also: already gone) or -errno. */
+static int route_del_one(struct route *r, const struct route_ref *rr, bool hole)
 {
-	struct rtnl_route *rt = route_obj(rr, r->table);
+	struct rtnl_route *rt = route_obj(rr, r->table, hole);
 	int ret;
 
 	if (!rt)
@@ -377,6 +385,14 @@ static int route_del(struct route *r, const struct route_ref *rr)
 	ret = kerr(r, rtnl_route_delete(r->sk, rt, 0));
 	rtnl_route_put(rt);
 	return ret == -ENOENT || ret == -ESRCH ? 0 : ret;
+}
+
+/* Delete @rr's route and, into the TUN, its blackhole twin. */
+static int route_del(struct route *r, const struct route_ref *rr)
+{
+	int ret = route_del_one(r, rr, false), e = rr->dev ? route_del_one(r, rr, true) : 0;
+
+	return ret ? ret : e;
 }
 
 static int ref_add_owner(struct route_ref *rr, const char *name)
@@ -434,16 +450,25 @@ static int route_release(struct route *r, const struct sadb_group *g, unsigned u
  * with @why. */
 static int route_put(struct route *r, const struct route_ref *rr, struct reason *why)
 {
-	struct rtnl_route *rt = route_obj(rr, r->table);
+	struct rtnl_route *rt = route_obj(rr, r->table, false);
+	struct rtnl_route *hole = rr->dev ? route_obj(rr, r->table, true) : NULL;
 	char t[IP_PREFIX_BUF];
-	int ret;
+	int ret = 0;
 
-	if (!rt)
+	if (!rt || (rr->dev && !hole)) {
+		rtnl_route_put(rt);
+		rtnl_route_put(hole);
 		return -ENOMEM;
+	}
 	/* The table is ours: a route an earlier run left (kill -9) is
-	 * replaced with what this host needs now. */
-	ret = kerr(r, rtnl_route_add(r->sk, rt, NLM_F_CREATE | NLM_F_REPLACE));
+	 * replaced with what this host needs now.  The twin goes first: the
+	 * prefix is never routed by the main table in between. */
+	if (hole)
+		ret = kerr(r, rtnl_route_add(r->sk, hole, NLM_F_CREATE | NLM_F_REPLACE));
+	if (!ret)
+		ret = kerr(r, rtnl_route_add(r->sk, rt, NLM_F_CREATE | NLM_F_REPLACE));
 	rtnl_route_put(rt);
+	rtnl_route_put(hole);
 	if (ret) {
 		ip_prefix_format(&rr->dst, t, sizeof(t));
 		reason_set(why, "route %s table %u: %s", t, r->table, strerror(-ret));

@@ -12,7 +12,12 @@
  * or answers "too big" before the TUN).  One rule per family at priority
  * ROUTE_RULE_PRIO sends every lookup through that table first, except for
  * packets carrying the datapath's mark ("not fwmark M/MASK"): the
- * datapath's own ESP/AH packets never loop back into its TUN.  Routes shared by several groups are
+ * datapath's own ESP/AH packets never loop back into its TUN.  Each route
+ * into the TUN has a twin of type blackhole at metric ROUTE_HOLE_METRIC:
+ * the TUN's routes vanish with the device when the daemon dies (kill -9),
+ * the rule and the twins stay, so the groups' traffic is dropped instead
+ * of leaving in clear by the main table until a restart takes over (a
+ * clean stop removes both).  Routes shared by several groups are
  * counted by group name (a reload hands unchanged groups to new sadb
  * objects), and deleted when the last group lets go.
  *
@@ -31,6 +36,9 @@
 /* Priority of our "lookup TABLE" rules: after the local table (0) and
  * charon's 220, well before main (32766).  Documented in spigrpd.conf(5). */
 #define ROUTE_RULE_PRIO 9000u
+/* Metric of the blackhole twin of a route into the TUN: the largest, so
+ * the TUN's route (metric 0, IPv6 1024) wins while the device exists. */
+#define ROUTE_HOLE_METRIC 0xffffffffu
 
 struct route;
 struct addrmon;

@@ -15,6 +15,7 @@
 #   control socket       ctl_req, ctl_raw, json_states, states_are,
 #                        wait_states, wait_pass4_lost, sa_packets
 #   the kernel           nsx, npolicies, has_policy, no_policy, live_record
+#   a peer daemon        seed_both, peer_conf, start_peer, stop_peer
 # Paths: $W $MNT $V (the view's ipsec_spigrp) $CTL $STATE $CONF $LOG;
 # namespaces $NS (the daemon's: 192.168.2.110, 3049:1::2) and $PEER
 # (192.168.2.100, 3049:1::1) joined by a veth pair; $SPIGRPD $SPIGRP $PY.
@@ -361,4 +362,35 @@ no_policy() {
 live_record() {
 	awk 'NR > 1 { k = substr($0, 3); if ($1 == "+") l[k] = 1; else delete l[k] }
 		END { for (k in l) print k }' "$STATE/shunts"
+}
+
+# ---- a peer daemon (the datapath cases) ----
+# seed_both: contrib/seed.conf's SA and group sections (both directions).
+seed_both() {
+	sed -e '/^\[daemon\]/,/^\[/{/^\[sa\|^\[group/!d}' "$srcdir/contrib/seed.conf"
+}
+# peer_conf DIR: DIR/spigrpd.conf for a daemon in $PEER on the seed
+# (datapath = auto, its own mount, control and state-dir under DIR).
+peer_conf() {
+	mkdir -p "$1" && chmod 755 "$1" &&
+		{
+			printf '[daemon]\ndatapath = auto\nmount = %s/net\ncontrol = %s/ctl\nstate-dir = %s/state\n' \
+				"$1" "$1" "$1"
+			seed_both
+		} > "$1/spigrpd.conf" && chmod 600 "$1/spigrpd.conf"
+}
+# start_peer DIR: that daemon in $PEER, logging to DIR/log (peer_pid);
+# stop_peer: SIGTERM and wait.  A case that starts one sets
+# trap 'stop_peer; cleanup' EXIT and puts back trap cleanup EXIT.
+peer_pid=
+start_peer() {
+	nsenter --net="/run/netns/$PEER" "$SPIGRPD" -f -c "$1/spigrpd.conf" > "$1/log" 2>&1 &
+	peer_pid=$!
+	poll grep -q 'running:' "$1/log"
+}
+stop_peer() {
+	[ -n "$peer_pid" ] || return 0
+	kill -TERM "$peer_pid" 2>/dev/null
+	wait "$peer_pid" 2>/dev/null
+	peer_pid=
 }

@@ -17,28 +17,11 @@ fails_quietly() {
 quietly() {
 	"$@" >/dev/null 2>&1
 }
-# The seed's four groups (both directions), datapath = auto.
-seed_both() {
-	sed -e '/^\[daemon\]/,/^\[/{/^\[sa\|^\[group/!d}' "$srcdir/contrib/seed.conf"
-}
 seed_both | write_conf "$CONF"
 sed -i 's/^datapath = kernel$/datapath = auto/' "$CONF"
 
 PW=$W/peer
-mkdir -p "$PW" && chmod 755 "$PW"
-PCONF=$PW/spigrpd.conf
-{
-	printf '[daemon]\ndatapath = auto\nmount = %s/net\ncontrol = %s/ctl\nstate-dir = %s/state\n' \
-		"$PW" "$PW" "$PW"
-	seed_both
-} > "$PCONF" && chmod 600 "$PCONF"
-peer_pid=
-stop_peer() {
-	[ -n "$peer_pid" ] || return 0
-	kill -TERM "$peer_pid" 2>/dev/null
-	wait "$peer_pid" 2>/dev/null
-	peer_pid=
-}
+peer_conf "$PW"
 trap 'stop_peer; cleanup' EXIT
 
 # json_dp KEY: the datapath object's KEY in spigrp --json
@@ -82,9 +65,7 @@ if need_start "spigrpd starts on contrib/seed.conf (datapath = auto)"; then
 	# traffic with a second daemon in the peer namespace
 	nsx ip addr add 10.0.2.1/32 dev lo
 	ip -n "$PEER" addr add 10.0.1.1/32 dev lo
-	nsenter --net="/run/netns/$PEER" "$SPIGRPD" -f -c "$PCONF" > "$PW/log" 2>&1 &
-	peer_pid=$!
-	poll grep -q 'running:' "$PW/log"
+	start_peer "$PW"
 	check "ping peer -> daemon through tun comp esp ah (10.0.1.1 -> 10.0.2.1)" \
 		quietly ip netns exec "$PEER" ping -q -c 2 -W 2 -I 10.0.1.1 10.0.2.1
 	check "ping daemon -> peer (10.0.2.1 -> 10.0.1.1)" \

@@ -475,6 +475,34 @@ START_TEST(test_truncated_exthdr)
 }
 END_TEST
 
+/* A routing header with segments left: the datagram is not for this host
+ * yet (the kernel forwards it): not taken as ours.  With none left it is. */
+START_TEST(test_routing_segments_left)
+{
+	uint8_t b[IPV6_HDR_LEN + 24] = { 0x60 };
+	struct xf_key key;
+	struct pkt p;
+
+	b[5] = 24;
+	b[6] = IPX_ROUTING;
+	b[IPV6_HDR_LEN] = IPX_ESP;
+	b[IPV6_HDR_LEN + 1] = 0;     /* 8 bytes */
+	b[IPV6_HDR_LEN + 2] = 4;     /* type 4 (segment routing) */
+	b[IPV6_HDR_LEN + 3] = 1;     /* segments left */
+	b[IPV6_HDR_LEN + 11] = 0x42; /* SPI 0x42, sequence number 1 */
+	b[IPV6_HDR_LEN + 15] = 1;
+	pkt_buf(&p, b, sizeof(b));
+	ck_assert_int_eq(xf_peek(&p, &key), -DP_DROP_MALFORMED);
+	pkt_buf_free(&p);
+	b[IPV6_HDR_LEN + 3] = 0;
+	pkt_buf(&p, b, sizeof(b));
+	ck_assert_int_eq(xf_peek(&p, &key), 0);
+	ck_assert_uint_eq(key.proto, IPX_ESP);
+	ck_assert_uint_eq(key.spi, 0x42);
+	pkt_buf_free(&p);
+}
+END_TEST
+
 /* The inner MTU: a packet of that size (incompressible) leaves in
  * @path_mtu bytes, one byte more does not. */
 START_TEST(test_inner_mtu)
@@ -642,6 +670,7 @@ int main(void)
 	tcase_add_test(tc, test_tfc_and_dummy);
 	tcase_add_test(tc, test_comp_only);
 	tcase_add_test(tc, test_truncated_exthdr);
+	tcase_add_test(tc, test_routing_segments_left);
 	tcase_add_test(tc, test_inner_mtu);
 	tcase_add_test(tc, test_icmp_too_big);
 	tcase_add_test(tc, test_ecn);
