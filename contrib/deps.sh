@@ -17,7 +17,7 @@ packages="
 	libssl-dev zlib1g-dev libfuse3-dev fuse3 check
 	clang-14 libclang-rt-14-dev
 	user-mode-linux kmod iproute2
-	tshark python3-scapy socat iputils-ping
+	tshark python3-scapy socat iputils-ping iperf3
 	procps psmisc util-linux
 	systemd man-db
 "
