@@ -15,6 +15,7 @@ packages="
 	build-essential autoconf automake libtool pkg-config
 	libnl-3-dev libnl-route-3-dev
 	libssl-dev zlib1g-dev libfuse3-dev fuse3 check
+	libnftables-dev nftables
 	clang-14 libclang-rt-14-dev
 	user-mode-linux kmod iproute2
 	tshark python3-scapy socat iputils-ping iperf3

@@ -276,6 +276,7 @@ void cfg_free(struct cfg *c)
 	free(c->state_dir);
 	free(c->secrets);
 	free(c->control_group);
+	free(c->tun_device);
 	free(c);
 }
 
@@ -292,6 +293,9 @@ const char *const cfgp_daemon_keys[D_NKEYS] = {
 	[D_KEEP_ON_EXIT] = "keep-on-exit",
 	[D_CONTROL_GROUP] = "control-group",
 	[D_ROUTE_TABLE] = "route-table",
+	[D_TUN_DEVICE] = "tun-device",
+	[D_FWMARK] = "fwmark",
+	[D_DP_BATCH] = "dp-batch",
 };
 
 const char *const cfgp_sa_keys[S_NKEYS] = {
@@ -537,8 +541,10 @@ struct cfg_parser *cfgp_alloc(const char *file, struct err_sink *sink, unsigned 
 	c->mount = strdup(CFG_DEFAULT_MOUNT);
 	c->control = strdup(CFG_DEFAULT_CONTROL);
 	c->state_dir = strdup(CFG_DEFAULT_STATE_DIR);
+	c->tun_device = strdup(CFG_DEFAULT_TUN_DEVICE);
 	c->sa_index = calloc(1, sizeof(*c->sa_index));
-	if (!c->path || !c->mount || !c->control || !c->state_dir || !c->sa_index ||
+	if (!c->path || !c->mount || !c->control || !c->state_dir || !c->tun_device ||
+	    !c->sa_index ||
 	    hidx_init(&c->sa_index->x, 0) || hidx_init(&p->group_idx, 0))
 		goto fail;
 	c->datapath = CFG_DP_AUTO;
@@ -546,6 +552,9 @@ struct cfg_parser *cfgp_alloc(const char *file, struct err_sink *sink, unsigned 
 	c->install_routes = true;
 	c->keep_on_exit = false;
 	c->route_table = CFG_DEFAULT_ROUTE_TABLE;
+	c->fwmark = CFG_DEFAULT_FWMARK;
+	c->fwmask = CFG_DEFAULT_FWMASK;
+	c->dp_batch = CFG_DEFAULT_DP_BATCH;
 	p->sink = sink ? sink : &p->own_sink;
 	p->file = fileidx;
 	p->sink->files[fileidx] = c->path;
@@ -992,6 +1001,17 @@ static void daemon_key(struct cfg_parser *p, int k, const char *key, const char 
 		else
 			c->route_table = (uint32_t)n;
 		return;
+	case D_TUN_DEVICE:
+	case D_FWMARK:
+	case D_DP_BATCH: {
+		char err[160];
+
+		if (cfgp_daemon_dp_key(c, k, val, err, sizeof(err)) == -ENOMEM)
+			p->sink->oom = true;
+		else if (err[0])
+			perr(p, "bad %s \"%s\": %s", key, Q(val), err);
+		return;
+	}
 	}
 }
 

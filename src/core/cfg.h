@@ -109,6 +109,15 @@ struct cfg {
 	bool install_routes;         /* default yes */
 	bool keep_on_exit;           /* default no */
 	uint32_t route_table;        /* default CFG_DEFAULT_ROUTE_TABLE */
+	/* the userspace datapath (dp.h's struct dp_config) */
+	char *tun_device;            /* its TUN device's name: a valid interface
+					name without '%' (default
+					CFG_DEFAULT_TUN_DEVICE) */
+	uint32_t fwmark, fwmask;     /* SO_MARK of its sockets; our routing rule
+					skips marked packets: "not fwmark
+					fwmark/fwmask"; fwmark != 0, inside
+					fwmask */
+	unsigned dp_batch;           /* packets per batched system call, 1..64 */
 	/* sections in file order */
 	struct cfg_sa *sa;
 	size_t nsa;
@@ -121,6 +130,13 @@ struct cfg {
 #define CFG_DEFAULT_CONTROL "/run/spigrpd/ctl"
 #define CFG_DEFAULT_STATE_DIR "/var/lib/spigrpd"
 #define CFG_DEFAULT_ROUTE_TABLE 2336
+#define CFG_DEFAULT_TUN_DEVICE "spigrp0"
+/* "SG" in the upper 16 bits: clear of the small marks strongSwan's and
+ * libreswan's configurations use (0x1.., 0x42, libreswan's 1001+ per
+ * connection) and of wg-quick's 51820 (spigrpd.conf(5) says more). */
+#define CFG_DEFAULT_FWMARK 0x53470000u
+#define CFG_DEFAULT_FWMASK 0xffff0000u
+#define CFG_DEFAULT_DP_BATCH 64
 
 /* Collected errors: one "FILE:LINE: text" string each, in file order.
  * cfg_errors_add() escapes what a terminal could act on, in the file name

@@ -47,7 +47,8 @@ struct cfg_sa_index {
 int cfgp_sa_lookup(const struct cfg *c, const struct said *s, size_t *out);
 
 enum { D_MOUNT, D_CONTROL, D_STATE_DIR, D_DATAPATH, D_SAID_FORMAT, D_SECRETS, D_INSTALL_ROUTES,
-       D_KEEP_ON_EXIT, D_CONTROL_GROUP, D_ROUTE_TABLE, D_NKEYS };
+       D_KEEP_ON_EXIT, D_CONTROL_GROUP, D_ROUTE_TABLE, D_TUN_DEVICE, D_FWMARK, D_DP_BATCH,
+       D_NKEYS };
 enum { S_SRC, S_DIR, S_MODE, S_ENC, S_ENCKEY, S_AUTH, S_AUTHKEY, S_COMP, S_REPLAY, S_ESN,
        S_AH_ALIGN, S_LIFE_BYTES, S_LIFE_PACKETS, S_LIFE_SECONDS, S_NKEYS };
 enum { G_SAID, G_SRC_TS, G_DST_TS, G_PROTO, G_SPORT, G_DPORT, G_DATAPATH, G_PRIORITY, G_NKEYS };
@@ -123,6 +124,11 @@ struct cfg *cfgp_done(struct cfg_parser *p);
 const char *cfgp_path_refused(int k, char *path);
 /* The [daemon] paths against each other, defaults included. */
 void cfgp_check_daemon(struct cfg_parser *p);
+
+/* The userspace datapath's [daemon] keys (@k: D_TUN_DEVICE, D_FWMARK,
+ * D_DP_BATCH; cfg_dp.c).  Sets @c's field, or returns -EINVAL with what is
+ * wrong (without the value) in @err. */
+int cfgp_daemon_dp_key(struct cfg *c, int k, const char *val, char *err, size_t len);
 /* The [daemon] paths as the file system resolves them (symbolic links),
  * against the same rules and against the config file @config and the
  * secrets file @secrets (NULL: none): the view may hide neither. */

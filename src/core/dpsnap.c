@@ -69,6 +69,7 @@ struct snap *dpsnap_build(const struct sadb_group *g, void (*release)(void *data
 	d->order = g->order;
 	d->dir = g->dir;
 	d->reqid = g->reqid;
+	d->priority = g->priority;
 	d->shunt = g->shunt;
 	d->shunt_said = g->shunt_said;
 	d->nsrc_ts = g->nsrc_ts;

@@ -39,6 +39,7 @@ struct dpsnap_group {
 	uint64_t order;
 	enum sadb_dir dir;
 	uint32_t reqid;
+	uint32_t priority;                        /* configured, or 0 = computed */
 	bool shunt;
 	struct said shunt_said;
 	const struct ip_prefix *src_ts, *dst_ts;  /* inside the snapshot */

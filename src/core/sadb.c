@@ -862,6 +862,59 @@ out:
 	free(told);
 }
 
+/*
+ * Phase 7: a split the kernel and the userspace datapath cannot share.
+ * Where the config itself places two groups apart (datapath = kernel
+ * against datapath = userspace, or a group XFRM cannot express), their
+ * inbound selectors may not overlap (a packet the datapath writes into its
+ * TUN device would meet the kernel group's in/fwd policy), nor may two
+ * outbound groups route the same dst-ts (one route per prefix).  The later
+ * group in the file gets the error.  O(kernel groups x userspace groups):
+ * both are rarely large at once.  The daemon applies the same rule at run
+ * time to groups the kernel probe placed (reconcile.c).
+ */
+static void check_split(struct builder *b, struct sadb_group *const *byg)
+{
+	const struct cfg *c = b->c;
+	char sp[IP_PREFIX_BUF], dp[IP_PREFIX_BUF];
+
+	for (size_t i = 0; i < c->ngroup; i++) {
+		const struct sadb_group *g = byg[i];
+		enum cfg_datapath wi;
+
+		if (!g || g->dir == SADB_DIR_NONE ||
+		    (wi = place_wish(g, NULL)) == CFG_DP_AUTO)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const struct sadb_group *o = byg[j];
+			const struct ip_prefix *src, *dst;
+			enum cfg_datapath wo;
+
+			if (!o || o->dir == SADB_DIR_NONE ||
+			    (wo = place_wish(o, NULL)) == CFG_DP_AUTO || wo == wi)
+				continue;
+			if (sadb_inbound(g) && sadb_inbound(o) && sadb_ts_overlap(g, o, &src, &dst)) {
+				ip_prefix_format(src, sp, sizeof(sp));
+				ip_prefix_format(dst, dp, sizeof(dp));
+				b_err(b, group_said_line(&c->group[i]),
+				      "group %s (%s) and group %s (line %u, %s) have overlapping inbound selectors (%s -> %s): the kernel and the userspace datapath cannot share them",
+				      g->name, place_datapath_name(wi), o->name,
+				      group_said_line(&c->group[j]), place_datapath_name(wo), sp, dp);
+				break;
+			}
+			if (g->dir == SADB_DIR_OUT && o->dir == SADB_DIR_OUT && !g->shunt &&
+			    !o->shunt && sadb_same_dst_ts(g, o, &dst)) {
+				ip_prefix_format(dst, dp, sizeof(dp));
+				b_err(b, group_said_line(&c->group[i]),
+				      "group %s (%s) and group %s (line %u, %s) both send to dst-ts %s: one route cannot lead to the kernel and the userspace datapath",
+				      g->name, place_datapath_name(wi), o->name,
+				      group_said_line(&c->group[j]), place_datapath_name(wo), dp);
+				break;
+			}
+		}
+	}
+}
+
 static int group_line_cmp(const void *pa, const void *pb)
 {
 	const struct sadb_group *a = *(struct sadb_group *const *)pa;
@@ -919,6 +972,8 @@ struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *ar
 	}
 	if (!b.oom)
 		check_collisions(&b, byg);
+	if (!b.oom)
+		check_split(&b, byg);
 	for (i = 0; i < c->nsa && !b.oom; i++) {
 		struct sadb_group *g;
 
@@ -1081,6 +1136,12 @@ static void print_daemon(const struct cfg *c, FILE *out)
 	fprintf(out, "install-routes = %s\n", yes_no(c->install_routes));
 	fprintf(out, "route-table = %u\n", c->route_table);
 	fprintf(out, "keep-on-exit = %s\n", yes_no(c->keep_on_exit));
+	fprintf(out, "tun-device = %s\n", c->tun_device ? c->tun_device : CFG_DEFAULT_TUN_DEVICE);
+	if (c->fwmask == 0xffffffffu)
+		fprintf(out, "fwmark = 0x%x\n", c->fwmark);
+	else
+		fprintf(out, "fwmark = 0x%x/0x%x\n", c->fwmark, c->fwmask);
+	fprintf(out, "dp-batch = %u\n", c->dp_batch);
 }
 
 /* cfg syntax: "HARD" or "SOFT,HARD"; 0 = unlimited. */

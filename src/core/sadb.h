@@ -136,4 +136,24 @@ void sadb_print_config(const struct sadb *db, const struct cfg *c, FILE *out);
 
 const char *sadb_dir_name(enum sadb_dir d);
 
+/* Does @g install inbound policies (an inbound group, or a shunt)?  An
+ * implicit group has no policy. */
+bool sadb_inbound(const struct sadb_group *g);
+
+/**
+ * sadb_ts_overlap() - could one packet match the selectors of both @a and
+ * @b: a src-ts prefix of each overlapping (one holds the other), a dst-ts
+ * prefix of each too, protocol and ports equal or "any" on one side?
+ * Direction is the caller's business (sadb_inbound()).  On true, *@src and
+ * *@dst (each may be NULL) name the narrower prefix of each overlapping
+ * pair.  Pure (sadb_overlap.c).
+ */
+bool sadb_ts_overlap(const struct sadb_group *a, const struct sadb_group *b,
+		     const struct ip_prefix **src, const struct ip_prefix **dst);
+
+/* Do @a and @b have a dst-ts prefix in common (equal)?  *@dst (may be
+ * NULL): that prefix. */
+bool sadb_same_dst_ts(const struct sadb_group *a, const struct sadb_group *b,
+		      const struct ip_prefix **dst);
+
 #endif

@@ -17,14 +17,16 @@
 #define SPIGRP_SALIVE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "replay.h"
 
 /* Why the datapath dropped a packet of an SA (spigrp --status names them
- * as in dp_drop_name()). */
+ * as in dp_drop_name()).  The reasons start at 1, so that a transform's
+ * return value -reason is never 0 (success); drop[0] stays unused. */
 enum dp_drop {
-	DP_DROP_ICV = 0,    /* ICV did not verify (or AEAD tag) */
+	DP_DROP_ICV = 1,    /* ICV did not verify (or AEAD tag) */
 	DP_DROP_REPLAY,     /* outside the window or seen before */
 	DP_DROP_POLICY,     /* transforms applied do not match the group */
 	DP_DROP_SELECTOR,   /* inner packet outside the group's selectors */
@@ -37,7 +39,7 @@ enum dp_drop {
 };
 
 /* "icv", "replay", "policy", "selector", "malformed", "inflate", "mtu",
- * "seq"; NULL out of range. */
+ * "seq"; NULL out of range (0 included: loops run from DP_DROP_ICV). */
 const char *dp_drop_name(enum dp_drop r);
 
 struct sa_live {

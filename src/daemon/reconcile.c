@@ -290,8 +290,10 @@ static int keep_string(char **dst, const char *src)
 	return 0;
 }
 
-/* Paths and route settings stay as running until a restart (the state
- * dir holds our reqids and shunt record: it must not move under us). */
+/* Paths, route and datapath settings stay as running until a restart (the
+ * state dir holds our reqids and shunt record: it must not move under us;
+ * the TUN device, its sockets' mark and the rule that tests it are made
+ * once). */
 static int keep_running_settings(struct cfg *ncfg, const struct cfg *ocfg)
 {
 	if (strcmp(ncfg->mount, ocfg->mount) || strcmp(ncfg->control, ocfg->control) ||
@@ -299,12 +301,19 @@ static int keep_running_settings(struct cfg *ncfg, const struct cfg *ocfg)
 		log_warn("reload: mount, control and state-dir change only on restart");
 	if (ncfg->route_table != ocfg->route_table || ncfg->install_routes != ocfg->install_routes)
 		log_warn("reload: route settings change only on restart");
+	if (strcmp(ncfg->tun_device, ocfg->tun_device) || ncfg->fwmark != ocfg->fwmark ||
+	    ncfg->fwmask != ocfg->fwmask || ncfg->dp_batch != ocfg->dp_batch)
+		log_warn("reload: tun-device, fwmark and dp-batch change only on restart");
 	if (keep_string(&ncfg->mount, ocfg->mount) < 0 ||
 	    keep_string(&ncfg->control, ocfg->control) < 0 ||
-	    keep_string(&ncfg->state_dir, ocfg->state_dir) < 0)
+	    keep_string(&ncfg->state_dir, ocfg->state_dir) < 0 ||
+	    keep_string(&ncfg->tun_device, ocfg->tun_device) < 0)
 		return -ENOMEM;
 	ncfg->route_table = ocfg->route_table;
 	ncfg->install_routes = ocfg->install_routes;
+	ncfg->fwmark = ocfg->fwmark;
+	ncfg->fwmask = ocfg->fwmask;
+	ncfg->dp_batch = ocfg->dp_batch;
 	return 0;
 }
 

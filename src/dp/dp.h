@@ -16,6 +16,12 @@
  * file by the main thread (dp_seq_tick(), when dp_seq_fd() is readable
  * or on a timer) well before the worker reaches it.
  *
+ * Devices and sockets: tun.h (the TUN and its settings) and sock.h (the
+ * raw sockets; IPv6 is received through AF_PACKET with a BPF filter,
+ * because an IPv6 raw socket does not give the headers AH covers).  The
+ * routes into the TUN, the rule with "not fwmark", the nftables table and
+ * the process-wide settings (not dumpable) are the daemon's.
+ *
  * The engine owns its device, sockets, threads, buffers and tables; the
  * daemon owns the engine.  Errors come back as -errno with a reason;
  * nothing here logs (workers count, the daemon logs).  No libnl.
@@ -63,8 +69,13 @@ int dp_ifindex(const struct dp *d);
 /**
  * dp_group_add() - stage @snap (a dpsnap.h snapshot; one reference taken)
  * with @live[k] the live object of its SA k (references taken; each gets
- * its transform context now: xf_sa_setup()) and @mtu its inner MTU.  A
- * group of the same name staged or published before is replaced.
+ * its transform context now: xf_sa_setup()) and @mtu its inner MTU, bytes
+ * (a packet from the TUN longer than that gets "fragmentation needed" /
+ * "packet too big" back and counts DP_DROP_MTU on the outermost SA; 0:
+ * xf_inner_mtu() over a 1500-byte path).  A group of the same name staged
+ * or published before is replaced (an SA that stays keeps its live object,
+ * so its counters, sequence number and window).  Shunt groups are the
+ * kernel's (-EINVAL).
  * Return: 0, or -errno with @why (nothing staged).
  */
 int dp_group_add(struct dp *d, struct snap *snap, struct sa_live *const *live, uint32_t mtu,
@@ -75,7 +86,11 @@ void dp_group_del(struct dp *d, const char *name);
 
 /**
  * dp_commit() - publish what was staged: new tables to both workers.
- * Reserves first sequence blocks for new outbound SAs (seqstore).
+ * Reserves first sequence blocks for new outbound ESP and AH SAs
+ * (seqstore: seq_next = seqstore_first(), seq_limit past one block; tun
+ * and IPComp SAs carry no sequence number and get no limit).  Returns
+ * once neither worker can still use the old tables, which it frees (their
+ * groups' snapshot and live references with them).
  * Return: 0, or -errno with @why (the published tables stay as they were;
  * the staged changes stay staged).
  */
@@ -93,10 +108,26 @@ int dp_seq_fd(const struct dp *d);
  */
 int dp_seq_tick(struct dp *d, struct reason *why);
 
-/* Per-socket counters: packets received that no table entry claims
- * ("not ours": another host's SPI, a kernel group's) and malformed ones. */
+/* Counters of the engine as a whole, and per inbound socket (sock.h:
+ * "esp4", "ah4", "comp4", "ipip4", "ip6in4", "ip6").  Per-SA counters are
+ * in the SAs' sa_live objects. */
+struct dp_sock_stats {
+	const char *name;       /* static */
+	uint64_t packets;       /* datagrams read */
+	uint64_t not_ours;      /* no table entry claims them: another host's
+				   SPI, a kernel group's, an unknown protocol */
+	uint64_t malformed;     /* headers cut short or bad before the lookup */
+};
+#define DP_NSOCK 6
 struct dp_stats {
-	uint64_t rx_not_ours, rx_malformed, rx_packets, tx_packets, tun_no_group;
+	struct dp_sock_stats sock[DP_NSOCK];
+	uint64_t rx_packets, rx_not_ours, rx_malformed; /* sums over sock[] */
+	uint64_t tun_packets;      /* packets read from the TUN */
+	uint64_t tun_malformed;    /* ... that were not IPv4/IPv6 */
+	uint64_t tun_no_group;     /* ... that no outbound group's selectors match */
+	uint64_t tun_write_errors; /* inner packets (or ICMP errors) the TUN refused */
+	uint64_t tx_packets;       /* datagrams sent */
+	uint64_t tx_errors;        /* datagrams the kernel refused (sendmmsg) */
 };
 void dp_stats(const struct dp *d, struct dp_stats *st);
 

@@ -50,6 +50,16 @@ void esp_sa_free(struct esp_sa *e); /* NULL: no-op */
 void esp_sa_test_iv(struct esp_sa *e, const uint8_t *iv, size_t len);
 
 /**
+ * esp_test_icv() - test only: the untruncated HMAC with @auth's digest
+ * under @key (any length: the RFC 2202 and RFC 4868 vectors use others
+ * than the SA's) over @len bytes at @data, through the same contexts and
+ * calls that compute an SA's ICV.  Return: its length (at most @outlen
+ * bytes written to @out), or -errno.
+ */
+int esp_test_icv(const struct alg_desc *auth, const uint8_t *key, size_t keylen, const uint8_t *data,
+		 size_t len, uint8_t *out, size_t outlen);
+
+/**
  * esp_encap() - protect the payload of the IP packet in @p.
  * The first @hlen bytes of @p (the IP header and the extension headers
  * that stay in front) are kept; the byte at @nh_off (inside them: the

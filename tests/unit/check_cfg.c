@@ -69,6 +69,29 @@ static const struct bad_case bad_cases[] = {
 	BAD("[daemon]\ndatapath = fast\n",
 	    "t.conf:2: bad datapath \"fast\": expected auto, kernel or userspace"),
 	BAD("[daemon]\nsaid-format = klips\n", "t.conf:2: bad said-format \"klips\": expected seed or x"),
+	BAD("[daemon]\ntun-device = spigrp0123456789\n",
+	    "t.conf:2: bad tun-device \"spigrp0123456789\": an interface name has at most 15 bytes"),
+	BAD("[daemon]\ntun-device = spi/grp\n",
+	    "t.conf:2: bad tun-device \"spi/grp\": an interface name may not hold '/', ':', '%', "
+	    "white space, control or non-ASCII characters"),
+	BAD("[daemon]\ntun-device = sp%d\n",
+	    "t.conf:2: bad tun-device \"sp%d\": an interface name may not hold '/', ':', '%', "
+	    "white space, control or non-ASCII characters"),
+	BAD("[daemon]\ntun-device = ..\n", "t.conf:2: bad tun-device \"..\": not an interface name"),
+	BAD("[daemon]\nfwmark = 0\n",
+	    "t.conf:2: bad fwmark \"0\": the mark must not be 0 (unmarked packets carry 0)"),
+	BAD("[daemon]\nfwmark = 0x10/0xf\n",
+	    "t.conf:2: bad fwmark \"0x10/0xf\": the mark has bits outside the mask"),
+	BAD("[daemon]\nfwmark = 0x100000000\n",
+	    "t.conf:2: bad fwmark \"0x100000000\": expected VALUE or VALUE/MASK (32-bit numbers)"),
+	BAD("[daemon]\nfwmark = 12/x\n",
+	    "t.conf:2: bad fwmark \"12/x\": expected VALUE or VALUE/MASK (32-bit numbers)"),
+	BAD("[daemon]\nfwmark = -1\n",
+	    "t.conf:2: bad fwmark \"-1\": expected VALUE or VALUE/MASK (32-bit numbers)"),
+	BAD("[daemon]\ndp-batch = 65\n",
+	    "t.conf:2: bad dp-batch \"65\": expected a number of packets, 1..64"),
+	BAD("[daemon]\ndp-batch = 0\n",
+	    "t.conf:2: bad dp-batch \"0\": expected a number of packets, 1..64"),
 	BAD("[daemon]\ninstall-routes = maybe\nkeep-on-exit = 1\n",
 	    "t.conf:2: bad install-routes \"maybe\": expected yes or no",
 	    "t.conf:3: bad keep-on-exit \"1\": expected yes or no"),
@@ -468,6 +491,10 @@ START_TEST(test_defaults)
 	ck_assert(c->install_routes);
 	ck_assert(!c->keep_on_exit);
 	ck_assert_uint_eq(c->route_table, CFG_DEFAULT_ROUTE_TABLE);
+	ck_assert_str_eq(c->tun_device, "spigrp0");
+	ck_assert_uint_eq(c->fwmark, 0x53470000u);
+	ck_assert_uint_eq(c->fwmask, 0xffff0000u);
+	ck_assert_uint_eq(c->dp_batch, 64);
 	ck_assert_uint_eq(c->nsa, 0);
 	ck_assert_uint_eq(c->ngroup, 0);
 	cfg_free(c);
@@ -485,7 +512,10 @@ START_TEST(test_daemon_values)
 				 "install-routes = no\n"
 				 "keep-on-exit = yes\n"
 				 "control-group = ipsec\n"
-				 "route-table = 0x1000\n");
+				 "route-table = 0x1000\n"
+				 "tun-device = ipsec-dp.1\n"
+				 "fwmark = 0x42\n"
+				 "dp-batch = 16\n");
 
 	ck_assert_str_eq(c->mount, "/srv/view");
 	ck_assert_str_eq(c->control, "/srv/ctl");
@@ -496,6 +526,10 @@ START_TEST(test_daemon_values)
 	ck_assert(c->keep_on_exit);
 	ck_assert_str_eq(c->control_group, "ipsec");
 	ck_assert_uint_eq(c->route_table, 0x1000);
+	ck_assert_str_eq(c->tun_device, "ipsec-dp.1");
+	ck_assert_uint_eq(c->fwmark, 0x42);
+	ck_assert_uint_eq(c->fwmask, 0xffffffffu);
+	ck_assert_uint_eq(c->dp_batch, 16);
 	cfg_free(c);
 }
 END_TEST
