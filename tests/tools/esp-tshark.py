@@ -13,7 +13,7 @@ destination, SPI, encryption algorithm and key (for AES-GCM the key with
 its 4-byte salt), authentication algorithm and key.
 
 What tshark 4.0 (Debian 12) cannot do, reported as "unchecked", not as
-good: ICVs of SAs with ESN (its UAT has no ESN field, so its ICV and AEAD
+good: ESP without an ICV (encryption only), ICVs of SAs with ESN (its UAT has no ESN field, so its ICV and AEAD
 AAD leave out the high bits), ChaCha20-Poly1305 (no such algorithm before
 4.2), and AH ICVs (never checked; AH packets are only counted).  The
 packets of such SAs must still decrypt to a known next protocol (for the
@@ -110,7 +110,9 @@ def analyse(conf, out, left_out):
             continue
         chain = protos.split(":esp:", 1)[1] if ":esp:" in protos else ""
         inner = ":".join(x for x in chain.split(":") if x and x != "data")
-        checkable = not sa.esn and sa.said not in left_out
+        # encryption-only ESP has no ICV to check
+        checkable = (not sa.esn and sa.said not in left_out
+                     and (sa.is_aead() or sa.auth is not None))
         decryptable = sa.said not in left_out and not (sa.is_aead() and sa.esn)
         if checkable:
             if first(good) in ("1", "True"):

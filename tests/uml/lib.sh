@@ -475,3 +475,68 @@ seed_key_changed() {
 		END { if (!changed) exit 1 }' "$SRC/contrib/seed.conf" > "$1" ||
 		fail "could not change the key (seed.conf changed?)"
 }
+
+# ---- interop helpers (the userspace datapath against the kernel) ----
+
+# kstate SIDE SRC DST PROTO SPI: "PACKETS FAILED REPLAY" of that XFRM state
+# (its lifetime's packet count and its integrity and replay drop counters).
+kstate() {
+	xstates "$1" | grep -F "src $2 dst $3 ; proto $4 spi $5(" | head -n 1 |
+		sed -n 's/.*; \([0-9]*\)(bytes), \([0-9]*\)(packets).*replay-window [0-9]* replay \([0-9]*\) failed \([0-9]*\).*/\2 \4 \3/p'
+}
+
+# xfrm_errors SIDE: the non-zero error counters of /proc/net/xfrm_stat, one
+# "NAME VALUE" a line (none: nothing printed).
+xfrm_errors() {
+	ns "$1" awk '$2 != 0 { print $1, $2 }' /proc/net/xfrm_stat
+}
+
+# conf_with SIDE DATAPATH FILE...: $T/SIDE.conf from a [daemon] section
+# (this side's paths, datapath = DATAPATH) and the [sa]/[group] sections
+# of the FILEs (their [daemon] sections dropped), mode 0600.
+conf_with() {
+	_side=$1 _dp=$2
+	shift 2
+	_d=$(side_dir "$_side")
+	mkdir -p "$_d/state"
+	{
+		printf '[daemon]\nmount = %s/net\ncontrol = %s/ctl\nstate-dir = %s/state\ndatapath = %s\n\n' \
+			"$_d" "$_d" "$_d" "$_dp"
+		awk '/^\[/ { skip = ($0 ~ /^\[daemon\]/) } !skip' "$@"
+	} > "$T/$_side.conf"
+	chmod 600 "$T/$_side.conf"
+}
+
+# status_json SIDE FILE: spigrp --status --json of SIDE's daemon into FILE.
+status_json() {
+	"$SPIGRP" --control "$(side_dir "$1")/ctl" --status --json > "$2" ||
+		fail "spigrp --status --json failed on $1"
+}
+
+# dp_sa FILE SAID KEY: one counter of one SA in a --status --json answer
+# (packets, bytes, or a drop reason: icv, replay, policy, selector,
+# malformed, inflate, mtu); -1 when the SA or the key is missing.
+dp_sa() {
+	"$PY" -c 'import json, sys
+def walk(o):
+    if isinstance(o, dict):
+        if o.get("said") == sys.argv[2]:
+            yield o
+        for v in o.values():
+            yield from walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from walk(v)
+def find(o, k):
+    if isinstance(o, dict):
+        if k in o and not isinstance(o[k], (dict, list)):
+            return o[k]
+        for v in o.values():
+            r = find(v, k)
+            if r is not None:
+                return r
+    return None
+sa = next(walk(json.load(open(sys.argv[1]))), None)
+v = find(sa, sys.argv[3]) if sa is not None else None
+print(-1 if v is None else v)' "$@"
+}
