@@ -540,3 +540,30 @@ sa = next(walk(json.load(open(sys.argv[1]))), None)
 v = find(sa, sys.argv[3]) if sa is not None else None
 print(-1 if v is None else v)' "$@"
 }
+
+# iperf_server SIDE: an iperf3 server in SIDE (all addresses), up when this
+# returns; its pid in $T/iperf-SIDE.pid.
+iperf_server() {
+	ns "$1" iperf3 -s > "$T/iperf-$1.log" 2>&1 &
+	echo $! > "$T/iperf-$1.pid"
+	_i=0
+	until ns "$1" ss -ltn 2>/dev/null | grep -q ':5201 '; do
+		_i=$((_i + 1))
+		[ $_i -lt 50 ] || fail "iperf3 server in $1 did not start: $(cat "$T/iperf-$1.log")"
+		sleep 0.1
+	done
+}
+
+# iperf SIDE FROM TO NAME [iperf3 args]: an iperf3 TCP client in SIDE bound
+# to FROM, to the server at TO; JSON in $T/NAME.json; prints "BYTES
+# RECEIVED" on success, fails the case otherwise.
+iperf() {
+	_s=$1 _from=$2 _to=$3 _n=$4
+	shift 4
+	ns "$_s" iperf3 -J -B "$_from" -c "$_to" "$@" > "$T/$_n.json" 2> "$T/$_n.err" ||
+		fail "iperf3 $_from -> $_to $*: $(head -c 300 "$T/$_n.err") $("$PY" -c 'import json,sys
+print(json.load(open(sys.argv[1])).get("error", ""))' "$T/$_n.json" 2>/dev/null)"
+	"$PY" -c 'import json, sys
+e = json.load(open(sys.argv[1]))["end"]
+print(int(e["sum_received"]["bytes"]))' "$T/$_n.json"
+}
