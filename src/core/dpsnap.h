@@ -53,11 +53,20 @@ struct dpsnap_group {
 
 /**
  * dpsnap_build() - a snapshot of @g (borrowed: read now, not kept), keys
- * copied.  @release frees the block after the wipe (NULL: free(); tests
- * pass a hook to look at the wiped bytes).
+ * copied into locked memory excluded from core dumps: OpenSSL's secure
+ * heap (CRYPTO_secure_malloc_init(DPSNAP_SECURE_HEAP) on first use, if
+ * the process has not set one up), else pages of its own (mlock,
+ * MADV_DONTDUMP).  @release, when not NULL, is called with the block once
+ * wiped, just before dpsnap frees it (tests look at the wiped bytes; it
+ * must not free them).
  * Return: the snapshot with one reference, or NULL when out of memory.
  */
+#define DPSNAP_SECURE_HEAP (4u << 20) /* bytes: about 2,500 four-SA groups */
+#define DPSNAP_SECURE_MIN 64u         /* smallest secure heap block */
 struct snap *dpsnap_build(const struct sadb_group *g, void (*release)(void *data, size_t len));
+
+/* Is @s's block in OpenSSL's secure heap?  (For tests and the status.) */
+bool dpsnap_locked(const struct snap *s);
 
 /* The group in snapshot @s (valid while a reference is held). */
 const struct dpsnap_group *dpsnap_group(const struct snap *s);

@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "runtime.h"
 #include "sadb.h"
+#include "salive.h"
 #include "snap.h"
 
 const char *rt_state_name(enum rt_state st)
@@ -62,13 +63,21 @@ void rt_place_why(const struct rt_group *r, const struct sadb_group *g, struct r
 	place_why(g, r->probed, r->probe_err, r->probe_text, why);
 }
 
+static void rt_sa_free(struct rt_sa *s)
+{
+	if (!s)
+		return;
+	sa_live_put(s->live);
+	free(s);
+}
+
 static void group_free(struct rt_group *r)
 {
 	if (!r)
 		return;
 	free(r->probe_text);
 	for (unsigned k = 0; k < r->nsa; k++)
-		free(r->sa[k]);
+		rt_sa_free(r->sa[k]);
 	snap_put(r->dp);
 	free(r);
 }
@@ -191,7 +200,7 @@ static void take_sas(struct rt_group *r, const struct sadb_group *ng, struct run
 			if (!o || m >= o->nsa || !o->sa[m] ||
 			    !sadb_sa_equal(odb->group[j]->sa[m], ng->sa[k]))
 				continue;
-			free(r->sa[k]);
+			rt_sa_free(r->sa[k]);
 			r->sa[k] = o->sa[m];
 			o->sa[m] = NULL;
 			break;

@@ -1,8 +1,8 @@
 /* runtime.h: what the daemon knows about its groups and SAs at run time,
  * beside the desired model (sadb.h): per group its state (installed,
  * refused, skipped, lost, pending), the placement chosen and the reasons;
- * per SA its counters (later the outbound sequence numbers and the replay
- * window of the userspace datapath).
+ * per SA its counters and, in the userspace datapath, its live object
+ * (salive.h: counters, outbound sequence number, replay window).
  *
  * A runtime belongs to one sadb: group[i] is the runtime of the sadb's
  * group[i] (sadb_group.index).  A reload or an address change builds a new
@@ -25,6 +25,7 @@
 #include "place.h"
 #include "reason.h"
 
+struct sa_live;
 struct sadb;
 struct sadb_group;
 struct snap;
@@ -47,6 +48,13 @@ enum rt_state {
 /* One SA at run time. */
 struct rt_sa {
 	struct sa_counters ctr;
+	struct sa_live *live;     /* the userspace datapath's object of the SA
+				     (salive.h): one reference, taken when the
+				     SA is first placed in userspace and kept
+				     (with its counters, sequence number and
+				     window) as long as this object; NULL
+				     before.  The datapath's tables hold their
+				     own references. */
 };
 
 /* One group at run time.  The placement's reason is not stored (it is

@@ -13,12 +13,14 @@
 
 struct cfg;
 struct ctl;
+struct dp_ops;
 struct kern_ops;
 struct loop;
 struct loop_timer;
 struct pe_view;
 struct runtime;
 struct sadb;
+struct seqstore;
 struct snap;
 
 struct daemon {
@@ -28,6 +30,14 @@ struct daemon {
 	struct runtime *rt;         /* db's runtime objects (runtime.h) */
 	const struct kern_ops *ops; /* the kernel backend (reconcile.h) */
 	void *kern;                 /* its handle */
+	const struct dp_ops *dpops; /* the userspace datapath (reconcile.h) */
+	void *dp;                   /* its engine, or NULL: not running ... */
+	char dp_why[256];           /* ... for this reason */
+	struct seqstore *seq;       /* outbound sequence numbers (state-dir/seq) */
+	bool dp_dirty;              /* removals staged in the datapath */
+	bool filter_dirty;          /* the set of userspace inbound groups
+				       changed: the nftables table follows */
+	bool seq_failing;           /* the last sequence reservation failed */
 	struct pe_view *view;       /* the FUSE view, or NULL */
 	struct snap *view_snap;     /* the current ipsec_spigrp rendering */
 	uint64_t gen;               /* state generation: bumped by every
@@ -36,6 +46,7 @@ struct daemon {
 	struct ctl *ctl;            /* the control socket, or NULL */
 	struct loop *loop;
 	struct loop_timer *addr_timer; /* address events settle before a re-evaluation */
+	struct loop_timer *seq_timer;  /* sequence reservations, also without a wake */
 	int sig_fd;
 	int lock_fd;                /* one daemon per network namespace */
 	int state_lock_fd;          /* one daemon per state dir */

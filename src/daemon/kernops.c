@@ -9,6 +9,7 @@
 #include "addrmon.h"
 #include "cfg.h"
 #include "kernops.h"
+#include "nft.h"
 #include "reconcile.h"
 #include "route.h"
 #include "xfrm.h"
@@ -18,6 +19,7 @@ struct kern {
 	struct xfrm *x;      /* NULL in a handle from kernops_open_local() */
 	struct addrmon *am;  /* the local addresses and their events */
 	struct route *route; /* NULL: install-routes off */
+	struct nft *nft;     /* the nftables table of userspace inbound groups */
 };
 
 static int k_probe(void *k, const struct sadb_group *g, struct reason *why)
@@ -50,14 +52,69 @@ static int k_counters(void *k, const struct sadb_group *g, struct sa_counters *c
 	return xfrm_read_counters(((struct kern *)k)->x, g, ctr);
 }
 
-static bool k_route_wanted(void *k, const struct sadb_group *g, bool in_kernel)
+static bool k_route_wanted(void *k, const struct sadb_group *g)
 {
-	return route_wanted(((struct kern *)k)->route, g, in_kernel);
+	return route_wanted(((struct kern *)k)->route, g);
 }
 
 static int k_route_add(void *k, const struct sadb_group *g, struct reason *why)
 {
 	return route_install_group(((struct kern *)k)->route, g, why);
+}
+
+static int k_route_add_dev(void *k, const struct sadb_group *g, int ifindex, uint32_t mtu,
+			   struct reason *why)
+{
+	return route_install_dev(((struct kern *)k)->route, g, ifindex, mtu, why);
+}
+
+static int k_path_mtu(void *k, const struct sadb_group *g, uint32_t *mtu, struct reason *why)
+{
+	return route_path_mtu(((struct kern *)k)->route, g, mtu, why);
+}
+
+/* @g as the nftables table needs it: its inbound selectors and, when its
+ * outermost SA is COMP, the peer's IPIP that carries uncompressed packets. */
+static void nft_group_of(const struct sadb_group *g, struct nft_group *n)
+{
+	const struct cfg_sa *outer = g->nsa ? g->sa[g->nsa - 1]->cfg : NULL;
+
+	*n = (struct nft_group){
+		.name = g->name,
+		.src_ts = g->src_ts,
+		.dst_ts = g->dst_ts,
+		.nsrc_ts = g->nsrc_ts,
+		.ndst_ts = g->ndst_ts,
+		.proto = g->proto,
+		.sport = g->sport,
+		.dport = g->dport,
+	};
+	if (outer && outer->said.proto == SAID_PROTO_COMP) {
+		n->ipip_src = &outer->src;
+		n->ipip_dst = &outer->said.dst;
+	}
+}
+
+static int k_filter_set(void *k, const struct sadb_group *const *g, size_t n,
+			struct reason *why)
+{
+	struct nft_group *ng = calloc(n + 1, sizeof(*ng));
+	int r;
+
+	if (!ng)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		nft_group_of(g[i], &ng[i]);
+	r = nft_set_groups(((struct kern *)k)->nft, ng, n, why);
+	free(ng);
+	return r;
+}
+
+static void k_filter_remove(void *k)
+{
+	struct reason why = { "" };
+
+	nft_remove(((struct kern *)k)->nft, &why);
 }
 
 static int k_route_del(void *k, const struct sadb_group *g)
@@ -103,12 +160,16 @@ const struct kern_ops kernops_real = {
 	.read_counters = k_counters,
 	.route_wanted = k_route_wanted,
 	.route_add = k_route_add,
+	.route_add_dev = k_route_add_dev,
+	.path_mtu = k_path_mtu,
 	.route_del = k_route_del,
 	.route_cleanup = k_route_cleanup,
 	.is_local = k_is_local,
 	.event_fd = k_event_fd,
 	.addr_fd = k_addr_fd,
 	.addr_changed = k_addr_changed,
+	.filter_set = k_filter_set,
+	.filter_remove = k_filter_remove,
 };
 
 int kernops_open_local(void **out, struct reason *why)
@@ -143,8 +204,11 @@ int kernops_open(void **out, const struct cfg *c, struct reason *why)
 		goto fail;
 	}
 	xfrm_set_state_dir(k->x, c->state_dir);
+	r = nft_open(&k->nft, c->tun_device, why);
+	if (r < 0)
+		goto fail;
 	if (c->install_routes) {
-		r = route_open(&k->route, c->route_table, k->am);
+		r = route_open(&k->route, c->route_table, c->fwmark, c->fwmask, k->am);
 		if (r < 0) {
 			reason_set(why, "routes (rtnetlink): %s", strerror(-r));
 			goto fail;
@@ -164,6 +228,7 @@ void kernops_close(void *k)
 	if (!kn)
 		return;
 	route_close(kn->route);
+	nft_close(kn->nft);
 	if (kn->x)
 		xfrm_close(kn->x);
 	addrmon_close(kn->am);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 #include "ctl.h"
 #include "commands.h"
 #include "daemon.h"
+#include "dpops.h"
 #include "kernops.h"
 #include "log.h"
 #include "loop.h"
@@ -32,6 +34,7 @@
 #include "render.h"
 #include "runtime.h"
 #include "sadb.h"
+#include "seqstore.h"
 #include "snap.h"
 #include "statefile.h"
 #include "strbuf.h"
@@ -40,6 +43,7 @@
 #define DEFAULT_CONFIG SYSCONFDIR "/spigrpd.conf"
 #define MAX_LOCAL 64
 #define ADDR_SETTLE_MS 200 /* address events come in bursts */
+#define SEQ_TICK_MS 1000   /* sequence reservations without a wake-up too */
 
 /* --local addresses for -n: decide directions as if these were ours. */
 static struct ip_addr local_addr[MAX_LOCAL];
@@ -124,6 +128,20 @@ static void on_addr_settled(void *arg)
 {
 	log_info("local addresses changed: re-evaluating directions");
 	reconcile_addresses(arg);
+}
+
+/* A datapath worker is past half of a sequence block (its eventfd). */
+static void on_seq_event(void *arg)
+{
+	reconcile_seq_tick(arg);
+}
+
+static void on_seq_timer(void *arg)
+{
+	struct daemon *d = arg;
+
+	reconcile_seq_tick(d);
+	loop_timer_arm(d->seq_timer, SEQ_TICK_MS);
 }
 
 static int ctl_prepare(void *arg, struct pollfd *pfd, int max, int *timeout_ms)
@@ -426,14 +444,48 @@ static int add_to_loop(struct daemon *d)
 		return -1;
 	}
 	d->addr_timer = loop_timer_new(d->loop, on_addr_settled, d);
-	if (!d->addr_timer || loop_add_fd(d->loop, d->sig_fd, on_signal, d) < 0 ||
+	d->seq_timer = loop_timer_new(d->loop, on_seq_timer, d);
+	if (!d->addr_timer || !d->seq_timer || loop_add_fd(d->loop, d->sig_fd, on_signal, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->event_fd(d->kern), on_xfrm_event, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->addr_fd(d->kern), on_addr_event, d) < 0 ||
+	    (d->dp && loop_add_fd(d->loop, d->dpops->seq_fd(d->dp), on_seq_event, d) < 0) ||
 	    loop_add_source(d->loop, &ctl) < 0) {
 		log_err("main loop: out of memory");
 		return -1;
 	}
+	if (d->dp)
+		loop_timer_arm(d->seq_timer, SEQ_TICK_MS);
 	return 0;
+}
+
+/*
+ * The userspace datapath: the sequence-number file, then the engine (its
+ * TUN device, sockets and worker threads; signals stay blocked in them).
+ * A host without what it needs (no /dev/net/tun, a sequence file that does
+ * not parse) still runs its kernel groups: the groups placed in userspace
+ * are skipped with d->dp_why.
+ */
+static void open_datapath(struct daemon *d)
+{
+	struct reason why = { "" };
+	int r;
+
+	d->dpops = &dpops_real;
+	r = seqstore_open(&d->seq, d->cfg->state_dir, &why);
+	if (r < 0) {
+		snprintf(d->dp_why, sizeof(d->dp_why), "sequence numbers (%s/seq): %s",
+			 d->cfg->state_dir, why.text[0] ? why.text : strerror(-r));
+		log_err("userspace datapath not started: %s", d->dp_why);
+		return;
+	}
+	r = dpops_open(&d->dp, d->cfg, d->seq, &why);
+	if (r < 0) {
+		snprintf(d->dp_why, sizeof(d->dp_why), "%s", why.text[0] ? why.text : strerror(-r));
+		log_warn("userspace datapath not started: %s", d->dp_why);
+		return;
+	}
+	log_info("userspace datapath: %s (ifindex %d), fwmark 0x%x/0x%x", d->cfg->tun_device,
+		 d->dpops->ifindex(d->dp), d->cfg->fwmark, d->cfg->fwmask);
 }
 
 /* Everything up to "running"; -1 when the daemon cannot start (logged). */
@@ -450,6 +502,7 @@ static int start(struct daemon *d, struct cfg_errors *errs)
 		return -1;
 	}
 	d->ops = &kernops_real;
+	open_datapath(d);
 	r = reconcile_start(d, errs);
 	if (r < 0) {
 		log_err("%s has errors; not starting:", d->cfg_path);
@@ -471,6 +524,8 @@ static void shutdown_all(struct daemon *d)
 		reconcile_stop(d);
 	pe_view_unmount(d->view);
 	ctl_close(d->ctl);
+	dpops_close(d->dp); /* after reconcile_stop(): no route leads there now */
+	seqstore_close(d->seq);
 	kernops_close(d->kern);
 	rt_free(d->rt);
 	sadb_free(d->db);
@@ -571,6 +626,9 @@ int main(int argc, char **argv)
 		return r;
 	if (o.check)
 		return check_only(o.cfg_path);
+	/* keys live in this process: no core dumps, no ptrace by other users,
+	 * no /proc/PID/mem for them */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	block_signals(&early);
 	/* SIGHUP re-reads the file after chdir("/"): keep an absolute path,
 	 * but not a resolved one (a symlink swapped before SIGHUP is followed,

@@ -3,8 +3,11 @@
  * A change of the desired model (start, reload, address change) is one new
  * sadb: rt_handover() moves the runtime objects of unchanged groups to it
  * (hash lookups, so a reload costs what a start costs), the groups that
- * changed or went are removed from the kernel, then every PENDING group is
- * placed and installed.  Each outcome is logged here, once.
+ * changed or went are removed from the kernel or the datapath, then every
+ * PENDING group is placed and installed: in the kernel at once, in the
+ * userspace datapath staged, all of a pass published by one dp commit
+ * (then their routes and the nftables table follow).  Each outcome is
+ * logged here, once.
  */
 #include "config.h"
 
@@ -19,6 +22,7 @@
 #include "dpsnap.h"
 #include "log.h"
 #include "place.h"
+#include "salive.h"
 #include "reconcile.h"
 #include "render.h"
 #include "reqid.h"
@@ -35,15 +39,23 @@ struct rt_group *reconcile_rt(const struct daemon *d, const struct sadb_group *g
 /* Does @g, installed, get routes?  (route_wanted(): the one rule.) */
 static bool routed(const struct daemon *d, const struct sadb_group *g)
 {
-	return d->ops->route_wanted(d->kern, g, rt_of(d->rt, g)->place == PLACE_KERNEL);
+	return d->ops->route_wanted(d->kern, g);
 }
 
-static void add_routes(struct daemon *d, const struct sadb_group *g)
+/* Routes of an installed group: a kernel group's towards its peer, a
+ * userspace group's into the TUN with `mtu lock` @mtu. */
+static void add_routes(struct daemon *d, const struct sadb_group *g, uint32_t mtu)
 {
 	struct reason why = { "" };
 	int e;
 
-	if (routed(d, g) && (e = d->ops->route_add(d->kern, g, &why)) < 0)
+	if (!routed(d, g))
+		return;
+	if (rt_of(d->rt, g)->place == PLACE_KERNEL)
+		e = d->ops->route_add(d->kern, g, &why);
+	else
+		e = d->ops->route_add_dev(d->kern, g, d->dpops->ifindex(d->dp), mtu, &why);
+	if (e < 0)
 		log_warn("group %s: routes not installed: %s", g->name,
 			 why.text[0] ? why.text : strerror(-e));
 }
@@ -118,7 +130,129 @@ static void refused(const struct sadb_group *g, struct rt_group *r, int e, const
 		group_said0(g, s0, sizeof(s0)), ename ? ename : "?", text);
 }
 
-static void install_group(struct daemon *d, const struct sadb_group *g)
+/* What one pass (reconcile_install_pending()) counts and stages. */
+struct pass {
+	size_t installed[2];      /* installed groups per placement, kept up
+				     to date: conflict checks only look when
+				     the other side has any */
+	const struct sadb_group **staged; /* userspace groups staged by this pass */
+	uint32_t *mtu;            /* ... and their inner MTUs */
+	size_t nstaged;
+};
+
+/*
+ * Can @g (placed in r->place) run beside the groups installed on the other
+ * side?  Two inbound groups with overlapping selectors cannot be split
+ * between the kernel and the userspace datapath (what the datapath writes
+ * into its TUN would meet the kernel's in/fwd policy), nor two outbound
+ * groups with a dst-ts in common (one route).  The later group is refused.
+ * O(groups) per group, and only while both sides hold groups.
+ */
+static bool conflicts(struct daemon *d, const struct sadb_group *g, struct rt_group *r,
+		      const struct pass *p)
+{
+	enum place_where other = r->place == PLACE_KERNEL ? PLACE_USERSPACE : PLACE_KERNEL;
+	char sp[IP_PREFIX_BUF], dp[IP_PREFIX_BUF];
+	const struct ip_prefix *src, *dst;
+
+	if (!p->installed[other])
+		return false;
+	for (size_t i = 0; i < d->db->ngroup; i++) {
+		const struct sadb_group *o = d->db->group[i];
+		const struct rt_group *ro = reconcile_rt(d, o);
+
+		if (o == g || ro->state != RT_INSTALLED || ro->place != other)
+			continue;
+		if (sadb_inbound(g) && sadb_inbound(o) && sadb_ts_overlap(g, o, &src, &dst)) {
+			ip_prefix_format(src, sp, sizeof(sp));
+			ip_prefix_format(dst, dp, sizeof(dp));
+			rt_set_state(r, RT_REFUSED,
+				     "its inbound selectors overlap those of group %s in the %s "
+				     "datapath (%s -> %s): the kernel and the userspace datapath "
+				     "cannot share them", o->name, place_name(other), sp, dp);
+		} else if (g->dir == SADB_DIR_OUT && o->dir == SADB_DIR_OUT && !g->shunt &&
+			   !o->shunt && sadb_same_dst_ts(g, o, &dst)) {
+			ip_prefix_format(dst, dp, sizeof(dp));
+			rt_set_state(r, RT_REFUSED,
+				     "dst-ts %s is also that of group %s in the %s datapath: one "
+				     "route cannot lead to both", dp, o->name, place_name(other));
+		} else {
+			continue;
+		}
+		log_err("group %s (%s) refused: %s", g->name, place_name(r->place), r->why.text);
+		return true;
+	}
+	return false;
+}
+
+/* The live objects of @g's SAs into @live, made where missing.  0 or
+ * -ENOMEM. */
+static int live_objects(const struct sadb_group *g, struct rt_group *r, struct sa_live **live)
+{
+	for (unsigned k = 0; k < g->nsa; k++) {
+		const struct cfg_sa *c = g->sa[k]->cfg;
+
+		if (!r->sa[k]->live)
+			r->sa[k]->live = sa_live_new(c->replay_window, c->esn);
+		if (!r->sa[k]->live)
+			return -ENOMEM;
+		live[k] = r->sa[k]->live;
+	}
+	return 0;
+}
+
+/* The largest inner packet @g sends whole: from the path MTU towards its
+ * outer destination (1500 when routes are off or there is no route yet). */
+static uint32_t inner_mtu(struct daemon *d, const struct sadb_group *g, struct rt_group *r)
+{
+	struct reason why = { "" };
+	uint32_t pmtu = 0;
+
+	if (d->ops->path_mtu(d->kern, g, &pmtu, &why) < 0 || !pmtu)
+		pmtu = 1500;
+	return d->dpops->inner_mtu(r->dp, pmtu);
+}
+
+/* Stage @g in the userspace datapath; INSTALLED once this pass commits. */
+static void stage_group(struct daemon *d, const struct sadb_group *g, struct rt_group *r,
+			struct pass *p)
+{
+	struct sa_live *live[CFG_MAX_GROUP_SAS + 1] = { NULL };
+	struct reason why = { "" };
+	uint32_t mtu;
+	int e;
+
+	rt_place_why(r, g, &why);
+	if (!d->dp) {
+		rt_set_state(r, RT_SKIPPED,
+			     "placed in userspace (%s); the userspace datapath is not running: %s",
+			     why.text, d->dp_why);
+		log_warn("group %s not installed: %s", g->name, r->why.text);
+		return;
+	}
+	/* what a datapath thread reads: keys copied, not borrowed */
+	if (!r->dp)
+		r->dp = dpsnap_build(g, NULL);
+	why.text[0] = '\0';
+	e = !r->dp ? -ENOMEM : live_objects(g, r, live);
+	mtu = e ? 0 : inner_mtu(d, g, r);
+	if (!e)
+		e = d->dpops->stage(d->dp, r->dp, live, mtu, &why);
+	if (e < 0) {
+		rt_set_state(r, RT_REFUSED, "the userspace datapath refused it: %s",
+			     why.text[0] ? why.text : strerror(-e));
+		log_err("group %s refused: %s", g->name, r->why.text);
+		return;
+	}
+	p->staged[p->nstaged] = g;
+	p->mtu[p->nstaged++] = mtu;
+	p->installed[PLACE_USERSPACE]++;
+	if (sadb_inbound(g))
+		d->filter_dirty = true;
+	rt_set_state(r, RT_INSTALLED, "installed");
+}
+
+static void install_group(struct daemon *d, const struct sadb_group *g, struct pass *p)
 {
 	struct rt_group *r = reconcile_rt(d, g);
 	struct reason why = { "" };
@@ -138,15 +272,10 @@ static void install_group(struct daemon *d, const struct sadb_group *g)
 	}
 	place_decide(g, probe, d, &v);
 	rt_set_placement(r, &v);
+	if (conflicts(d, g, r, p))
+		return;
 	if (r->place == PLACE_USERSPACE) {
-		/* what a datapath thread will read: keys copied, not borrowed */
-		if (!r->dp)
-			r->dp = dpsnap_build(g, NULL);
-		rt_place_why(r, g, &why);
-		rt_set_state(r, RT_SKIPPED,
-			     "placed in userspace (%s); this release has no userspace datapath",
-			     why.text);
-		log_warn("group %s not installed: %s", g->name, r->why.text);
+		stage_group(d, g, r, p);
 		return;
 	}
 	e = d->ops->install(d->kern, g, &why);
@@ -155,21 +284,31 @@ static void install_group(struct daemon *d, const struct sadb_group *g)
 		return;
 	}
 	rt_set_state(r, RT_INSTALLED, "installed");
+	p->installed[PLACE_KERNEL]++;
 	log_info("group %s installed (reqid 0x%08x, %s)", g->name, g->reqid, sadb_dir_name(g->dir));
-	add_routes(d, g);
+	add_routes(d, g, 0);
 }
 
 static void uninstall_group(struct daemon *d, const struct sadb_group *g, struct rt_group *r,
 			    const char *why)
 {
 	struct reason rwhy = { "" };
-	int e;
+	int e = 0;
 
 	if (r->state != RT_INSTALLED)
 		return;
 	if (routed(d, g))
 		d->ops->route_del(d->kern, g);
-	e = d->ops->remove(d->kern, g, &rwhy);
+	if (r->place == PLACE_USERSPACE) {
+		/* published by this pass's commit (or gone with the engine) */
+		if (d->dp)
+			d->dpops->unstage(d->dp, g->name);
+		d->dp_dirty = true;
+		if (sadb_inbound(g))
+			d->filter_dirty = true;
+	} else {
+		e = d->ops->remove(d->kern, g, &rwhy);
+	}
 	if (e < 0)
 		log_warn("group %s: removing it from the kernel: %s", g->name,
 			 rwhy.text[0] ? rwhy.text : strerror(-e));
@@ -177,10 +316,102 @@ static void uninstall_group(struct daemon *d, const struct sadb_group *g, struct
 	log_info("group %s removed (%s)", g->name, why);
 }
 
+/* The staged groups did not go live: take them back, refuse them. */
+static void commit_failed(struct daemon *d, struct pass *p, const struct reason *why)
+{
+	struct reason again = { "" };
+
+	for (size_t i = 0; i < p->nstaged; i++) {
+		const struct sadb_group *g = p->staged[i];
+		struct rt_group *r = reconcile_rt(d, g);
+
+		d->dpops->unstage(d->dp, g->name);
+		rt_set_state(r, RT_REFUSED, "the userspace datapath could not take it: %s",
+			     why->text);
+		log_err("group %s refused: %s", g->name, r->why.text);
+	}
+	p->nstaged = 0;
+	/* the removals staged before still go */
+	if (d->dpops->commit(d->dp, &again) < 0)
+		log_err("userspace datapath: removing groups: %s", again.text);
+}
+
+/* The nftables table follows the installed userspace inbound groups. */
+static void sync_filter(struct daemon *d)
+{
+	const struct sadb_group **in = calloc(d->db->ngroup + 1, sizeof(*in));
+	struct reason why = { "" };
+	size_t n = 0;
+	int e;
+
+	if (!in) {
+		log_err("nftables: out of memory; the table stays as it was");
+		return;
+	}
+	for (size_t i = 0; i < d->db->ngroup; i++) {
+		const struct sadb_group *g = d->db->group[i];
+		const struct rt_group *r = reconcile_rt(d, g);
+
+		if (r->state == RT_INSTALLED && r->place == PLACE_USERSPACE && sadb_inbound(g))
+			in[n++] = g;
+	}
+	e = d->ops->filter_set(d->kern, in, n, &why);
+	if (e < 0)
+		log_err("nftables: cleartext of %zu userspace inbound group(s) not dropped: %s", n,
+			why.text[0] ? why.text : strerror(-e));
+	else
+		d->filter_dirty = false;
+	free(in);
+}
+
+/* End of a pass: one commit for everything staged, then routes. */
+static void finish_pass(struct daemon *d, struct pass *p)
+{
+	struct reason why = { "" };
+	int e;
+
+	if (d->dp && (p->nstaged || d->dp_dirty)) {
+		e = d->dpops->commit(d->dp, &why);
+		if (e < 0) {
+			if (!why.text[0])
+				reason_set(&why, "%s", strerror(-e));
+			commit_failed(d, p, &why);
+		}
+		d->dp_dirty = false;
+	}
+	for (size_t i = 0; i < p->nstaged; i++) {
+		const struct sadb_group *g = p->staged[i];
+
+		log_info("group %s installed in the userspace datapath (%s, inner MTU %u)", g->name,
+			 sadb_dir_name(g->dir), p->mtu[i]);
+		add_routes(d, g, p->mtu[i]);
+	}
+	if (d->filter_dirty)
+		sync_filter(d);
+}
+
 void reconcile_install_pending(struct daemon *d)
 {
+	struct pass p = { .nstaged = 0 };
+
+	p.staged = calloc(d->db->ngroup + 1, sizeof(*p.staged));
+	p.mtu = calloc(d->db->ngroup + 1, sizeof(*p.mtu));
+	if (!p.staged || !p.mtu) {
+		log_err("installing groups: out of memory; they stay pending");
+		goto out;
+	}
+	for (size_t i = 0; i < d->db->ngroup; i++) {
+		const struct rt_group *r = d->rt->group[i];
+
+		if (r->state == RT_INSTALLED)
+			p.installed[r->place]++;
+	}
 	for (size_t i = 0; i < d->db->ngroup; i++)
-		install_group(d, d->db->group[i]);
+		install_group(d, d->db->group[i], &p);
+	finish_pass(d, &p);
+out:
+	free(p.staged);
+	free(p.mtu);
 }
 
 /* ---- the model ---- */
@@ -273,7 +504,7 @@ int reconcile_start(struct daemon *d, struct cfg_errors *errs)
 		const struct sadb_group *g = d->db->group[i];
 
 		if (reconcile_rt(d, g)->state == RT_INSTALLED)
-			add_routes(d, g);
+			add_routes(d, g, 0);
 	}
 	return 0;
 }
@@ -398,6 +629,18 @@ void reconcile_events(struct daemon *d)
 		reconcile_publish(d);
 }
 
+/* A userspace SA's counters, from its live object. */
+static void live_counters(const struct sa_live *l, struct sa_counters *c)
+{
+	c->bytes = atomic_load_explicit(&l->bytes, memory_order_relaxed);
+	c->packets = atomic_load_explicit(&l->packets, memory_order_relaxed);
+	c->integrity_errs =
+		(uint32_t)atomic_load_explicit(&l->drop[DP_DROP_ICV], memory_order_relaxed);
+	c->replay_errs =
+		(uint32_t)atomic_load_explicit(&l->drop[DP_DROP_REPLAY], memory_order_relaxed);
+	c->replay_window_errs = 0;
+}
+
 void reconcile_read_counters(struct daemon *d)
 {
 	for (size_t i = 0; i < d->db->ngroup; i++) {
@@ -405,8 +648,14 @@ void reconcile_read_counters(struct daemon *d)
 		struct rt_group *r = reconcile_rt(d, g);
 		struct sa_counters ctr[CFG_MAX_GROUP_SAS + 1];
 
-		if (r->state != RT_INSTALLED || r->place != PLACE_KERNEL)
+		if (r->state != RT_INSTALLED)
 			continue;
+		if (r->place == PLACE_USERSPACE) {
+			for (unsigned k = 0; k < g->nsa; k++)
+				if (r->sa[k]->live)
+					live_counters(r->sa[k]->live, &r->sa[k]->ctr);
+			continue;
+		}
 		/* an SA the kernel does not answer for keeps what it had */
 		for (unsigned k = 0; k < g->nsa; k++)
 			ctr[k] = r->sa[k]->ctr;
@@ -416,17 +665,35 @@ void reconcile_read_counters(struct daemon *d)
 	}
 }
 
+void reconcile_seq_tick(struct daemon *d)
+{
+	struct reason why = { "" };
+	int e;
+
+	if (!d->dp)
+		return;
+	e = d->dpops->seq_tick(d->dp, &why);
+	if (e < 0 && !d->seq_failing)
+		log_err("outbound sequence numbers: %s (SAs stop sending at their limit until "
+			"this succeeds)", why.text[0] ? why.text : strerror(-e));
+	else if (e >= 0 && d->seq_failing)
+		log_notice("outbound sequence numbers: reserving again");
+	d->seq_failing = e < 0;
+}
+
 void reconcile_stop(struct daemon *d)
 {
 	if (!d->db || !d->rt)
 		return;
 	if (d->cfg->keep_on_exit) {
-		log_notice("keep-on-exit: leaving our XFRM objects in the kernel");
+		log_notice("keep-on-exit: leaving our XFRM objects, routes and nftables table in "
+			   "the kernel (the userspace datapath stops with the daemon)");
 		return;
 	}
 	for (size_t i = d->db->ngroup; i-- > 0;)
 		uninstall_group(d, d->db->group[i], d->rt->group[i], "daemon stopping");
 	d->ops->route_cleanup(d->kern);
+	d->ops->filter_remove(d->kern);
 }
 
 void reconcile_publish(struct daemon *d)

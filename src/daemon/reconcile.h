@@ -1,13 +1,17 @@
 /* reconcile.h: desired vs installed.  Builds the desired model (sadb) from
  * the config, places every group (place.h), installs and removes groups
- * through a kernel backend, and applies reloads, address changes and
- * kernel events as differences: a group that did not change keeps its
- * runtime object (state, counters) and is not touched in the kernel.
+ * through a kernel backend or the userspace datapath, and applies reloads,
+ * address changes and kernel events as differences: a group that did not
+ * change keeps its runtime object (state, counters, the datapath's live
+ * SA objects) and is not touched in the kernel or the datapath.
  *
- * The backend is an ops table: kernops.c wraps kern/ (XFRM, routes,
- * address events); tests pass a fake.  This module decides and logs, once
- * per failure (the backend only returns -errno and a reason).  Main thread
- * only.
+ * Both backends are ops tables: kernops.c wraps kern/ (XFRM, routes,
+ * address events, the nftables table), dpops.c the datapath engine
+ * (dp.h); tests pass fakes.  Every pass (start, reload, address change)
+ * stages its datapath changes and publishes them with one commit.  This
+ * module decides and logs, once per failure (the backends only return
+ * -errno and a reason).  Main thread only; it never waits for a datapath
+ * worker (the engine's commit swaps tables, it does not wait).
  */
 #ifndef SPIGRP_RECONCILE_H
 #define SPIGRP_RECONCILE_H
@@ -22,6 +26,9 @@
 #include "xfrm.h" /* struct xfrm_owner (no libnl) */
 
 struct daemon;
+struct dp_stats;
+struct sa_live;
+struct snap;
 
 /* The kernel as the reconciler sees it.  @k is the backend's handle.  Every
  * int function returns 0 or -errno. */
@@ -37,10 +44,17 @@ struct kern_ops {
 	/* Read kernel events (xfrm_process_events()); >= 0: groups lost. */
 	int (*events)(void *k, const struct sadb *db, const struct xfrm_owner *o);
 	int (*read_counters)(void *k, const struct sadb_group *g, struct sa_counters *ctr);
-	/* The one rule for which groups get routes (route_wanted()): false
-	 * when routes are off. */
-	bool (*route_wanted)(void *k, const struct sadb_group *g, bool in_kernel);
+	/* The one rule for which installed groups get routes, in either
+	 * datapath (route_wanted()): false when routes are off. */
+	bool (*route_wanted)(void *k, const struct sadb_group *g);
+	/* A kernel group's routes (route_install_group()). */
 	int (*route_add)(void *k, const struct sadb_group *g, struct reason *why);
+	/* A userspace group's: into device @ifindex, `mtu lock` @mtu
+	 * (route_install_dev()). */
+	int (*route_add_dev)(void *k, const struct sadb_group *g, int ifindex, uint32_t mtu,
+			     struct reason *why);
+	/* Path MTU towards @g's outer destination (route_path_mtu()). */
+	int (*path_mtu)(void *k, const struct sadb_group *g, uint32_t *mtu, struct reason *why);
 	int (*route_del)(void *k, const struct sadb_group *g);
 	void (*route_cleanup)(void *k);    /* every route and rule of ours */
 	/* sadb_is_local_fn: is @a an address of this host (@k: the handle)? */
@@ -48,6 +62,32 @@ struct kern_ops {
 	int (*event_fd)(void *k);          /* XFRM events, for poll(); -1: none */
 	int (*addr_fd)(void *k);           /* address events, for poll(); -1: none */
 	bool (*addr_changed)(void *k);     /* drain address events: any? */
+	/* The nftables table that drops cleartext matching the inbound
+	 * selectors of the @n userspace groups @g (replaced whole; n = 0:
+	 * removed); filter_remove() at stop. */
+	int (*filter_set)(void *k, const struct sadb_group *const *g, size_t n,
+			  struct reason *why);
+	void (*filter_remove)(void *k);
+};
+
+/* The userspace datapath as the reconciler sees it (dp.h through dpops.c).
+ * @dp is the engine's handle.  int functions return 0 or -errno. */
+struct dp_ops {
+	/* Stage @snap (a dpsnap.h snapshot of a userspace group) with the
+	 * live objects of its SAs and its inner MTU (dp_group_add()). */
+	int (*stage)(void *dp, struct snap *snap, struct sa_live *const *live, uint32_t mtu,
+		     struct reason *why);
+	/* Stage the removal of the group named @name (dp_group_del()). */
+	void (*unstage)(void *dp, const char *name);
+	/* Publish what was staged (dp_commit()); on failure nothing is. */
+	int (*commit)(void *dp, struct reason *why);
+	int (*ifindex)(void *dp);          /* the TUN device (dp_ifindex()) */
+	/* Largest inner packet of @snap's group for @path_mtu
+	 * (xf_inner_mtu()). */
+	uint32_t (*inner_mtu)(const struct snap *snap, uint32_t path_mtu);
+	void (*stats)(void *dp, struct dp_stats *st); /* dp_stats() */
+	int (*seq_fd)(void *dp);           /* dp_seq_fd(); -1: none */
+	int (*seq_tick)(void *dp, struct reason *why); /* dp_seq_tick() */
 };
 
 /**
@@ -81,10 +121,16 @@ void reconcile_addresses(struct daemon *d);
 /* Kernel events: groups deleted or expired behind our back become LOST. */
 void reconcile_events(struct daemon *d);
 
-/* Fill the counters of every installed kernel group (for the status). */
+/* Fill the counters of every installed group (for the status): the
+ * kernel's, or the datapath's live objects'. */
 void reconcile_read_counters(struct daemon *d);
 
-/* Stop: remove our groups and routes, unless keep-on-exit. */
+/* Reserve sequence numbers for the datapath (seq fd readable, or the
+ * timer); logs a failure once until a tick succeeds again. */
+void reconcile_seq_tick(struct daemon *d);
+
+/* Stop: remove our groups and routes (and the nftables table), unless
+ * keep-on-exit; the datapath's groups go with the engine either way. */
 void reconcile_stop(struct daemon *d);
 
 /* Render ipsec_spigrp into d->view_snap and hand it to the view. */

@@ -3,11 +3,27 @@
 
 #include <string.h>
 
+#include "cfg.h"
 #include "daemon.h"
+#include "dp.h"
 #include "place.h"
+#include "reconcile.h"
 #include "runtime.h"
 #include "sadb.h"
+#include "salive.h"
 #include "status.h"
+
+/* The datapath's live object of @r's SA @k, or NULL: none (not in
+ * userspace, or no live object). */
+static const struct sa_live *dp_live(const struct rt_group *r, unsigned k)
+{
+	return r->place == PLACE_USERSPACE ? r->sa[k]->live : NULL;
+}
+
+static uint64_t drops(const struct sa_live *l, unsigned why)
+{
+	return atomic_load_explicit(&l->drop[why], memory_order_relaxed);
+}
 
 static void put_said(struct strbuf *b, const char *pre, const struct said *s)
 {
@@ -56,13 +72,53 @@ static void text_group(struct strbuf *b, const struct sadb_group *g, const struc
 				      (unsigned long long)c->bytes, (unsigned long long)c->packets,
 				      c->replay_errs + c->replay_window_errs, c->integrity_errs);
 		strbuf_puts(b, "\n");
+		if (dp_live(r, k)) {
+			strbuf_puts(b, "    drops:");
+			for (unsigned w = 0; w < DP_DROP_NR; w++)
+				if (dp_drop_name(w))
+					strbuf_printf(b, " %s %llu", dp_drop_name(w),
+						      (unsigned long long)drops(dp_live(r, k), w));
+			strbuf_puts(b, "\n");
+		}
 	}
+}
+
+/* The engine's per-socket counters into @st; false when it does not run. */
+static bool dp_counters(const struct daemon *d, struct dp_stats *st)
+{
+	if (!d->dp)
+		return false;
+	d->dpops->stats(d->dp, st);
+	return true;
+}
+
+static void text_datapath(const struct daemon *d, struct strbuf *b)
+{
+	struct dp_stats st;
+
+	if (!dp_counters(d, &st)) {
+		strbuf_printf(b, "datapath: not running%s%s%s\n", d->dp_why[0] ? " (" : "",
+			      d->dp_why, d->dp_why[0] ? ")" : "");
+		return;
+	}
+	strbuf_printf(b, "datapath: %s tun-packets %llu tun-malformed %llu tun-no-group %llu "
+		      "tun-write-errors %llu tx-packets %llu tx-errors %llu\n", d->cfg->tun_device,
+		      (unsigned long long)st.tun_packets, (unsigned long long)st.tun_malformed,
+		      (unsigned long long)st.tun_no_group, (unsigned long long)st.tun_write_errors,
+		      (unsigned long long)st.tx_packets, (unsigned long long)st.tx_errors);
+	for (unsigned i = 0; i < DP_NSOCK; i++)
+		if (st.sock[i].name)
+			strbuf_printf(b, "  socket %s: packets %llu not-ours %llu malformed %llu\n",
+				      st.sock[i].name, (unsigned long long)st.sock[i].packets,
+				      (unsigned long long)st.sock[i].not_ours,
+				      (unsigned long long)st.sock[i].malformed);
 }
 
 void status_text(const struct daemon *d, struct strbuf *b)
 {
 	for (size_t i = 0; i < d->db->ngroup; i++)
 		text_group(b, d->db->group[i], rt_of(d->rt, d->db->group[i]));
+	text_datapath(d, b);
 }
 
 static void json_said(struct strbuf *b, const struct said *s)
@@ -99,9 +155,59 @@ static void json_group(struct strbuf *b, const struct sadb_group *g, const struc
 			strbuf_puts(b, ",");
 		json_said(b, &g->sa[k]->cfg->said);
 		strbuf_printf(b, ",\"bytes\":%llu,\"packets\":%llu,\"replay_errors\":%u,"
-			      "\"integrity_errors\":%u}",
+			      "\"integrity_errors\":%u",
 			      (unsigned long long)c->bytes, (unsigned long long)c->packets,
 			      c->replay_errs + c->replay_window_errs, c->integrity_errs);
+		if (dp_live(r, k)) {
+			const char *sep = "";
+
+			strbuf_puts(b, ",\"drops\":{");
+			for (unsigned w = 0; w < DP_DROP_NR; w++) {
+				if (!dp_drop_name(w))
+					continue;
+				strbuf_printf(b, "%s\"%s\":%llu", sep, dp_drop_name(w),
+					      (unsigned long long)drops(dp_live(r, k), w));
+				sep = ",";
+			}
+			strbuf_puts(b, "}");
+		}
+		strbuf_puts(b, "}");
+	}
+	strbuf_puts(b, "]}");
+}
+
+static void json_datapath(const struct daemon *d, struct strbuf *b)
+{
+	struct dp_stats st;
+	const char *sep = "";
+
+	if (!dp_counters(d, &st)) {
+		strbuf_puts(b, "\"datapath\":{\"running\":false,\"reason\":");
+		strbuf_json_str(b, d->dp_why);
+		strbuf_puts(b, "}");
+		return;
+	}
+	strbuf_puts(b, "\"datapath\":{\"running\":true,\"device\":");
+	strbuf_json_str(b, d->cfg->tun_device);
+	strbuf_printf(b, ",\"tun_packets\":%llu,\"tun_malformed\":%llu,\"tun_no_group\":%llu,"
+		      "\"tun_write_errors\":%llu,\"tx_packets\":%llu,\"tx_errors\":%llu,"
+		      "\"rx_packets\":%llu,\"rx_not_ours\":%llu,\"rx_malformed\":%llu,"
+		      "\"sockets\":[",
+		      (unsigned long long)st.tun_packets, (unsigned long long)st.tun_malformed,
+		      (unsigned long long)st.tun_no_group, (unsigned long long)st.tun_write_errors,
+		      (unsigned long long)st.tx_packets, (unsigned long long)st.tx_errors,
+		      (unsigned long long)st.rx_packets, (unsigned long long)st.rx_not_ours,
+		      (unsigned long long)st.rx_malformed);
+	for (unsigned i = 0; i < DP_NSOCK; i++) {
+		if (!st.sock[i].name)
+			continue;
+		strbuf_printf(b, "%s{\"name\":", sep);
+		strbuf_json_str(b, st.sock[i].name);
+		strbuf_printf(b, ",\"packets\":%llu,\"not_ours\":%llu,\"malformed\":%llu}",
+			      (unsigned long long)st.sock[i].packets,
+			      (unsigned long long)st.sock[i].not_ours,
+			      (unsigned long long)st.sock[i].malformed);
+		sep = ",";
 	}
 	strbuf_puts(b, "]}");
 }
@@ -114,5 +220,7 @@ void status_json(const struct daemon *d, struct strbuf *b)
 			strbuf_puts(b, ",");
 		json_group(b, d->db->group[i], rt_of(d->rt, d->db->group[i]));
 	}
-	strbuf_puts(b, "]}\n");
+	strbuf_puts(b, "],");
+	json_datapath(d, b);
+	strbuf_puts(b, "}\n");
 }

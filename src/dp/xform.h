@@ -48,6 +48,9 @@ struct xf_group {
 struct xf_scratch;
 int xf_scratch_new(struct xf_scratch **out);
 void xf_scratch_free(struct xf_scratch *s);
+/* Test only: the IPv4 identification of the next tun header (to reproduce
+ * kernel captures; see ipip.h). */
+void xf_scratch_test_ip_id(struct xf_scratch *s, uint16_t id);
 
 /**
  * xf_sa_setup() - give @l (the live object of @sa) its transform context
@@ -76,9 +79,12 @@ int xf_peek(const struct pkt *p, struct xf_key *key);
 
 /**
  * xf_encap() - send-side: @p holds an IP packet from the TUN, matched to
- * @g (outbound).  Each SA takes the next sequence number from its live
- * object (none reserved: -DP_DROP_SEQ).  On success @p holds the outer
- * datagram, lengths and IPv4 checksum fixed, ready for a raw socket.
+ * @g (outbound).  A packet longer than @g->mtu (when not 0) is refused
+ * first (-DP_DROP_MTU, counted on the innermost SA: the caller sends
+ * xf_icmp_too_big()).  Each SA takes the next sequence number from its
+ * live object (none reserved: -DP_DROP_SEQ).  On success @p holds the
+ * outer datagram, lengths and IPv4 checksum fixed, ready for a raw socket;
+ * each SA counted the packet and the bytes it was given.
  * Return: 0, or -enum dp_drop (counted on the SA concerned).
  */
 int xf_encap(const struct xf_group *g, struct pkt *p, struct xf_scratch *s);
@@ -90,6 +96,19 @@ int xf_encap(const struct xf_group *g, struct pkt *p, struct xf_scratch *s);
  * decrypt/decompress/strip, then the policy check and the selector check
  * of the inner packet.  On success @p holds the inner packet (TFC padding
  * trimmed), ready for the TUN.
+ * Policy (the kernel's template check, XfrmInTmplMismatch): entering at
+ * SA @k when an SA outside it is not IPComp, or finding at some step a
+ * header other than the next SA's (another protocol, another SPI/CPI), is
+ * -DP_DROP_POLICY; an IPComp SA the packet skipped (sent uncompressed) is
+ * fine.  Policy and selector drops of a whole packet count on SA @k, a
+ * step's drop on that step's SA; packets and bytes count on every SA the
+ * packet went through, once it passed every check.
+ * Anti-replay: replay_check() before the ICV, replay_update() after it
+ * verified; for encryption-only ESP after decryption with good padding,
+ * as the kernel's xfrm_input() advances the window once the transform's
+ * input succeeded (RFC 4303 section 3.4.3 advises against anti-replay
+ * without integrity; the kernel does it when a window is set, and so do
+ * we: a forged packet can move such a window).
  * Return: 0; 1 for a packet to drop silently (ESP next header 59);
  * -enum dp_drop (counted on the SA concerned).
  */

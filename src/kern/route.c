@@ -12,9 +12,11 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <netlink/handlers.h>
+#include <netlink/route/link.h>
 #include <netlink/route/route.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/rule.h>
+#include <linux/fib_rules.h>
 
 #include "addrmon.h"
 #include "nlsock.h"
@@ -28,12 +30,15 @@ struct route_ref {
 	size_t nowner;
 	int ifindex;
 	struct ip_addr gw, src; /* family 0 when unset */
+	uint32_t mtu;           /* into the TUN device: `mtu lock` (0: none) */
+	bool dev;               /* a userspace group's route into the TUN */
 };
 
 struct route {
 	struct nl_sock *sk;      /* requests */
 	struct addrmon *am;      /* borrowed: preferred sources; may be NULL */
 	uint32_t table;
+	uint32_t fwmark, fwmask; /* the rule skips packets so marked (0: none) */
 	bool rule_added[2];      /* [0] IPv4, [1] IPv6 */
 	int syserr;              /* the kernel's errno of the last refusal */
 	struct route_ref *rt;
@@ -62,7 +67,8 @@ static int kerr(struct route *r, int nle)
 	return e < 0 ? e : xfrm_nle_errno(nle);
 }
 
-int route_open(struct route **out, uint32_t table, struct addrmon *am)
+int route_open(struct route **out, uint32_t table, uint32_t fwmark, uint32_t fwmask,
+	       struct addrmon *am)
 {
 	struct route *r = calloc(1, sizeof(*r));
 	int ret;
@@ -83,6 +89,8 @@ int route_open(struct route **out, uint32_t table, struct addrmon *am)
 	}
 	nl_socket_modify_err_cb(r->sk, NL_CB_CUSTOM, keep_errno, &r->syserr);
 	r->table = table;
+	r->fwmark = fwmark;
+	r->fwmask = fwmask;
 	r->am = am;
 	*out = r;
 	return 0;
@@ -116,6 +124,28 @@ static const struct ip_addr *local_in_src_ts(const struct route *r, const struct
 
 /* ---- rules ---- */
 
+/* Add "not fwmark M/MASK lookup TABLE" (libnl-route cannot say "not":
+ * its request gets FIB_RULE_INVERT in the header). */
+static int rule_add(struct route *r, struct rtnl_rule *rule)
+{
+	struct nl_msg *msg = NULL;
+	struct fib_rule_hdr *frh;
+	int ret = rtnl_rule_build_add_request(rule, NLM_F_CREATE | NLM_F_EXCL, &msg);
+
+	if (ret < 0)
+		return kerr(r, ret);
+	frh = nlmsg_data(nlmsg_hdr(msg));
+	frh->flags |= FIB_RULE_INVERT;
+	ret = nl_send_auto_complete(r->sk, msg);
+	nlmsg_free(msg);
+	if (ret >= 0)
+		ret = nl_wait_for_ack(r->sk);
+	return kerr(r, ret);
+}
+
+/* Our rule in @family: add it (with the mark condition when there is a
+ * mark), or delete every rule at our priority into our table (a delete
+ * without a mark matches any). */
 static int rule_msg(struct route *r, int family, bool add)
 {
 	struct rtnl_rule *rule = rtnl_rule_alloc();
@@ -127,23 +157,65 @@ static int rule_msg(struct route *r, int family, bool add)
 	rtnl_rule_set_prio(rule, ROUTE_RULE_PRIO);
 	rtnl_rule_set_table(rule, r->table);
 	rtnl_rule_set_action(rule, FR_ACT_TO_TBL);
-	if (add)
-		ret = rtnl_rule_add(r->sk, rule, NLM_F_CREATE | NLM_F_EXCL);
-	else
-		ret = rtnl_rule_delete(r->sk, rule, 0);
+	if (add && r->fwmark) {
+		rtnl_rule_set_mark(rule, r->fwmark);
+		rtnl_rule_set_mask(rule, r->fwmask);
+		ret = rule_add(r, rule);
+	} else if (add) {
+		ret = kerr(r, rtnl_rule_add(r->sk, rule, NLM_F_CREATE | NLM_F_EXCL));
+	} else {
+		ret = kerr(r, rtnl_rule_delete(r->sk, rule, 0));
+	}
 	rtnl_rule_put(rule);
-	return kerr(r, ret);
+	return ret;
 }
 
-/* Our rule for @family, added once (one an earlier run left counts). */
+/*
+ * Is there a rule of ours in @family as we would add it?  Rules an earlier
+ * run left at our priority into our table with another mark (an older
+ * release's has none) are deleted on the way, each by its own mark.
+ * Return: 1 (there is), 0 (none), or -errno.
+ */
+static int rule_take_over(struct route *r, int family)
+{
+	struct nl_cache *c = NULL;
+	struct nl_object *o;
+	int found = 0, ret = kerr(r, rtnl_rule_alloc_cache(r->sk, family, &c));
+
+	if (ret)
+		return ret;
+	for (o = nl_cache_get_first(c); o; o = nl_cache_get_next(o)) {
+		struct rtnl_rule *rule = (struct rtnl_rule *)o;
+
+		if (rtnl_rule_get_prio(rule) != ROUTE_RULE_PRIO ||
+		    rtnl_rule_get_table(rule) != r->table)
+			continue;
+		if (!found && rtnl_rule_get_mark(rule) == r->fwmark &&
+		    (!r->fwmark || rtnl_rule_get_mask(rule) == r->fwmask)) {
+			found = 1;
+			continue;
+		}
+		ret = kerr(r, rtnl_rule_delete(r->sk, rule, 0));
+		if (ret && ret != -ENOENT)
+			break;
+		ret = 0;
+	}
+	nl_cache_free(c);
+	return ret ? ret : found;
+}
+
+/* Our rule for @family, added once (one an earlier run left in the same
+ * form is taken over; one in another form replaced). */
 static int rule_ensure(struct route *r, unsigned family)
 {
 	int i = family == AF_INET6, ret;
 
 	if (r->rule_added[i])
 		return 0;
-	ret = rule_msg(r, (int)family, true);
-	if (ret && ret != -EEXIST)
+	ret = rule_take_over(r, (int)family);
+	if (ret == 0)
+		ret = rule_msg(r, (int)family, true);
+	if (ret < 0 && ret != -EEXIST)
 		return ret;
 	r->rule_added[i] = true;
 	return 0;
@@ -188,18 +260,32 @@ static const struct ip_addr *outer_dst(const struct sadb_group *g)
 			return &c->said.dst;
 		last = &c->said.dst;
 	}
-	return last;
+	/* only tun SAs (userspace): the outer header's */
+	return last ? last : g->nsa ? &g->sa[g->nsa - 1]->cfg->said.dst : NULL;
 }
 
-bool route_wanted(const struct route *r, const struct sadb_group *g, bool in_kernel)
+bool route_wanted(const struct route *r, const struct sadb_group *g)
 {
-	return r && in_kernel && g->dir == SADB_DIR_OUT && !g->shunt && !g->implicit &&
-	       outer_dst(g);
+	return r && g->dir == SADB_DIR_OUT && !g->shunt && !g->implicit && outer_dst(g);
 }
 
-/* Device and gateway the main routing uses towards @dst. */
+/* The MTU of device @ifindex, or 0. */
+static uint32_t link_mtu(struct route *r, int ifindex)
+{
+	struct rtnl_link *link = NULL;
+	uint32_t mtu = 0;
+
+	if (kerr(r, rtnl_link_get_kernel(r->sk, ifindex, NULL, &link)) == 0) {
+		mtu = rtnl_link_get_mtu(link);
+		rtnl_link_put(link);
+	}
+	return mtu;
+}
+
+/* Device and gateway the main routing uses towards @dst, and (@mtu not
+ * NULL) the path MTU: the route's mtu metric, else its device's. */
 static int route_towards(struct route *r, const struct ip_addr *dst, int *ifindex,
-			 struct ip_addr *gw)
+			 struct ip_addr *gw, uint32_t *mtu)
 {
 	struct rtnl_route *res = NULL;
 	struct rtnl_nexthop *nh;
@@ -224,7 +310,11 @@ static int route_towards(struct route *r, const struct ip_addr *dst, int *ifinde
 			memcpy(gw->b, nl_addr_get_binary_addr(g), nl_addr_get_len(g));
 		}
 	}
+	if (mtu && *ifindex && (rtnl_route_get_metric(res, RTAX_MTU, mtu) < 0 || !*mtu))
+		*mtu = link_mtu(r, *ifindex);
 	rtnl_route_put(res);
+	if (mtu && *ifindex && !*mtu)
+		return -EIO;
 	return *ifindex ? 0 : -ENETUNREACH;
 }
 
@@ -246,6 +336,9 @@ static struct rtnl_route *route_obj(const struct route_ref *rr, uint32_t table)
 	rtnl_route_set_protocol(rt, RTPROT_STATIC);
 	rtnl_route_set_type(rt, RTN_UNICAST);
 	nl_addr_put(d);
+	if (rr->mtu && (rtnl_route_set_metric(rt, RTAX_MTU, rr->mtu) < 0 ||
+			rtnl_route_set_metric(rt, RTAX_LOCK, 1u << RTAX_MTU) < 0))
+		goto fail;
 	if (rr->src.family) {
 		a = nladdr(&rr->src, ip_addr_len(&rr->src) * 8);
 		if (!a)
@@ -337,14 +430,34 @@ static int route_release(struct route *r, const struct sadb_group *g, unsigned u
 	return ret;
 }
 
-/* Add the route for dst-ts prefix @d of @g (new: not yet in r->rt). */
+/* Add (or with @replace, change) the route @rr in the kernel.  0 or -errno
+ * with @why. */
+static int route_put(struct route *r, const struct route_ref *rr, struct reason *why)
+{
+	struct rtnl_route *rt = route_obj(rr, r->table);
+	char t[IP_PREFIX_BUF];
+	int ret;
+
+	if (!rt)
+		return -ENOMEM;
+	/* The table is ours: a route an earlier run left (kill -9) is
+	 * replaced with what this host needs now. */
+	ret = kerr(r, rtnl_route_add(r->sk, rt, NLM_F_CREATE | NLM_F_REPLACE));
+	rtnl_route_put(rt);
+	if (ret) {
+		ip_prefix_format(&rr->dst, t, sizeof(t));
+		reason_set(why, "route %s table %u: %s", t, r->table, strerror(-ret));
+	}
+	return ret;
+}
+
+/* Add the route for dst-ts prefix @d of @g (new: not yet in r->rt), as
+ * @tmpl says (ifindex, gateway, mtu, dev). */
 static int route_add_new(struct route *r, const struct sadb_group *g, const struct ip_prefix *d,
-			 int ifindex, const struct ip_addr *gw, struct reason *why)
+			 const struct route_ref *tmpl, struct reason *why)
 {
 	struct route_ref *rr, *n;
 	const struct ip_addr *src;
-	struct rtnl_route *rt;
-	char t[IP_PREFIX_BUF];
 	int ret;
 
 	n = realloc(r->rt, (r->nrt + 1) * sizeof(*n));
@@ -352,62 +465,77 @@ static int route_add_new(struct route *r, const struct sadb_group *g, const stru
 		return -ENOMEM;
 	r->rt = n;
 	rr = &r->rt[r->nrt];
-	memset(rr, 0, sizeof(*rr));
+	*rr = *tmpl;
+	rr->owner = NULL;
+	rr->nowner = 0;
 	rr->dst = *d;
-	rr->ifindex = ifindex;
-	if (gw->family == d->addr.family)
-		rr->gw = *gw;
+	if (tmpl->gw.family != d->addr.family)
+		memset(&rr->gw, 0, sizeof(rr->gw));
 	src = local_in_src_ts(r, g, d->addr.family);
 	if (src)
 		rr->src = *src;
 	ret = ref_add_owner(rr, g->name);
-	rt = ret ? NULL : route_obj(rr, r->table);
-	if (!rt) {
-		ref_free_owners(rr);
-		return -ENOMEM;
-	}
-	/* The table is ours: a route an earlier run left (kill -9) is
-	 * replaced with what this host needs now. */
-	ret = kerr(r, rtnl_route_add(r->sk, rt, NLM_F_CREATE | NLM_F_REPLACE));
-	rtnl_route_put(rt);
 	if (ret) {
 		ref_free_owners(rr);
-		ip_prefix_format(d, t, sizeof(t));
-		reason_set(why, "route %s table %u: %s", t, r->table, strerror(-ret));
+		return ret;
+	}
+	ret = route_put(r, rr, why);
+	if (ret) {
+		ref_free_owners(rr);
 		return ret;
 	}
 	r->nrt++;
 	return 0;
 }
 
-int route_install_group(struct route *r, const struct sadb_group *g, struct reason *why)
+/* Claim the route of @d for @g: an existing one of the same kind is
+ * shared (a route into the TUN takes the smaller MTU of its groups); one
+ * of the other kind is a conflict (-EEXIST). */
+static int route_claim(struct route *r, const struct sadb_group *g, const struct ip_prefix *d,
+		       const struct route_ref *tmpl, struct reason *why)
 {
-	struct ip_addr gw;
-	int ifindex, ret;
-	unsigned j;
+	struct route_ref *rr = ref_find(r, d);
+	char t[IP_PREFIX_BUF];
+	int ret;
 
-	if (!route_wanted(r, g, true))
-		return 0;
-	ret = route_towards(r, outer_dst(g), &ifindex, &gw);
-	if (ret) {
-		reason_set(why, "no route to its outer destination: %s", strerror(-ret));
-		return ret;
+	if (!rr)
+		return route_add_new(r, g, d, tmpl, why);
+	if (rr->dev != tmpl->dev) {
+		ip_prefix_format(d, t, sizeof(t));
+		reason_set(why, "dst-ts %s is routed for group %s of the %s datapath", t,
+			   rr->nowner ? rr->owner[0] : "?", rr->dev ? "userspace" : "kernel");
+		return -EEXIST;
 	}
+	if (rr->dev && tmpl->mtu < rr->mtu) {
+		struct route_ref n = *rr;
+
+		n.mtu = tmpl->mtu;
+		ret = route_put(r, &n, why);
+		if (ret)
+			return ret;
+		rr->mtu = n.mtu;
+	}
+	ref_drop_owner(rr, g->name); /* installing twice claims once */
+	return ref_add_owner(rr, g->name);
+}
+
+/* A route per dst-ts prefix of @g as @tmpl says, and the rule.  All or
+ * nothing. */
+static int install_routes(struct route *r, const struct sadb_group *g,
+			  const struct route_ref *tmpl, struct reason *why)
+{
+	unsigned j;
+	int ret;
+
 	for (j = 0; j < g->ndst_ts; j++) {
 		const struct ip_prefix *d = &g->dst_ts[j];
-		struct route_ref *rr = ref_find(r, d);
 
 		ret = rule_ensure(r, d->addr.family);
 		if (ret) {
 			reason_set(why, "rule to table %u: %s", r->table, strerror(-ret));
 			goto fail;
 		}
-		if (rr) {
-			ref_drop_owner(rr, g->name); /* installing twice claims once */
-			ret = ref_add_owner(rr, g->name);
-		} else {
-			ret = route_add_new(r, g, d, ifindex, &gw, why);
-		}
+		ret = route_claim(r, g, d, tmpl, why);
 		if (ret)
 			goto fail;
 	}
@@ -416,6 +544,45 @@ fail:
 	if (ret == -ENOMEM)
 		reason_set(why, "out of memory");
 	route_release(r, g, j + 1);
+	return ret;
+}
+
+int route_install_group(struct route *r, const struct sadb_group *g, struct reason *why)
+{
+	struct route_ref tmpl = { .dev = false };
+	int ret;
+
+	if (!route_wanted(r, g))
+		return 0;
+	ret = route_towards(r, outer_dst(g), &tmpl.ifindex, &tmpl.gw, NULL);
+	if (ret) {
+		reason_set(why, "no route to its outer destination: %s", strerror(-ret));
+		return ret;
+	}
+	return install_routes(r, g, &tmpl, why);
+}
+
+int route_install_dev(struct route *r, const struct sadb_group *g, int ifindex, uint32_t mtu,
+		      struct reason *why)
+{
+	struct route_ref tmpl = { .ifindex = ifindex, .mtu = mtu, .dev = true };
+
+	if (!route_wanted(r, g))
+		return 0;
+	return install_routes(r, g, &tmpl, why);
+}
+
+int route_path_mtu(struct route *r, const struct sadb_group *g, uint32_t *mtu,
+		   struct reason *why)
+{
+	struct ip_addr gw;
+	int ifindex, ret;
+
+	if (!r || !outer_dst(g))
+		return -ENOENT;
+	ret = route_towards(r, outer_dst(g), &ifindex, &gw, mtu);
+	if (ret)
+		reason_set(why, "no route to its outer destination: %s", strerror(-ret));
 	return ret;
 }
 

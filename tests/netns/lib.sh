@@ -334,7 +334,9 @@ wait_pass4_lost() {
 # ---- the kernel (the namespace is ours alone) ----
 # npolicies: our policies in the namespace.
 npolicies() {
-	nsx ip xfrm policy list | grep -c '^src '
+	# in, out and fwd policies: not the per-socket bypass policies of the
+	# userspace datapath's sockets ("socket in", "socket out")
+	nsx ip xfrm policy list | grep -Ec '^[[:space:]]+dir (in|out|fwd) '
 }
 # has_policy SRC DST DIR: the namespace holds a policy with this selector.
 has_policy() {

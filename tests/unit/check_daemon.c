@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "dpops.h"
 #include "kernops.h"
 #include "reconcile.h"
 #include "snap.h"
@@ -84,12 +85,46 @@ static int f_counters(void *k, const struct sadb_group *g, struct sa_counters *c
 	return 0;
 }
 
-static bool f_route_wanted(void *k, const struct sadb_group *g, bool in_kernel)
+static bool f_route_wanted(void *k, const struct sadb_group *g)
 {
 	(void)k;
 	(void)g;
-	(void)in_kernel;
 	return false;
+}
+
+static int f_path_mtu(void *k, const struct sadb_group *g, uint32_t *mtu, struct reason *why)
+{
+	(void)k;
+	(void)g;
+	(void)why;
+	*mtu = 1500;
+	return 0;
+}
+
+static int f_route_add_dev(void *k, const struct sadb_group *g, int ifindex, uint32_t mtu,
+			   struct reason *why)
+{
+	(void)k;
+	(void)g;
+	(void)ifindex;
+	(void)mtu;
+	(void)why;
+	return 0;
+}
+
+static int f_filter_set(void *k, const struct sadb_group *const *g, size_t n,
+			struct reason *why)
+{
+	(void)k;
+	(void)g;
+	(void)n;
+	(void)why;
+	return 0;
+}
+
+static void f_filter_remove(void *k)
+{
+	(void)k;
 }
 
 static int f_route_add(void *k, const struct sadb_group *g, struct reason *why)
@@ -153,13 +188,35 @@ const struct kern_ops kernops_real = {
 	.read_counters = f_counters,
 	.route_wanted = f_route_wanted,
 	.route_add = f_route_add,
+	.route_add_dev = f_route_add_dev,
+	.path_mtu = f_path_mtu,
 	.route_del = f_route_del,
 	.route_cleanup = f_route_cleanup,
 	.is_local = f_is_local,
 	.event_fd = f_event_fd,
 	.addr_fd = f_addr_fd,
 	.addr_changed = f_addr_changed,
+	.filter_set = f_filter_set,
+	.filter_remove = f_filter_remove,
 };
+
+/* ---- no datapath engine: its groups are skipped with the reason ---- */
+
+const struct dp_ops dpops_real = { .stage = NULL };
+
+int dpops_open(void **out, const struct cfg *c, struct seqstore *seq, struct reason *why)
+{
+	(void)c;
+	(void)seq;
+	*out = NULL;
+	reason_set(why, "no engine in this test");
+	return -ENODEV;
+}
+
+void dpops_close(void *dp)
+{
+	ck_assert_ptr_null(dp);
+}
 
 int kernops_open(void **out, const struct cfg *c, struct reason *why)
 {

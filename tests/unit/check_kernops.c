@@ -11,6 +11,7 @@
 #include "addrmon.h"
 #include "cfg.h"
 #include "kernops.h"
+#include "nft.h"
 #include "route.h"
 #include "reconcile.h"
 #include "xfrm.h"
@@ -106,7 +107,7 @@ int xfrm_read_counters(struct xfrm *x, const struct sadb_group *g, struct sa_cou
 	return 0;
 }
 
-static int fake_am, fake_route, addr_changes;
+static int fake_am, fake_route, fake_nft, addr_changes;
 
 int addrmon_open(struct addrmon **out)
 {
@@ -140,9 +141,12 @@ bool addrmon_is_local(const struct ip_addr *a, void *am)
 	return a->family == AF_INET;
 }
 
-int route_open(struct route **out, uint32_t table, struct addrmon *am)
+int route_open(struct route **out, uint32_t table, uint32_t fwmark, uint32_t fwmask,
+	       struct addrmon *am)
 {
 	ck_assert_uint_eq(table, 2336);
+	ck_assert_uint_eq(fwmark, 0x42);
+	ck_assert_uint_eq(fwmask, 0xff);
 	ck_assert_ptr_eq(am, (struct addrmon *)&fake_am);
 	called("route-open");
 	*out = (struct route *)&fake_route;
@@ -155,10 +159,31 @@ void route_close(struct route *r)
 		called("route-close");
 }
 
-bool route_wanted(const struct route *r, const struct sadb_group *g, bool in_kernel)
+bool route_wanted(const struct route *r, const struct sadb_group *g)
+{
+	return r && g->dir == SADB_DIR_OUT;
+}
+
+int route_install_dev(struct route *r, const struct sadb_group *g, int ifindex, uint32_t mtu,
+		      struct reason *why)
 {
 	(void)g;
-	return r && in_kernel;
+	(void)why;
+	ck_assert_ptr_eq(r, (struct route *)&fake_route);
+	ck_assert_int_eq(ifindex, 9);
+	ck_assert_uint_eq(mtu, 1400);
+	called("dev+");
+	return 0;
+}
+
+int route_path_mtu(struct route *r, const struct sadb_group *g, uint32_t *mtu,
+		   struct reason *why)
+{
+	(void)g;
+	(void)why;
+	ck_assert_ptr_eq(r, (struct route *)&fake_route);
+	*mtu = 1500;
+	return 0;
 }
 
 int route_install_group(struct route *r, const struct sadb_group *g, struct reason *why)
@@ -178,6 +203,40 @@ int route_remove_group(struct route *r, const struct sadb_group *g)
 	return 0;
 }
 
+int nft_open(struct nft **out, const char *tun, struct reason *why)
+{
+	(void)why;
+	ck_assert_str_eq(tun, "spigrp0");
+	called("nft-open");
+	*out = (struct nft *)&fake_nft;
+	return 0;
+}
+
+int nft_set_groups(struct nft *n, const struct nft_group *g, size_t ngroup, struct reason *why)
+{
+	(void)why;
+	ck_assert_ptr_eq(n, (struct nft *)&fake_nft);
+	ck_assert_uint_eq(ngroup, 1);
+	ck_assert_str_eq(g[0].name, "g");
+	ck_assert_ptr_nonnull(g[0].ipip_src); /* the outermost SA is COMP */
+	called("nft-set");
+	return 0;
+}
+
+int nft_remove(struct nft *n, struct reason *why)
+{
+	(void)why;
+	ck_assert_ptr_eq(n, (struct nft *)&fake_nft);
+	called("nft-remove");
+	return 0;
+}
+
+void nft_close(struct nft *n)
+{
+	if (n)
+		called("nft-close");
+}
+
 void route_remove_all(struct route *r)
 {
 	if (r)
@@ -187,11 +246,16 @@ void route_remove_all(struct route *r)
 START_TEST(test_calls)
 {
 	const struct kern_ops *o = &kernops_real;
-	struct sadb_group g = { .name = "g" };
+	struct cfg_sa comp = { .said = { .proto = SAID_PROTO_COMP } };
+	struct sadb_sa sa = { .cfg = &comp };
+	struct sadb_group g = { .name = "g", .dir = SADB_DIR_OUT, .sa = { &sa }, .nsa = 1 };
+	const struct sadb_group *gp = &g;
+	uint32_t mtu = 0;
 	struct sa_counters ctr[1] = { { 0 } };
 	struct reason why = { "" };
 	struct ip_addr a = { .family = AF_INET };
-	struct cfg c = { .state_dir = "/state", .install_routes = true, .route_table = 2336 };
+	struct cfg c = { .state_dir = "/state", .install_routes = true, .route_table = 2336,
+			 .fwmark = 0x42, .fwmask = 0xff, .tun_device = "spigrp0" };
 	void *k = NULL;
 
 	calls[0] = '\0';
@@ -205,11 +269,18 @@ START_TEST(test_calls)
 	ck_assert_int_eq(o->events(k, NULL, NULL), 1);
 	ck_assert_int_eq(o->read_counters(k, &g, ctr), 0);
 	ck_assert_uint_eq(ctr[0].bytes, 7);
-	ck_assert(o->route_wanted(k, &g, true));
-	ck_assert(!o->route_wanted(k, &g, false));
+	ck_assert(o->route_wanted(k, &g));
+	g.dir = SADB_DIR_IN;
+	ck_assert(!o->route_wanted(k, &g));
+	g.dir = SADB_DIR_OUT;
 	ck_assert_int_eq(o->route_add(k, &g, &why), 0);
+	ck_assert_int_eq(o->route_add_dev(k, &g, 9, 1400, &why), 0);
+	ck_assert_int_eq(o->path_mtu(k, &g, &mtu, &why), 0);
+	ck_assert_uint_eq(mtu, 1500);
 	ck_assert_int_eq(o->route_del(k, &g), 0);
 	o->route_cleanup(k);
+	ck_assert_int_eq(o->filter_set(k, &gp, 1, &why), 0);
+	o->filter_remove(k);
 	ck_assert(o->is_local(&a, k));
 	ck_assert_int_eq(o->event_fd(k), 42);
 	ck_assert_int_eq(o->addr_fd(k), 43);
@@ -222,8 +293,9 @@ START_TEST(test_calls)
 	ck_assert_uint_eq(o->reqid_count, XFRM_OWN_REQID_COUNT);
 	kernops_close(k);
 	kernops_close(NULL);
-	ck_assert_str_eq(calls, "am open statedir route-open probe install remove adopt events "
-				"counters route+ route- cleanup local route-close close am-close ");
+	ck_assert_str_eq(calls, "am open statedir nft-open route-open probe install remove adopt events "
+				"counters route+ dev+ route- cleanup nft-set nft-remove local route-close "
+				"nft-close close am-close ");
 }
 END_TEST
 

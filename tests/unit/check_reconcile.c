@@ -1,6 +1,7 @@
 /* check_reconcile.c: the reconciler (desired vs installed) against a fake
- * kernel backend (an ops table recording every call), and the status
- * answers it feeds.
+ * kernel backend and a fake userspace datapath (ops tables recording every
+ * call; the fake datapath holds snapshot and live-object references as the
+ * engine does), and the status answers it feeds.
  *
  * Configs are written to a temporary directory and read with cfg_load(),
  * as the daemon does; the reqids file goes there too.  No kernel, no view,
@@ -18,9 +19,11 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "dp.h"
 #include "dpsnap.h"
 #include "log.h"
 #include "reconcile.h"
+#include "salive.h"
 #include "snap.h"
 #include "status.h"
 #include "strbuf.h"
@@ -32,7 +35,9 @@
 struct fake {
 	struct ip_addr local[4];
 	unsigned nlocal;
-	int probe_err;                 /* what probe() answers */
+	int probe_err;                 /* what probe() answers ... */
+	char probe_no[MAX_NAMES][32];  /* ... for these groups (all when none) */
+	unsigned nprobe_no;
 	int install_err;               /* what install() answers ... */
 	char refuse[MAX_NAMES][32];    /* ... for these groups (all when none) */
 	unsigned nrefuse;
@@ -44,6 +49,12 @@ struct fake {
 	int events_err;
 	uint64_t bytes;                /* read_counters() answers this per SA */
 	bool addr_event;
+	unsigned dev_routes;           /* route_add_dev() calls ... */
+	int dev_ifindex;               /* ... the last one's device ... */
+	uint32_t dev_mtu;              /* ... and MTU */
+	int filter_sets, filter_removes;
+	size_t filter_n;               /* groups of the last filter_set() */
+	char filter_names[256];        /* their names, "a b " */
 };
 
 static void fake_log(struct fake *f, char op, const char *name)
@@ -65,10 +76,10 @@ static int f_probe(void *k, const struct sadb_group *g, struct reason *why)
 {
 	struct fake *f = k;
 
-	(void)g;
 	f->probes++;
-	if (f->probe_err)
-		reason_set(why, "probe says no");
+	if (!f->probe_err || (f->nprobe_no && !listed(f->probe_no, f->nprobe_no, g->name)))
+		return 0;
+	reason_set(why, "probe says no");
 	return f->probe_err;
 }
 
@@ -141,13 +152,59 @@ static int f_counters(void *k, const struct sadb_group *g, struct sa_counters *c
 
 static struct daemon d;
 
-/* As route_wanted(): routes on (the real handle exists only then), in the
- * kernel, outbound, not an SA of its own. */
-static bool f_route_wanted(void *k, const struct sadb_group *g, bool in_kernel)
+/* As route_wanted(): routes on (the real handle exists only then),
+ * outbound, not an SA of its own. */
+static bool f_route_wanted(void *k, const struct sadb_group *g)
 {
 	(void)k;
-	return d.cfg->install_routes && in_kernel && g->dir == SADB_DIR_OUT && !g->implicit &&
-	       !g->shunt;
+	return d.cfg->install_routes && g->dir == SADB_DIR_OUT && !g->implicit && !g->shunt;
+}
+
+static int f_route_add_dev(void *k, const struct sadb_group *g, int ifindex, uint32_t mtu,
+			   struct reason *why)
+{
+	struct fake *f = k;
+
+	(void)g;
+	(void)why;
+	f->dev_routes++;
+	f->dev_ifindex = ifindex;
+	f->dev_mtu = mtu;
+	return 0;
+}
+
+/* Path MTU 1400 (routes on), else none. */
+static int f_path_mtu(void *k, const struct sadb_group *g, uint32_t *mtu, struct reason *why)
+{
+	(void)k;
+	(void)g;
+	(void)why;
+	if (!d.cfg->install_routes)
+		return -ENOENT;
+	*mtu = 1400;
+	return 0;
+}
+
+static int f_filter_set(void *k, const struct sadb_group *const *g, size_t n,
+			struct reason *why)
+{
+	struct fake *f = k;
+
+	(void)why;
+	f->filter_sets++;
+	f->filter_n = n;
+	f->filter_names[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(f->filter_names);
+
+		snprintf(f->filter_names + len, sizeof(f->filter_names) - len, "%s ", g[i]->name);
+	}
+	return 0;
+}
+
+static void f_filter_remove(void *k)
+{
+	((struct fake *)k)->filter_removes++;
 }
 
 static int f_route_add(void *k, const struct sadb_group *g, struct reason *why)
@@ -203,12 +260,168 @@ static const struct kern_ops fake_ops = {
 	.read_counters = f_counters,
 	.route_wanted = f_route_wanted,
 	.route_add = f_route_add,
+	.route_add_dev = f_route_add_dev,
+	.path_mtu = f_path_mtu,
 	.route_del = f_route_del,
 	.route_cleanup = f_route_cleanup,
 	.is_local = f_is_local,
 	.event_fd = f_fd,
 	.addr_fd = f_fd,
 	.addr_changed = f_addr_changed,
+	.filter_set = f_filter_set,
+	.filter_remove = f_filter_remove,
+};
+
+/* ---- the fake datapath: a table of groups holding references ---- */
+
+#define FDP_MAX 4096
+
+struct fdp_grp {
+	char name[64];
+	struct snap *snap;
+	struct sa_live *live[CFG_MAX_GROUP_SAS + 1];
+	unsigned nsa;
+	uint32_t mtu;
+};
+
+struct fakedp {
+	struct fdp_grp grp[FDP_MAX];   /* what is staged (the fake publishes
+					  what is staged at commit) */
+	size_t n;
+	unsigned stages, unstages, commits, published; /* published: groups at
+							 the last commit */
+	int stage_err, commit_err;
+	char log[8192];                /* "s:name u:name c " */
+	uint64_t not_ours;
+};
+
+static struct fakedp fdp;
+
+static void fdp_log(const char *op, const char *name)
+{
+	size_t n = strlen(fdp.log);
+
+	snprintf(fdp.log + n, sizeof(fdp.log) - n, "%s%s ", op, name);
+}
+
+static void fdp_drop(struct fdp_grp *e)
+{
+	snap_put(e->snap);
+	for (unsigned k = 0; k < e->nsa; k++)
+		sa_live_put(e->live[k]);
+	*e = fdp.grp[--fdp.n];
+}
+
+static struct fdp_grp *fdp_find(const char *name)
+{
+	for (size_t i = 0; i < fdp.n; i++)
+		if (!strcmp(fdp.grp[i].name, name))
+			return &fdp.grp[i];
+	return NULL;
+}
+
+static int fd_stage(void *dp, struct snap *snap, struct sa_live *const *live, uint32_t mtu,
+		    struct reason *why)
+{
+	const struct dpsnap_group *g = dpsnap_group(snap);
+	struct fdp_grp *e;
+
+	ck_assert_ptr_eq(dp, &fdp);
+	fdp.stages++;
+	if (fdp.stage_err) {
+		reason_set(why, "fake engine refuses %s", g->name);
+		return fdp.stage_err;
+	}
+	fdp_log("s:", g->name);
+	e = fdp_find(g->name);
+	if (e)
+		fdp_drop(e);
+	ck_assert_uint_lt(fdp.n, FDP_MAX);
+	e = &fdp.grp[fdp.n++];
+	snprintf(e->name, sizeof(e->name), "%s", g->name);
+	e->snap = snap_get(snap);
+	e->nsa = g->nsa;
+	e->mtu = mtu;
+	for (unsigned k = 0; k < g->nsa; k++) {
+		ck_assert_ptr_nonnull(live[k]);
+		e->live[k] = sa_live_get(live[k]);
+	}
+	return 0;
+}
+
+static void fd_unstage(void *dp, const char *name)
+{
+	struct fdp_grp *e = fdp_find(name);
+
+	ck_assert_ptr_eq(dp, &fdp);
+	fdp.unstages++;
+	fdp_log("u:", name);
+	if (e)
+		fdp_drop(e);
+}
+
+static int fd_commit(void *dp, struct reason *why)
+{
+	ck_assert_ptr_eq(dp, &fdp);
+	fdp.commits++;
+	fdp_log("c", "");
+	if (fdp.commit_err) {
+		reason_set(why, "fake commit failure");
+		return fdp.commit_err;
+	}
+	fdp.published = (unsigned)fdp.n;
+	return 0;
+}
+
+static int fd_ifindex(void *dp)
+{
+	(void)dp;
+	return 77;
+}
+
+/* Enough to tell it was asked with the path MTU: 100 bytes of overhead. */
+static uint32_t fd_inner_mtu(const struct snap *snap, uint32_t path_mtu)
+{
+	ck_assert_ptr_nonnull(dpsnap_group(snap));
+	return path_mtu - 100;
+}
+
+static void fd_stats(void *dp, struct dp_stats *st)
+{
+	(void)dp;
+	memset(st, 0, sizeof(*st));
+	st->sock[0].name = "esp4";
+	st->sock[0].packets = 5;
+	st->sock[0].not_ours = fdp.not_ours;
+	st->rx_packets = 5;
+	st->rx_not_ours = fdp.not_ours;
+	st->tun_packets = 9;
+	st->tx_packets = 8;
+	st->tun_no_group = 1;
+}
+
+static int fd_seq_fd(void *dp)
+{
+	(void)dp;
+	return -1;
+}
+
+static int fd_seq_tick(void *dp, struct reason *why)
+{
+	(void)dp;
+	(void)why;
+	return 0;
+}
+
+static const struct dp_ops fake_dp_ops = {
+	.stage = fd_stage,
+	.unstage = fd_unstage,
+	.commit = fd_commit,
+	.ifindex = fd_ifindex,
+	.inner_mtu = fd_inner_mtu,
+	.stats = fd_stats,
+	.seq_fd = fd_seq_fd,
+	.seq_tick = fd_seq_tick,
 };
 
 /* ---- fixtures ---- */
@@ -230,6 +443,11 @@ static void setup(void)
 	d.cfg_path = conf;
 	d.ops = &fake_ops;
 	d.kern = &fk;
+	while (fdp.n) /* a test that failed half-way */
+		fdp_drop(&fdp.grp[0]);
+	memset(&fdp, 0, sizeof(fdp));
+	d.dpops = &fake_dp_ops;
+	d.dp = &fdp;
 	d.sig_fd = d.lock_fd = d.state_lock_fd = -1;
 	log_init("check_reconcile", true, LOG_WARNING);
 }
@@ -238,6 +456,8 @@ static void teardown(void)
 {
 	char cmd[128];
 
+	while (fdp.n) /* the engine closes before the runtime goes */
+		fdp_drop(&fdp.grp[0]);
 	rt_free(d.rt);
 	sadb_free(d.db);
 	cfg_free(d.cfg);
@@ -327,8 +547,18 @@ static const char *view(void)
 	"00112233445566778899aabbccddeeff\n"                                       \
 	"[group " name "]\nsaid = esp." spi "@192.0.2.9\n"                          \
 	"src-ts = 10.0.1.0/24\ndst-ts = 10.8." ts ".0/24\n"
+/* Group e: comp.3d0 + esp.1000 (ESP key KEY) to 192.0.2.9. */
+#define COMP_ESP_GROUP(key)                                                            \
+	"[sa comp.3d0@192.0.2.9]\nsrc = 192.0.2.1\ncomp = deflate\n"                   \
+	"[sa esp.1000@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" key      \
+	"\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"                 \
+	"00112233445566778899aabbccddeeff\n"                                             \
+	"[group e]\nsaid = comp.3d0@192.0.2.9 esp.1000@192.0.2.9\n"                     \
+	"src-ts = 10.0.1.0/24\ndst-ts = 10.8.1.0/24\n"
 #define KEY_A "0123456789abcdef0123456789abcdef"
 #define KEY_B "5555555555555555aaaaaaaaaaaaaaaa"
+
+static char *answer(void (*fn)(const struct daemon *, struct strbuf *));
 
 /* ---- tests ---- */
 
@@ -367,17 +597,18 @@ START_TEST(test_refused_and_skipped)
 	ck_assert_int_eq(rtg("far")->state, RT_SKIPPED);
 	ck_assert_str_eq(rtg("far")->why.text,
 			 "neither 198.51.100.1 nor 198.51.100.2 is a local address");
-	ck_assert_int_eq(rtg("tunonly")->state, RT_SKIPPED);
+	/* XFRM cannot express it: the userspace datapath has it */
+	ck_assert_int_eq(rtg("tunonly")->state, RT_INSTALLED);
 	ck_assert_int_eq(rtg("tunonly")->place, PLACE_USERSPACE);
-	ck_assert_str_eq(rtg("tunonly")->why.text,
-			 "placed in userspace (the group has only tun SAs: XFRM cannot express it); "
-			 "this release has no userspace datapath");
+	ck_assert_str_eq(placed_why("tunonly"), "the group has only tun SAs: XFRM cannot express it");
 	/* the datapath's snapshot is there, with the group's SAs */
 	ck_assert_ptr_nonnull(rtg("tunonly")->dp);
 	ck_assert_str_eq(dpsnap_group(rtg("tunonly")->dp)->name, "tunonly");
+	ck_assert_str_eq(fdp.log, "s:tunonly c ");
+	/* a kernel refusal after the probe passed stays a refusal */
 	ck_assert_uint_eq(fk.installs, 1);
 	ck_assert_uint_eq(fk.probes, 1);
-	ck_assert_str_eq(view(), "");
+	ck_assert_str_eq(view(), "tun.302@192.0.2.2 \n");
 }
 END_TEST
 
@@ -389,7 +620,223 @@ START_TEST(test_probe_says_no)
 	ck_assert_uint_eq(fk.installs, 0);
 	ck_assert_int_eq(rtg("a")->place, PLACE_USERSPACE);
 	ck_assert_str_eq(placed_why("a"), "kernel probe: probe says no");
-	ck_assert_int_eq(rtg("a")->state, RT_SKIPPED);
+	ck_assert_int_eq(rtg("a")->state, RT_INSTALLED);
+	ck_assert_str_eq(fdp.log, "s:a c ");
+	ck_assert_str_eq(view(), "comp.300@192.0.2.2 \n");
+}
+END_TEST
+
+/* Userspace groups: staged with their snapshot and live objects, one
+ * commit for the pass, then routes into the TUN with the inner MTU and
+ * the nftables table for the inbound ones. */
+START_TEST(test_userspace_installs)
+{
+	write_conf("datapath = userspace\ninstall-routes = yes\n",
+		   COMP_GROUP("a", "300", "2", "1") ESP_GROUP("e", "1000", KEY_A, "1")
+		   "[sa comp.301@192.0.2.1]\nsrc = 192.0.2.5\ncomp = deflate\n"
+		   "[group in]\nsaid = comp.301@192.0.2.1\nsrc-ts = 10.9.9.0/24\n"
+		   "dst-ts = 10.0.1.0/24\n");
+	start();
+	ck_assert_uint_eq(fk.installs, 0);
+	ck_assert_uint_eq(fk.probes, 0);
+	ck_assert_str_eq(fdp.log, "s:a s:e s:in c ");
+	ck_assert_uint_eq(fdp.published, 3);
+	ck_assert_int_eq(rtg("e")->state, RT_INSTALLED);
+	ck_assert_int_eq(rtg("e")->place, PLACE_USERSPACE);
+	ck_assert_str_eq(placed_why("e"), "datapath = userspace in [daemon]");
+	/* the engine holds a reference of its own on each live object */
+	ck_assert_ptr_nonnull(rtg("e")->sa[0]->live);
+	ck_assert_uint_eq(atomic_load(&rtg("e")->sa[0]->live->refs), 2);
+	ck_assert_uint_eq(fdp_find("e")->mtu, 1300); /* path 1400, overhead 100 */
+	/* outbound groups routed into the TUN; the inbound one filtered */
+	ck_assert_uint_eq(fk.dev_routes, 2);
+	ck_assert_uint_eq(fk.routes_added, 0);
+	ck_assert_int_eq(fk.dev_ifindex, 77);
+	ck_assert_uint_eq(fk.dev_mtu, 1300);
+	ck_assert_int_eq(fk.filter_sets, 1);
+	ck_assert_str_eq(fk.filter_names, "in ");
+	ck_assert_str_eq(view(), "comp.300@192.0.2.2 \nesp.1000@192.0.2.9 \ncomp.301@192.0.2.1 \n");
+	/* stop: routes and table go, the groups are taken out of the engine */
+	fdp.log[0] = '\0';
+	reconcile_stop(&d);
+	ck_assert_str_eq(fdp.log, "u:in u:e u:a ");
+	ck_assert_uint_eq(fk.routes_removed, 2);
+	ck_assert_int_eq(fk.filter_removes, 1);
+	ck_assert_uint_eq(atomic_load(&rtg("e")->sa[0]->live->refs), 1);
+}
+END_TEST
+
+/* No engine (no TUN on this host...): the groups placed in userspace are
+ * skipped with the reason; the kernel's run. */
+START_TEST(test_no_engine)
+{
+	char *s;
+
+	write_conf("datapath = kernel\ninstall-routes = no\n",
+		   COMP_GROUP("a", "300", "2", "1")
+		   "[sa tun.302@192.0.2.2]\nsrc = 192.0.2.1\n"
+		   "[group tunonly]\nsaid = tun.302@192.0.2.2\nsrc-ts = 10.0.1.0/24\n"
+		   "dst-ts = 10.9.3.0/24\n");
+	d.dp = NULL;
+	snprintf(d.dp_why, sizeof(d.dp_why), "TUN: No such device");
+	start();
+	ck_assert_int_eq(rtg("a")->state, RT_INSTALLED);
+	ck_assert_int_eq(rtg("tunonly")->state, RT_SKIPPED);
+	ck_assert_str_eq(rtg("tunonly")->why.text,
+			 "placed in userspace (the group has only tun SAs: XFRM cannot express it); "
+			 "the userspace datapath is not running: TUN: No such device");
+	ck_assert_uint_eq(fdp.stages + fdp.commits, 0);
+	s = answer(status_text);
+	ck_assert_ptr_nonnull(strstr(s, "datapath: not running (TUN: No such device)\n"));
+	free(s);
+	s = answer(status_json);
+	ck_assert_ptr_nonnull(
+		strstr(s, "\"datapath\":{\"running\":false,\"reason\":\"TUN: No such device\"}}"));
+	free(s);
+}
+END_TEST
+
+/* Inbound selectors that overlap cannot be split between the kernel and
+ * the datapath, nor can one dst-ts: the later group is refused, at run
+ * time (the probe placed them apart), with the reason. */
+START_TEST(test_split_refused)
+{
+	write_conf("datapath = auto\ninstall-routes = no\n",
+		   "[sa comp.301@192.0.2.1]\nsrc = 192.0.2.5\ncomp = deflate\n"
+		   "[group kin]\nsaid = comp.301@192.0.2.1\nsrc-ts = 10.9.0.0/16\n"
+		   "dst-ts = 10.0.1.0/24\n"
+		   "[sa comp.302@192.0.2.1]\nsrc = 192.0.2.5\ncomp = deflate\n"
+		   "[group uin]\nsaid = comp.302@192.0.2.1\nsrc-ts = 10.9.9.0/24\n"
+		   "dst-ts = 10.0.0.0/16\n"
+		   "[sa comp.303@192.0.2.1]\nsrc = 192.0.2.5\ncomp = deflate\n"
+		   "[group uin2]\nsaid = comp.303@192.0.2.1\nsrc-ts = 10.8.0.0/16\n"
+		   "dst-ts = 10.0.0.0/16\n"
+		   COMP_GROUP("kout", "300", "2", "1")
+		   "[sa comp.304@192.0.2.2]\nsrc = 192.0.2.1\ncomp = deflate\n"
+		   "[group uout]\nsaid = comp.304@192.0.2.2\nsrc-ts = 10.0.2.0/24\n"
+		   "dst-ts = 10.9.1.0/24\n");
+	fk.probe_err = -EPROTONOSUPPORT;
+	strcpy(fk.probe_no[fk.nprobe_no++], "uin");
+	strcpy(fk.probe_no[fk.nprobe_no++], "uin2");
+	strcpy(fk.probe_no[fk.nprobe_no++], "uout");
+	start();
+	ck_assert_int_eq(rtg("kin")->state, RT_INSTALLED);
+	ck_assert_int_eq(rtg("kin")->place, PLACE_KERNEL);
+	ck_assert_int_eq(rtg("uin")->state, RT_REFUSED);
+	ck_assert_str_eq(rtg("uin")->why.text,
+			 "its inbound selectors overlap those of group kin in the kernel datapath "
+			 "(10.9.9.0/24 -> 10.0.1.0/24): the kernel and the userspace datapath cannot "
+			 "share them");
+	ck_assert_int_eq(rtg("uin2")->state, RT_INSTALLED);
+	ck_assert_int_eq(rtg("uin2")->place, PLACE_USERSPACE);
+	ck_assert_int_eq(rtg("uout")->state, RT_REFUSED);
+	ck_assert_str_eq(rtg("uout")->why.text,
+			 "dst-ts 10.9.1.0/24 is also that of group kout in the kernel datapath: one "
+			 "route cannot lead to both");
+	ck_assert_str_eq(fdp.log, "s:uin2 c ");
+	ck_assert_str_eq(fk.filter_names, "uin2 ");
+}
+END_TEST
+
+/* A reload keeps the live objects of unchanged groups (not even staged
+ * again: no commit), hands an unchanged SA of a changed group its live
+ * object, and takes removed groups out of the engine, in one commit. */
+START_TEST(test_reload_keeps_live)
+{
+	struct sa_live *la, *lcomp, *lesp;
+
+	write_conf("datapath = userspace\ninstall-routes = no\n",
+		   COMP_GROUP("a", "300", "2", "1") COMP_GROUP("b", "301", "2", "2")
+		   COMP_ESP_GROUP(KEY_A));
+	start();
+	ck_assert_uint_eq(fdp.commits, 1);
+	la = rtg("a")->sa[0]->live;
+	lcomp = rtg("e")->sa[0]->live;
+	lesp = rtg("e")->sa[1]->live;
+	atomic_store(&lesp->packets, 99);
+	atomic_store(&la->seq_next, 1234);
+	fdp.log[0] = '\0';
+	ck_assert_int_eq(reload(), 0);
+	ck_assert_str_eq(fdp.log, ""); /* nothing changed: no commit */
+	ck_assert_ptr_eq(rtg("a")->sa[0]->live, la);
+	/* b goes, e's ESP key changes, a stays */
+	write_conf("datapath = userspace\ninstall-routes = no\n",
+		   COMP_GROUP("a", "300", "2", "1")
+		   COMP_ESP_GROUP(KEY_B));
+	ck_assert_int_eq(reload(), 0);
+	ck_assert_str_eq(fdp.log, "u:b u:e s:e c ");
+	ck_assert_uint_eq(fdp.commits, 2);
+	ck_assert_uint_eq(fdp.published, 2);
+	ck_assert_ptr_eq(rtg("a")->sa[0]->live, la);
+	ck_assert_uint_eq(atomic_load(&la->seq_next), 1234);
+	ck_assert_ptr_eq(rtg("e")->sa[0]->live, lcomp); /* unchanged SA */
+	ck_assert_ptr_ne(rtg("e")->sa[1]->live, NULL);  /* new key: a new object */
+	ck_assert_uint_eq(atomic_load(&rtg("e")->sa[1]->live->packets), 0);
+	ck_assert_ptr_null(fdp_find("b"));
+	ck_assert_int_eq(rtg("e")->state, RT_INSTALLED);
+}
+END_TEST
+
+/* The engine refuses one group, or the commit fails: refused with the
+ * reason, nothing left staged, no routes. */
+START_TEST(test_dp_refusals)
+{
+	write_conf("datapath = userspace\ninstall-routes = yes\n", COMP_GROUP("a", "300", "2", "1"));
+	fdp.stage_err = -EINVAL;
+	start();
+	ck_assert_int_eq(rtg("a")->state, RT_REFUSED);
+	ck_assert_str_eq(rtg("a")->why.text, "the userspace datapath refused it: fake engine refuses a");
+	ck_assert_uint_eq(fdp.commits, 0);
+	fdp.stage_err = 0;
+	fdp.commit_err = -EIO;
+	ck_assert_int_eq(reload(), 0); /* a reload tries refused groups again */
+	ck_assert_int_eq(rtg("a")->state, RT_REFUSED);
+	ck_assert_str_eq(rtg("a")->why.text,
+			 "the userspace datapath could not take it: fake commit failure");
+	ck_assert_str_eq(fdp.log, "s:a c u:a c ");
+	ck_assert_uint_eq(fdp.n, 0);
+	ck_assert_uint_eq(fk.dev_routes, 0);
+	ck_assert_str_eq(view(), "");
+}
+END_TEST
+
+/* Status: the live objects' counters and drops, the engine's sockets. */
+START_TEST(test_status_userspace)
+{
+	struct sa_live *l;
+	char *s;
+
+	write_conf("datapath = userspace\ninstall-routes = no\n", COMP_GROUP("a", "300", "2", "1"));
+	start();
+	l = rtg("a")->sa[0]->live;
+	atomic_store(&l->bytes, 1500);
+	atomic_store(&l->packets, 3);
+	atomic_store(&l->drop[DP_DROP_ICV], 2);
+	atomic_store(&l->drop[DP_DROP_INFLATE], 7);
+	fdp.not_ours = 4;
+	reconcile_read_counters(&d);
+	s = answer(status_text);
+	ck_assert_str_eq(s,
+		"group a\n"
+		"  state: installed\n"
+		"  placement: userspace (datapath = userspace in [daemon])\n"
+		"  direction: out  reqid: 0x53400000\n"
+		"  sa comp.300@192.0.2.2: bytes 1500 packets 3 replay-errors 0 integrity-errors 2\n"
+		"    drops: icv 2 replay 0 policy 0 selector 0 malformed 0 inflate 7 mtu 0 seq 0\n"
+		"datapath: spigrp0 tun-packets 9 tun-malformed 0 tun-no-group 1 tun-write-errors 0 "
+		"tx-packets 8 tx-errors 0\n"
+		"  socket esp4: packets 5 not-ours 4 malformed 0\n");
+	free(s);
+	s = answer(status_json);
+	ck_assert_ptr_nonnull(strstr(s, "\"bytes\":1500,\"packets\":3,\"replay_errors\":0,"
+				     "\"integrity_errors\":2,\"drops\":{\"icv\":2,\"replay\":0,"
+				     "\"policy\":0,\"selector\":0,\"malformed\":0,\"inflate\":7,"
+				     "\"mtu\":0,\"seq\":0}}"));
+	ck_assert_ptr_nonnull(strstr(s, "\"datapath\":{\"running\":true,\"device\":\"spigrp0\","
+				     "\"tun_packets\":9,"));
+	ck_assert_ptr_nonnull(strstr(s, "\"sockets\":[{\"name\":\"esp4\",\"packets\":5,"
+				     "\"not_ours\":4,\"malformed\":0}]}}\n"));
+	free(s);
 }
 END_TEST
 
@@ -431,12 +878,7 @@ START_TEST(test_reload_changed_group)
 
 	/* group e = comp.3d0 + esp.1000 */
 	write_conf(NULL, COMP_GROUP("a", "300", "2", "1")
-		   "[sa comp.3d0@192.0.2.9]\nsrc = 192.0.2.1\ncomp = deflate\n"
-		   "[sa esp.1000@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" KEY_A
-		   "\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"
-		   "00112233445566778899aabbccddeeff\n"
-		   "[group e]\nsaid = comp.3d0@192.0.2.9 esp.1000@192.0.2.9\n"
-		   "src-ts = 10.0.1.0/24\ndst-ts = 10.8.1.0/24\n");
+		   COMP_ESP_GROUP(KEY_A));
 	start();
 	ra = rtg("a");
 	comp_sa = rtg("e")->sa[0];
@@ -444,12 +886,7 @@ START_TEST(test_reload_changed_group)
 	comp_sa->ctr.bytes = 11;
 	fk.log[0] = '\0';
 	write_conf(NULL, COMP_GROUP("a", "300", "2", "1")
-		   "[sa comp.3d0@192.0.2.9]\nsrc = 192.0.2.1\ncomp = deflate\n"
-		   "[sa esp.1000@192.0.2.9]\nsrc = 192.0.2.1\nenc = aes128\nenckey = 0x" KEY_B
-		   "\nauth = sha256\nauthkey = 0x00112233445566778899aabbccddeeff"
-		   "00112233445566778899aabbccddeeff\n"
-		   "[group e]\nsaid = comp.3d0@192.0.2.9 esp.1000@192.0.2.9\n"
-		   "src-ts = 10.0.1.0/24\ndst-ts = 10.8.1.0/24\n");
+		   COMP_ESP_GROUP(KEY_B));
 	ck_assert_int_eq(reload(), 0);
 	ck_assert_str_eq(fk.log, "-e +e ");
 	ck_assert_ptr_eq(rtg("a"), ra);
@@ -648,7 +1085,10 @@ START_TEST(test_status)
 		"  placement: kernel (datapath = kernel in [daemon])\n"
 		"  direction: out  reqid: 0x53400002\n"
 		"  sa tun.301@192.0.2.2\n"
-		"  sa comp.301@192.0.2.2: bytes 0 packets 0 replay-errors 0 integrity-errors 0\n");
+		"  sa comp.301@192.0.2.2: bytes 0 packets 0 replay-errors 0 integrity-errors 0\n"
+		"datapath: spigrp0 tun-packets 9 tun-malformed 0 tun-no-group 1 tun-write-errors 0 "
+		"tx-packets 8 tx-errors 0\n"
+		"  socket esp4: packets 5 not-ours 0 malformed 0\n");
 	free(s);
 	s = answer(status_json);
 	ck_assert_str_eq(s,
@@ -668,7 +1108,11 @@ START_TEST(test_status)
 		"\"reqid\":1396703234,\"sas\":[{\"said\":\"tun.301@192.0.2.2\",\"bytes\":0,"
 		"\"packets\":0,\"replay_errors\":0,\"integrity_errors\":0},"
 		"{\"said\":\"comp.301@192.0.2.2\",\"bytes\":0,\"packets\":0,\"replay_errors\":0,"
-		"\"integrity_errors\":0}]}]}\n");
+		"\"integrity_errors\":0}]}],"
+		"\"datapath\":{\"running\":true,\"device\":\"spigrp0\",\"tun_packets\":9,"
+		"\"tun_malformed\":0,\"tun_no_group\":1,\"tun_write_errors\":0,\"tx_packets\":8,"
+		"\"tx_errors\":0,\"rx_packets\":5,\"rx_not_ours\":0,\"rx_malformed\":0,"
+		"\"sockets\":[{\"name\":\"esp4\",\"packets\":5,\"not_ours\":0,\"malformed\":0}]}}\n");
 	free(s);
 }
 END_TEST
@@ -716,6 +1160,32 @@ START_TEST(test_reload_many)
 }
 END_TEST
 
+/* Many userspace groups: one commit per pass, not one per group. */
+START_TEST(test_userspace_many_one_commit)
+{
+	enum { N = 3000 };
+	FILE *f = fopen(conf, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[daemon]\nstate-dir = %s/state\ndatapath = userspace\ninstall-routes = no\n",
+		dir);
+	for (unsigned i = 0; i < N; i++)
+		fprintf(f, "[sa comp.%x@192.0.2.2]\nsrc = 192.0.2.1\ncomp = deflate\n"
+			   "[group g%u]\nsaid = comp.%x@192.0.2.2\nsrc-ts = 10.0.0.0/8\n"
+			   "dst-ts = 172.%u.%u.0/24\n",
+			0x1000 + i, i, 0x1000 + i, 16 + i / 256, i % 256);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(conf, 0600), 0);
+	start();
+	ck_assert_uint_eq(fdp.stages, N);
+	ck_assert_uint_eq(fdp.commits, 1);
+	ck_assert_uint_eq(fdp.published, N);
+	ck_assert_int_eq(reload(), 0);
+	ck_assert_uint_eq(fdp.stages, N);
+	ck_assert_uint_eq(fdp.commits, 1);
+}
+END_TEST
+
 static Suite *reconcile_suite(void)
 {
 	Suite *s = suite_create("reconcile");
@@ -726,6 +1196,12 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(tc, test_start_installs);
 	tcase_add_test(tc, test_refused_and_skipped);
 	tcase_add_test(tc, test_probe_says_no);
+	tcase_add_test(tc, test_userspace_installs);
+	tcase_add_test(tc, test_no_engine);
+	tcase_add_test(tc, test_split_refused);
+	tcase_add_test(tc, test_reload_keeps_live);
+	tcase_add_test(tc, test_dp_refusals);
+	tcase_add_test(tc, test_status_userspace);
 	tcase_add_test(tc, test_reload_keeps_unchanged);
 	tcase_add_test(tc, test_reload_changed_group);
 	tcase_add_test(tc, test_reload_removed_added_retried);
@@ -741,6 +1217,7 @@ static Suite *reconcile_suite(void)
 	tcase_add_checked_fixture(tm, setup, teardown);
 	tcase_set_timeout(tm, 120); /* under ASan and a loaded machine */
 	tcase_add_test(tm, test_reload_many);
+	tcase_add_test(tm, test_userspace_many_one_commit);
 	suite_add_tcase(s, tm);
 	return s;
 }

@@ -27,6 +27,8 @@
 #include "sadb.h"
 
 #define TABLE 2336u
+#define MARK 0x53470000u
+#define MASK 0xffff0000u
 #define K16 "0x000102030405060708090a0b0c0d0e0f"
 #define K32 "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define ESP(spi, dst, src)                                                           \
@@ -35,7 +37,7 @@
 
 /* This host is 10.20.0.1; its peer 10.20.0.2.  a and b share the route
  * to 10.40.1.0/24; c is inbound, d a shunt, e has no route to its peer,
- * esp.104 is in no group. */
+ * esp.104 is in no group, t (only a tun) can only run in userspace. */
 static const char CONF[] =
 	ESP("100", "10.20.0.2", "10.20.0.1")
 	"[group a]\nsaid = esp.100@10.20.0.2\nsrc-ts = 10.30.1.0/24\ndst-ts = 10.40.1.0/24\n"
@@ -47,7 +49,9 @@ static const char CONF[] =
 	"[group d]\nsaid = %pass\nsrc-ts = 10.30.3.0/24\ndst-ts = 10.40.3.0/24\n"
 	ESP("103", "203.0.113.9", "10.20.0.1")
 	"[group e]\nsaid = esp.103@203.0.113.9\nsrc-ts = 10.30.4.0/24\ndst-ts = 10.40.4.0/24\n"
-	ESP("104", "10.20.0.2", "10.20.0.1");
+	ESP("104", "10.20.0.2", "10.20.0.1")
+	"[sa tun.105@10.20.0.2]\nsrc = 10.20.0.1\n"
+	"[group t]\nsaid = tun.105@10.20.0.2\nsrc-ts = 10.30.5.0/24\ndst-ts = 10.40.5.0/24\n";
 
 static struct cfg *cfg;
 static struct sadb *db;
@@ -161,6 +165,23 @@ static int our_rules(int family)
 	return n;
 }
 
+/* What `ip` (iproute2, not libnl) prints for @args, in this namespace. */
+static const char *ip_says(const char *args)
+{
+	static char out[2048];
+	char cmd[256];
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip %s 2>&1", args);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	return out;
+}
+
 /* A rule or route as an earlier run would have left it. */
 static void leave_rule(void)
 {
@@ -208,7 +229,7 @@ static bool host_up(const char *test)
 	ck_assert_int_eq(nstest_addr4("lo:1", "10.20.0.1", 24), 0);
 	ck_assert_int_eq(nstest_addr4("lo:2", "10.30.1.1", 24), 0);
 	ck_assert_int_eq(addrmon_open(&am), 0);
-	ck_assert_int_eq(route_open(&rt, TABLE, am), 0);
+	ck_assert_int_eq(route_open(&rt, TABLE, MARK, MASK, am), 0);
 	build();
 	return true;
 }
@@ -233,16 +254,16 @@ START_TEST(wanted)
 	struct route *r = NULL;
 	char name[64];
 
-	ck_assert_int_eq(route_open(&r, TABLE, NULL), 0); /* sends nothing */
+	ck_assert_int_eq(route_open(&r, TABLE, MARK, MASK, NULL), 0); /* sends nothing */
 	build();
-	ck_assert(route_wanted(r, group("a"), true));
-	ck_assert(!route_wanted(r, group("a"), false)); /* not in the kernel */
-	ck_assert(!route_wanted(NULL, group("a"), true)); /* routes off */
-	ck_assert(!route_wanted(r, group("c"), true));  /* inbound */
-	ck_assert(!route_wanted(r, group("d"), true));  /* shunt */
-	ck_assert(route_wanted(r, group("e"), true));
+	ck_assert(route_wanted(r, group("a")));
+	ck_assert(!route_wanted(NULL, group("a"))); /* routes off */
+	ck_assert(!route_wanted(r, group("c")));  /* inbound */
+	ck_assert(!route_wanted(r, group("d")));  /* shunt */
+	ck_assert(route_wanted(r, group("e")));
+	ck_assert(route_wanted(r, group("t")));   /* only a tun: userspace */
 	snprintf(name, sizeof(name), "esp.104@10.20.0.2");
-	ck_assert(!route_wanted(r, group(name), true)); /* in no group */
+	ck_assert(!route_wanted(r, group(name))); /* in no group */
 	/* no routes wanted: nothing sent, nothing to say */
 	ck_assert_int_eq(route_install_group(r, group("c"), NULL), 0);
 	ck_assert_int_eq(route_install_group(NULL, group("a"), NULL), 0);
@@ -342,6 +363,63 @@ START_TEST(close_keeps)
 }
 END_TEST
 
+/* The rule skips the datapath's marked packets; an older run's rule
+ * without that condition is replaced, not kept beside it. */
+START_TEST(rule_not_fwmark)
+{
+	const char *rules;
+
+	HOST_UP_OR_SKIP();
+	leave_rule(); /* an older release's: no condition */
+	ck_assert_int_eq(route_install_group(rt, group("a"), NULL), 0);
+	ck_assert_int_eq(our_rules(AF_INET), 1);
+	rules = ip_says("-4 rule show priority 9000");
+	ck_assert_msg(strstr(rules, "not from all fwmark 0x53470000/0xffff0000 lookup 2336") != NULL,
+		      "%s", rules);
+	/* a restart takes it over as it is */
+	route_close(rt);
+	ck_assert_int_eq(route_open(&rt, TABLE, MARK, MASK, am), 0);
+	ck_assert_int_eq(route_install_group(rt, group("b"), NULL), 0);
+	ck_assert_int_eq(our_rules(AF_INET), 1);
+	route_remove_all(rt);
+	ck_assert_int_eq(our_rules(AF_INET), 0);
+	host_down();
+}
+END_TEST
+
+/* Userspace groups: dst-ts into the device with `mtu lock`; a prefix
+ * cannot lead to both datapaths; the path MTU comes from the device. */
+START_TEST(dev_routes)
+{
+	struct reason why = { "" };
+	const char *routes;
+	uint32_t mtu = 0;
+
+	HOST_UP_OR_SKIP();
+	ck_assert_int_eq(route_path_mtu(rt, group("a"), &mtu, &why), 0);
+	ck_assert_uint_eq(mtu, 65536); /* the peer is behind lo */
+	ck_assert_int_eq(route_path_mtu(rt, group("t"), &mtu, &why), 0);
+	ck_assert_int_eq(route_path_mtu(rt, group("e"), &mtu, &why), -ENETUNREACH);
+	ck_assert_int_eq(route_install_dev(rt, group("a"), 1, 1400, &why), 0);
+	ck_assert_int_eq(route_install_dev(rt, group("t"), 1, 1300, &why), 0);
+	routes = ip_says("-4 route show table 2336");
+	ck_assert_msg(strstr(routes, "10.40.1.0/24 dev lo proto static scope link src 10.30.1.1 mtu lock 1400") !=
+		      NULL, "%s", routes);
+	ck_assert_msg(strstr(routes, "10.40.5.0/24 dev lo proto static scope link mtu lock 1300") != NULL, "%s",
+		      routes);
+	/* b shares 10.40.1.0/24 with a, but b is the kernel's */
+	ck_assert_int_eq(route_install_group(rt, group("b"), &why), -EEXIST);
+	ck_assert_str_eq(why.text,
+			 "dst-ts 10.40.1.0/24 is routed for group a of the userspace datapath");
+	ck_assert_uint_eq(route_count(rt), 2); /* b's 10.40.2.0/24 released again */
+	ck_assert_int_eq(route_remove_group(rt, group("a")), 0);
+	ck_assert_int_eq(route_install_group(rt, group("b"), &why), 0);
+	route_remove_all(rt);
+	ck_assert_str_eq(table_routes(), "");
+	host_down();
+}
+END_TEST
+
 static Suite *route_suite(void)
 {
 	Suite *s = suite_create("route");
@@ -352,6 +430,8 @@ static Suite *route_suite(void)
 	tcase_add_test(tc, no_route_to_peer);
 	tcase_add_test(tc, leftovers);
 	tcase_add_test(tc, close_keeps);
+	tcase_add_test(tc, rule_not_fwmark);
+	tcase_add_test(tc, dev_routes);
 	suite_add_tcase(s, tc);
 	return s;
 }
