@@ -68,7 +68,8 @@ int esp_test_icv(const struct alg_desc *auth, const uint8_t *key, size_t keylen,
  * @seq) and IV after @hlen, pads to the cipher's block (at least 4 bytes;
  * padding bytes 1, 2, 3, ...), encrypts, appends the ICV.  Lengths and
  * the IPv4 checksum are the caller's (xform.c fixes them once).
- * Return: 0, or -DP_DROP_MALFORMED (no room; @p unchanged).
+ * Return: 0, or -DP_DROP_MALFORMED (no room, or a packet past
+ * PKT_MAX_IP: @p unchanged; an OpenSSL failure: @p undefined).
  */
 int esp_encap(struct esp_sa *e, struct pkt *p, size_t hlen, size_t nh_off, uint64_t seq);
 
@@ -80,9 +81,15 @@ int esp_encap(struct esp_sa *e, struct pkt *p, size_t hlen, size_t nh_off, uint6
  * trailer and ICV removed, and the trailer's next header written at
  * @nh_off.
  * Return: 0; 1 when the next header is 59 (a dummy packet, RFC 4303
- * section 2.6: drop it silently); -DP_DROP_ICV; -DP_DROP_MALFORMED (too
- * short, not a whole number of blocks, pad length past the payload).
- * @p is undefined after a failure.
+ * section 2.6: authentic, so the caller updates the window, then drops it
+ * silently); -DP_DROP_ICV; -DP_DROP_MALFORMED (too short, not a whole
+ * number of blocks, pad length past the payload, no payload left: the
+ * kernel's esp_remove_trailer() rule).  Padding contents are not checked,
+ * as the kernel does not.  Encryption-only ESP has no ICV: the pad-length
+ * check is its only gate, and the caller updates the anti-replay window
+ * after it as after an ICV (what the kernel does: xfrm_input() advances
+ * the window once the transform returned).  @p is undefined after a
+ * failure.
  */
 int esp_decap(struct esp_sa *e, struct pkt *p, size_t hlen, size_t nh_off, uint64_t seq);
 

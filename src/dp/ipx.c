@@ -135,6 +135,8 @@ uint16_t ipx_fold(uint32_t sum)
 
 uint16_t ipx_csum4(const uint8_t *h, size_t hlen)
 {
+	if (hlen < IPV4_HDR_LEN)
+		return 0;
 	/* the checksum field counts as zero */
 	return ipx_fold(ipx_sum(h + 12, hlen - 12, ipx_sum(h, 10, 0)));
 }
@@ -149,7 +151,7 @@ void ipx_fix_len(uint8_t *d, uint8_t family, size_t len)
 
 void ipx_fix_csum(uint8_t *d)
 {
-	if (d[0] >> 4 == 4)
+	if (d[0] >> 4 == 4 && (d[0] & 0x0f) >= 5)
 		put16(d + 10, ipx_csum4(d, (size_t)(d[0] & 0x0f) * 4));
 }
 

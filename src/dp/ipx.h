@@ -83,7 +83,7 @@ uint32_t ipx_sum(const uint8_t *d, size_t n, uint32_t sum);
 uint16_t ipx_fold(uint32_t sum);
 
 /* The IPv4 header checksum of the @hlen-byte header @h, as stored (its own
- * checksum field is taken as zero). */
+ * checksum field is taken as zero); 0 for @hlen < 20. */
 uint16_t ipx_csum4(const uint8_t *h, size_t hlen);
 
 /**
@@ -93,8 +93,8 @@ uint16_t ipx_csum4(const uint8_t *h, size_t hlen);
  */
 void ipx_fix_len(uint8_t *d, uint8_t family, size_t len);
 
-/* Recompute the IPv4 header checksum of the datagram at @d (no-op for
- * IPv6). */
+/* Recompute the IPv4 header checksum of the datagram at @d, whose header
+ * (IHL) the caller knows to be there (no-op for IPv6 and an IHL below 5). */
 void ipx_fix_csum(uint8_t *d);
 
 /* The DSCP and ECN byte (IPv4 TOS, IPv6 traffic class) of the datagram at

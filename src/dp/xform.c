@@ -377,7 +377,10 @@ int xf_decap(const struct xf_group *g, unsigned k, struct pkt *p, struct xf_scra
 	for (j = 0; j <= k; j++)
 		if (used[j])
 			passed(g->live[j], in[j]);
-	return r == 1 ? 1 : 0;
+	if (r == 1)
+		return 1;
+	ipx_fix_csum(pkt_data(p)); /* transport mode changed the header */
+	return 0;
 }
 
 /* The largest payload (bytes after an @h-byte header) that ESP SA @sa

@@ -324,8 +324,6 @@ int main(void)
 {
 	Suite *s = suite_create("ah");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, test_kernel_v4_align4);
 	tcase_add_test(tc, test_kernel_v4_esn);
@@ -333,9 +331,5 @@ int main(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_round_trip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return dp_test_run(s);
 }

@@ -244,8 +244,6 @@ int main(void)
 {
 	Suite *s = suite_create("ipcomp");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_round_trip);
@@ -255,9 +253,5 @@ int main(void)
 	tcase_add_test(tc, test_kernel4);
 	tcase_add_test(tc, test_kernel6);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return dp_test_run(s);
 }

@@ -34,6 +34,8 @@ static const char *const host2[] = { "192.0.2.2", "2001:db8::2", NULL };
 
 static struct xf_scratch *scr;
 
+#define XCONF "tests/data/dp/xform.conf"
+
 static void setup(void)
 {
 	ck_assert_int_eq(xf_scratch_new(&scr), 0);
@@ -235,6 +237,14 @@ static struct pair seed4(void)
 	return s;
 }
 
+/* Group @name of tests/data/dp/xform.conf: 192.0.2.1 sends, .2 receives. */
+static struct pair xconf(const char *name)
+{
+	struct pair s = { group(XCONF, host1, name), group(XCONF, host2, name) };
+
+	return s;
+}
+
 static void pair_free(struct pair s)
 {
 	group_free(s.tx);
@@ -356,8 +366,8 @@ END_TEST
 /* ESP's ICV: with AH outside it verified, a flipped ESP byte is ESP's. */
 START_TEST(test_esp_icv)
 {
-	struct xf_group *tx = group("tests/data/dp/xform.conf", host1, "esp-gcm");
-	struct xf_group *rx = group("tests/data/dp/xform.conf", host2, "esp-gcm");
+	struct pair s = xconf("esp-gcm");
+	struct xf_group *tx = s.tx, *rx = s.rx;
 	struct pkt p, q;
 
 	inner4(&p, "10.1.1.1", 100, 0);
@@ -374,8 +384,7 @@ START_TEST(test_esp_icv)
 	ck_assert_int_eq(xf_decap(rx, 1, &p, scr), 0);
 	ck_assert_uint_eq(p.len, 100);
 	pkt_buf_free(&p);
-	group_free(tx);
-	group_free(rx);
+	pair_free(s);
 }
 END_TEST
 
@@ -383,10 +392,7 @@ END_TEST
  * header 59) is dropped silently. */
 START_TEST(test_tfc_and_dummy)
 {
-	struct xf_group *tx = group("tests/data/dp/xform.conf", host1, "esp-gcm");
-	struct xf_group *rx = group("tests/data/dp/xform.conf", host2, "esp-gcm");
-	struct xf_group *etx = group("tests/data/dp/xform.conf", host1, "esp-enc");
-	struct xf_group *erx = group("tests/data/dp/xform.conf", host2, "esp-enc");
+	struct pair s = xconf("esp-gcm"), e = xconf("esp-enc");
 	struct pkt p;
 	uint8_t *pad;
 
@@ -395,8 +401,8 @@ START_TEST(test_tfc_and_dummy)
 	ipx_fix_csum(pkt_data(&p));
 	pad = pkt_put(&p, 37);
 	memset(pad, 0, 37);
-	ck_assert_int_eq(xf_encap(tx, &p, scr), 0);
-	ck_assert_int_eq(xf_decap(rx, 1, &p, scr), 0);
+	ck_assert_int_eq(xf_encap(s.tx, &p, scr), 0);
+	ck_assert_int_eq(xf_decap(s.rx, 1, &p, scr), 0);
 	ck_assert_uint_eq(p.len, 100);
 	pkt_buf_free(&p);
 	/* next header 59, ESP transport without ICV */
@@ -410,14 +416,12 @@ START_TEST(test_tfc_and_dummy)
 		memcpy(b + 16, a2.b, 4);
 		ipx_fix_len(b, AF_INET, sizeof(b));
 		pkt_buf(&p, b, sizeof(b));
-		ck_assert_int_eq(xf_encap(etx, &p, scr), 0);
-		ck_assert_int_eq(xf_decap(erx, 0, &p, scr), 1);
+		ck_assert_int_eq(xf_encap(e.tx, &p, scr), 0);
+		ck_assert_int_eq(xf_decap(e.rx, 0, &p, scr), 1);
 		pkt_buf_free(&p);
 	}
-	group_free(tx);
-	group_free(rx);
-	group_free(etx);
-	group_free(erx);
+	pair_free(s);
+	pair_free(e);
 }
 END_TEST
 
@@ -425,7 +429,7 @@ END_TEST
  * uncompressed packet (IPv6-in-IPv6) enters at the tun SA. */
 START_TEST(test_comp_only)
 {
-	struct xf_group *rx = group("tests/data/dp/xform.conf", host2, "comp6");
+	struct xf_group *rx = group(XCONF, host2, "comp6");
 	static uint8_t zero[100000];
 	uint8_t b[IPV6_HDR_LEN + 4 + 200] = { 0x60 };
 	struct ip_addr a1 = addr("2001:db8::1"), a2 = addr("2001:db8::2");
@@ -589,19 +593,16 @@ END_TEST
  * port selectors. */
 START_TEST(test_shapes)
 {
-	struct xf_group *tx = group("tests/data/dp/xform.conf", host1, "esp-4in6");
-	struct xf_group *rx = group("tests/data/dp/xform.conf", host2, "esp-4in6");
-	struct xf_group *atx = group("tests/data/dp/xform.conf", host1, "ah-udp");
-	struct xf_group *arx = group("tests/data/dp/xform.conf", host2, "ah-udp");
+	struct pair e = xconf("esp-4in6"), a = xconf("ah-udp");
 	struct pkt p;
 
 	inner4(&p, "10.5.1.1", 300, 0);
 	memcpy(pkt_data(&p) + 16, (uint8_t[]){ 10, 5, 2, 1 }, 4);
 	ipx_fix_csum(pkt_data(&p));
-	ck_assert_int_eq(xf_encap(tx, &p, scr), 0);
+	ck_assert_int_eq(xf_encap(e.tx, &p, scr), 0);
 	ck_assert_uint_eq(pkt_data(&p)[0] >> 4, 6);
 	ck_assert_uint_eq(pkt_data(&p)[6], IPX_ESP);
-	ck_assert_int_eq(xf_decap(rx, 1, &p, scr), 0);
+	ck_assert_int_eq(xf_decap(e.rx, 1, &p, scr), 0);
 	ck_assert_uint_eq(p.len, 300);
 	pkt_buf_free(&p);
 	for (unsigned port = 6999; port <= 7000; port++) {
@@ -616,14 +617,12 @@ START_TEST(test_shapes)
 		b[23] = (uint8_t)port;
 		ipx_fix_len(b, AF_INET, sizeof(b));
 		pkt_buf(&p, b, sizeof(b));
-		ck_assert_int_eq(xf_encap(atx, &p, scr), 0);
-		ck_assert_int_eq(xf_decap(arx, 0, &p, scr), port == 7000 ? 0 : -DP_DROP_SELECTOR);
+		ck_assert_int_eq(xf_encap(a.tx, &p, scr), 0);
+		ck_assert_int_eq(xf_decap(a.rx, 0, &p, scr), port == 7000 ? 0 : -DP_DROP_SELECTOR);
 		pkt_buf_free(&p);
 	}
-	group_free(tx);
-	group_free(rx);
-	group_free(atx);
-	group_free(arx);
+	pair_free(e);
+	pair_free(a);
 }
 END_TEST
 
@@ -631,8 +630,6 @@ int main(void)
 {
 	Suite *s = suite_create("xform");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_seed4);
@@ -650,9 +647,5 @@ int main(void)
 	tcase_add_test(tc, test_ecn);
 	tcase_add_test(tc, test_shapes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return dp_test_run(s);
 }

@@ -178,3 +178,14 @@ uint8_t *unhex(const char *hex, size_t *n)
 	*n = len;
 	return b;
 }
+
+int dp_test_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -46,4 +46,8 @@ struct sadb *seed_sadb(const char *path, const char *const *locals, struct cfg *
  * *@n. */
 uint8_t *unhex(const char *hex, size_t *n);
 
+/* Run the suite @s (Check's default mode): the exit status for main(). */
+struct Suite;
+int dp_test_run(struct Suite *s);
+
 #endif
