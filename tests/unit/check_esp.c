@@ -833,6 +833,15 @@ START_TEST(malformed)
 	ck_assert_int_eq(esp_decap(in, &p, IPH, 9, 2), 0);
 	esp_sa_free(out);
 	esp_sa_free(in);
+}
+END_TEST
+
+START_TEST(malformed_trailer)
+{
+	struct test_sa t;
+	struct esp_sa *in;
+	struct pkt p;
+	unsigned k;
 
 	/* pad length, next header 59 and padding contents: NULL encryption
 	 * with HMAC-SHA-256-128, so the test can write any trailer in clear
@@ -1134,6 +1143,7 @@ static Suite *esp_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, malformed);
+	tcase_add_test(tc, malformed_trailer);
 	tcase_add_test(tc, no_room);
 	tcase_add_test(tc, bad_sas);
 	suite_add_tcase(s, tc);
