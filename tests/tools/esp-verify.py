@@ -36,8 +36,10 @@ Options:
   --min N          at least N packets must verify (default 1)
   --unknown fail|ignore   an ESP/AH/IPComp packet whose SA is not in
                    CONFIG fails (default) or is counted as unknown only
-  --crypto-max N   check ICVs and decrypt at most N packets per SA (the
+  --crypto-max N   check ICVs and decrypt the first N packets per SA (the
                    repeat checks still cover every packet; default: all)
+  --crypto-sample K  past --crypto-max, every K-th packet of an SA still
+                   gets its ICV checked and is decrypted
   --esn-hi N       initial ESN high-order 32 bits (default 0)
   --json FILE      the report as JSON
   --quiet          only the total line and failures
@@ -118,6 +120,7 @@ class SaStats:
         self.repeats = 0
         self.inner = {}
         self.allowed = allowed_next(sa)
+        self.seen_past_budget = 0
 
     def note_seq(self, seq64, frame):
         if self.seq_lo is None or seq64 < self.seq_lo:
@@ -310,7 +313,11 @@ class Verifier:
 
     def crypto_budget(self, s):
         m = self.args.crypto_max
-        return m is None or s.verified + s.failed < m
+        if m is None or s.verified + s.failed < m:
+            return True
+        s.seen_past_budget += 1
+        k = self.args.crypto_sample
+        return bool(k) and s.seen_past_budget % k == 0
 
     def hi_candidates(self, s, seq):
         c = [s.hi]
@@ -523,6 +530,7 @@ def main():
     ap.add_argument("--min", type=int, default=1)
     ap.add_argument("--unknown", choices=("fail", "ignore"), default="fail")
     ap.add_argument("--crypto-max", type=int)
+    ap.add_argument("--crypto-sample", type=int, default=0)
     ap.add_argument("--esn-hi", type=int, default=0)
     ap.add_argument("--json")
     ap.add_argument("--quiet", action="store_true")
