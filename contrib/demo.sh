@@ -133,7 +133,7 @@ for s in left right; do
 	pids="$pids $!"
 done
 for s in left right; do
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -q 'running:' "$work/$s/log" && break
 		sleep 0.1
 	done
@@ -148,7 +148,7 @@ printf '%s \n' \
 	'tun:3d1@3049:1::1 comp:3d1@3049:1::1 esp:187a101d@3049:1::1 ah:187a101c@3049:1::1' > "$work/want"
 for s in left right; do
 	say "$s: cat $work/$s/net/ipsec_spigrp"
-	cat "$work/$s/net/ipsec_spigrp" | tee "$work/$s.view"
+	tee "$work/$s.view" < "$work/$s/net/ipsec_spigrp"
 	if cmp -s "$work/want" "$work/$s.view"; then
 		echo "(the seed's lines, byte for byte)"
 	else
@@ -159,6 +159,7 @@ done
 say "ping through tun comp esp ah, both ways, IPv4 and IPv6"
 for t in "left 10.0.1.1 10.0.2.1" "right 10.0.2.1 10.0.1.1" \
 	"left fd00:1::1 fd00:2::1" "right fd00:2::1 fd00:1::1"; do
+	# shellcheck disable=SC2086 # the words are meant to split
 	set -- $t
 	if out=$(inns "$1" ping -q -c 3 -i 0.2 -W 2 -s 1000 -p 00 -I "$2" "$3" 2>&1); then
 		echo "$2 -> $3: $(echo "$out" | grep -m 1 transmitted)"
@@ -173,13 +174,14 @@ for s in left right; do
 	pids="$pids $!"
 done
 for s in left right; do
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		inns $s ss -ltn 2>/dev/null | grep -q ':5201 ' && break
 		sleep 0.1
 	done
 done
 for t in "left 10.0.1.1 10.0.2.1" "right 10.0.2.1 10.0.1.1" \
 	"left fd00:1::1 fd00:2::1" "right fd00:2::1 fd00:1::1"; do
+	# shellcheck disable=SC2086 # the words are meant to split
 	set -- $t
 	if inns "$1" iperf3 -t 3 -B "$2" -c "$3" > "$work/iperf.out" 2>&1; then
 		echo "$2 -> $3: $(awk '/receiver/ { print $7, $8 }' "$work/iperf.out")"
