@@ -201,6 +201,18 @@ tier_systemd() {
 	installed=$(find "$dest" -path '*/ipsec/spigrp' | head -n 1)
 	[ -n "$installed" ] ||
 		{ echo "systemd: no \$libexecdir/ipsec/spigrp for libreswan's ipsec wrapper"; return 1; }
+	# the userspace datapath: raw and AF_PACKET sockets, /dev/net/tun
+	grep -Eq '^RestrictAddressFamilies=.*\bAF_PACKET\b' "$unit" ||
+		{ echo "systemd: $unit does not allow AF_PACKET (the datapath's IPv6 socket)"; return 1; }
+	if ! grep -Eq '^CapabilityBoundingSet=.*\bCAP_NET_RAW\b' "$unit" ||
+		! grep -Eq '^AmbientCapabilities=.*\bCAP_NET_RAW\b' "$unit"; then
+		echo "systemd: $unit does not give CAP_NET_RAW (the datapath's raw sockets)"
+		return 1
+	fi
+	if grep -Eq '^(DevicePolicy|PrivateDevices)=' "$unit"; then
+		grep -q '^DeviceAllow=/dev/net/tun' "$unit" ||
+			{ echo "systemd: $unit restricts devices without DeviceAllow=/dev/net/tun"; return 1; }
+	fi
 	man1=$(find "$dest" -name spigrpd.8 | head -n 1)
 	[ -n "$man1" ] || { echo "systemd: make install put no spigrpd.8"; return 1; }
 	# verify needs the program and the Documentation= pages: point the unit
