@@ -14,7 +14,7 @@ CONFIG's [sa] sections:
           appended when the SA has esn (§3.3.2.1)
   ESP     ICV checked (HMAC over header..ciphertext plus the ESN high bits,
           RFC 4303 §2.2.1; AEAD tags with the RFC 4106/7634 AAD), decrypted,
-          pad length and next header taken
+          padding checked (1, 2, 3, ... as §2.4 and Linux), next header taken
   IPComp  flags must be 0; raw deflate inflated (at most 65535 bytes)
   IPIP/IPv6 (next header 4/41): the inner packet; its protocol is counted
 The next header after each SA must be one its group allows (the next SA
@@ -388,6 +388,18 @@ class Verifier:
             return hi, plain
         return None
 
+    def padding_ok(self, s, body, padlen):
+        """The padding bytes are 1, 2, 3, ... (RFC 4303 §2.4, as Linux
+        writes them).  Checked for CBC ciphers, where scapy's decrypt()
+        does not hand the padding back; with an AEAD the ICV covers it."""
+        algo = s.ssa.crypt_algo
+        if not padlen or algo.cipher is None or algo.is_aead:
+            return True
+        iv, ct = body[:algo.iv_size], body[algo.iv_size:]
+        dec = algo.new_cipher(s.ssa.crypt_key, iv).decryptor()
+        plain = dec.update(ct) + dec.finalize()
+        return plain[-2 - padlen:-2] == bytes(range(1, padlen + 1))
+
     def do_esp(self, frame, pkt, off, nhpos):
         if off + 8 > len(pkt):
             self.fail(frame, "truncated ESP header")
@@ -426,7 +438,8 @@ class Verifier:
         if why:
             self.fail(frame, "%s: %s" % (sa.said, why))
         blk = s.ssa.crypt_algo.block_size
-        if (len(body) - ivlen) % max(blk, 4) or plain.padlen + 2 > len(body) - ivlen:
+        if ((len(body) - ivlen) % max(blk, 4) or plain.padlen + 2 > len(body) - ivlen
+                or not self.padding_ok(s, body, plain.padlen)):
             s.failed += 1
             self.fail(frame, "%s: bad ESP padding (pad length %d)" % (sa.said, plain.padlen))
             return None
