@@ -3,7 +3,9 @@
 scapy, for injection into a receiver (the Linux kernel in UML, or
 spigrpd's userspace datapath), independently of spigrpd's code.
 
-  ah6-hbh.py [options] CONFIG GROUP OUT.pcap
+  ah6-hbh.py [options] CONFIG GROUP[,GROUP...]|all OUT.pcap
+
+With more than one group, OUT.pcap becomes OUT-GROUP.pcap per group.
 
 The packet is an ICMP/ICMPv6 echo request from --inner-src to --inner-dst
 (default: the first host of the group's src-ts and dst-ts prefixes), then
@@ -316,9 +318,11 @@ def main():
     except (OSError, ValueError, spigrpconf.ConfError) as e:
         print("ah6-hbh: %s: %s" % (args.config, e), file=sys.stderr)
         return 2
-    if args.group not in conf.groups:
-        print("ah6-hbh: no group %s in %s" % (args.group, args.config), file=sys.stderr)
-        return 2
+    groups = list(conf.groups) if args.group == "all" else args.group.split(",")
+    for g in groups:
+        if g not in conf.groups:
+            print("ah6-hbh: no group %s in %s" % (g, args.config), file=sys.stderr)
+            return 2
     variants = args.flip.split(",")
     for v in variants:
         if v not in ("none", "immutable", "mutable", "esp"):
@@ -328,19 +332,21 @@ def main():
         print("ah6-hbh: --send needs --dst-mac", file=sys.stderr)
         return 2
     base, ext = os.path.splitext(args.out)
-    for k, v in enumerate(variants):
-        # each variant its own sequence numbers: seq + k * count onwards
-        pkts = [build(conf, args.group, args, k * args.count + n, v) for n in range(args.count)]
-        if args.dst_mac:
-            pkts = [Ether(dst=args.dst_mac, src=args.src_mac or "02:00:00:00:00:01") / p
-                    for p in pkts]
-        out = args.out if len(variants) == 1 else "%s-%s%s" % (base, v, ext or ".pcap")
-        wrpcap(out, pkts)
-        if args.send:
-            scapy_conf.verb = 0
-            sendp(pkts, iface=args.send, verbose=False)
-        for p in pkts:
-            print("%s: %s" % (os.path.basename(out), p.summary()))
+    for g in groups:
+        for k, v in enumerate(variants):
+            # each variant its own sequence numbers: seq + k * count onwards
+            pkts = [build(conf, g, args, k * args.count + n, v) for n in range(args.count)]
+            if args.dst_mac:
+                pkts = [Ether(dst=args.dst_mac, src=args.src_mac or "02:00:00:00:00:01") / p
+                        for p in pkts]
+            out = base + ("-" + g if len(groups) > 1 else "") + \
+                ("-" + v if len(variants) > 1 else "") + (ext or ".pcap")
+            wrpcap(out, pkts)
+            if args.send:
+                scapy_conf.verb = 0
+                sendp(pkts, iface=args.send, verbose=False)
+            for p in pkts:
+                print("%s: %s" % (os.path.basename(out), p.summary()))
     return 0
 
 
