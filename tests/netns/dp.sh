@@ -12,7 +12,8 @@
 #                          inner addresses; 0 when both run with 4 groups
 #   dp_down                both stopped, the addresses gone
 #   dp_ctl SIDE            the control socket path; dp_json SIDE FILE
-#   dp_sa FILE SAID KEY    a counter of an SA in a --json answer (-1: none)
+#   dp_sa FILE SAID KEY    a counter of an SA in a --json answer (-1: none;
+#                          KEY "drops": the drop reasons summed)
 #   cap_start NAME / cap_stop   dumpcap on the right end of the veth, $W/NAME.pcap
 #   mac_of SIDE            the MAC address of SIDE's veth end
 TOOLS=$srcdir/tests/tools
@@ -109,41 +110,11 @@ dp_down() {
 dp_json() {
 	"$SPIGRP" --control "$(dp_ctl "$1")" --json > "$2"
 }
-# dp_sa FILE SAID KEY: KEY of SAID in a --json answer: packets, bytes, or
-# a drop reason (icv, replay, policy, selector, malformed, inflate, mtu,
-# seq); -1 when missing.
+# dp_sa FILE SAID KEY: KEY of SAID in a --json answer: packets, bytes, a
+# drop reason (icv, replay, policy, selector, malformed, inflate, mtu,
+# seq) or "drops" (their sum, seq aside); -1 when missing.
 dp_sa() {
-	"$PY" -c 'import json, sys
-def walk(o):
-    if isinstance(o, dict):
-        if o.get("said") == sys.argv[2]:
-            yield o
-        for v in o.values():
-            yield from walk(v)
-    elif isinstance(o, list):
-        for v in o:
-            yield from walk(v)
-def find(o, k):
-    if isinstance(o, dict):
-        if k in o and not isinstance(o[k], (dict, list)):
-            return o[k]
-        for v in o.values():
-            r = find(v, k)
-            if r is not None:
-                return r
-    return None
-sa = next(walk(json.load(open(sys.argv[1]))), None)
-v = find(sa, sys.argv[3]) if sa is not None else None
-print(-1 if v is None else v)' "$@"
-}
-# drops FILE SAID: the sum of SAID's drop counters
-drops() {
-	local r v n=0
-	for r in icv replay policy selector malformed inflate mtu; do
-		v=$(dp_sa "$1" "$2" $r)
-		[ "$v" -le 0 ] || n=$((n + v))
-	done
-	echo "$n"
+	"$PY" "$TOOLS/status-sa.py" "$@"
 }
 # cap_start NAME: dumpcap on $NS's end of the veth into $W/NAME.pcap
 cap_start() {

@@ -77,7 +77,7 @@ print(sum(1 for s in json.load(open(sys.argv[1]))["sas"] if s["verified"] > 0 an
 		set -- $x
 		t30_f=$W/${1:0:1}.json t30_said=$2
 		check "$1's inbound $2 counted packets, no drop" \
-			eval 'test "$(dp_sa "$t30_f" "$t30_said" packets)" -ge 100 -a "$(drops "$t30_f" "$t30_said")" = 0'
+			eval 'test "$(dp_sa "$t30_f" "$t30_said" packets)" -ge 100 -a "$(dp_sa "$t30_f" "$t30_said" drops)" = 0'
 	done
 fi
 dp_down

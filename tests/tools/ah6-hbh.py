@@ -63,8 +63,7 @@ logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.layers.inet import ICMP, IP, IPOption_Security, IPOption_Timestamp  # noqa: E402
 from scapy.layers.inet6 import (HBHOptUnknown, ICMPv6EchoRequest, IPv6,  # noqa: E402
                                 IPv6ExtHdrHopByHop)
-from scapy.layers.ipsec import (AH, AUTH_ALGOS, ESP, AuthAlgo,  # noqa: E402
-                                SecurityAssociation, zero_mutable_fields)  # noqa: E402
+from scapy.layers.ipsec import AH, AUTH_ALGOS, ESP, AuthAlgo, zero_mutable_fields  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 from scapy.utils import wrpcap  # noqa: E402
@@ -119,24 +118,12 @@ def hbh():
         HBHOptUnknown(otype=MUTABLE_OPT, optdata=MUTABLE_DATA)])
 
 
-def scapy_sa(sa):
-    kw = {}
-    if sa.proto == "esp":
-        kw["crypt_algo"] = spigrpconf.ALGS[sa.enc or "null"][4]
-        kw["crypt_key"] = sa.enckey or None
-        if sa.is_aead():
-            kw["crypt_icv_size"] = sa.icv_len()
-    if sa.auth:
-        kw["auth_algo"] = spigrpconf.ALGS[sa.auth][4]
-        kw["auth_key"] = sa.authkey
-    return SecurityAssociation(ESP if sa.proto == "esp" else AH, spi=sa.spi, esn_en=sa.esn, **kw)
-
 
 def esp_apply(sa, pkt, seq, hi, bad_icv=False):
     """ESP in transport mode over @pkt's outer header; HMAC ICVs with ESN
     computed here (scapy's ESP signing leaves out the high bits).  With
     @bad_icv one bit of the ICV is flipped (before any AH covers it)."""
-    ssa = scapy_sa(sa)
+    ssa = spigrpconf.scapy_sa(sa)
     if sa.is_aead() or not sa.auth:
         out = ssa.encrypt(pkt, seq_num=seq, esn_en=sa.esn, esn=hi)
     else:
@@ -174,7 +161,7 @@ class AhSigner(AuthAlgo):
 def ah_apply(sa, pkt, seq, hi):
     """AH over @pkt (transport mode, after the outer header's hop-by-hop
     options), ICV over the packet with mutable fields zeroed."""
-    ssa = scapy_sa(sa)
+    ssa = spigrpconf.scapy_sa(sa)
     ssa.auth_algo = AhSigner(ssa.auth_algo)
     out = ssa.encrypt(pkt, seq_num=seq, esn_en=sa.esn, esn=hi)
     return out.__class__(bytes(out))
@@ -313,11 +300,7 @@ def main():
     ap.add_argument("--src-mac")
     ap.add_argument("--send")
     args = ap.parse_args()
-    try:
-        conf = spigrpconf.load(args.config)
-    except (OSError, ValueError, spigrpconf.ConfError) as e:
-        print("ah6-hbh: %s: %s" % (args.config, e), file=sys.stderr)
-        return 2
+    conf = spigrpconf.load_or_exit(args.config, "ah6-hbh")
     groups = list(conf.groups) if args.group == "all" else args.group.split(",")
     for g in groups:
         if g not in conf.groups:

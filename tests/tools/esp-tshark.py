@@ -143,11 +143,7 @@ def main():
     ap.add_argument("--min", type=int, default=1)
     ap.add_argument("--json")
     args = ap.parse_args()
-    try:
-        conf = spigrpconf.load(args.config)
-    except (OSError, ValueError, spigrpconf.ConfError) as e:
-        print("esp-tshark: %s: %s" % (args.config, e), file=sys.stderr)
-        return 2
+    conf = spigrpconf.load_or_exit(args.config, "esp-tshark")
     with tempfile.TemporaryDirectory(prefix="esp-tshark.") as cfgdir:
         try:
             out, left_out = run_tshark(conf, args.pcap, cfgdir)

@@ -60,8 +60,7 @@ import spigrpconf  # noqa: E402
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.layers.inet import IP  # noqa: E402
 from scapy.layers.inet6 import IPv6  # noqa: E402
-from scapy.layers.ipsec import (AH, ESP, IPSecIntegrityError,  # noqa: E402
-                                SecurityAssociation)
+from scapy.layers.ipsec import ESP, IPSecIntegrityError  # noqa: E402
 from scapy.utils import RawPcapReader  # noqa: E402
 
 P_AH, P_ESP, P_COMP, P_IPIP, P_IPV6, P_NONE = 51, 50, 108, 4, 41, 59
@@ -69,21 +68,6 @@ V6_EXT = (0, 43, 60)          # hop-by-hop, routing, destination options
 INNER_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6", 132: "sctp"}
 MAX_INFLATE = 65535
 
-
-def scapy_sa(sa):
-    """A scapy SecurityAssociation for one of our ESP/AH SAs."""
-    kw = {}
-    if sa.proto == "esp":
-        enc = sa.enc or "null"
-        kw["crypt_algo"] = spigrpconf.ALGS[enc][4]
-        kw["crypt_key"] = sa.enckey or None
-        if sa.is_aead():
-            kw["crypt_icv_size"] = sa.icv_len()
-    if sa.auth:
-        kw["auth_algo"] = spigrpconf.ALGS[sa.auth][4]
-        kw["auth_key"] = sa.authkey
-    return SecurityAssociation(ESP if sa.proto == "esp" else AH, spi=sa.spi,
-                               esn_en=sa.esn, **kw)
 
 
 def allowed_next(sa):
@@ -111,7 +95,7 @@ def allowed_next(sa):
 class SaStats:
     def __init__(self, sa):
         self.sa = sa
-        self.ssa = scapy_sa(sa) if sa.proto in ("esp", "ah") else None
+        self.ssa = spigrpconf.scapy_sa(sa) if sa.proto in ("esp", "ah") else None
         self.verified = self.failed = self.unchecked = 0
         self.seq_lo = self.seq_hi = None
         self.hi = 0
@@ -548,11 +532,7 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
-    try:
-        conf = spigrpconf.load(args.config)
-    except (OSError, ValueError, spigrpconf.ConfError) as e:
-        print("esp-verify: %s: %s" % (args.config, e), file=sys.stderr)
-        return 2
+    conf = spigrpconf.load_or_exit(args.config, "esp-verify")
     v = Verifier(conf, args)
     try:
         v.run(args.pcap)

@@ -12,10 +12,14 @@ scapy can import it without.
   conf.sas[(proto, spi, dst)] -> Sa      proto "esp"/"ah"/"comp"/"tun",
                                          spi an int, dst an ipaddress object
   conf.groups[name] -> Group             .sas: inside -> outside
+  load_or_exit(path, tool)               load(), or the message and exit 2
+  scapy_sa(sa)                           scapy's SecurityAssociation for an
+                                         ESP/AH SA (imports scapy then)
 """
 import ipaddress
 import os
 import re
+import sys
 
 PROTOS = ("esp", "ah", "comp", "tun")
 
@@ -201,3 +205,29 @@ def load(path):
                 g.sas.append(tun)
             g.sas.append(sa)
     return conf
+
+
+def load_or_exit(path, tool):
+    """load(@path), or a message naming @tool and exit status 2."""
+    try:
+        return load(path)
+    except (OSError, ValueError, ConfError) as e:
+        print("%s: %s: %s" % (tool, path, e), file=sys.stderr)
+        sys.exit(2)
+
+
+def scapy_sa(sa):
+    """A scapy SecurityAssociation for the ESP or AH SA @sa (its algorithms,
+    keys, ESN; an AEAD key's last 4 bytes are the salt, as scapy expects)."""
+    from scapy.layers.ipsec import AH, ESP, SecurityAssociation
+    kw = {}
+    if sa.proto == "esp":
+        kw["crypt_algo"] = ALGS[sa.enc or "null"][4]
+        kw["crypt_key"] = sa.enckey or None
+        if sa.is_aead():
+            kw["crypt_icv_size"] = sa.icv_len()
+    if sa.auth:
+        kw["auth_algo"] = ALGS[sa.auth][4]
+        kw["auth_key"] = sa.authkey
+    return SecurityAssociation(ESP if sa.proto == "esp" else AH, spi=sa.spi,
+                               esn_en=sa.esn, **kw)

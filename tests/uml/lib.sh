@@ -514,31 +514,9 @@ status_json() {
 }
 
 # dp_sa FILE SAID KEY: one counter of one SA in a --status --json answer
-# (packets, bytes, or a drop reason: icv, replay, policy, selector,
-# malformed, inflate, mtu); -1 when the SA or the key is missing.
+# (packets, bytes, a drop reason, or "drops": their sum); -1 when missing.
 dp_sa() {
-	"$PY" -c 'import json, sys
-def walk(o):
-    if isinstance(o, dict):
-        if o.get("said") == sys.argv[2]:
-            yield o
-        for v in o.values():
-            yield from walk(v)
-    elif isinstance(o, list):
-        for v in o:
-            yield from walk(v)
-def find(o, k):
-    if isinstance(o, dict):
-        if k in o and not isinstance(o[k], (dict, list)):
-            return o[k]
-        for v in o.values():
-            r = find(v, k)
-            if r is not None:
-                return r
-    return None
-sa = next(walk(json.load(open(sys.argv[1]))), None)
-v = find(sa, sys.argv[3]) if sa is not None else None
-print(-1 if v is None else v)' "$@"
+	"$PY" "$SRC/tests/tools/status-sa.py" "$@"
 }
 
 # iperf_server SIDE: an iperf3 server in SIDE (all addresses), up when this
