@@ -18,7 +18,7 @@ packages="
 	libnftables-dev nftables
 	clang-14 libclang-rt-14-dev
 	user-mode-linux kmod iproute2
-	tshark python3-scapy socat iputils-ping
+	tshark python3-scapy socat iputils-ping iperf3
 	procps psmisc util-linux
 	systemd man-db
 "

@@ -166,8 +166,13 @@ static int encap_one(const struct dpsnap_sa *sa, struct sa_live *l, struct pkt *
 	struct ipx x;
 	int r;
 
-	if (sa->said.proto == SAID_PROTO_TUN)
+	if (sa->said.proto == SAID_PROTO_TUN) {
+		/* never 0: a raw socket with IP_HDRINCL replaces an ID of 0
+		 * with its own, after AH's ICV covered the 0 */
+		if (!s->ip_id)
+			s->ip_id = 1;
 		return ipip_encap(p, &sa->src, &sa->said.dst, s->ip_id++);
+	}
 	if (ipx_parse(pkt_data(p), p->len, IPX_OUT, &x) < 0 || x.len != p->len)
 		return -DP_DROP_MALFORMED;
 	switch (sa->said.proto) {

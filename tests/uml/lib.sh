@@ -475,3 +475,73 @@ seed_key_changed() {
 		END { if (!changed) exit 1 }' "$SRC/contrib/seed.conf" > "$1" ||
 		fail "could not change the key (seed.conf changed?)"
 }
+
+# ---- interop helpers (the userspace datapath against the kernel) ----
+
+# kstate SIDE SRC DST PROTO SPI: "PACKETS FAILED REPLAY" of that XFRM state
+# (its lifetime's packet count and its integrity and replay drop counters).
+kstate() {
+	xstates "$1" | grep -F "src $2 dst $3 ; proto $4 spi $5(" | head -n 1 |
+		sed -n 's/.*; \([0-9]*\)(bytes), \([0-9]*\)(packets).*replay-window [0-9]* replay \([0-9]*\) failed \([0-9]*\).*/\2 \4 \3/p'
+}
+
+# xfrm_errors SIDE: the non-zero error counters of /proc/net/xfrm_stat, one
+# "NAME VALUE" a line (none: nothing printed).
+xfrm_errors() {
+	ns "$1" awk '$2 != 0 { print $1, $2 }' /proc/net/xfrm_stat
+}
+
+# conf_with SIDE DATAPATH FILE...: $T/SIDE.conf from a [daemon] section
+# (this side's paths, datapath = DATAPATH) and the [sa]/[group] sections
+# of the FILEs (their [daemon] sections dropped), mode 0600.
+conf_with() {
+	_side=$1 _dp=$2
+	shift 2
+	_d=$(side_dir "$_side")
+	mkdir -p "$_d/state"
+	{
+		printf '[daemon]\nmount = %s/net\ncontrol = %s/ctl\nstate-dir = %s/state\ndatapath = %s\n\n' \
+			"$_d" "$_d" "$_d" "$_dp"
+		awk '/^\[/ { skip = ($0 ~ /^\[daemon\]/) } !skip' "$@"
+	} > "$T/$_side.conf"
+	chmod 600 "$T/$_side.conf"
+}
+
+# status_json SIDE FILE: spigrp --status --json of SIDE's daemon into FILE.
+status_json() {
+	"$SPIGRP" --control "$(side_dir "$1")/ctl" --status --json > "$2" ||
+		fail "spigrp --status --json failed on $1"
+}
+
+# dp_sa FILE SAID KEY: one counter of one SA in a --status --json answer
+# (packets, bytes, a drop reason, or "drops": their sum); -1 when missing.
+dp_sa() {
+	"$PY" "$SRC/tests/tools/status-sa.py" "$@"
+}
+
+# iperf_server SIDE: an iperf3 server in SIDE (all addresses), up when this
+# returns; its pid in $T/iperf-SIDE.pid.
+iperf_server() {
+	ns "$1" iperf3 -s > "$T/iperf-$1.log" 2>&1 &
+	echo $! > "$T/iperf-$1.pid"
+	_i=0
+	until ns "$1" ss -ltn 2>/dev/null | grep -q ':5201 '; do
+		_i=$((_i + 1))
+		[ $_i -lt 50 ] || fail "iperf3 server in $1 did not start: $(cat "$T/iperf-$1.log")"
+		sleep 0.1
+	done
+}
+
+# iperf SIDE FROM TO NAME [iperf3 args]: an iperf3 TCP client in SIDE bound
+# to FROM, to the server at TO; JSON in $T/NAME.json; prints "BYTES
+# RECEIVED" on success, fails the case otherwise.
+iperf() {
+	_s=$1 _from=$2 _to=$3 _n=$4
+	shift 4
+	ns "$_s" iperf3 -J -B "$_from" -c "$_to" "$@" > "$T/$_n.json" 2> "$T/$_n.err" ||
+		fail "iperf3 $_from -> $_to $*: $(head -c 300 "$T/$_n.err") $("$PY" -c 'import json,sys
+print(json.load(open(sys.argv[1])).get("error", ""))' "$T/$_n.json" 2>/dev/null)"
+	"$PY" -c 'import json, sys
+e = json.load(open(sys.argv[1]))["end"]
+print(int(e["sum_received"]["bytes"]))' "$T/$_n.json"
+}

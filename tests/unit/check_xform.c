@@ -475,6 +475,33 @@ START_TEST(test_truncated_exthdr)
 }
 END_TEST
 
+/* The tun header's IPv4 ID is never 0: a raw socket with IP_HDRINCL puts
+ * its own ID in place of a 0, which AH's ICV covered. */
+START_TEST(test_ip_id_never_zero)
+{
+	struct xf_group *tx = group(NULL, left, "seed4");
+	uint8_t inner[100] = { 0x45 };
+	struct pkt p;
+
+	xf_scratch_test_ip_id(scr, 0xffff);
+	inner[3] = sizeof(inner);
+	inner[8] = 64;
+	inner[9] = 17;
+	inner[12] = 10, inner[13] = 0, inner[14] = 1, inner[15] = 1;
+	inner[16] = 10, inner[17] = 0, inner[18] = 2, inner[19] = 1;
+	for (unsigned i = 0; i < 3; i++) {
+		uint16_t id;
+
+		pkt_buf(&p, inner, sizeof(inner));
+		ck_assert_int_eq(xf_encap(tx, &p, scr), 0);
+		id = (uint16_t)(pkt_data(&p)[4] << 8 | pkt_data(&p)[5]);
+		ck_assert_uint_eq(id, i == 0 ? 0xffff : i);
+		pkt_buf_free(&p);
+	}
+	group_free(tx);
+}
+END_TEST
+
 /* A routing header with segments left: the datagram is not for this host
  * yet (the kernel forwards it): not taken as ours.  With none left it is. */
 START_TEST(test_routing_segments_left)
@@ -671,6 +698,7 @@ int main(void)
 	tcase_add_test(tc, test_comp_only);
 	tcase_add_test(tc, test_truncated_exthdr);
 	tcase_add_test(tc, test_routing_segments_left);
+	tcase_add_test(tc, test_ip_id_never_zero);
 	tcase_add_test(tc, test_inner_mtu);
 	tcase_add_test(tc, test_icmp_too_big);
 	tcase_add_test(tc, test_ecn);
