@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+#include "labels.h"
+
 struct cfg;
 struct ctl;
 struct dp_ops;
@@ -44,6 +46,8 @@ struct daemon {
 				       reconcile_publish() (the control socket
 				       shares read answers within one) */
 	struct ctl *ctl;            /* the control socket, or NULL */
+	struct labels labels;       /* names of foreign groups by reqid
+				       (set-label): kept across reloads */
 	struct loop *loop;
 	struct loop_timer *addr_timer; /* address events settle before a re-evaluation */
 	struct loop_timer *seq_timer;  /* sequence reservations, also without a wake */

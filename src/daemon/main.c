@@ -545,6 +545,7 @@ static void shutdown_all(struct daemon *d)
 	sadb_free(d->db);
 	cfg_free(d->cfg);
 	snap_put(d->view_snap);
+	labels_clear(&d->labels);
 	loop_free(d->loop);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
