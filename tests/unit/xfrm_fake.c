@@ -42,9 +42,14 @@ static uint8_t *load(const char *rel, size_t *len)
 
 uint8_t *fx_load(const char *name, size_t *len)
 {
+	return fx_load_dir("xfrm", name, len);
+}
+
+uint8_t *fx_load_dir(const char *dir, const char *name, size_t *len)
+{
 	char rel[512];
 
-	snprintf(rel, sizeof(rel), "tests/data/xfrm/%s", name);
+	snprintf(rel, sizeof(rel), "tests/data/%s/%s", dir, name);
 	return load(rel, len);
 }
 

@@ -33,6 +33,8 @@ struct fx_msg {
 /* The bytes of tests/data/xfrm/@name (the test fails when it is missing);
  * free() them. */
 uint8_t *fx_load(const char *name, size_t *len);
+/* The same from tests/data/@dir/ (kderive: tests/data/kderive/). */
+uint8_t *fx_load_dir(const char *dir, const char *name, size_t *len);
 /* Split @len bytes at @b into messages (at most @max).  Return: the count. */
 size_t fx_split(const uint8_t *b, size_t len, struct fx_msg *out, size_t max);
 
