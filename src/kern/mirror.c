@@ -24,6 +24,7 @@ struct slot {
 };
 
 struct ktab {
+	uint64_t epoch;      /* the current dump's */
 	unsigned char *rec;  /* cap records of @size bytes */
 	size_t size, order_off;
 	struct slot *slot;
@@ -37,8 +38,7 @@ struct ktab {
 struct kmirror {
 	struct ktab st, sp;
 	uint64_t order;      /* the last order given */
-	uint64_t epoch;      /* the current dump's */
-	uint64_t gen;
+	uint64_t gen, cgen;
 };
 
 static int tab_init(struct ktab *t, size_t size, size_t order_off)
@@ -118,8 +118,8 @@ static int tab_grow(struct ktab *t)
 /* Keep record @rec under key @k: replace the one with that key (its order
  * stays) or take a new slot (order *@order + 1).  1 when it is new, 0
  * when replaced, or -errno. */
-static int tab_put(struct ktab *t, const struct xm_key *k, const void *rec, uint64_t epoch,
-		   uint64_t *order, size_t others)
+static int tab_put(struct ktab *t, const struct xm_key *k, const void *rec, uint64_t *order,
+		   size_t others)
 {
 	size_t i = tab_find(t, k);
 	uint64_t ord;
@@ -128,7 +128,7 @@ static int tab_put(struct ktab *t, const struct xm_key *k, const void *rec, uint
 		memcpy(&ord, (unsigned char *)tab_rec(t, i) + t->order_off, sizeof(ord));
 		memcpy(tab_rec(t, i), rec, t->size);
 		memcpy((unsigned char *)tab_rec(t, i) + t->order_off, &ord, sizeof(ord));
-		t->slot[i].epoch = epoch;
+		t->slot[i].epoch = t->epoch;
 		return 0;
 	}
 	if (t->nlive + others >= KM_MAX_OBJECTS)
@@ -147,7 +147,7 @@ static int tab_put(struct ktab *t, const struct xm_key *k, const void *rec, uint
 	ord = ++*order;
 	memcpy(tab_rec(t, i), rec, t->size);
 	memcpy((unsigned char *)tab_rec(t, i) + t->order_off, &ord, sizeof(ord));
-	t->slot[i] = (struct slot){ .key = *k, .epoch = epoch, .live = true };
+	t->slot[i] = (struct slot){ .key = *k, .epoch = t->epoch, .live = true };
 	t->nlive++;
 	return 1;
 }
@@ -231,7 +231,7 @@ int kmirror_put_state(struct kmirror *m, const struct xm_state *s)
 		return 0;
 	drop_keys(&r.s);
 	xm_state_key(s, &k);
-	ret = tab_put(&m->st, &k, &r, m->epoch, &m->order, m->sp.nlive);
+	ret = tab_put(&m->st, &k, &r, &m->order, m->sp.nlive);
 	if (ret >= 0)
 		m->gen++;
 	return ret < 0 ? ret : 0;
@@ -244,7 +244,7 @@ int kmirror_put_policy(struct kmirror *m, const struct xm_policy *p)
 	int ret;
 
 	xm_policy_key(p, &k);
-	ret = tab_put(&m->sp, &k, &r, m->epoch, &m->order, m->st.nlive);
+	ret = tab_put(&m->sp, &k, &r, &m->order, m->st.nlive);
 	if (ret >= 0)
 		m->gen++;
 	return ret < 0 ? ret : 0;
@@ -342,7 +342,7 @@ static int policy_event(struct kmirror *m, const struct xm_msg *msg)
 	}
 }
 
-int kmirror_event(struct kmirror *m, const struct xm_msg *msg)
+static int event(struct kmirror *m, const struct xm_msg *msg)
 {
 	switch (msg->type) {
 	case XFRM_MSG_NEWSA:
@@ -364,29 +364,31 @@ int kmirror_event(struct kmirror *m, const struct xm_msg *msg)
 	}
 }
 
-void kmirror_load_begin(struct kmirror *m)
+int kmirror_event(struct kmirror *m, const struct xm_msg *msg)
 {
-	m->epoch++;
+	int r = event(m, msg);
+
+	if (r > 0 && (r & KM_COUNTERS))
+		m->cgen++;
+	return r;
 }
 
-static void tab_sweep(struct kmirror *m, struct ktab *t)
+void kmirror_load_begin(struct kmirror *m, bool policies)
 {
+	(policies ? &m->sp : &m->st)->epoch++;
+}
+
+void kmirror_load_end(struct kmirror *m, bool policies, bool complete)
+{
+	struct ktab *t = policies ? &m->sp : &m->st;
 	size_t i;
 
-	for (i = 0; i < t->n; i++) {
-		if (t->slot[i].live && t->slot[i].epoch != m->epoch) {
+	for (i = 0; complete && i < t->n; i++) {
+		if (t->slot[i].live && t->slot[i].epoch != t->epoch) {
 			tab_kill(t, i);
 			m->gen++;
 		}
 	}
-}
-
-void kmirror_load_end(struct kmirror *m, bool complete)
-{
-	if (!complete)
-		return;
-	tab_sweep(m, &m->st);
-	tab_sweep(m, &m->sp);
 }
 
 const struct km_state *kmirror_next_state(const struct kmirror *m, size_t *pos)
@@ -437,4 +439,9 @@ size_t kmirror_bytes(const struct kmirror *m)
 uint64_t kmirror_gen(const struct kmirror *m)
 {
 	return m->gen;
+}
+
+uint64_t kmirror_counters_gen(const struct kmirror *m)
+{
+	return m->cgen;
 }

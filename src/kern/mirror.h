@@ -70,13 +70,14 @@ bool kmirror_del_state(struct kmirror *m, const struct xm_state *s);
 bool kmirror_del_policy(struct kmirror *m, const struct xm_policy *p);
 
 /**
- * kmirror_load_begin() - a new dump starts (call it again when the dump
- * is restarted); kmirror_event() its replies; kmirror_load_end() then
- * forgets every object the dump did not hold (@complete false: the dump
- * failed, nothing is forgotten).  An object already kept keeps its order.
+ * kmirror_load_begin() - a new dump of the SAD (@policies false) or the
+ * SPD starts (call it again when the dump is restarted); kmirror_event()
+ * its replies; kmirror_load_end() then forgets every object of that table
+ * the dump did not hold (@complete false: the dump failed, nothing is
+ * forgotten).  An object already kept keeps its order.
  */
-void kmirror_load_begin(struct kmirror *m);
-void kmirror_load_end(struct kmirror *m, bool complete);
+void kmirror_load_begin(struct kmirror *m, bool policies);
+void kmirror_load_end(struct kmirror *m, bool policies, bool complete);
 
 /* Iterate: start with *@pos = 0; NULL after the last.  Any change to the
  * mirror ends an iteration. */
@@ -93,5 +94,7 @@ size_t kmirror_npolicies(const struct kmirror *m);
 size_t kmirror_bytes(const struct kmirror *m);
 /* Bumped by every change of an object (not counters). */
 uint64_t kmirror_gen(const struct kmirror *m);
+/* Bumped by every change of counters only (KM_COUNTERS). */
+uint64_t kmirror_counters_gen(const struct kmirror *m);
 
 #endif

@@ -50,10 +50,12 @@ static struct kmirror *mirror_of(const char *dir, const char *sa, const char *sp
 	struct kmirror *m = kmirror_new();
 
 	ck_assert_ptr_nonnull(m);
-	kmirror_load_begin(m);
+	kmirror_load_begin(m, false);
 	feed(m, dir, sa);
+	kmirror_load_end(m, false, true);
+	kmirror_load_begin(m, true);
 	feed(m, dir, sp);
-	kmirror_load_end(m, true);
+	kmirror_load_end(m, true, true);
 	return m;
 }
 
@@ -151,10 +153,12 @@ START_TEST(rekey_two_sets)
 	struct kmirror *m = mirror_of("kderive", "rekey-before-sa.bin", "rekey-before-policy.bin");
 	struct kmirror *fresh = mirror_of("kderive", "rekey-sa.bin", "rekey-policy.bin");
 
-	kmirror_load_begin(m);
+	kmirror_load_begin(m, false);
 	feed(m, "kderive", "rekey-sa.bin");
+	kmirror_load_end(m, false, true);
+	kmirror_load_begin(m, true);
 	feed(m, "kderive", "rekey-policy.bin");
-	kmirror_load_end(m, true);
+	kmirror_load_end(m, true, true);
 	ck_assert_uint_eq(kmirror_nstates(m), 8);
 	expect(m, false,
 	       "tun.4101@198.51.100.5 comp.4101@198.51.100.5 esp.c1000001@198.51.100.5 \n"
@@ -172,10 +176,9 @@ START_TEST(rekey_two_sets)
 	       "-- 10.20.1.0/24 -> 10.20.3.0/24 => tun.4002@198.51.100.9 (0)\n"
 	       "-- 10.20.1.0/24 -> 10.20.2.0/24 => tun.4002@198.51.100.9 (0)\n");
 	/* the old dump again: the new states go */
-	kmirror_load_begin(m);
+	kmirror_load_begin(m, false);
 	feed(m, "kderive", "rekey-before-sa.bin");
-	feed(m, "kderive", "rekey-before-policy.bin");
-	kmirror_load_end(m, true);
+	kmirror_load_end(m, false, true);
 	ck_assert_uint_eq(kmirror_nstates(m), 4);
 	kmirror_free(m);
 	kmirror_free(fresh);
@@ -422,16 +425,17 @@ START_TEST(event_kinds)
 	ck_assert_int_eq(feed(m, "kderive", "acquire.bin"), 0);
 	ck_assert_int_eq(feed(m, "kderive", "newae.bin"), KM_COUNTERS);
 	ck_assert_uint_eq(kmirror_gen(m), gen);
+	ck_assert_uint_eq(kmirror_counters_gen(m), 1);
 	ck_assert_int_eq(kmirror_event(m, &x), KM_RESYNC); /* an id alone */
-	kmirror_load_begin(m);
+	kmirror_load_begin(m, false);
 	feed(m, "kderive", "events-end-sa.bin");
-	kmirror_load_end(m, false);
+	kmirror_load_end(m, false, false);
 	ck_assert_uint_eq(kmirror_nstates(m), 6);
-	kmirror_load_begin(m);
+	kmirror_load_begin(m, false);
 	feed(m, "kderive", "events-end-sa.bin");
-	kmirror_load_end(m, true);
+	kmirror_load_end(m, false, true);
 	ck_assert_uint_eq(kmirror_nstates(m), 1);
-	ck_assert_uint_eq(kmirror_npolicies(m), 0);
+	ck_assert_uint_eq(kmirror_npolicies(m), 4); /* the SPD not dumped again */
 	ck_assert_uint_gt(kmirror_gen(m), gen);
 	kmirror_free(m);
 }
