@@ -40,7 +40,12 @@ struct kv_sa {
 	uint32_t replay_errs, replay_window_errs, integrity_errs;
 	uint64_t seq;                /* last sequence number sent or seen */
 	uint64_t bytes, packets;     /* current use */
-	uint64_t add_time, use_time; /* seconds since the epoch; 0 = never */
+	uint64_t add_time, use_time; /* seconds since the epoch; 0 = never;
+					use_time is the first use (XFRM's
+					curlft.use_time) */
+	uint64_t last_used;          /* last use (XFRMA_LASTUSED), seconds
+					since the epoch; 0 = never or unknown:
+					ipsec_spi's idle= */
 	struct cfg_life life;        /* soft/hard limits; 0 = none */
 	bool has_policy;             /* `policy=` (the tun SA of an inbound group) */
 	struct ip_prefix policy_src, policy_dst;
