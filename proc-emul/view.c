@@ -1,10 +1,20 @@
 /* view.c: the FUSE glue of the KLIPS views (libfuse3 low-level API).
  *
- * A tiny read-only file system: inode 1 is the root directory (0555), inode
- * 2 + i is pe_view_files[i] (0444, owned by root, size 0 like procfs).  Each
- * file's content is a snapshot (snap.h); pe_view_publish() swaps in a new
- * one, open() takes a reference to the current one and release() drops it,
- * so a reader keeps the rendering of its open() until it closes the file.
+ * A tiny read-only file system laid out as KLIPS's /proc/net (ipsec_spigrp(5)
+ * FILES): the directory ipsec/ holds the files (eroute/all, spi/all,
+ * spigrp/all, tncfg, version, klipsdebug, natt), and the top level the
+ * compatibility names as symbolic links into it (ipsec_spigrp ->
+ * ipsec/spigrp/all, ...).  The tree is the constant table pe_nodes[]: a
+ * node's inode is its index (1 = the root).  Directories are 0555, files
+ * 0444 (owned by root, size 0 like procfs), links 0777.  Each file's content
+ * is a snapshot (snap.h); pe_view_publish() swaps in a new one, open()
+ * takes a reference to the current one and release() drops it, so a reader
+ * keeps the rendering of its open() until it closes the file.
+ *
+ * Live files (the counters of ipsec_spi and ipsec_eroute): an open() of
+ * one whose rendering is older than PE_LIVE_AGE asks the daemon for a new
+ * one (a counter on the refresh eventfd, pe_view_refresh_fd()) and waits
+ * at most PE_LIVE_WAIT for it; then it serves what is there.
  *
  * Threading: one thread of our own runs a plain receive/process loop.  No
  * handler ever blocks (everything is served from memory under a short
@@ -28,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -37,18 +48,61 @@
 #include "snap.h"
 #include "view.h"
 
-/* The files, in directory order.  Adding a view = adding its name here and
- * publishing its text from the daemon. */
+/* The names pe_view_publish() takes: the compatibility links (each
+ * leads to its file) and the one file without a link. */
 const char *const pe_view_files[] = {
+	"ipsec_eroute",
+	"ipsec_klipsdebug",
+	"ipsec_spi",
 	"ipsec_spigrp",
+	"ipsec_tncfg",
 	"ipsec_version",
+	"ipsec/natt",
 	NULL,
 };
 
-#define PE_NFILES (sizeof(pe_view_files) / sizeof(pe_view_files[0]) - 1)
-#define PE_INO_FIRST 2 /* FUSE_ROOT_ID is 1 */
+enum pe_kind { PE_DIR = 1, PE_FILE, PE_LINK };
+
+/* One node of the tree.  Files carry their slot in cur[]/mtime[]. */
+struct pe_node {
+	const char *name;
+	fuse_ino_t parent;
+	enum pe_kind kind;
+	const char *target; /* links: relative to the root */
+	int slot;           /* files: 0..PE_NFILES-1; others -1 */
+	bool live;          /* counters: refreshed on open (see above) */
+};
+
+/* Adding a file = a node here (children of a directory in name order, as
+ * ls shows them), a name in pe_view_files[] and its text published by the
+ * daemon. */
+static const struct pe_node pe_nodes[] = {
+	[1] = { "", 1, PE_DIR, NULL, -1, false },
+	[2] = { "ipsec", 1, PE_DIR, NULL, -1, false },
+	[3] = { "ipsec_eroute", 1, PE_LINK, "ipsec/eroute/all", -1, false },
+	[4] = { "ipsec_klipsdebug", 1, PE_LINK, "ipsec/klipsdebug", -1, false },
+	[5] = { "ipsec_spi", 1, PE_LINK, "ipsec/spi/all", -1, false },
+	[6] = { "ipsec_spigrp", 1, PE_LINK, "ipsec/spigrp/all", -1, false },
+	[7] = { "ipsec_tncfg", 1, PE_LINK, "ipsec/tncfg", -1, false },
+	[8] = { "ipsec_version", 1, PE_LINK, "ipsec/version", -1, false },
+	[9] = { "eroute", 2, PE_DIR, NULL, -1, false },
+	[10] = { "klipsdebug", 2, PE_FILE, NULL, 0, false },
+	[11] = { "natt", 2, PE_FILE, NULL, 1, false },
+	[12] = { "spi", 2, PE_DIR, NULL, -1, false },
+	[13] = { "spigrp", 2, PE_DIR, NULL, -1, false },
+	[14] = { "tncfg", 2, PE_FILE, NULL, 2, false },
+	[15] = { "version", 2, PE_FILE, NULL, 3, false },
+	[16] = { "all", 9, PE_FILE, NULL, 4, true },
+	[17] = { "all", 12, PE_FILE, NULL, 5, true },
+	[18] = { "all", 13, PE_FILE, NULL, 6, false },
+};
+
+#define PE_NNODES (sizeof(pe_nodes) / sizeof(pe_nodes[0]))
+#define PE_NFILES 7
 #define PE_FSTYPE "fuse.spigrpd"
 #define PE_TIMEOUT 1.0 /* s: attributes and names never change */
+#define PE_LIVE_AGE_NS 1000000000LL /* a live file's rendering is fresh enough */
+#define PE_LIVE_WAIT_NS 250000000LL /* at most this long for a new one */
 
 struct pe_view {
 	struct fuse_session *se;
@@ -58,7 +112,9 @@ struct pe_view {
 	bool thread_started;
 	pthread_t thread;
 	int wake[2];        /* pipe: a byte in wake[1] stops the loop */
+	int refresh;        /* eventfd: a live file wants a new rendering */
 	pthread_mutex_t lock; /* guards cur[] and mtime[] */
+	pthread_cond_t published; /* signalled by pe_view_publish() */
 	struct snap *cur[PE_NFILES]; /* one reference each */
 	struct timespec mtime[PE_NFILES];
 	struct timespec born;
@@ -75,19 +131,58 @@ static struct snap *pe_current(struct pe_view *v, size_t i)
 	return b;
 }
 
+/* The child @name of directory @parent, or 0. */
+static fuse_ino_t pe_child(fuse_ino_t parent, const char *name, size_t len)
+{
+	for (fuse_ino_t i = 2; i < PE_NNODES; i++)
+		if (pe_nodes[i].parent == parent && strlen(pe_nodes[i].name) == len &&
+		    memcmp(pe_nodes[i].name, name, len) == 0)
+			return i;
+	return 0;
+}
+
+/* The node at @path (relative to the root, links followed, at most a few
+ * times), or 0. */
+static fuse_ino_t pe_resolve(const char *path)
+{
+	fuse_ino_t ino = FUSE_ROOT_ID;
+	int hops = 0;
+
+	while (*path) {
+		size_t n = strcspn(path, "/");
+
+		ino = pe_child(ino, path, n);
+		if (!ino)
+			return 0;
+		path += n;
+		if (*path == '/')
+			path++;
+		if (pe_nodes[ino].kind == PE_LINK) {
+			if (++hops > 4 || *path)
+				return 0; /* no link leads to a directory */
+			path = pe_nodes[ino].target;
+			ino = FUSE_ROOT_ID;
+		}
+	}
+	return ino;
+}
+
+/* The file slot behind publish name @name, or -1. */
 static int pe_file_index(const char *name)
 {
-	size_t i;
+	fuse_ino_t ino = pe_resolve(name);
 
-	for (i = 0; i < PE_NFILES; i++)
-		if (strcmp(pe_view_files[i], name) == 0)
-			return (int)i;
-	return -1;
+	return ino && pe_nodes[ino].kind == PE_FILE ? pe_nodes[ino].slot : -1;
+}
+
+static bool pe_ino_valid(fuse_ino_t ino)
+{
+	return ino >= FUSE_ROOT_ID && ino < PE_NNODES;
 }
 
 static bool pe_ino_is_file(fuse_ino_t ino)
 {
-	return ino >= PE_INO_FIRST && ino < PE_INO_FIRST + PE_NFILES;
+	return pe_ino_valid(ino) && pe_nodes[ino].kind == PE_FILE;
 }
 
 static void pe_fill_attr(struct pe_view *v, fuse_ino_t ino, struct stat *st)
@@ -97,17 +192,28 @@ static void pe_fill_attr(struct pe_view *v, fuse_ino_t ino, struct stat *st)
 	st->st_uid = 0;
 	st->st_gid = 0;
 	st->st_blksize = 4096;
-	if (ino == FUSE_ROOT_ID) {
+	st->st_mtim = v->born;
+	switch (pe_nodes[ino].kind) {
+	case PE_DIR:
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
-		st->st_mtim = v->born;
-	} else {
+		for (fuse_ino_t i = 2; i < PE_NNODES; i++)
+			if (pe_nodes[i].parent == ino && pe_nodes[i].kind == PE_DIR)
+				st->st_nlink++;
+		break;
+	case PE_LINK:
+		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+		st->st_size = (off_t)strlen(pe_nodes[ino].target);
+		break;
+	case PE_FILE:
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
 		st->st_size = 0; /* like procfs: the length is known only at open */
 		pthread_mutex_lock(&v->lock);
-		st->st_mtim = v->mtime[ino - PE_INO_FIRST];
+		st->st_mtim = v->mtime[pe_nodes[ino].slot];
 		pthread_mutex_unlock(&v->lock);
+		break;
 	}
 	st->st_atim = st->st_mtim;
 	st->st_ctim = st->st_mtim;
@@ -117,19 +223,19 @@ static void pe_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct pe_view *v = fuse_req_userdata(req);
 	struct fuse_entry_param e;
-	int i;
+	fuse_ino_t ino;
 
-	if (parent != FUSE_ROOT_ID) {
+	if (!pe_ino_valid(parent) || pe_nodes[parent].kind != PE_DIR) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
-	i = pe_file_index(name);
-	if (i < 0) {
+	ino = pe_child(parent, name, strlen(name));
+	if (!ino) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	memset(&e, 0, sizeof(e));
-	e.ino = PE_INO_FIRST + (fuse_ino_t)i;
+	e.ino = ino;
 	e.attr_timeout = PE_TIMEOUT;
 	e.entry_timeout = PE_TIMEOUT;
 	pe_fill_attr(v, e.ino, &e.attr);
@@ -142,7 +248,7 @@ static void pe_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	struct stat st;
 
 	(void)fi;
-	if (ino != FUSE_ROOT_ID && !pe_ino_is_file(ino)) {
+	if (!pe_ino_valid(ino)) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
@@ -150,9 +256,23 @@ static void pe_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	fuse_reply_attr(req, &st, PE_TIMEOUT);
 }
 
+static void pe_op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	if (!pe_ino_valid(ino) || pe_nodes[ino].kind != PE_LINK) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	fuse_reply_readlink(req, pe_nodes[ino].target);
+}
+
+static bool pe_ino_is_dir(fuse_ino_t ino)
+{
+	return pe_ino_valid(ino) && pe_nodes[ino].kind == PE_DIR;
+}
+
 static void pe_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if (ino != FUSE_ROOT_ID) {
+	if (!pe_ino_is_dir(ino)) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
@@ -176,17 +296,24 @@ static size_t pe_add_dirent(fuse_req_t req, char *buf, size_t size, size_t len,
 	return len + need;
 }
 
-/* Offsets: 0 = ".", 1 = "..", 2 + i = pe_view_files[i]; an entry's "next
- * offset" is its own index + 1. */
+static mode_t pe_dirent_mode(enum pe_kind k)
+{
+	return k == PE_DIR ? S_IFDIR : k == PE_LINK ? S_IFLNK : S_IFREG;
+}
+
+/* Offsets: 0 = ".", 1 = "..", 2 + j = the directory's j-th child in
+ * pe_nodes[] order; an entry's "next offset" is its own offset + 1. */
 static void pe_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			  struct fuse_file_info *fi)
 {
+	fuse_ino_t child[PE_NNODES];
+	size_t nchild = 0;
 	char *buf;
 	size_t len = 0, prev;
 	off_t i;
 
 	(void)fi;
-	if (ino != FUSE_ROOT_ID) {
+	if (!pe_ino_is_dir(ino)) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
@@ -195,23 +322,63 @@ static void pe_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	for (i = off; i < (off_t)(PE_INO_FIRST + PE_NFILES); i++) {
+	for (fuse_ino_t c = 2; c < PE_NNODES; c++)
+		if (pe_nodes[c].parent == ino)
+			child[nchild++] = c;
+	for (i = off; i < (off_t)(2 + nchild); i++) {
 		prev = len;
-		if (i == 0)
-			len = pe_add_dirent(req, buf, size, len, ".", FUSE_ROOT_ID,
+		if (i == 0) {
+			len = pe_add_dirent(req, buf, size, len, ".", ino, S_IFDIR, i + 1);
+		} else if (i == 1) {
+			len = pe_add_dirent(req, buf, size, len, "..", pe_nodes[ino].parent,
 					    S_IFDIR, i + 1);
-		else if (i == 1)
-			len = pe_add_dirent(req, buf, size, len, "..", FUSE_ROOT_ID,
-					    S_IFDIR, i + 1);
-		else
-			len = pe_add_dirent(req, buf, size, len,
-					    pe_view_files[i - PE_INO_FIRST],
-					    (fuse_ino_t)i, S_IFREG, i + 1);
+		} else {
+			fuse_ino_t c = child[i - 2];
+
+			len = pe_add_dirent(req, buf, size, len, pe_nodes[c].name, c,
+					    pe_dirent_mode(pe_nodes[c].kind), i + 1);
+		}
 		if (len == prev)
 			break; /* full: the kernel asks again from this offset */
 	}
 	fuse_reply_buf(req, buf, len);
 	free(buf);
+}
+
+static int64_t pe_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/* A live file's rendering older than PE_LIVE_AGE_NS: ask the daemon for a
+ * new one and wait for it, PE_LIVE_WAIT_NS at most.  Only the FUSE thread
+ * waits here (the daemon's main thread never takes the lock for long). */
+static void pe_freshen(struct pe_view *v, int slot)
+{
+	struct timespec now, until;
+	int64_t seen;
+	uint64_t one = 1;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	pthread_mutex_lock(&v->lock);
+	seen = pe_ns(&v->mtime[slot]);
+	if (v->refresh < 0 || pe_ns(&now) - seen < PE_LIVE_AGE_NS) {
+		pthread_mutex_unlock(&v->lock);
+		return;
+	}
+	if (write(v->refresh, &one, sizeof(one)) < 0) {
+		/* a full counter is a pending request: wait for it too */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += PE_LIVE_WAIT_NS;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (pe_ns(&v->mtime[slot]) == seen)
+		if (pthread_cond_timedwait(&v->published, &v->lock, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&v->lock);
 }
 
 static void pe_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -220,7 +387,7 @@ static void pe_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct snap *b;
 
 	if (!pe_ino_is_file(ino)) {
-		fuse_reply_err(req, ino == FUSE_ROOT_ID ? EISDIR : ENOENT);
+		fuse_reply_err(req, pe_ino_is_dir(ino) ? EISDIR : ENOENT);
 		return;
 	}
 	/* The mount is read-only already; root (DAC override) still must not
@@ -229,7 +396,9 @@ static void pe_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	b = pe_current(v, ino - PE_INO_FIRST);
+	if (pe_nodes[ino].live)
+		pe_freshen(v, pe_nodes[ino].slot);
+	b = pe_current(v, (size_t)pe_nodes[ino].slot);
 	fi->fh = (uint64_t)(uintptr_t)b;
 	/* Size 0 in getattr: without direct_io the page cache would serve
 	 * readers nothing.  Nothing to keep either: the next open may see
@@ -274,7 +443,7 @@ static void pe_op_statfs(fuse_req_t req, fuse_ino_t ino)
 	memset(&s, 0, sizeof(s));
 	s.f_bsize = 4096;
 	s.f_frsize = 4096;
-	s.f_files = PE_NFILES + 1;
+	s.f_files = PE_NNODES - 1;
 	s.f_namemax = 255;
 	s.f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV;
 	fuse_reply_statfs(req, &s);
@@ -283,6 +452,7 @@ static void pe_op_statfs(fuse_req_t req, fuse_ino_t ino)
 static const struct fuse_lowlevel_ops pe_ops = {
 	.lookup = pe_op_lookup,
 	.getattr = pe_op_getattr,
+	.readlink = pe_op_readlink,
 	.opendir = pe_op_opendir,
 	.readdir = pe_op_readdir,
 	.open = pe_op_open,
@@ -516,6 +686,9 @@ static void pe_view_free(struct pe_view *v)
 		close(v->wake[0]);
 	if (v->wake[1] >= 0)
 		close(v->wake[1]);
+	if (v->refresh >= 0)
+		close(v->refresh);
+	pthread_cond_destroy(&v->published);
 	pthread_mutex_destroy(&v->lock);
 	free(v->mountpoint);
 	free(v);
@@ -552,6 +725,15 @@ int pe_view_mount(struct pe_view **out, const char *mountpoint, char *err, size_
 		return -ENOMEM;
 	v->wake[0] = v->wake[1] = -1;
 	pthread_mutex_init(&v->lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&v->published, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	v->refresh = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	clock_gettime(CLOCK_REALTIME, &v->born);
 	v->mountpoint = strdup(mountpoint);
 	if (!v->mountpoint) {
@@ -565,6 +747,11 @@ int pe_view_mount(struct pe_view **out, const char *mountpoint, char *err, size_
 			goto fail;
 		}
 		v->mtime[i] = v->born;
+	}
+	if (v->refresh < 0) {
+		r = -errno;
+		snprintf(err, errlen, "eventfd: %s", strerror(-r));
+		goto fail;
 	}
 	if (pipe2(v->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		r = -errno;
@@ -627,9 +814,15 @@ int pe_view_publish(struct pe_view *v, const char *name, struct snap *b)
 	old = v->cur[i];
 	v->cur[i] = b;
 	clock_gettime(CLOCK_REALTIME, &v->mtime[i]);
+	pthread_cond_broadcast(&v->published);
 	pthread_mutex_unlock(&v->lock);
 	snap_put(old);
 	return 0;
+}
+
+int pe_view_refresh_fd(const struct pe_view *v)
+{
+	return v ? v->refresh : -1;
 }
 
 void pe_view_unmount(struct pe_view *v)

@@ -1,5 +1,8 @@
 /* view.h: the read-only FUSE file system that serves the KLIPS views
- * (ipsec_spigrp, ipsec_version, ...) at the configured mount point.
+ * at the configured mount point: the tree ipsec/ (eroute/all, spi/all,
+ * spigrp/all, tncfg, version, klipsdebug, natt) and, at the top, the
+ * compatibility links ipsec_eroute, ipsec_spi, ipsec_spigrp, ipsec_tncfg,
+ * ipsec_version and ipsec_klipsdebug into it, as KLIPS laid out /proc/net.
  *
  * The daemon's main thread publishes a complete rendering per file as a
  * refcounted snapshot (snap.h); a reader gets the snapshot current at open()
@@ -22,7 +25,8 @@ struct pe_view;
 int pe_view_mount(struct pe_view **out, const char *mountpoint, char *err, size_t errlen);
 
 /**
- * pe_view_publish() - replace the content of file @name ("ipsec_spigrp")
+ * pe_view_publish() - replace the content of file @name (a path in the
+ * mount, links followed: "ipsec_spigrp", "ipsec/spigrp/all", "ipsec/natt")
  * with snapshot @s (snap.h; its bytes, no NUL needed).  Takes over the
  * caller's reference (also on error); readers that already opened the file
  * keep the snapshot they opened.  Return: 0, -ENOENT for an unknown @name,
@@ -30,10 +34,19 @@ int pe_view_mount(struct pe_view **out, const char *mountpoint, char *err, size_
  */
 int pe_view_publish(struct pe_view *v, const char *name, struct snap *s);
 
+/*
+ * pe_view_refresh_fd() - an eventfd that becomes readable when a reader
+ * opens a file whose content changes by itself (the counters of ipsec_spi
+ * and ipsec_eroute) and its rendering is more than a second old.  The
+ * owner reads it (8 bytes), renders and publishes; the opener waits for
+ * that a quarter of a second at most.  -1 for a NULL @v.
+ */
+int pe_view_refresh_fd(const struct pe_view *v);
+
 /* Unmount and stop the FUSE thread; NULL is a no-op. */
 void pe_view_unmount(struct pe_view *v);
 
-/* Names of the files served, NULL-terminated. */
+/* Names pe_view_publish() takes (one per file), NULL-terminated. */
 extern const char *const pe_view_files[];
 
 #endif

@@ -40,7 +40,12 @@ struct kv_sa {
 	uint32_t replay_errs, replay_window_errs, integrity_errs;
 	uint64_t seq;                /* last sequence number sent or seen */
 	uint64_t bytes, packets;     /* current use */
-	uint64_t add_time, use_time; /* seconds since the epoch; 0 = never */
+	uint64_t add_time, use_time; /* seconds since the epoch; 0 = never;
+					use_time is the first use (XFRM's
+					curlft.use_time) */
+	uint64_t last_used;          /* last use (XFRMA_LASTUSED), seconds
+					since the epoch; 0 = never or unknown:
+					ipsec_spi's idle= */
 	struct cfg_life life;        /* soft/hard limits; 0 = none */
 	bool has_policy;             /* `policy=` (the tun SA of an inbound group) */
 	struct ip_prefix policy_src, policy_dst;
@@ -80,7 +85,10 @@ struct kview {
 	size_t ner, er_cap;
 };
 
-/* Append one record (copied); return its index, or -ENOMEM. */
+/* A zeroed struct kview is an empty one.  Append one record (copied);
+ * return its index, or -ENOMEM.  kview_add_group() also refuses (-EINVAL)
+ * a group of more than KV_MAX_GROUP SAs or naming an SA index not added
+ * yet: add a group's SAs first. */
 long kview_add_sa(struct kview *v, const struct kv_sa *sa);
 long kview_add_group(struct kview *v, const struct kv_group *g);
 long kview_add_eroute(struct kview *v, const struct kv_eroute *e);

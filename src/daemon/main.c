@@ -145,6 +145,16 @@ static void on_kseq_timer(void *arg)
 	loop_timer_arm(d->kseq_timer, SEQSTORE_KERNEL_PERIOD_S * 1000);
 }
 
+/* A reader of a counters file wants a new rendering (pe_view_refresh_fd()). */
+static void on_view_refresh(void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t n;
+
+	if (read(pe_view_refresh_fd(d->view), &n, sizeof(n)) == (ssize_t)sizeof(n))
+		reconcile_view_refresh(d);
+}
+
 /* Every SEQ_TICK_MS: the datapath's reservations, also without a wake-up. */
 static void on_seq_timer(void *arg)
 {
@@ -436,8 +446,13 @@ static int open_view(struct daemon *d)
 		log_err("view at %s: %s", d->cfg->mount, err);
 		return -1;
 	}
+	/* the files that never change */
 	if (render_version(&b) == 0 && (text = strbuf_take(&b, &len)))
 		pe_view_publish(d->view, "ipsec_version", snap_new(text, len, 0, NULL));
+	if (render_klipsdebug(&b) == 0 && (text = strbuf_take(&b, &len)))
+		pe_view_publish(d->view, "ipsec_klipsdebug", snap_new(text, len, 0, NULL));
+	if (render_natt(&b) == 0 && (text = strbuf_take(&b, &len)))
+		pe_view_publish(d->view, "ipsec/natt", snap_new(text, len, 0, NULL));
 	strbuf_free(&b);
 	return 0;
 }
@@ -462,6 +477,8 @@ static int add_to_loop(struct daemon *d)
 	    loop_add_fd(d->loop, d->sig_fd, on_signal, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->event_fd(d->kern), on_xfrm_event, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->addr_fd(d->kern), on_addr_event, d) < 0 ||
+	    (pe_view_refresh_fd(d->view) >= 0 &&
+	     loop_add_fd(d->loop, pe_view_refresh_fd(d->view), on_view_refresh, d) < 0) ||
 	    (d->dp && loop_add_fd(d->loop, d->dpops->seq_fd(d->dp), on_seq_event, d) < 0) ||
 	    loop_add_source(d->loop, &ctl) < 0) {
 		log_err("main loop: out of memory");

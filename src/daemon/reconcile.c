@@ -16,8 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "ctl.h"
+#include "kview_own.h"
 #include "daemon.h"
 #include "dpsnap.h"
 #include "kseq.h"
@@ -782,22 +788,107 @@ void reconcile_stop(struct daemon *d)
 	d->ops->filter_remove(d->kern);
 }
 
-void reconcile_publish(struct daemon *d)
+/* Hand @b's text to the view as file @name (a pe_view_publish() name);
+ * keep the snapshot in *@keep (may be NULL).  -ENOMEM: the old one stays. */
+static int publish_text(struct daemon *d, const char *name, struct strbuf *b, int r,
+			struct snap **keep)
 {
-	struct strbuf b = STRBUF_INIT;
-	struct snap *s;
+	struct snap *s = NULL;
 	size_t len;
 	char *text;
 
+	if (r >= 0 && (text = strbuf_take(b, &len)))
+		s = snap_new(text, len, 0, NULL);
+	strbuf_free(b);
+	if (!s) {
+		log_err("view: out of memory rendering %s; keeping the old one", name);
+		return -ENOMEM;
+	}
+	if (keep) {
+		snap_put(*keep);
+		*keep = snap_get(s);
+	}
+	if (d->view)
+		pe_view_publish(d->view, name, s);
+	else
+		snap_put(s);
+	return 0;
+}
+
+/*
+ * The foreign part of the view: every XFRM state and policy of the
+ * namespace that is not ours, as groups, SAs and eroutes (issue 7 parts 1
+ * and 2, kern/'s mirror).  This is where the mirror's derivation plugs in:
+ * it appends to @v after our part.  Until it lands the view shows our
+ * objects only.
+ */
+static int view_add_foreign(struct daemon *d, struct kview *v)
+{
+	(void)d;
+	(void)v;
+	return 0;
+}
+
+/* The MTU of network device @name (SIOCGIFMTU), 0 when it cannot be read. */
+static uint32_t dev_mtu(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	r = ioctl(fd, SIOCGIFMTU, &ifr);
+	close(fd);
+	return r < 0 || ifr.ifr_mtu < 0 ? 0 : (uint32_t)ifr.ifr_mtu;
+}
+
+/* The userspace datapath's TUN device, as ipsec_tncfg shows it. */
+static size_t view_tunifs(struct daemon *d, struct render_tunif *t)
+{
+	if (!d->dp)
+		return 0;
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", d->cfg->tun_device);
+	t->mtu = t->priv_mtu = dev_mtu(t->name);
+	return 1;
+}
+
+void reconcile_publish(struct daemon *d)
+{
+	enum cfg_said_format fmt = d->cfg->said_format;
+	struct strbuf b = STRBUF_INIT;
+	struct kview kv = { 0 };
+	struct render_tunif tun;
+	size_t ntun;
+	int r;
+
 	d->gen++;
-	if (render_spigrp(d->db, d->rt, d->cfg->said_format, &b) < 0 ||
-	    !(text = strbuf_take(&b, &len)) || !(s = snap_new(text, len, 0, NULL))) {
-		strbuf_free(&b);
-		log_err("view: out of memory rendering ipsec_spigrp; keeping the old one");
+	r = kview_add_own(&kv, d->db, d->rt);
+	if (r >= 0)
+		r = view_add_foreign(d, &kv);
+	if (r < 0) {
+		log_err("view: out of memory collecting the SAs; keeping the old view");
+		kview_clear(&kv);
 		return;
 	}
-	snap_put(d->view_snap);
-	d->view_snap = s;
-	if (d->view)
-		pe_view_publish(d->view, "ipsec_spigrp", snap_get(s));
+	/* ours from the model (render_spigrp()), then the foreign groups */
+	r = render_spigrp(d->db, d->rt, fmt, &b);
+	if (r >= 0)
+		r = render_spigrp_kview(&kv, fmt, &b);
+	publish_text(d, "ipsec_spigrp", &b, r, &d->view_snap);
+	r = render_spi(&kv, fmt, (uint64_t)time(NULL), &b);
+	publish_text(d, "ipsec_spi", &b, r, NULL);
+	r = render_eroute(&kv, fmt, &b);
+	publish_text(d, "ipsec_eroute", &b, r, NULL);
+	kview_clear(&kv);
+	ntun = view_tunifs(d, &tun);
+	r = render_tncfg(&tun, ntun, &b);
+	publish_text(d, "ipsec_tncfg", &b, r, NULL);
+}
+
+void reconcile_view_refresh(struct daemon *d)
+{
+	reconcile_read_counters(d);
+	reconcile_publish(d);
 }

@@ -150,8 +150,14 @@ void reconcile_record_seq(struct daemon *d, bool all);
  * engine either way. */
 void reconcile_stop(struct daemon *d);
 
-/* Render ipsec_spigrp into d->view_snap and hand it to the view. */
+/* Render every file of the view from our model and runtime (plus the
+ * foreign part, see view_add_foreign() in reconcile.c) and hand them to the
+ * view; ipsec_spigrp's text also stays in d->view_snap. */
 void reconcile_publish(struct daemon *d);
+
+/* A reader wants fresh counters (pe_view_refresh_fd()): read them
+ * (reconcile_read_counters()), then reconcile_publish(). */
+void reconcile_view_refresh(struct daemon *d);
 
 /* The runtime object of @g (a group of d->db). */
 struct rt_group *reconcile_rt(const struct daemon *d, const struct sadb_group *g);

@@ -13,7 +13,7 @@
 #                        running, stop_daemon, end_daemon, mounted, poll, wait_log,
 #                        view_is, wait_view
 #   control socket       ctl_req, ctl_raw, json_states, states_are,
-#                        wait_states, wait_pass4_lost
+#                        wait_states, wait_pass4_lost, sa_packets
 #   the kernel           nsx, npolicies, has_policy, no_policy, live_record
 # Paths: $W $MNT $V (the view's ipsec_spigrp) $CTL $STATE $CONF $LOG;
 # namespaces $NS (the daemon's: 192.168.2.110, 3049:1::2) and $PEER
@@ -329,6 +329,16 @@ wait_states() {
 # wait_pass4_lost: up to 5 s until config A's pass4 is lost, drop6 installed.
 wait_pass4_lost() {
 	poll states_are "pass4=lost drop6=installed"
+}
+
+# sa_packets SAID: packets counted on SAID (spigrp --json)
+sa_packets() {
+	"$SPIGRP" --control "$CTL" --json |
+		"$PY" -c 'import json, sys
+for g in json.load(sys.stdin)["groups"]:
+    for s in g["sas"]:
+        if s["said"] == sys.argv[1]:
+            print(s.get("packets", 0))' "$1"
 }
 
 # ---- the kernel (the namespace is ours alone) ----

@@ -27,9 +27,9 @@ check "mounted read-only, allow_other, default_permissions" \
 	grep -Eq " $MNT fuse\.spigrpd ro,.*default_permissions,allow_other" /proc/mounts
 check "root directory 0555, files 0444 owned by root, size 0" \
 	test "$(stat -c '%a %U' "$MNT")" = "555 root" -a \
-		"$(stat -c '%a %U %s' "$MNT/ipsec_spigrp" "$MNT/ipsec_version" | sort -u)" = "444 root 0"
-check "ls lists ipsec_spigrp and ipsec_version" \
-	test "$(ls "$MNT" | tr '\n' ' ')" = "ipsec_spigrp ipsec_version "
+		"$(stat -L -c '%a %U %s' "$MNT/ipsec_spigrp" "$MNT/ipsec_version" | sort -u)" = "444 root 0"
+check "ls lists the ipsec/ tree and the compatibility links (t-25 reads them)" \
+	test "$(ls "$MNT" | tr '\n' ' ')" = "ipsec ipsec_eroute ipsec_klipsdebug ipsec_spi ipsec_spigrp ipsec_tncfg ipsec_version "
 if ! mounted || (echo x > "$MNT/ipsec_spigrp") 2>/dev/null; then
 	not_ok "writing the view is refused, even for root"
 else

@@ -47,15 +47,6 @@ json_dp() {
 		"$PY" -c 'import json, sys
 print(json.load(sys.stdin)["datapath"].get(sys.argv[1]))' "$1"
 }
-# sa_packets SAID: packets counted on SAID (spigrp --json)
-sa_packets() {
-	"$SPIGRP" --control "$CTL" --json |
-		"$PY" -c 'import json, sys
-for g in json.load(sys.stdin)["groups"]:
-    for s in g["sas"]:
-        if s["said"] == sys.argv[1]:
-            print(s.get("packets", 0))' "$1"
-}
 
 if need_start "spigrpd starts on contrib/seed.conf (datapath = auto)"; then
 	check "all four groups installed" \
