@@ -42,6 +42,11 @@ struct daemon {
 	bool seq_failing;           /* the last sequence reservation failed */
 	struct pe_view *view;       /* the FUSE view, or NULL */
 	struct snap *view_snap;     /* the current ipsec_spigrp rendering */
+	uint64_t view_objects, view_counters; /* the mirror's generations the
+				       published view shows (reconcile.h) */
+	struct loop_timer *view_timer; /* republishes after mirror changes */
+	int64_t view_due;           /* when view_timer fires (ms, monotonic) */
+	int64_t view_cost_ms;       /* how long its last rendering took */
 	uint64_t gen;               /* state generation: bumped by every
 				       reconcile_publish() (the control socket
 				       shares read answers within one) */

@@ -211,6 +211,45 @@ static bool shunt_ours(void *arg, const struct xm_policy *p)
 	return shuntrec_holds(arg, p);
 }
 
+/* nlsock callback of xfrm_mirror_refresh(): one dumped state. */
+static int refresh_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct xfrm *x = arg;
+	struct xm_msg m;
+
+	if (!xm_parse(h, h->nlmsg_len, &m) && m.type == XFRM_MSG_NEWSA)
+		mirror_short(x, kmirror_event(x->mirror, &m));
+	return 0;
+}
+
+static void refresh_restart(void *arg)
+{
+	kmirror_load_begin(((struct xfrm *)arg)->mirror, false);
+}
+
+void xfrm_view_gen(const struct xfrm *x, uint64_t *objects, uint64_t *counters)
+{
+	*objects = kmirror_gen(x->mirror);
+	*counters = kmirror_counters_gen(x->mirror);
+}
+
+int xfrm_mirror_refresh(struct xfrm *x)
+{
+	struct xm_msg m = { .type = XFRM_MSG_GETSA, .nlflags = NLM_F_DUMP };
+	struct nlmsghdr *h;
+	struct reason why;
+	int ret;
+
+	ret = xm_build(&m, &h);
+	if (ret)
+		return ret;
+	kmirror_load_begin(x->mirror, false);
+	ret = nlsock_dump(x->req, h, refresh_cb, x, refresh_restart, &why);
+	xm_free(h);
+	kmirror_load_end(x->mirror, false, !ret);
+	return ret;
+}
+
 int xfrm_foreign_view(struct xfrm *x, struct kview *v)
 {
 	struct kderive_owner o = { shunt_ours, x->sr };

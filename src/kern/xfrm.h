@@ -183,6 +183,14 @@ const struct kmirror *xfrm_mirror(const struct xfrm *x);
  */
 int xfrm_foreign_view(struct xfrm *x, struct kview *v);
 
+/* The mirror's generations (kmirror_gen(), kmirror_counters_gen()). */
+void xfrm_view_gen(const struct xfrm *x, uint64_t *objects, uint64_t *counters);
+
+/* Read the kernel's SAD into the mirror again (fresh counters of every
+ * SA; what changed meanwhile converges as after an overrun).  0 or
+ * -errno. */
+int xfrm_mirror_refresh(struct xfrm *x);
+
 /* Netlink requests sent so far (benchmarks and tests). */
 unsigned long xfrm_requests_sent(const struct xfrm *x);
 
