@@ -144,6 +144,32 @@ const char *labels_get(const struct labels *t, uint32_t reqid)
 	return found ? t->e[at].name : NULL;
 }
 
+void labels_fill(const struct labels *t, struct kview *v, size_t sa_from, size_t grp_from)
+{
+	const char *name;
+
+	if (!t || !t->n)
+		return;
+	for (size_t i = sa_from; i < v->nsa; i++) {
+		struct kv_sa *sa = &v->sa[i];
+
+		if (!sa->ours && !sa->label[0] && (name = labels_get(t, sa->reqid)))
+			strcpy(sa->label, name);
+	}
+	for (size_t i = grp_from; i < v->ngrp; i++) {
+		struct kv_group *g = &v->grp[i];
+
+		if (g->ours || g->label[0])
+			continue;
+		for (unsigned k = 0; k < g->nsa && k < KV_MAX_GROUP; k++) {
+			if (g->sa[k] < v->nsa && (name = labels_get(t, v->sa[g->sa[k]].reqid))) {
+				strcpy(g->label, name);
+				break;
+			}
+		}
+	}
+}
+
 void labels_clear(struct labels *t)
 {
 	if (!t)

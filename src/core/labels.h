@@ -71,6 +71,18 @@ int labels_del(struct labels *t, uint32_t reqid);
  * O(log n). */
 const char *labels_get(const struct labels *t, uint32_t reqid);
 
+struct kview;
+
+/**
+ * labels_fill() - the labels of @t onto the foreign SAs of @v from index
+ * @sa_from on and the foreign groups from @grp_from on (the part the
+ * mirror's derivation appended): an SA gets its reqid's label, a group the
+ * label of its first SA that has one (libreswan's bundles carry a reqid
+ * per template).  Our own SAs and groups are left alone; so is a label
+ * already set.  O(n log labels).
+ */
+void labels_fill(const struct labels *t, struct kview *v, size_t sa_from, size_t grp_from);
+
 /* Free the entries (the struct itself is the caller's); it is empty
  * afterwards.  NULL is a no-op. */
 void labels_clear(struct labels *t);

@@ -24,6 +24,7 @@
 
 #include "ctl.h"
 #include "kview_own.h"
+#include "labels.h"
 #include "daemon.h"
 #include "dpsnap.h"
 #include "kseq.h"
@@ -821,11 +822,17 @@ static int publish_text(struct daemon *d, const char *name, struct strbuf *b, in
  * generations this view shows. */
 static int view_add_foreign(struct daemon *d, struct kview *v)
 {
+	size_t sa_from = v->nsa, grp_from = v->ngrp;
+	int r;
+
 	if (d->ops->view_gen)
 		d->ops->view_gen(d->kern, &d->view_objects, &d->view_counters);
 	if (!d->ops->foreign_view)
 		return 0;
-	return d->ops->foreign_view(d->kern, v);
+	r = d->ops->foreign_view(d->kern, v);
+	if (r >= 0) /* names from set-label (strongSwan's updown hook) */
+		labels_fill(&d->labels, v, sa_from, grp_from);
+	return r;
 }
 
 int reconcile_view_stale(const struct daemon *d)

@@ -10,7 +10,10 @@
 # flows through charon's SAs and through ours; after `swanctl --rekey` the
 # labels stay; stopping spigrpd removes its own objects and leaves every
 # charon state and policy as it was (`ip xfrm` before and after), and
-# charon's tunnel still carries traffic.
+# charon's tunnel still carries traffic.  The view (k7-mirror's mirror and
+# derivation, k7-render's files) shows charon's CHILD_SAs as `tun comp esp`
+# and `esp` lines after ours, with the SPIs and CPIs swanctl --list-sas
+# shows, also after `swanctl --rekey`, and their labels in ipsec_spi.
 . "$UMLT_SRC/tests/uml/lib.sh"
 . "$UMLT_SRC/tests/uml/charon.sh"
 
@@ -118,6 +121,66 @@ for side in left right; do
 		eval "reqid_${side}_$(echo "$child" | tr - _)=$reqid"
 	done
 done
+# charon_lines SIDE: the ipsec_spigrp lines SIDE's view must show for
+# charon's INSTALLED CHILD_SAs, sorted: net-comp as tun comp esp (tunnel
+# mode with IPComp: the tun SAID carries the CPI), host-icmp as esp, each
+# outbound (to the peer) and inbound (to SIDE)
+charon_lines() {
+	if [ "$1" = left ]; then me=192.168.2.100 peer=192.168.2.110; else me=192.168.2.110 peer=192.168.2.100; fi
+	for dir in out in; do
+		[ $dir = out ] && dst=$peer || dst=$me
+		spi=$(printf '%x' "0x$(sa_field "$1" net-comp spi-$dir)")
+		cpi=$(printf '%x' "0x$(sa_field "$1" net-comp cpi-$dir)")
+		echo "tun.$cpi@$dst comp.$cpi@$dst esp.$spi@$dst "
+		spi=$(printf '%x' "0x$(sa_field "$1" host-icmp spi-$dir)")
+		echo "esp.$spi@$dst "
+	done | sort
+}
+# view_converges SIDE: until the view is the seed's lines, then exactly
+# charon_lines (5 s; the mirror follows the kernel's events)
+view_converges() {
+	charon_lines "$1" > "$T/$1.want"
+	i=0
+	while :; do
+		seed_view > "$T/$1.seed"
+		head -n 4 "$(view_of "$1")" > "$T/$1.head"
+		tail -n +5 "$(view_of "$1")" | sort > "$T/$1.tail"
+		cmp -s "$T/$1.seed" "$T/$1.head" && cmp -s "$T/$1.want" "$T/$1.tail" && return 0
+		i=$((i + 1))
+		if [ $i -ge 50 ]; then
+			info "$1 view:"; cat "$(view_of "$1")"
+			info "expected after the seed's lines:"; cat "$T/$1.want"
+			fail "$1: the view does not show charon's CHILD_SAs as swanctl --list-sas does"
+		fi
+		sleep 0.1
+	done
+}
+# spi_label SIDE SAID: the label= of SAID's line in ipsec_spi ("" none)
+spi_label() {
+	awk -v s="$2" '$1 == s {
+		for (i = 2; i <= NF; i++) if ($i ~ /^label=/) { sub(/^label=/, "", $i); print $i }
+		exit }' "$(side_dir "$1")/net/ipsec_spi"
+}
+# labels_in_spi SIDE: every SA of charon's CHILD_SAs carries its label
+labels_in_spi() {
+	while read -r line; do
+		case $line in
+		tun.*) child=net-comp ;;
+		*) child=host-icmp ;;
+		esac
+		for said in $line; do
+			got=$(spi_label "$1" "$said")
+			[ "$got" = "$child" ] || {
+				grep -F "$said " "$(side_dir "$1")/net/ipsec_spi"
+				fail "$1: ipsec_spi shows $said with label \"$got\", expected \"$child\""
+			}
+		done
+	done < "$T/$1.want"
+	# and ours keep their group names
+	got=$(spi_label "$1" esp.187a101b@192.168.2.110)
+	[ "$got" = seed4 ] || fail "$1: our esp.187a101b@192.168.2.110 is labelled \"$got\", expected seed4"
+}
+
 # label_of SIDE REQID: the label spigrpd shows for REQID (status JSON)
 label_of() {
 	"$SPIGRP" --control "$(side_dir "$1")/ctl" --status --json |
@@ -134,6 +197,14 @@ for side in left right; do
 		[ "$got" = "$child" ] ||
 			fail "$side: reqid $reqid is labelled \"$got\", expected \"$child\" (updown hook): $(grep -i updown "$(charon_dir "$side")/charon.log" | tail -n 2)"
 	done
+done
+step "the view: charon's CHILD_SAs beside ours, labelled"
+for side in left right; do
+	view_converges "$side"
+	info "$side: ipsec_spigrp"; cat "$(view_of "$side")"
+	labels_in_spi "$side"
+	info "$side: ipsec_spi"; cat "$(side_dir "$side")/net/ipsec_spi"
+	info "$side: ipsec_eroute"; cat "$(side_dir "$side")/net/ipsec_eroute"
 done
 # the hook as charon would run it, for a reqid of our band: refused, named nowhere
 env -i PLUTO_VERB=up-client PLUTO_CONNECTION=intruder PLUTO_REQID=1396703233 \
@@ -178,6 +249,12 @@ while :; do
 done
 info "net-comp inbound SPI: $spi_old -> $spi_new"
 [ "$(label_of left "$reqid_left_net_comp")" = net-comp ] || fail "the label went with the rekey"
+for side in left right; do
+	view_converges "$side"
+	labels_in_spi "$side"
+done
+grep -q "$(printf '%x' "0x$spi_new")@192.168.2.100 " "$(view_of left)" ||
+	fail "the new inbound SPI $spi_new is not in the view"
 ns left ping -c 2 -i 0.3 -W 3 -s 1000 -p 00 -I 10.1.1.1 10.1.2.1 ||
 	fail "no reply through charon's tunnel after the rekey"
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kview.h"
 #include "labels.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -160,6 +161,67 @@ START_TEST(test_bound)
 }
 END_TEST
 
+/* labels_fill(): foreign SAs by reqid, a group by its first labelled SA
+ * (libreswan: ESP 16389, IPComp 16390), ours and earlier parts untouched. */
+START_TEST(test_fill)
+{
+	struct labels t = LABELS_INIT;
+	struct kview v = { 0 };
+	struct kv_sa sa;
+	struct kv_group g;
+	static const struct {
+		uint32_t reqid;
+		bool ours;
+	} sas[] = {
+		{ 0x53400000, true },  /* 0: ours */
+		{ 1, false },          /* 1: before sa_from: left alone */
+		{ 1, false },          /* 2: charon's reqid 1 */
+		{ 16390, false },      /* 3: libreswan IPComp */
+		{ 16389, false },      /* 4: libreswan ESP */
+		{ 9, false },          /* 5: no label */
+		{ 0x53400000, true },  /* 6: ours, though its reqid had a label */
+	};
+
+	ck_assert_int_eq(labels_set(&t, 1, "net-comp", NULL), 0);
+	ck_assert_int_eq(labels_set(&t, 16389, "west-east", NULL), 0);
+	ck_assert_int_eq(labels_set(&t, 0x53400000, "not-shown", NULL), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(sas); i++) {
+		memset(&sa, 0, sizeof(sa));
+		sa.reqid = sas[i].reqid;
+		sa.ours = sas[i].ours;
+		ck_assert_int_eq(kview_add_sa(&v, &sa), (long)i);
+	}
+	memset(&g, 0, sizeof(g));
+	g.ours = true; g.sa[0] = 0; g.nsa = 1;           /* ours */
+	ck_assert_int_ge(kview_add_group(&v, &g), 0);
+	memset(&g, 0, sizeof(g));
+	g.sa[0] = 2; g.nsa = 1;                          /* charon's */
+	ck_assert_int_ge(kview_add_group(&v, &g), 0);
+	memset(&g, 0, sizeof(g));
+	g.sa[0] = 3; g.sa[1] = 4; g.nsa = 2;             /* comp esp, two reqids */
+	ck_assert_int_ge(kview_add_group(&v, &g), 0);
+	memset(&g, 0, sizeof(g));
+	g.sa[0] = 5; g.nsa = 1;                          /* unlabelled */
+	ck_assert_int_ge(kview_add_group(&v, &g), 0);
+
+	labels_fill(&t, &v, 2, 1);
+	ck_assert_str_eq(v.sa[0].label, "");
+	ck_assert_str_eq(v.sa[1].label, "");
+	ck_assert_str_eq(v.sa[2].label, "net-comp");
+	ck_assert_str_eq(v.sa[3].label, "");
+	ck_assert_str_eq(v.sa[4].label, "west-east");
+	ck_assert_str_eq(v.sa[5].label, "");
+	ck_assert_str_eq(v.sa[6].label, "");
+	ck_assert_str_eq(v.grp[0].label, "");
+	ck_assert_str_eq(v.grp[1].label, "net-comp");
+	ck_assert_str_eq(v.grp[2].label, "west-east");
+	ck_assert_str_eq(v.grp[3].label, "");
+	labels_fill(NULL, &v, 0, 0); /* no table: nothing */
+	kview_clear(&v);
+	labels_clear(&t);
+}
+END_TEST
+
 static Suite *labels_suite(void)
 {
 	Suite *s = suite_create("labels");
@@ -170,6 +232,7 @@ static Suite *labels_suite(void)
 	tcase_add_test(tc, test_reqid);
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_bound);
+	tcase_add_test(tc, test_fill);
 	suite_add_tcase(s, tc);
 	return s;
 }
