@@ -7,31 +7,11 @@
 # namespace's netlink traffic, to count the requests each one sends (a
 # separate run: the capture costs time).  Also the daemon's memory.
 . "$UMLT_SRC/tests/uml/lib.sh"
+. "$UMLT_SRC/bench/lib.sh"
 
 N=${BENCH_GROUPS:-10000}
-FIG=$UMLT_OUT/figures
-
-fig() {
-	printf '%-50s %14s  %s\n' "$1" "$2" "${3:-}" >> "$FIG"
-}
-now() {
-	date +%s.%N
-}
-# secs T0 T1
-secs() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'
-}
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
-}
-
-# bench_ns NAME: a namespace with the local address on a dummy device
-bench_ns() {
-	ip netns add "$1" || fail "ip netns add $1"
-	ns "$1" ip link set lo up
-	ns "$1" ip link add d0 type dummy
-	ns "$1" ip addr add 192.168.2.100/24 dev d0
-	ns "$1" ip link set d0 up
 }
 
 # nlmon_start NAME FILE / nlmon_stop: capture NAME's netlink traffic (a

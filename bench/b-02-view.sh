@@ -5,17 +5,10 @@
 # slower), and the daemon's memory per kernel-placed SA (goal: 1 KiB).
 # Groups the daemon could not place are counted and reported.
 . "$UMLT_SRC/tests/uml/lib.sh"
+. "$UMLT_SRC/bench/lib.sh"
 
 N=${BENCH_VIEW_GROUPS:-100000}
 REPS=${BENCH_REPS:-11}
-FIG=$UMLT_OUT/figures
-
-fig() {
-	printf '%-50s %14s  %s\n' "$1" "$2" "${3:-}" >> "$FIG"
-}
-now() {
-	date +%s.%N
-}
 # median_time CMD...: the median wall time of REPS runs, in ms
 median_time() {
 	_i=0
@@ -33,11 +26,7 @@ median_time() {
 step "generate $N groups"
 "$PY" "$SRC/bench/gen.py" "$N" "$T/gen.conf" /dev/null /dev/null || fail "gen.py"
 
-ip netns add bv || fail "ip netns add"
-ns bv ip link set lo up
-ns bv ip link add d0 type dummy
-ns bv ip addr add 192.168.2.100/24 dev d0
-ns bv ip link set d0 up
+bench_ns bv
 mkconf bv "$T/gen.conf"
 t0=$(now)
 daemon_start bv

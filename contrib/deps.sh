@@ -21,6 +21,7 @@ packages="
 	tshark python3-scapy socat iputils-ping iperf3
 	procps psmisc util-linux
 	systemd man-db
+	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 "
 
 if [ "${1:-}" = --list ]; then

@@ -3,7 +3,10 @@
  * With no arguments it prints the SA groups as ipsec_spigrp shows them,
  * asking the daemon over its control socket (so it works from any mount
  * namespace).  --status shows placement, state and counters per group,
- * --json the same as JSON.  Grouping SAs at run time (the KLIPS forms
+ * --json the same as JSON.  --set-label NAME --reqid N and --del-label
+ * --reqid N name a kernel group spigrpd does not own (strongSwan's updown
+ * hook, contrib/strongswan/); the daemon keeps the name, the kernel is not
+ * touched.  Grouping SAs at run time (the KLIPS forms
  * `--said SA...` and `inet DST SPI PROTO ...`) is not supported yet: those
  * forms are recognised and refused with a message saying so; any other
  * argument is a usage error.
@@ -19,6 +22,7 @@
 
 #include "cfg.h"
 #include "ctl.h"
+#include "labels.h"
 
 static const char *prog = "spigrp";
 
@@ -28,16 +32,24 @@ static void usage(FILE *f)
 		"usage: %s [--control PATH]               print the SA groups (ipsec_spigrp)\n"
 		"       %s [--control PATH] --status [--json]\n"
 		"                                         placement, state and counters per group\n"
+		"       %s [--control PATH] --set-label NAME --reqid N\n"
+		"       %s [--control PATH] --del-label --reqid N\n"
+		"                                         name a foreign kernel group (or not)\n"
 		"       %s --help | --version\n"
 		"\n"
 		"  --control PATH  spigrpd's control socket (default %s)\n"
 		"  --status        one block per group: placement and its reason, state, counters\n"
 		"  --json          the status as JSON\n"
+		"  --set-label NAME  show NAME for the kernel group of reqid N (not one of\n"
+		"                  spigrpd's own); printable ASCII, no space, quote or backslash,\n"
+		"                  at most 63 bytes, not starting with '-' (root or control-group)\n"
+		"  --del-label     remove the name of reqid N\n"
+		"  --reqid N       the group's XFRM reqid, decimal or 0x hex\n"
 		"\n"
 		"Grouping SAs at run time ([--debug] [--label LABEL] --said SA1 [SA2 [SA3 [SA4]]],\n"
 		"or inet|inet6 DST SPI PROTO ...) is not supported yet: define groups in\n"
 		"spigrpd.conf.\n",
-		prog, prog, prog, CFG_DEFAULT_CONTROL);
+		prog, prog, prog, prog, prog, CFG_DEFAULT_CONTROL);
 }
 
 /* A usage error: @what, the usage, exit status 1. */
@@ -89,11 +101,76 @@ static int put_all(const char *data, size_t len)
 	return 0;
 }
 
+/* The labels' options as given (NULL / false: not given). */
+struct label_opts {
+	const char *set;   /* --set-label NAME */
+	bool del;          /* --del-label */
+	const char *reqid; /* --reqid N */
+};
+
+/*
+ * The request for the label options @lo into @buf (@size bytes), checked
+ * here first so that a bad name or number is reported without asking the
+ * daemon.  Return: 1 with @buf filled, 0 when no label option was given,
+ * or -1 after printing why (a usage error).
+ */
+static int label_request(const struct label_opts *lo, bool other, char *buf, size_t size)
+{
+	struct reason why;
+	uint32_t reqid;
+
+	if (!lo->set && !lo->del && !lo->reqid)
+		return 0;
+	if (lo->set && lo->del)
+		return usage_error("--set-label and --del-label do not go together", NULL), -1;
+	if (!lo->set && !lo->del)
+		return usage_error("--reqid goes with --set-label or --del-label", NULL), -1;
+	if (!lo->reqid)
+		return usage_error(lo->set ? "--set-label needs --reqid N" : "--del-label needs --reqid N",
+				   NULL), -1;
+	if (other)
+		return usage_error("--set-label and --del-label go alone", NULL), -1;
+	if (label_parse_reqid(lo->reqid, &reqid, &why) < 0 ||
+	    (lo->set && label_check(lo->set, &why) < 0)) {
+		fprintf(stderr, "%s: %s\n", prog, why.text);
+		return -1;
+	}
+	if (lo->set)
+		snprintf(buf, size, "set-label %s --reqid %u", lo->set, reqid);
+	else
+		snprintf(buf, size, "del-label --reqid %u", reqid);
+	return 1;
+}
+
+/* The value of option argv[*@i] (also given as "--opt=VALUE"), or NULL
+ * after saying it is missing. */
+static const char *opt_value(int argc, char **argv, int *i, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	if (!strncmp(argv[*i], opt, n) && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (++*i < argc)
+		return argv[*i];
+	fprintf(stderr, "%s: %s needs a value\n", prog, opt);
+	return NULL;
+}
+
+/* Is argv @a option @opt, alone or as "--opt=..."? */
+static bool is_opt(const char *a, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	return !strncmp(a, opt, n) && (a[n] == '\0' || a[n] == '=');
+}
+
 int main(int argc, char **argv)
 {
 	const char *control = CFG_DEFAULT_CONTROL;
 	bool status = false, json = false;
 	int klips = -1; /* klips_form() of the arguments, -1: none */
+	struct label_opts lo = { NULL, false, NULL };
+	char labelreq[128];
 	const char *req;
 	char *body = NULL;
 	size_t bodylen = 0;
@@ -120,6 +197,14 @@ int main(int argc, char **argv)
 			control = argv[i];
 		} else if (!strncmp(a, "--control=", 10)) {
 			control = a + 10;
+		} else if (is_opt(a, "--set-label")) {
+			if (!(lo.set = opt_value(argc, argv, &i, "--set-label")))
+				return 1;
+		} else if (!strcmp(a, "--del-label")) {
+			lo.del = true;
+		} else if (is_opt(a, "--reqid")) {
+			if (!(lo.reqid = opt_value(argc, argv, &i, "--reqid")))
+				return 1;
 		} else if (!strcmp(a, "--said") || !strcmp(a, "--label") ||
 			   !strcmp(a, "--debug") || !strcmp(a, "inet") || !strcmp(a, "inet6")) {
 			/* the KLIPS forms: they take the rest of the line */
@@ -148,8 +233,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	r = label_request(&lo, status || json || klips == 0, labelreq, sizeof(labelreq));
+	if (r < 0)
+		return 1;
 	/* --json alone means the status as JSON: the view has no JSON form. */
-	if (json)
+	if (r > 0)
+		req = labelreq;
+	else if (json)
 		req = "status-json";
 	else if (status)
 		req = "status";

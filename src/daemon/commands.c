@@ -1,14 +1,19 @@
 /* commands.c: what each control-socket command does in the daemon (the
  * table, commands.h).  Reads render the daemon's state; `reload` re-reads
- * the config.  Runs in the main thread, called from ctl_dispatch(). */
+ * the config; `set-label`/`del-label` name a foreign kernel group (labels.h)
+ * without touching the kernel.  Runs in the main thread, called from
+ * ctl_dispatch(). */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cfg.h"
 #include "commands.h"
 #include "daemon.h"
+#include "labels.h"
+#include "log.h"
 #include "reconcile.h"
 #include "render.h"
 #include "snap.h"
@@ -71,6 +76,100 @@ static int cmd_reload(void *arg, const struct cmd_call *call, struct strbuf *out
 	return r;
 }
 
+/* The reqid of a label command's "--reqid N" at @call->argv[@at]; checked
+ * by label_args() before the command runs. */
+static uint32_t label_reqid(const struct cmd_call *call, int at)
+{
+	uint32_t reqid = 0;
+
+	label_parse_reqid(call->argv[at + 1], &reqid, NULL);
+	return reqid;
+}
+
+/* "[LABEL] --reqid N": the label's characters and the number. */
+static int label_args(const struct cmd_call *call, struct reason *why)
+{
+	int at = call->argc - 2; /* where "--reqid" is */
+	uint32_t reqid;
+	int r;
+
+	if (strcmp(call->argv[at], "--reqid") != 0) {
+		reason_set(why, "%s %s", call->def->name, call->def->args);
+		return -EINVAL;
+	}
+	r = label_parse_reqid(call->argv[at + 1], &reqid, why);
+	if (r == 0 && at == 1)
+		r = label_check(call->argv[0], why);
+	return r;
+}
+
+/* Labels name groups of others: ours have their names in the config. */
+static int label_foreign(const struct daemon *d, uint32_t reqid, struct strbuf *out)
+{
+	if (reqid - d->ops->reqid_base < d->ops->reqid_count) {
+		strbuf_printf(out, "reqid 0x%08x is in spigrpd's own band (0x%08x .. 0x%08x): "
+			      "our groups are named in the config\n", reqid, d->ops->reqid_base,
+			      d->ops->reqid_base + d->ops->reqid_count - 1);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* A label changed: answers and the view follow (no kernel request). */
+static void label_changed(struct daemon *d)
+{
+	reconcile_publish(d);
+}
+
+static int cmd_set_label(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	uint32_t reqid = label_reqid(call, 1);
+	struct reason why = { "" };
+	int r;
+
+	r = label_foreign(d, reqid, out);
+	if (r < 0)
+		return r;
+	r = labels_set(&d->labels, reqid, call->argv[0], &why);
+	if (r < 0) {
+		strbuf_printf(out, "%s\n", why.text[0] ? why.text : strerror(-r));
+		return r;
+	}
+	log_info("label: reqid %u is \"%s\" (uid %u)", reqid, call->argv[0],
+		 (unsigned)call->uid);
+	label_changed(d);
+	return 0;
+}
+
+static int cmd_del_label(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	uint32_t reqid = label_reqid(call, 0);
+	int r;
+
+	r = label_foreign(d, reqid, out);
+	if (r < 0)
+		return r;
+	if (labels_del(&d->labels, reqid) < 0) {
+		strbuf_printf(out, "reqid %u has no label\n", reqid);
+		return -ENOENT;
+	}
+	log_info("label: reqid %u unnamed (uid %u)", reqid, (unsigned)call->uid);
+	label_changed(d);
+	return 0;
+}
+
+static int cmd_labels(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	const struct daemon *d = arg;
+
+	(void)call;
+	for (size_t i = 0; i < d->labels.n; i++)
+		strbuf_printf(out, "%u %s\n", d->labels.e[i].reqid, d->labels.e[i].name);
+	return out->oom ? -ENOMEM : 0;
+}
+
 static uint64_t daemon_generation(void *arg)
 {
 	const struct daemon *d = arg;
@@ -95,6 +194,12 @@ static const struct cmd_def commands[] = {
 	{ "help", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_run_help, 0, "", "this list" },
 	{ "reload", CMD_PRIVILEGED, 0, 0, 0, NULL, cmd_reload, 0, "",
 	  "re-read the config file and apply the differences, as SIGHUP does" },
+	{ "set-label", CMD_PRIVILEGED, 0, 3, 3, label_args, cmd_set_label, 0,
+	  "LABEL --reqid N", "name the foreign kernel group of reqid N (metadata only)" },
+	{ "del-label", CMD_PRIVILEGED, 0, 2, 2, label_args, cmd_del_label, 0, "--reqid N",
+	  "remove the name of reqid N" },
+	{ "labels", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_labels, 0, "",
+	  "one line per label: reqid (decimal), label" },
 };
 
 /* No transactional commands yet: the runtime commands (spi, spigrp,

@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+#include "labels.h"
+
 struct cfg;
 struct ctl;
 struct dp_ops;
@@ -47,10 +49,17 @@ struct daemon {
 	bool seq_failing;           /* the last sequence reservation failed */
 	struct pe_view *view;       /* the FUSE view, or NULL */
 	struct snap *view_snap;     /* the current ipsec_spigrp rendering */
+	uint64_t view_objects, view_counters; /* the mirror's generations the
+				       published view shows (reconcile.h) */
+	struct loop_timer *view_timer; /* republishes after mirror changes */
+	int64_t view_due;           /* when view_timer fires (ms, monotonic) */
+	int64_t view_cost_ms;       /* how long its last rendering took */
 	uint64_t gen;               /* state generation: bumped by every
 				       reconcile_publish() (the control socket
 				       shares read answers within one) */
 	struct ctl *ctl;            /* the control socket, or NULL */
+	struct labels labels;       /* names of foreign groups by reqid
+				       (set-label): kept across reloads */
 	struct loop *loop;
 	struct loop_timer *addr_timer; /* address events settle before a re-evaluation */
 	struct loop_timer *seq_timer;  /* sequence reservations, also without a wake */

@@ -150,6 +150,29 @@ static bool k_addr_changed(void *k)
 	return addrmon_process(((struct kern *)k)->am) != 0;
 }
 
+static int k_foreign_view(void *k, struct kview *v)
+{
+	struct kern *kk = k;
+
+	return kk->x ? xfrm_foreign_view(kk->x, v) : 0;
+}
+
+static void k_view_gen(void *k, uint64_t *objects, uint64_t *counters)
+{
+	struct kern *kk = k;
+
+	*objects = *counters = 0;
+	if (kk->x)
+		xfrm_view_gen(kk->x, objects, counters);
+}
+
+static int k_view_refresh(void *k)
+{
+	struct kern *kk = k;
+
+	return kk->x ? xfrm_mirror_refresh(kk->x) : 0;
+}
+
 const struct kern_ops kernops_real = {
 	.reqid_base = XFRM_OWN_REQID_BASE,
 	.reqid_count = XFRM_OWN_REQID_COUNT,
@@ -171,6 +194,9 @@ const struct kern_ops kernops_real = {
 	.addr_changed = k_addr_changed,
 	.filter_set = k_filter_set,
 	.filter_remove = k_filter_remove,
+	.foreign_view = k_foreign_view,
+	.view_gen = k_view_gen,
+	.view_refresh = k_view_refresh,
 };
 
 int kernops_open_local(void **out, struct reason *why)

@@ -43,6 +43,8 @@
 #define DEFAULT_CONFIG SYSCONFDIR "/spigrpd.conf"
 #define MAX_LOCAL 64
 #define ADDR_SETTLE_MS 200 /* address events come in bursts */
+#define VIEW_SETTLE_MS 5      /* kernel objects changed: the view follows */
+#define VIEW_COUNTERS_MS 1000 /* only counters changed (NEWAE, soft expiry) */
 #define SEQ_TICK_MS 1000   /* sequence reservations without a wake-up too */
 
 /* --local addresses for -n: decide directions as if these were ours. */
@@ -111,9 +113,44 @@ static void on_signal(void *arg)
 	}
 }
 
+/* The view follows the kernel mirror: a changed state or policy is
+ * published VIEW_SETTLE_MS later (or twice the last rendering's time, when
+ * that is longer: a flood of events then costs a third of the daemon at
+ * most), changed counters alone VIEW_COUNTERS_MS later; one rendering per
+ * delay however many events came (the deadline is never pushed back, only
+ * brought forward). */
+static void view_schedule(struct daemon *d)
+{
+	int stale = reconcile_view_stale(d);
+	int64_t due;
+
+	if (!stale || !d->view_timer)
+		return;
+	due = stale == RECONCILE_VIEW_OBJECTS ? VIEW_SETTLE_MS : VIEW_COUNTERS_MS;
+	if (due < 2 * d->view_cost_ms)
+		due = 2 * d->view_cost_ms;
+	due += loop_now_ms();
+	if (loop_timer_armed(d->view_timer) && d->view_due <= due)
+		return;
+	d->view_due = due;
+	loop_timer_arm(d->view_timer, due - loop_now_ms());
+}
+
+static void on_view_timer(void *arg)
+{
+	struct daemon *d = arg;
+	int64_t t0 = loop_now_ms();
+
+	reconcile_publish(d);
+	d->view_cost_ms = loop_now_ms() - t0;
+}
+
 static void on_xfrm_event(void *arg)
 {
-	reconcile_events(arg);
+	struct daemon *d = arg;
+
+	reconcile_events(d);
+	view_schedule(d);
 }
 
 static void on_addr_event(void *arg)
@@ -480,9 +517,10 @@ static int add_to_loop(struct daemon *d)
 	d->addr_timer = loop_timer_new(d->loop, on_addr_settled, d);
 	d->seq_timer = loop_timer_new(d->loop, on_seq_timer, d);
 	d->kseq_timer = loop_timer_new(d->loop, on_kseq_timer, d);
+	d->view_timer = loop_timer_new(d->loop, on_view_timer, d);
 	if (d->kseq_timer)
 		loop_timer_arm(d->kseq_timer, SEQSTORE_KERNEL_PERIOD_S * 1000);
-	if (!d->addr_timer || !d->seq_timer || !d->kseq_timer ||
+	if (!d->addr_timer || !d->seq_timer || !d->kseq_timer || !d->view_timer ||
 	    loop_add_fd(d->loop, d->sig_fd, on_signal, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->event_fd(d->kern), on_xfrm_event, d) < 0 ||
 	    loop_add_fd(d->loop, d->ops->addr_fd(d->kern), on_addr_event, d) < 0 ||
@@ -592,6 +630,7 @@ static void shutdown_all(struct daemon *d)
 	sadb_free(d->db);
 	cfg_free(d->cfg);
 	snap_put(d->view_snap);
+	labels_clear(&d->labels);
 	loop_free(d->loop);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);

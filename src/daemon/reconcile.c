@@ -24,6 +24,7 @@
 
 #include "ctl.h"
 #include "kview_own.h"
+#include "labels.h"
 #include "daemon.h"
 #include "dpsnap.h"
 #include "kseq.h"
@@ -821,18 +822,35 @@ static int publish_text(struct daemon *d, const char *name, struct strbuf *b, in
 	return 0;
 }
 
-/*
- * The foreign part of the view: every XFRM state and policy of the
- * namespace that is not ours, as groups, SAs and eroutes (issue 7 parts 1
- * and 2, kern/'s mirror).  This is where the mirror's derivation plugs in:
- * it appends to @v after our part.  Until it lands the view shows our
- * objects only.
- */
+/* The foreign part of the view: every XFRM state and policy of the
+ * namespace that is not ours, as groups, SAs and eroutes (the kernel
+ * mirror's derivation, kderive.h), after our part.  Notes the mirror's
+ * generations this view shows. */
 static int view_add_foreign(struct daemon *d, struct kview *v)
 {
-	(void)d;
-	(void)v;
-	return 0;
+	size_t sa_from = v->nsa, grp_from = v->ngrp;
+	int r;
+
+	if (d->ops->view_gen)
+		d->ops->view_gen(d->kern, &d->view_objects, &d->view_counters);
+	if (!d->ops->foreign_view)
+		return 0;
+	r = d->ops->foreign_view(d->kern, v);
+	if (r >= 0) /* names from set-label (strongSwan's updown hook) */
+		labels_fill(&d->labels, v, sa_from, grp_from);
+	return r;
+}
+
+int reconcile_view_stale(const struct daemon *d)
+{
+	uint64_t o, c;
+
+	if (!d->ops->view_gen)
+		return 0;
+	d->ops->view_gen(d->kern, &o, &c);
+	if (o != d->view_objects)
+		return RECONCILE_VIEW_OBJECTS;
+	return c != d->view_counters ? RECONCILE_VIEW_COUNTERS : 0;
 }
 
 /* The MTU of network device @name (SIOCGIFMTU), 0 when it cannot be read. */
@@ -895,6 +913,10 @@ void reconcile_publish(struct daemon *d)
 
 void reconcile_view_refresh(struct daemon *d)
 {
+	int r;
+
 	reconcile_read_counters(d);
+	if (d->ops->view_refresh && (r = d->ops->view_refresh(d->kern)) < 0)
+		log_warn("view: reading the kernel's SAs: %s", strerror(-r));
 	reconcile_publish(d);
 }

@@ -27,6 +27,7 @@
 
 struct daemon;
 struct dp_stats;
+struct kview;
 struct sa_live;
 struct snap;
 
@@ -74,6 +75,14 @@ struct kern_ops {
 	int (*filter_set)(void *k, const struct sadb_group *const *g, size_t n,
 			  struct reason *why);
 	void (*filter_remove)(void *k);
+	/* The foreign part of the view (xfrm_foreign_view()), appended to
+	 * @v; NULL: the backend has none. */
+	int (*foreign_view)(void *k, struct kview *v);
+	/* The kernel mirror's generations: *@objects changes when a state or
+	 * policy does, *@counters when only counters do (kmirror_gen()). */
+	void (*view_gen)(void *k, uint64_t *objects, uint64_t *counters);
+	/* Read the kernel's counters of every SA again (xfrm_mirror_refresh()). */
+	int (*view_refresh)(void *k);
 };
 
 /* The userspace datapath as the reconciler sees it (dp.h through dpops.c).
@@ -156,8 +165,17 @@ void reconcile_stop(struct daemon *d);
 void reconcile_publish(struct daemon *d);
 
 /* A reader wants fresh counters (pe_view_refresh_fd()): read them
- * (reconcile_read_counters()), then reconcile_publish(). */
+ * (reconcile_read_counters(), the kernel's view_refresh()), then
+ * reconcile_publish(). */
 void reconcile_view_refresh(struct daemon *d);
+
+/* Has the kernel mirror changed since the view was last published?  0:
+ * no; RECONCILE_VIEW_OBJECTS: a state or policy did; RECONCILE_VIEW_COUNTERS:
+ * only counters did.  The daemon republishes after a short delay, so that a
+ * flood of events costs one rendering per delay. */
+#define RECONCILE_VIEW_OBJECTS 1
+#define RECONCILE_VIEW_COUNTERS 2
+int reconcile_view_stale(const struct daemon *d);
 
 /* The runtime object of @g (a group of d->db). */
 struct rt_group *reconcile_rt(const struct daemon *d, const struct sadb_group *g);

@@ -125,6 +125,9 @@ void status_text(const struct daemon *d, struct strbuf *b)
 {
 	for (size_t i = 0; i < d->db->ngroup; i++)
 		text_group(b, d->db->group[i], rt_of(d->rt, d->db->group[i]));
+	for (size_t i = 0; i < d->labels.n; i++)
+		strbuf_printf(b, "label reqid %u (0x%08x): %s\n", d->labels.e[i].reqid,
+			      d->labels.e[i].reqid, d->labels.e[i].name);
 	text_datapath(d, b);
 }
 
@@ -226,6 +229,13 @@ void status_json(const struct daemon *d, struct strbuf *b)
 		if (i)
 			strbuf_puts(b, ",");
 		json_group(b, d->db->group[i], rt_of(d->rt, d->db->group[i]));
+	}
+	strbuf_puts(b, "],\"labels\":[");
+	for (size_t i = 0; i < d->labels.n; i++) {
+		strbuf_printf(b, "%s{\"reqid\":%u,\"label\":", i ? "," : "",
+			      d->labels.e[i].reqid);
+		strbuf_json_str(b, d->labels.e[i].name);
+		strbuf_puts(b, "}");
 	}
 	strbuf_puts(b, "],");
 	json_datapath(d, b);

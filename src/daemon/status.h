@@ -16,14 +16,16 @@ struct daemon;
 void status_list(const struct daemon *d, struct strbuf *b);
 /* Per group: state and reason, placement and reason, direction, reqid, and
  * each SA's counters (in the userspace datapath also its drops by reason,
- * dp_drop_name()); then a line for the datapath's per-socket counters
+ * dp_drop_name()); a line per label ("label reqid N (0xHEX): NAME");
+ * then a line for the datapath's per-socket counters
  * ("datapath: DEVICE tun-packets N ..." and a line per socket, or
  * "datapath: not running (WHY)"). */
 void status_text(const struct daemon *d, struct strbuf *b);
 /* {"version":..., "groups":[{"name", "implicit", "state", "state_reason",
  * "placement", "placement_reason", "direction", "reqid", "sas":[{"said",
  * "bytes", "packets", "replay_errors", "integrity_errors", and in the
- * userspace datapath "drops":{"icv":N, ...}}]}], "datapath":{"running",
+ * userspace datapath "drops":{"icv":N, ...}}]}], "labels":[{"reqid",
+ * "label"}] (set-label, by reqid), "datapath":{"running",
  * "reason" | "device", "tun_packets", "tun_malformed", "tun_no_group",
  * "tun_write_errors", "tx_packets", "tx_errors", "rx_packets",
  * "rx_not_ours", "rx_malformed", "sockets":[{"name", "packets",

@@ -24,6 +24,7 @@ struct nlsock {
 	int fd;             /* a real socket's, or -1 */
 	uint8_t *buf;       /* NLSOCK_BUF bytes, wiped after every read */
 	uint32_t seq;
+	uint32_t port;      /* our port id: nlmsg_pid of our requests */
 	unsigned long nsent;
 };
 
@@ -62,6 +63,10 @@ static void fd_close(void *arg)
 
 static const struct nlsock_ops fd_ops = { fd_send, fd_recv, fd_close };
 
+/* Ports of ops sockets: distinct, and unlike the kernel's (a process id,
+ * or negative). */
+static uint32_t ops_ports;
+
 int nlsock_open_ops(struct nlsock **out, const struct nlsock_ops *ops, void *arg)
 {
 	struct nlsock *s = calloc(1, sizeof(*s));
@@ -77,6 +82,7 @@ int nlsock_open_ops(struct nlsock **out, const struct nlsock_ops *ops, void *arg
 	s->ops = ops;
 	s->arg = arg;
 	s->fd = -1;
+	s->port = 0x7f000000u + (uint32_t)__atomic_add_fetch(&ops_ports, 1, __ATOMIC_RELAXED);
 	*out = s;
 	return 0;
 }
@@ -84,6 +90,7 @@ int nlsock_open_ops(struct nlsock **out, const struct nlsock_ops *ops, void *arg
 int nlsock_open(struct nlsock **out, int protocol, const unsigned *groups, size_t ngroups)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	socklen_t salen = sizeof(sa);
 	int fd, one = 1, ret;
 	size_t i;
 
@@ -107,9 +114,16 @@ int nlsock_open(struct nlsock **out, int protocol, const unsigned *groups, size_
 			return ret;
 		}
 	}
+	if (getsockname(fd, (struct sockaddr *)&sa, &salen) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
 	ret = nlsock_open_ops(out, &fd_ops, (void *)(intptr_t)fd);
-	if (!ret)
+	if (!ret) {
 		(*out)->fd = fd;
+		(*out)->port = sa.nl_pid;
+	}
 	return ret;
 }
 
@@ -137,6 +151,11 @@ int nlsock_set_rcvbuf(struct nlsock *s, int bytes)
 	    setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) == 0)
 		return 0;
 	return -errno;
+}
+
+uint32_t nlsock_port(const struct nlsock *s)
+{
+	return s->port;
 }
 
 unsigned long nlsock_requests(const struct nlsock *s)
@@ -252,7 +271,7 @@ int nlsock_request(struct nlsock *s, struct nlmsghdr *req, nlsock_msg_fn fn, voi
 	reason_set(why, "%s", "");
 	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	req->nlmsg_seq = ++s->seq;
-	req->nlmsg_pid = 0;
+	req->nlmsg_pid = s->port; /* the kernel's events echo it (nlsock_port()) */
 	ret = s->ops->send(s->arg, req, req->nlmsg_len);
 	if (ret < 0) {
 		reason_set(why, "netlink send: %s", strerror(-ret));

@@ -65,8 +65,9 @@ typedef int (*nlsock_msg_fn)(const struct nlmsghdr *h, void *arg);
 
 /**
  * nlsock_request() - send @req (NLM_F_REQUEST | NLM_F_ACK are added, the
- * sequence number and port set) and read its replies until the ACK or
- * error (a dump: NLMSG_DONE), calling @fn (may be NULL) for the others.
+ * sequence number and our port (nlsock_port()) set) and read its replies
+ * until the ACK or error (a dump: NLMSG_DONE), calling @fn (may be NULL)
+ * for the others.
  * Return: 0; the kernel's -errno with "strerror: extended-ACK text" (or
  * the strerror alone) in @why; -EAGAIN for a dump the kernel marked
  * interrupted (NLM_F_DUMP_INTR); -errno of send/recv (text in @why);
@@ -92,6 +93,12 @@ int nlsock_dump(struct nlsock *s, struct nlmsghdr *req, nlsock_msg_fn fn, void *
  * caller must resynchronise.  Return: 0 or -errno.
  */
 int nlsock_read_events(struct nlsock *s, nlsock_msg_fn fn, void *arg, bool *lost);
+
+/* The socket's port id (the kernel's, or one made up for an ops socket).
+ * nlsock_request() puts it in nlmsg_pid; the kernel copies the nlmsg_pid
+ * of a request into the multicast events it causes (xfrm_user.c:
+ * km_event.portid), so that a listener can tell our own changes apart. */
+uint32_t nlsock_port(const struct nlsock *s);
 
 /* Requests sent so far. */
 unsigned long nlsock_requests(const struct nlsock *s);

@@ -187,7 +187,8 @@ static int rule_take_over(struct route *r, int family)
 	for (o = nl_cache_get_first(c); o; o = nl_cache_get_next(o)) {
 		struct rtnl_rule *rule = (struct rtnl_rule *)o;
 
-		/* the dump holds every family (libnl asks for AF_UNSPEC) */
+		/* libnl's rule cache holds every family's rules, whatever
+		 * family it was asked for: the IPv4 rule is not the IPv6 one */
 		if (rtnl_rule_get_family(rule) != family ||
 		    rtnl_rule_get_prio(rule) != ROUTE_RULE_PRIO ||
 		    rtnl_rule_get_table(rule) != r->table)

@@ -2,10 +2,12 @@
  * events, counters, probe (xfrm.h).
  *
  * Every request is built by xfrm_plan.c / xfrm_msg.c and sent by nlsock.c;
- * every reply and event is parsed by xfrm_msg.c.  Our own deletes are
- * remembered until their events come back (struct fl), so that they are
- * not taken for deletes behind our back.  We never flush and never send
- * UPDSA/UPDPOLICY.
+ * every reply and event is parsed by xfrm_msg.c.  Our requests carry our
+ * port id, which the kernel copies into the events they cause: the event
+ * socket's filter drops those (so 10,000 groups installed cost no event
+ * and no overrun), and the mirror (mirror.h) learns our own changes from
+ * the requests themselves.  Every other event feeds the mirror first.  We
+ * never flush and never send UPDSA/UPDPOLICY.
  */
 #include "config.h"
 
@@ -20,7 +22,9 @@
 #include <openssl/crypto.h>
 
 #include "hash.h"
+#include "kderive.h"
 #include "log.h"
+#include "mirror.h"
 #include "nlsock.h"
 #include "probe.h"
 #include "shuntrec.h"
@@ -28,50 +32,66 @@
 #include "xfrm_own.h"
 
 #define XFRM_EVENT_RCVBUF (8 << 20) /* event socket receive buffer, bytes */
+#define XFRM_TEST_RCVBUF_ENV "SPIGRPD_TEST_EVENT_RCVBUF" /* tests only: spigrpd(8) */
 
 struct xfrm {
 	struct nlsock *req;   /* requests, ACKs, dumps */
 	struct nlsock *ev;    /* multicast events only */
 	struct probe *probe;
 	struct shuntrec *sr;
-	struct xm_key *fl;    /* FIFO of our deletes: events come in send order */
-	size_t fl_head, fl_n, fl_cap;
+	struct kmirror *mirror; /* every state and policy of the namespace */
+	bool mirror_short;    /* the mirror missed an object (memory, limit) */
+	struct log_limit acq_limit;
+	struct log_limit short_limit;
 };
 
 /* ------------------------------------------------------------------ */
 /* opening */
 
-/* Let only the events we act on into the event socket: our own NEWSA /
- * NEWPOLICY notifications (one per object installed) would otherwise fill
- * its buffer and cost a resynchronisation.  nlmsg_type is host order; the
- * types fit one byte, read as a byte so that BPF's big-endian loads do not
- * matter. */
-static int event_filter(int fd)
-{
+/* The event socket's filter: drop the events our own requests caused
+ * (their nlmsg_pid is @port, xfrm_user.c's km_event.portid) and the
+ * replay/lifetime notices (NEWAE) of our own states (reqid in our band:
+ * their counters are read on demand), let everything else through.
+ * Offsets are of struct nlmsghdr (nlmsg_type at 4, nlmsg_pid at 12) and of
+ * struct xfrm_aevent_id (reqid at 44 of the payload).  BPF loads words and
+ * bytes in network order: the pid is compared as ntohl(@port), the reqid
+ * byte by byte.  Events from the kernel itself (expiries) carry pid 0. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define TYPE_LOW_BYTE 4
+#define REQID_TOP (NLMSG_HDRLEN + 44 + 3) /* bits 31..24 of the reqid */
+#define REQID_NEXT (NLMSG_HDRLEN + 44 + 2) /* bits 23..16 */
 #else
 #define TYPE_LOW_BYTE 5
+#define REQID_TOP (NLMSG_HDRLEN + 44)
+#define REQID_NEXT (NLMSG_HDRLEN + 45)
 #endif
+_Static_assert(XFRM_OWN_REQID_BASE == 0x53400000u && XFRM_OWN_REQID_COUNT == 0x100000u,
+	       "the event filter tests the reqid band as 0x534xxxxx");
+
+static int event_filter(int fd, uint32_t port)
+{
 	struct sock_filter code[] = {
-		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, TYPE_LOW_BYTE),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_MSG_DELSA, 7, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_MSG_DELPOLICY, 6, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_MSG_EXPIRE, 5, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_MSG_UPDPOLICY, 4, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_MSG_UPDSA, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_MSG_FLUSHSA, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_MSG_FLUSHPOLICY, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(port), 8, 0), /* ours: 10 */
+		/* 2 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, TYPE_LOW_BYTE),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_MSG_NEWAE, 0, 5), /* else 9 */
+		/* 4 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, REQID_TOP),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_OWN_REQID_BASE >> 24, 0, 3),
+		/* 6 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, REQID_NEXT),
+		/* 7 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (XFRM_OWN_REQID_BASE >> 16) & 0xf0, 1, 0),
+		/* 9 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		/* 10 */ BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
 
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
 		return -errno;
 	return 0;
-#undef TYPE_LOW_BYTE
 }
+#undef TYPE_LOW_BYTE
+#undef REQID_TOP
+#undef REQID_NEXT
 
 int xfrm_open_backend(struct xfrm **out, const struct xfrm_backend *b)
 {
@@ -85,7 +105,11 @@ int xfrm_open_backend(struct xfrm **out, const struct xfrm_backend *b)
 	}
 	x->req = b->req;
 	x->ev = b->ev;
-	if (probe_new(&x->probe, b->probe_open, b->probe_arg) || shuntrec_new(&x->sr)) {
+	x->acq_limit = (struct log_limit)LOG_LIMIT_INIT("xfrm: acquire", 10000, 5);
+	x->short_limit = (struct log_limit)LOG_LIMIT_INIT("xfrm: mirror", 60000, 1);
+	x->mirror = kmirror_new();
+	if (!x->mirror || probe_new(&x->probe, b->probe_open, b->probe_arg) ||
+	    shuntrec_new(&x->sr)) {
 		xfrm_close(x);
 		return -ENOMEM;
 	}
@@ -95,22 +119,29 @@ int xfrm_open_backend(struct xfrm **out, const struct xfrm_backend *b)
 
 int xfrm_open(struct xfrm **out)
 {
-	static const unsigned groups[] = { XFRMNLGRP_SA, XFRMNLGRP_POLICY, XFRMNLGRP_EXPIRE };
+	static const unsigned groups[] = { XFRMNLGRP_SA, XFRMNLGRP_POLICY, XFRMNLGRP_EXPIRE,
+					   XFRMNLGRP_ACQUIRE, XFRMNLGRP_AEVENTS };
 	struct xfrm_backend b = { NULL, NULL, NULL, NULL };
-	int ret;
+	const char *test_rcvbuf = getenv(XFRM_TEST_RCVBUF_ENV);
+	int ret, rcvbuf = XFRM_EVENT_RCVBUF;
 
 	*out = NULL;
 	ret = nlsock_open(&b.req, NETLINK_XFRM, NULL, 0);
 	if (!ret)
 		ret = nlsock_open(&b.ev, NETLINK_XFRM, groups, sizeof(groups) / sizeof(groups[0]));
 	if (!ret)
-		ret = event_filter(nlsock_fd(b.ev));
+		ret = event_filter(nlsock_fd(b.ev), nlsock_port(b.req));
 	if (ret) {
 		nlsock_close(b.req);
 		nlsock_close(b.ev);
 		return ret;
 	}
-	nlsock_set_rcvbuf(b.ev, XFRM_EVENT_RCVBUF); /* else what rmem_max allows */
+	if (test_rcvbuf && atoi(test_rcvbuf) > 0) {
+		rcvbuf = atoi(test_rcvbuf);
+		log_warn("xfrm: %s=%d: the event socket's buffer is shrunk (for tests only)",
+			 XFRM_TEST_RCVBUF_ENV, rcvbuf);
+	}
+	nlsock_set_rcvbuf(b.ev, rcvbuf); /* else what rmem_max allows */
 	return xfrm_open_backend(out, &b);
 }
 
@@ -122,7 +153,7 @@ void xfrm_close(struct xfrm *x)
 	nlsock_close(x->ev);
 	probe_free(x->probe);
 	shuntrec_free(x->sr);
-	free(x->fl);
+	kmirror_free(x->mirror);
 	free(x);
 }
 
@@ -142,53 +173,88 @@ unsigned long xfrm_requests_sent(const struct xfrm *x)
 }
 
 /* ------------------------------------------------------------------ */
-/* deletes we expect to hear about */
+/* the mirror */
 
-static void fl_add(struct xfrm *x, const struct xfrm_obj *o)
+/* A put or delete of the mirror failed: it no longer holds everything
+ * (until the next dump that fits). */
+static void mirror_short(struct xfrm *x, int err)
 {
-	if (x->fl_head && x->fl_head == x->fl_n)
-		x->fl_head = x->fl_n = 0;
-	if (x->fl_n == x->fl_cap) {
-		size_t cap = x->fl_cap ? x->fl_cap * 2 : 64;
-		struct xm_key *n;
-
-		if (x->fl_head) { /* compact before growing */
-			memmove(x->fl, x->fl + x->fl_head, (x->fl_n - x->fl_head) * sizeof(*n));
-			x->fl_n -= x->fl_head;
-			x->fl_head = 0;
-		}
-		if (x->fl_n == x->fl_cap) {
-			n = realloc(x->fl, cap * sizeof(*n));
-			if (!n)
-				return; /* the event will look foreign: the group is
-					   not installed any more by then anyway */
-			x->fl = n;
-			x->fl_cap = cap;
-		}
-	}
-	xfrm_obj_key(o, &x->fl[x->fl_n++]);
+	if (err >= 0)
+		return;
+	x->mirror_short = true;
+	log_limited(&x->short_limit, LOG_WARNING,
+		    "xfrm: the kernel mirror misses objects (%s): the view is incomplete",
+		    strerror(-err));
 }
 
-/* True (and forgotten) if @o's key is a delete we sent ourselves.  Events
- * come in send order, so the oldest entry is checked first. */
-static bool fl_take(struct xfrm *x, const struct xfrm_obj *o)
+/* Our own change of @o (its events never reach us: event_filter()). */
+static void mirror_ours(struct xfrm *x, const struct xfrm_obj *o, bool add)
 {
-	struct xm_key k;
-	size_t i;
-
-	xfrm_obj_key(o, &k);
-	for (i = x->fl_head; i < x->fl_n; i++) {
-		if (!xm_key_equal(&x->fl[i], &k))
-			continue;
-		if (i == x->fl_head) {
-			x->fl_head++;
-		} else {
-			memmove(x->fl + i, x->fl + i + 1, (x->fl_n - i - 1) * sizeof(*x->fl));
-			x->fl_n--;
-		}
-		return true;
+	if (!add) {
+		if (o->kind == XFRM_OBJ_STATE)
+			kmirror_del_state(x->mirror, &o->sa);
+		else
+			kmirror_del_policy(x->mirror, &o->sp);
+		return;
 	}
-	return false;
+	mirror_short(x, o->kind == XFRM_OBJ_STATE ? kmirror_put_state(x->mirror, &o->sa) :
+						    kmirror_put_policy(x->mirror, &o->sp));
+}
+
+const struct kmirror *xfrm_mirror(const struct xfrm *x)
+{
+	return x->mirror;
+}
+
+static bool shunt_ours(void *arg, const struct xm_policy *p)
+{
+	return shuntrec_holds(arg, p);
+}
+
+/* nlsock callback of xfrm_mirror_refresh(): one dumped state. */
+static int refresh_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct xfrm *x = arg;
+	struct xm_msg m;
+
+	if (!xm_parse(h, h->nlmsg_len, &m) && m.type == XFRM_MSG_NEWSA)
+		mirror_short(x, kmirror_event(x->mirror, &m));
+	return 0;
+}
+
+static void refresh_restart(void *arg)
+{
+	kmirror_load_begin(((struct xfrm *)arg)->mirror, false);
+}
+
+void xfrm_view_gen(const struct xfrm *x, uint64_t *objects, uint64_t *counters)
+{
+	*objects = kmirror_gen(x->mirror);
+	*counters = kmirror_counters_gen(x->mirror);
+}
+
+int xfrm_mirror_refresh(struct xfrm *x)
+{
+	struct xm_msg m = { .type = XFRM_MSG_GETSA, .nlflags = NLM_F_DUMP };
+	struct nlmsghdr *h;
+	struct reason why;
+	int ret;
+
+	ret = xm_build(&m, &h);
+	if (ret)
+		return ret;
+	kmirror_load_begin(x->mirror, false);
+	ret = nlsock_dump(x->req, h, refresh_cb, x, refresh_restart, &why);
+	xm_free(h);
+	kmirror_load_end(x->mirror, false, !ret);
+	return ret;
+}
+
+int xfrm_foreign_view(struct xfrm *x, struct kview *v)
+{
+	struct kderive_owner o = { shunt_ours, x->sr };
+
+	return kderive(x->mirror, &o, v);
 }
 
 /* ------------------------------------------------------------------ */
@@ -220,6 +286,8 @@ static int add_obj(struct xfrm *x, const struct xfrm_obj *o, struct reason *why)
 		xm_free(h);
 		if (ret && is_shunt_policy(o))
 			shuntrec_undo(x->sr, &o->sp, had ? &prev : NULL);
+		if (!ret)
+			mirror_ours(x, o, true);
 	}
 	if (ret) {
 		xfrm_obj_describe(o, what, sizeof(what));
@@ -242,10 +310,10 @@ static int delete_obj(struct xfrm *x, const struct xfrm_obj *o, bool by_index, s
 	} else {
 		ret = nlsock_request(x->req, h, NULL, NULL, why);
 		xm_free(h);
-		if (!ret)
-			fl_add(x, o);
 		if (ret == -ENOENT || ret == -ESRCH)
 			ret = 0;
+		if (!ret)
+			mirror_ours(x, o, false);
 		if (!ret && o->kind == XFRM_OBJ_POLICY)
 			shuntrec_forget(x->sr, &o->sp); /* no policy with this key left */
 	}
@@ -419,20 +487,17 @@ int xfrm_probe_group(struct xfrm *x, const struct sadb_group *g, struct reason *
 /* ------------------------------------------------------------------ */
 /* which kernel objects are ours, and equal to what we planned */
 
-/* Ours: in our priority band, and either every template has a reqid of
- * our band, or there is no template and the shunt record holds it. */
+/* Ours: in our priority band (all of ours are, but so are some of
+ * libreswan's: the band alone tells nothing), and either every template
+ * has a reqid of our band, or there is no template and the shunt record
+ * holds it. */
 static bool policy_ours(const struct xfrm *x, const struct xm_policy *p)
 {
-	unsigned i;
-
 	if (p->dir >= XFRM_POLICY_MAX || !xfrm_own_priority(p->priority))
 		return false;
 	if (!p->ntmpl)
 		return shuntrec_holds(x->sr, p);
-	for (i = 0; i < p->ntmpl; i++)
-		if (!xfrm_own_reqid(p->tmpl[i].reqid))
-			return false;
-	return true;
+	return xfrm_own_tmpl_policy(p);
 }
 
 static bool state_ours(const struct xm_state *s)
@@ -561,6 +626,9 @@ struct kdump {
 	size_t n, cap;
 	struct hidx idx;      /* xm_key_hash() -> index into o */
 	bool note_foreign;    /* log the template-less policies in our band left alone */
+	struct kmirror *mirror; /* loads this table too, or NULL */
+	bool policies;        /* the table: SPD (else SAD) */
+	int mirror_err;       /* the first failed put */
 };
 
 static int kdump_init(struct kdump *d, const struct xfrm *x, bool note_foreign)
@@ -592,7 +660,12 @@ static void kdump_free(struct kdump *d)
 
 static void kdump_restart(void *arg)
 {
-	kdump_clear(arg);
+	struct kdump *d = arg;
+
+	kdump_clear(d);
+	if (d->mirror)
+		kmirror_load_begin(d->mirror, d->policies);
+	d->mirror_err = 0;
 }
 
 /* The object of a parsed NEWSA / NEWPOLICY.  False: another message. */
@@ -667,6 +740,12 @@ static int kdump_add(const struct nlmsghdr *h, void *arg)
 	if (xm_parse(h, h->nlmsg_len, &m) ||
 	    (m.type != XFRM_MSG_NEWSA && m.type != XFRM_MSG_NEWPOLICY) || !obj_of_msg(&m, &o))
 		return 0;
+	if (d->mirror) {
+		int r = kmirror_event(d->mirror, &m);
+
+		if (r < 0 && !d->mirror_err)
+			d->mirror_err = r;
+	}
 	k.ours = obj_ours(d->x, &o);
 	if (d->note_foreign && !k.ours && o.kind == XFRM_OBJ_POLICY && !o.sp.ntmpl &&
 	    xfrm_own_priority(o.sp.priority))
@@ -681,7 +760,7 @@ static int kdump_add(const struct nlmsghdr *h, void *arg)
 	return kdump_push(d, &k);
 }
 
-/* One table into @d.  0 or -errno, why in @why. */
+/* One table into @d and the mirror.  0 or -errno, why in @why. */
 static int dump_table(struct xfrm *x, uint16_t type, struct kdump *d, struct reason *why)
 {
 	struct xm_msg m = { .type = type, .nlflags = NLM_F_DUMP };
@@ -691,8 +770,13 @@ static int dump_table(struct xfrm *x, uint16_t type, struct kdump *d, struct rea
 	ret = xm_build(&m, &h);
 	if (ret)
 		return ret;
+	d->mirror = x->mirror;
+	d->policies = type == XFRM_MSG_GETPOLICY;
+	kmirror_load_begin(x->mirror, d->policies);
 	ret = nlsock_dump(x->req, h, kdump_add, d, kdump_restart, why);
 	xm_free(h);
+	kmirror_load_end(x->mirror, d->policies, !ret);
+	mirror_short(x, ret ? ret : d->mirror_err);
 	if (ret)
 		reason_prefix(why, "reading the kernel's %s", type == XFRM_MSG_GETSA ? "SAD" : "SPD");
 	return ret;
@@ -712,6 +796,7 @@ static int dump_all(struct xfrm *x, struct kdump *d, bool note_foreign, struct r
 		reason_set(why, "out of memory");
 		return -ENOMEM;
 	}
+	x->mirror_short = false; /* until this dump says otherwise */
 	ret = dump_table(x, XFRM_MSG_GETSA, d, why);
 	if (!ret)
 		ret = dump_table(x, XFRM_MSG_GETPOLICY, &sp, why);
@@ -964,8 +1049,6 @@ static void object_event(struct evctx *c, const struct xfrm_obj *k, const char *
 	size_t idx;
 
 	if (!replaced) {
-		if (fl_take(c->x, k))
-			return;
 		if (k->kind == XFRM_OBJ_POLICY) /* gone: nothing of ours with this key */
 			shuntrec_forget(c->x->sr, &k->sp);
 	} else if (k->kind == XFRM_OBJ_POLICY && !shuntrec_holds(c->x->sr, &k->sp)) {
@@ -1006,6 +1089,23 @@ static void expire_event(struct evctx *c, const struct xfrm_obj *k)
 	xfrm_plan_free(&plan);
 }
 
+/* An ACQUIRE: the kernel has a packet for a policy template without a
+ * state.  Storms happen (every packet of a trapped flow): rate-limited. */
+static void log_acquire(struct xfrm *x, const struct xm_acquire *a)
+{
+	unsigned fam = a->sp.ntmpl && a->sp.tmpl[0].family ? a->sp.tmpl[0].family : a->sel.family;
+	char src[INET6_ADDRSTRLEN] = "?", dst[INET6_ADDRSTRLEN] = "?";
+
+	if (fam == AF_INET || fam == AF_INET6) {
+		inet_ntop((int)fam, &a->saddr, src, sizeof(src));
+		inet_ntop((int)fam, &a->daddr, dst, sizeof(dst));
+	}
+	log_limited(&x->acq_limit, LOG_INFO,
+		    "xfrm: acquire: no state for proto %u %s -> %s (reqid %u, policy %s index %u)",
+		    a->proto, src, dst, a->sp.ntmpl ? a->sp.tmpl[0].reqid : 0,
+		    xm_dir_name(a->sp.dir), a->sp.index);
+}
+
 /* nlsock callback for one event (in the receive buffer: xm_parse() copies
  * what it reads; keys stay borrowed from the buffer for this call). */
 static int on_event(const struct nlmsghdr *h, void *arg)
@@ -1013,12 +1113,20 @@ static int on_event(const struct nlmsghdr *h, void *arg)
 	struct evctx *c = arg;
 	struct xfrm_obj k;
 	struct xm_msg m;
-	int r = xm_parse(h, h->nlmsg_len, &m);
+	int r;
 
+	/* ours (an ops socket has no filter; the kernel's socket drops
+	 * them: event_filter()) */
+	if (h->nlmsg_pid && h->nlmsg_pid == nlsock_port(c->x->req))
+		return 0;
+	r = xm_parse(h, h->nlmsg_len, &m);
 	if (r == -EINVAL)
 		c->resync = true; /* cannot tell what changed */
 	if (r)
 		return 0;
+	r = kmirror_event(c->x->mirror, &m);
+	if (r < 0 || (r & KM_RESYNC))
+		c->resync = true;
 	switch (m.type) {
 	case XFRM_MSG_DELSA:
 		obj_of_msg(&m, &k);
@@ -1029,7 +1137,8 @@ static int on_event(const struct nlmsghdr *h, void *arg)
 			expire_event(c, &k);
 		break;
 	case XFRM_MSG_DELPOLICY:
-		/* the whole policy comes along: its priority tells ours */
+		/* the whole policy comes along; ours are always in our
+		 * priority band (others may be too: group_of() goes by key) */
 		if (m.full && xfrm_own_priority(m.sp.priority) && obj_of_msg(&m, &k))
 			object_event(c, &k, "deleted behind our back", false);
 		break;
@@ -1043,6 +1152,9 @@ static int on_event(const struct nlmsghdr *h, void *arg)
 	case XFRM_MSG_FLUSHSA:
 	case XFRM_MSG_FLUSHPOLICY:
 		c->resync = true;
+		break;
+	case XFRM_MSG_ACQUIRE:
+		log_acquire(c->x, &m.acq);
 		break;
 	default:
 		break;
@@ -1096,8 +1208,6 @@ static int resync(struct evctx *c)
 	size_t gi;
 	int ret;
 
-	/* Every pending event was read before: what we still expect is lost. */
-	c->x->fl_head = c->x->fl_n = 0;
 	ret = dump_all(c->x, &d, false, &why);
 	if (ret)
 		return ret;

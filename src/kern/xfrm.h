@@ -18,7 +18,9 @@
  *
  * Runtime state is the caller's: this module keeps none about groups, and
  * asks a struct xfrm_owner which groups are placed in the kernel and
- * installed, and tells it which were adopted or lost.  Failures are
+ * installed, and tells it which were adopted or lost.  Keeps the kernel
+ * mirror (mirror.h: every object, ours and foreign) and derives the view
+ * of the foreign ones from it (kderive.h).  Failures are
  * returned (-errno, and a struct reason where a person needs the why), not
  * logged; what only this module sees is logged: stale leftovers removed at
  * start-up, leftovers it could not remove, an event socket overrun, and
@@ -38,6 +40,8 @@
 
 struct xfrm;
 struct nlsock;
+struct kmirror;
+struct kview;
 
 /* The daemon's answers about runtime state.  Groups are passed as the
  * sadb's (const) pointers. */
@@ -52,9 +56,11 @@ struct xfrm_owner {
 
 /**
  * xfrm_open() - open the request and event sockets (NETLINK_XFRM,
- * extended ACKs on; the event socket joins the SA, policy and expire
- * groups and lets only deletes, expires, replacements and flushes through)
- * in the caller's network namespace.
+ * extended ACKs on; the event socket joins the SA, policy, expire,
+ * acquire and aevent groups, and its filter drops the events of our own
+ * requests and the aevents of our own states) in the caller's network
+ * namespace.  The environment variable SPIGRPD_TEST_EVENT_RCVBUF (bytes;
+ * tests only, spigrpd(8)) shrinks the event socket's receive buffer.
  * Return: 0, or -errno (-EPROTONOSUPPORT: no XFRM netlink in this kernel).
  */
 int xfrm_open(struct xfrm **out);
@@ -148,8 +154,10 @@ int xfrm_event_fd(struct xfrm *x);
  * kernel and is installed (@o) and one of whose objects was deleted,
  * flushed, replaced or hard-expired without us has the rest of its objects
  * removed and is reported @o->lost() with why ("state esp.1000@192.0.2.1
- * deleted behind our back").  After lost events (socket overrun) or a
- * flush, every installed group is compared with a fresh dump.
+ * deleted behind our back").  Every event feeds the mirror; ACQUIREs are
+ * logged (rate-limited).  After lost events (socket overrun), a flush or
+ * an event the mirror cannot follow, every installed group is compared
+ * with a fresh dump, which also reloads the mirror.
  * Return: the number of groups lost, or -errno.
  */
 int xfrm_process_events(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o);
@@ -163,6 +171,25 @@ int xfrm_process_events(struct xfrm *x, const struct sadb *db, const struct xfrm
  * Return: 0, or the first -errno.
  */
 int xfrm_read_counters(struct xfrm *x, const struct sadb_group *g, struct sa_counters *ctr);
+
+/* The kernel mirror (mirror.h): every state and policy of the namespace,
+ * kept by xfrm_adopt()'s dump and xfrm_process_events(). */
+const struct kmirror *xfrm_mirror(const struct xfrm *x);
+
+/**
+ * xfrm_foreign_view() - append the view of every object that is not ours
+ * (kderive.h: groups, SAs, eroutes) to @v; our template-less policies are
+ * told by the shunt record.  Return: 0 or -ENOMEM.
+ */
+int xfrm_foreign_view(struct xfrm *x, struct kview *v);
+
+/* The mirror's generations (kmirror_gen(), kmirror_counters_gen()). */
+void xfrm_view_gen(const struct xfrm *x, uint64_t *objects, uint64_t *counters);
+
+/* Read the kernel's SAD into the mirror again (fresh counters of every
+ * SA; what changed meanwhile converges as after an overrun).  0 or
+ * -errno. */
+int xfrm_mirror_refresh(struct xfrm *x);
 
 /* Netlink requests sent so far (benchmarks and tests). */
 unsigned long xfrm_requests_sent(const struct xfrm *x);

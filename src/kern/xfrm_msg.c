@@ -356,6 +356,52 @@ static int parse_flush(const struct body *y, struct xm_msg *m)
 	return policy_attrs(&a, &m->sp);
 }
 
+/* ACQUIRE: xfrm_user_acquire, then the policy's templates, type, mark,
+ * if_id. */
+static int parse_acquire(const struct body *y, struct xm_msg *m)
+{
+	struct xfrm_user_acquire ua;
+	struct xm_acquire *q = &m->acq;
+	struct attrs a;
+
+	if (body_attrs(y, sizeof(ua), &a))
+		return -EINVAL;
+	memcpy(&ua, y->b, sizeof(ua));
+	q->daddr = ua.id.daddr;
+	q->spi = ua.id.spi;
+	q->proto = ua.id.proto;
+	q->saddr = ua.saddr;
+	q->sel = ua.sel;
+	q->seq = ua.seq;
+	policy_from_info(&ua.policy, &q->sp);
+	return policy_attrs(&a, &q->sp);
+}
+
+/* NEWAE: xfrm_aevent_id (the state's key, saddr, the event's flags,
+ * reqid), then the replay state, the current lifetime and the mark. */
+static int parse_aevent(const struct body *y, struct xm_msg *m)
+{
+	struct xfrm_aevent_id id;
+	struct attrs a;
+	int err = 0, r;
+
+	if (body_attrs(y, sizeof(id), &a))
+		return -EINVAL;
+	memcpy(&id, y->b, sizeof(id));
+	m->sa.daddr = id.sa_id.daddr;
+	m->sa.spi = id.sa_id.spi;
+	m->sa.family = id.sa_id.family;
+	m->sa.proto = id.sa_id.proto;
+	m->sa.saddr = id.saddr;
+	m->sa.reqid = id.reqid;
+	m->ae_flags = id.flags;
+	r = state_attrs(&a, &m->sa);
+	if (r)
+		return r;
+	m->ae_ltime = attr_get(&a, XFRMA_LTIME_VAL, &m->sa.curlft, sizeof(m->sa.curlft), &err);
+	return err;
+}
+
 int xm_parse(const void *buf, size_t len, struct xm_msg *m)
 {
 	struct nlmsghdr h;
@@ -392,6 +438,10 @@ int xm_parse(const void *buf, size_t len, struct xm_msg *m)
 	case XFRM_MSG_FLUSHSA:
 	case XFRM_MSG_FLUSHPOLICY:
 		return parse_flush(&y, m);
+	case XFRM_MSG_ACQUIRE:
+		return parse_acquire(&y, m);
+	case XFRM_MSG_NEWAE:
+		return parse_aevent(&y, m);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -31,6 +31,8 @@
  *   POLEXPIRE                             xfrm_user_polexpire  + attributes
  *   FLUSHSA                               xfrm_usersa_flush
  *   FLUSHPOLICY                           (nothing)            + XFRMA_POLICY_TYPE
+ *   ACQUIRE (event, parsed only)          xfrm_user_acquire    + XFRMA_TMPL, mark, if_id
+ *   NEWAE (event or GETAE reply, parsed)  xfrm_aevent_id       + replay, XFRMA_LTIME_VAL, mark
  *   GETSA / GETPOLICY with NLM_F_DUMP     (nothing)
  */
 #ifndef SPIGRP_XFRM_MSG_H
@@ -124,6 +126,19 @@ struct xm_policy {
 	unsigned ntmpl;
 };
 
+/* XFRM_MSG_ACQUIRE: the kernel asks a key manager for the states of a
+ * policy's template (xfrm_send_acquire()): the state it wants (daddr,
+ * saddr, spi 0, proto), the flow's selector, and the policy with its
+ * templates. */
+struct xm_acquire {
+	xfrm_address_t daddr, saddr;
+	uint32_t spi;                /* network order (0) */
+	uint8_t proto;
+	uint32_t seq;                /* the larval state's km.seq */
+	struct xfrm_selector sel;    /* the flow that needs the states */
+	struct xm_policy sp;         /* the policy (dir, index, templates, mark) */
+};
+
 /* One message.  Which members mean something depends on type (see the
  * layouts above). */
 struct xm_msg {
@@ -134,9 +149,14 @@ struct xm_msg {
 					along (XFRMA_SA / XFRMA_POLICY), not only its id */
 	bool hard;                   /* EXPIRE / POLEXPIRE */
 	uint8_t flush_proto;         /* FLUSHSA: IPSEC_PROTO_ANY or a protocol */
+	uint32_t ae_flags;           /* NEWAE: XFRM_AE_* (why it came) */
+	bool ae_ltime;               /* NEWAE: sa.curlft came (XFRMA_LTIME_VAL) */
 	union {
-		struct xm_state sa;  /* *SA, EXPIRE */
+		struct xm_state sa;  /* *SA, EXPIRE; NEWAE: the key (daddr, spi,
+					proto, family, mark), saddr, reqid, the
+					replay attributes and curlft */
 		struct xm_policy sp; /* *POLICY, POLEXPIRE, FLUSHPOLICY (type) */
+		struct xm_acquire acq; /* ACQUIRE */
 	};
 };
 
@@ -149,7 +169,7 @@ struct xm_msg {
  * attribute running past the message, an algorithm name without NUL, a
  * key longer than its attribute, more than XM_MAX_TMPL templates, a
  * replay bitmap past its attribute); -EOPNOTSUPP for another message type
- * (ACQUIRE, NEWAE, REPORT, MAPPING ...).  @m is zeroed first; on error its
+ * (REPORT, MAPPING, MIGRATE ...).  ACQUIRE and NEWAE are parsed, not built.  @m is zeroed first; on error its
  * contents mean nothing.
  */
 int xm_parse(const void *buf, size_t len, struct xm_msg *m);

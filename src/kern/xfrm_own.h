@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "sadb.h"
+#include "xfrm_msg.h"
 
 #define XFRM_OWN_REQID_BASE 0x53400000u /* our reqids: 0x53400000 ... */
 #define XFRM_OWN_REQID_COUNT 0x100000u  /* ... 0x534fffff (2^20) */
@@ -33,6 +34,23 @@ static inline bool xfrm_own_reqid(uint32_t reqid)
 static inline bool xfrm_own_priority(uint32_t prio)
 {
 	return prio >= XFRM_OWN_PRIO_BASE && prio <= XFRM_OWN_PRIO_MAX;
+}
+
+/**
+ * xfrm_own_tmpl_policy() - is templated policy @p ours: every template's
+ * reqid in our band (at least one template)?  Its priority says nothing:
+ * libreswan's (1,042,407, 1,757,393 were seen) fall inside our priority
+ * band.  A template-less policy is ours only when also in our shunt
+ * record (shuntrec.h); this says false for it.
+ */
+static inline bool xfrm_own_tmpl_policy(const struct xm_policy *p)
+{
+	unsigned i;
+
+	for (i = 0; i < p->ntmpl; i++)
+		if (!xfrm_own_reqid(p->tmpl[i].reqid))
+			return false;
+	return p->ntmpl > 0;
 }
 
 /* Does @sa follow a tun SA, so that XFRM holds it in tunnel mode?  The one

@@ -15,6 +15,9 @@ fixtures in tests/data/xfrm/ (see its README and tests/uml/rec-xfrm.sh).
   xfrmrec.py getsa-missing OUT
         XFRM_MSG_GETSA for an SA that does not exist (192.0.2.1, ESP, SPI 1)
         with extended ACKs on; OUT gets the NLMSG_ERROR reply.
+  xfrmrec.py getae OUT DADDR SPI PROTO
+        XFRM_MSG_GETAE for the state (DADDR, SPI in hex, PROTO number);
+        OUT gets the NEWAE reply (the layout of an aevent).
   xfrmrec.py cut IN OUT INDEX KEEP
         message INDEX (0-based) of IN alone, cut to its first KEEP bytes
         (KEEP < 0: all but the last -KEEP bytes); nlmsg_len is left as the
@@ -42,9 +45,9 @@ NLMSG_ERROR, NLMSG_DONE = 2, 3
 MSG = {0x10: "NEWSA", 0x11: "DELSA", 0x12: "GETSA", 0x13: "NEWPOLICY",
        0x14: "DELPOLICY", 0x15: "GETPOLICY", 0x16: "ALLOCSPI", 0x17: "ACQUIRE",
        0x18: "EXPIRE", 0x19: "UPDPOLICY", 0x1a: "UPDSA", 0x1b: "POLEXPIRE",
-       0x1c: "FLUSHSA", 0x1d: "FLUSHPOLICY", 1: "NOOP", NLMSG_ERROR: "ERROR",
+       0x1c: "FLUSHSA", 0x1d: "FLUSHPOLICY", 0x1e: "NEWAE", 0x1f: "GETAE", 1: "NOOP", NLMSG_ERROR: "ERROR",
        NLMSG_DONE: "DONE"}
-GROUPS = {"acquire": 1, "expire": 2, "sa": 3, "policy": 4}
+GROUPS = {"acquire": 1, "expire": 2, "sa": 3, "policy": 4, "aevents": 5}
 PROTO = {50: "esp", 51: "ah", 108: "comp", 4: "ipip", 41: "ipv6", 255: "any", 0: "any(0)"}
 MODE = {0: "transport", 1: "tunnel"}
 DIR = {0: "in", 1: "out", 2: "fwd"}
@@ -129,6 +132,20 @@ def cmd_getsa_missing(out):
     daddr = socket.inet_pton(socket.AF_INET, "192.0.2.1") + bytes(12)
     payload = daddr + struct.pack("!I", 1) + struct.pack("=HB", socket.AF_INET, 50) + bytes(1)
     request(s, 0x12, NLM_F_REQUEST | NLM_F_ACK, payload)
+    with open(out, "wb") as f:
+        f.write(s.recv(1 << 16))
+    return 0
+
+
+def cmd_getae(out, daddr, spi, proto):
+    s = nl_socket()
+    fam = socket.AF_INET6 if ":" in daddr else socket.AF_INET
+    a = socket.inet_pton(fam, daddr)
+    a += bytes(16 - len(a))
+    # xfrm_aevent_id: usersa_id (daddr, spi, family, proto, pad), saddr, flags, reqid
+    payload = a + struct.pack("!I", spi) + struct.pack("=HB", fam, proto) + bytes(1)
+    payload += bytes(16) + struct.pack("=II", 0, 0)
+    request(s, 0x1f, NLM_F_REQUEST, payload)
     with open(out, "wb") as f:
         f.write(s.recv(1 << 16))
     return 0
@@ -230,6 +247,24 @@ def msg_text(m):
         if XFRMA_POLICY in a:
             return head + ": " + pol_text(a[XFRMA_POLICY][0], a)
         return head + ": id only"
+    if t == 0x17 and len(p) >= 296:
+        # xfrm_user_acquire: id (daddr 16, spi 4, proto 1), saddr, sel, policy ...
+        spi, = struct.unpack_from("!I", p, 16)
+        fam, = struct.unpack_from("=H", p, 40 + 40)
+        return head + ": %s %s>%s, %s, %s" % (
+            PROTO.get(p[20], str(p[20])), addr(fam, p[24:40]), addr(fam, p[0:16]),
+            sel_text(p[40:96]), pol_text(p[96:264], attrs(p, 280)))
+    if t == 0x1e and len(p) >= 48:
+        spi, = struct.unpack_from("!I", p, 16)
+        fam, proto = struct.unpack_from("=HB", p, 20)
+        flags, reqid = struct.unpack_from("=II", p, 40)
+        a = attrs(p, 48)
+        ltime = a.get(9, [b""])[0]  # XFRMA_LTIME_VAL
+        cur = ""
+        if len(ltime) >= 32:
+            cur = ", bytes %d packets %d" % struct.unpack_from("=QQ", ltime, 0)
+        return head + ": %s spi 0x%08x dst %s reqid 0x%08x flags 0x%x%s" % (
+            PROTO.get(proto, str(proto)), spi, addr(fam, p[0:16]), reqid, flags, cur)
     if t == 0x1c and len(p) >= 1:
         return head + ": proto %s" % PROTO.get(p[0], str(p[0]))
     if t == NLMSG_ERROR and len(p) >= 4:
@@ -259,6 +294,8 @@ def main(argv):
             return cmd_listen(argv[1], int(argv[2]), float(argv[3]), argv[4], argv[5:])
         if argv[0] == "getsa-missing" and len(argv) == 2:
             return cmd_getsa_missing(argv[1])
+        if argv[0] == "getae" and len(argv) == 5:
+            return cmd_getae(argv[1], argv[2], int(argv[3], 16), int(argv[4]))
         if argv[0] == "cut" and len(argv) == 5:
             return cmd_cut(argv[1], argv[2], int(argv[3]), int(argv[4]))
         if argv[0] == "show" and len(argv) >= 2:

@@ -426,6 +426,50 @@ static int child_status(pid_t pid)
 	return WEXITSTATUS(st);
 }
 
+/* set-label/del-label/labels on the running daemon: root (or
+ * control-group) only; a reqid of our band, a bad name or number refused;
+ * the label in `labels`, the status and its JSON. */
+static void label_commands(void)
+{
+	static const struct {
+		const char *line;
+		int err;        /* as root */
+		const char *body;
+	} t[] = {
+		{ "set-label anchor --reqid 7", 0, "" },
+		{ "set-label west-east --reqid 0x4006", 0, "" },
+		{ "set-label anchor --reqid 0x53400000", EPERM,
+		  "reqid 0x53400000 is in spigrpd's own band (0x53400000 .. 0x534fffff): "
+		  "our groups are named in the config\n" },
+		{ "del-label --reqid 0x534fffff", EPERM, NULL },
+		{ "set-label a\"b --reqid 7", EINVAL, "'\"' (byte 2) is not allowed in a label\n" },
+		{ "set-label -x --reqid 7", EINVAL, NULL },
+		{ "set-label x --reqid 0", EINVAL, NULL },
+		{ "set-label x --reqid -3", EINVAL, NULL },
+		{ "set-label x --id 3", EINVAL, "set-label LABEL --reqid N\n" },
+		{ "set-label x y --reqid 3", EINVAL, NULL },
+		{ "del-label --reqid 99", ENOENT, "reqid 99 has no label\n" },
+	};
+	char *body;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int want = geteuid() == 0 || t[i].err == EINVAL ? t[i].err : EPERM;
+		int r = req(t[i].line, &body);
+
+		ck_assert_msg(r == want, "\"%s\": errno %d, expected %d (%s)", t[i].line, r, want,
+			      body ? body : "");
+		if (geteuid() == 0 && t[i].body)
+			ck_assert_str_eq(body ? body : "", t[i].body);
+		free(body);
+	}
+	if (geteuid() != 0)
+		return;
+	ck_assert(wait_answer("labels", "7 anchor\n16390 west-east\n"));
+	ck_assert(wait_answer("status", "label reqid 16390 (0x00004006): west-east\n"));
+	ck_assert(wait_answer("status-json", "\"labels\":[{\"reqid\":7,\"label\":\"anchor\"},"
+				       "{\"reqid\":16390,\"label\":\"west-east\"}],"));
+}
+
 START_TEST(test_running)
 {
 	pid_t pid = start_child();
@@ -448,6 +492,7 @@ START_TEST(test_running)
 	ck_assert(wait_answer("status-json", "\"bytes\":100,"));
 	ck_assert_int_eq(req("reload", &body), geteuid() == 0 ? 0 : EPERM);
 	free(body);
+	label_commands();
 
 	/* a second group, then SIGHUP */
 	f = fopen(conf, "a");
@@ -458,6 +503,15 @@ START_TEST(test_running)
 	ck_assert_int_eq(fclose(f), 0);
 	kill(pid, SIGHUP);
 	ck_assert(wait_answer("list", "b installed kernel out comp.301@192.0.2.2\n"));
+	if (geteuid() == 0) { /* the labels survive a reload */
+		ck_assert(wait_answer("labels", "7 anchor\n16390 west-east\n"));
+		ck_assert_int_eq(req("del-label --reqid 7", &body), 0);
+		free(body);
+		ck_assert_int_eq(req("del-label --reqid 0x7", &body), ENOENT);
+		ck_assert_str_eq(body, "reqid 7 has no label\n");
+		free(body);
+		ck_assert(wait_answer("status-json", "\"labels\":[{\"reqid\":16390,\"label\":\"west-east\"}]"));
+	}
 
 	/* XFRM event: a deleted behind our back */
 	ck_assert_int_eq(write(ev_pipe[1], "L", 1), 1);

@@ -11,6 +11,7 @@
 #include "addrmon.h"
 #include "cfg.h"
 #include "kernops.h"
+#include "kview.h"
 #include "nft.h"
 #include "route.h"
 #include "reconcile.h"
@@ -108,6 +109,28 @@ int xfrm_read_counters(struct xfrm *x, const struct sadb_group *g, struct sa_cou
 	(void)g;
 	ctr[0].bytes = 7;
 	called("counters");
+	return 0;
+}
+
+int xfrm_foreign_view(struct xfrm *x, struct kview *v)
+{
+	ck_assert_ptr_eq(x, &fake_xfrm);
+	ck_assert_ptr_nonnull(v);
+	called("foreign");
+	return 0;
+}
+
+void xfrm_view_gen(const struct xfrm *x, uint64_t *objects, uint64_t *counters)
+{
+	ck_assert_ptr_eq(x, &fake_xfrm);
+	*objects = 3;
+	*counters = 4;
+}
+
+int xfrm_mirror_refresh(struct xfrm *x)
+{
+	ck_assert_ptr_eq(x, &fake_xfrm);
+	called("refresh");
 	return 0;
 }
 
@@ -300,11 +323,21 @@ START_TEST(test_calls)
 	ck_assert(o->addr_changed(k));
 	ck_assert_uint_eq(o->reqid_base, XFRM_OWN_REQID_BASE);
 	ck_assert_uint_eq(o->reqid_count, XFRM_OWN_REQID_COUNT);
+	{
+		struct kview v = { 0 };
+		uint64_t og = 0, cg = 0;
+
+		ck_assert_int_eq(o->foreign_view(k, &v), 0);
+		o->view_gen(k, &og, &cg);
+		ck_assert_uint_eq(og, 3);
+		ck_assert_uint_eq(cg, 4);
+		ck_assert_int_eq(o->view_refresh(k), 0);
+	}
 	kernops_close(k);
 	kernops_close(NULL);
 	ck_assert_str_eq(calls, "am open statedir nft-open route-open probe install remove adopt events "
-				"counters route+ dev+ route- cleanup nft-set nft-remove local route-close "
-				"nft-close close am-close ");
+				"counters route+ dev+ route- cleanup nft-set nft-remove local foreign "
+				"refresh route-close nft-close close am-close ");
 }
 END_TEST
 

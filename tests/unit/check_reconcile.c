@@ -1336,6 +1336,7 @@ START_TEST(test_status)
 	start();
 	fk.bytes = 1000;
 	reconcile_read_counters(&d);
+	ck_assert_int_eq(labels_set(&d.labels, 7, "anchor", NULL), 0);
 	s = answer(status_list);
 	ck_assert_str_eq(s, "a installed kernel out comp.300@192.0.2.2\n"
 			    "p installed kernel out %drop\n"
@@ -1358,6 +1359,7 @@ START_TEST(test_status)
 		"  direction: out  reqid: 0x53400002\n"
 		"  sa tun.301@192.0.2.2\n"
 		"  sa comp.301@192.0.2.2: bytes 0 packets 0 replay-errors 0 integrity-errors 0\n"
+		"label reqid 7 (0x00000007): anchor\n"
 		"datapath: spigrp0 tun-packets 9 tun-malformed 0 tun-no-group 1 tun-write-errors 0 "
 		"tx-packets 8 tx-errors 0\n"
 		"  socket esp4: packets 5 not-ours 0 malformed 0\n");
@@ -1381,11 +1383,13 @@ START_TEST(test_status)
 		"\"packets\":0,\"replay_errors\":0,\"integrity_errors\":0},"
 		"{\"said\":\"comp.301@192.0.2.2\",\"bytes\":0,\"packets\":0,\"replay_errors\":0,"
 		"\"integrity_errors\":0}]}],"
+		"\"labels\":[{\"reqid\":7,\"label\":\"anchor\"}],"
 		"\"datapath\":{\"running\":true,\"device\":\"spigrp0\",\"tun_packets\":9,"
 		"\"tun_malformed\":0,\"tun_no_group\":1,\"tun_write_errors\":0,\"tx_packets\":8,"
 		"\"tx_errors\":0,\"rx_packets\":5,\"rx_not_ours\":0,\"rx_malformed\":0,"
 		"\"sockets\":[{\"name\":\"esp4\",\"packets\":5,\"not_ours\":0,\"malformed\":0}]}}\n");
 	free(s);
+	labels_clear(&d.labels);
 }
 END_TEST
 

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 
 #include "cfg.h"
+#include "kview.h"
+#include "mirror.h"
 #include "nlsock.h"
 #include "sadb.h"
 #include "xfrm.h"
@@ -689,6 +691,95 @@ START_TEST(no_answer)
 }
 END_TEST
 
+/* ---- the mirror ------------------------------------------------------- */
+
+/* Foreign SAs in the view: the number of view SAs with @reqid. */
+static size_t view_reqid(const struct kview *v, uint32_t reqid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < v->nsa; i++)
+		n += v->sa[i].reqid == reqid;
+	return n;
+}
+
+/* The start-up dump fills the mirror with ours and foreign objects; a
+ * libreswan policy in our priority band is foreign: adoption leaves it,
+ * the view shows it, and its group is derived; our own installs and
+ * removes reach the mirror without events. */
+START_TEST(mirror_adopt_and_view)
+{
+	const struct kmirror *m = xfrm_mirror(x);
+	struct kview v = { 0 };
+	struct reason why;
+	size_t i;
+
+	fake_hold_fixture(f, "ours-sa-dump.bin");
+	fake_hold_fixture(f, "ours-policy-dump.bin");
+	fake_hold_fixture_dir(f, "kderive", "transport-sa.bin");
+	fake_hold_fixture_dir(f, "kderive", "transport-policy.bin");
+	ck_assert_int_eq(xfrm_adopt(x, md.db, &md.o), 4);
+	/* the stale state with our reqid (0x53400011) went; the rest stays */
+	ck_assert_uint_eq(fake_requests(f, XFRM_MSG_DELSA), 1);
+	ck_assert_uint_eq(fake_requests(f, XFRM_MSG_DELPOLICY), 0);
+	ck_assert_uint_eq(kmirror_nstates(m), 12 + 5 - 1);
+	ck_assert_uint_eq(kmirror_npolicies(m), 12 + 4);
+	ck_assert_int_eq(xfrm_foreign_view(x, &v), 0);
+	ck_assert_uint_eq(view_reqid(&v, 6), 2);      /* the libreswan pair */
+	ck_assert_uint_eq(view_reqid(&v, 0), 2);      /* tun + esp, no policy */
+	for (i = 0; i < v.nsa; i++)
+		ck_assert(!xfrm_own_reqid(v.sa[i].reqid));
+	ck_assert_uint_eq(v.ngrp, 3);
+	kview_clear(&v);
+	/* remove a group of ours, install it again: the mirror follows */
+	ck_assert_int_eq(xfrm_remove_group(x, G(&md, SEED4), &why), 0);
+	ck_assert_uint_eq(kmirror_nstates(m), 16 - 3);
+	ck_assert_uint_eq(kmirror_npolicies(m), 16 - 1);
+	md.installed[SEED4] = false;
+	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0); /* our own echoes */
+	ck_assert_int_eq(xfrm_install_group(x, G(&md, SEED4), &why), 0);
+	ck_assert_uint_eq(kmirror_nstates(m), 16);
+	ck_assert_uint_eq(kmirror_npolicies(m), 16);
+	ck_assert_int_eq(md.lost[SEED4], 0);
+}
+END_TEST
+
+/* Foreign events reach the mirror and lose no group of ours; a lost event
+ * (overrun) reloads the mirror from a dump. */
+START_TEST(mirror_events_overrun)
+{
+	const struct kmirror *m = xfrm_mirror(x);
+	uint64_t gen;
+	size_t i;
+
+	fake_hold_fixture(f, "ours-sa-dump.bin");
+	fake_hold_fixture(f, "ours-policy-dump.bin");
+	ck_assert_int_eq(xfrm_adopt(x, md.db, &md.o), 4);
+	gen = kmirror_gen(m);
+	fake_event_fixture_dir(f, "kderive", "events-start-sa.bin");
+	fake_event_fixture_dir(f, "kderive", "events-start-policy.bin");
+	fake_event_fixture_dir(f, "kderive", "events.bin");
+	fake_event_fixture_dir(f, "kderive", "acquire.bin");
+	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
+	ck_assert_uint_gt(kmirror_gen(m), gen);
+	ck_assert_uint_eq(kmirror_nstates(m), 12 + 1);
+	ck_assert_uint_eq(kmirror_npolicies(m), 12 + 2);
+	/* those were events only: the fake kernel never held them, so a
+	 * lost event brings the mirror back to the kernel's tables */
+	for (i = 0; i < NGROUPS; i++)
+		ck_assert_int_eq(md.lost[i], 0);
+	fake_overrun(f);
+	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
+	ck_assert_uint_eq(kmirror_nstates(m), 12);
+	ck_assert_uint_eq(kmirror_npolicies(m), 12);
+	/* a flush: the same */
+	fake_event_fixture_dir(f, "kderive", "events.bin");
+	fake_event_fixture(f, "flush.bin");
+	ck_assert_int_eq(xfrm_process_events(x, md.db, &md.o), 0);
+	ck_assert_uint_eq(kmirror_nstates(m), 12);
+}
+END_TEST
+
 static Suite *kern_suite(void)
 {
 	Suite *s = suite_create("xfrm_kern");
@@ -715,6 +806,11 @@ static Suite *kern_suite(void)
 	tcase_add_test(tc, events_expire);
 	tcase_add_test(tc, events_resync);
 	tcase_add_test(tc, events_state_replaced);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("mirror");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, mirror_adopt_and_view);
+	tcase_add_test(tc, mirror_events_overrun);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("misc");
 	tcase_add_checked_fixture(tc, setup, teardown);

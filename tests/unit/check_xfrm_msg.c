@@ -881,7 +881,7 @@ START_TEST(malformed_attrs)
 	ck_assert_int_eq(xm_parse(b, n, &m), -EINVAL);
 	/* another message type */
 	((struct nlmsghdr *)b)->nlmsg_len = (uint32_t)n;
-	((struct nlmsghdr *)b)->nlmsg_type = XFRM_MSG_ACQUIRE;
+	((struct nlmsghdr *)b)->nlmsg_type = XFRM_MSG_REPORT;
 	ck_assert_int_eq(xm_parse(b, n, &m), -EOPNOTSUPP);
 	free(b);
 }

@@ -42,9 +42,14 @@ static uint8_t *load(const char *rel, size_t *len)
 
 uint8_t *fx_load(const char *name, size_t *len)
 {
+	return fx_load_dir("xfrm", name, len);
+}
+
+uint8_t *fx_load_dir(const char *dir, const char *name, size_t *len)
+{
 	char rel[512];
 
-	snprintf(rel, sizeof(rel), "tests/data/xfrm/%s", name);
+	snprintf(rel, sizeof(rel), "tests/data/%s/%s", dir, name);
 	return load(rel, len);
 }
 
@@ -315,8 +320,9 @@ static void dump(struct fake *f, const struct hobj *arr, size_t n, uint32_t seq)
 	done(f, seq);
 }
 
-/* A delete's event: the whole object after the id. */
-static void del_event(struct fake *f, const struct hobj *h)
+/* A delete's event: the whole object after the id; the nlmsg_pid of the
+ * request that caused it (0: the kernel's own), as the kernel does. */
+static void del_event(struct fake *f, const struct hobj *h, uint32_t pid)
 {
 	struct xm_msg m = h->m;
 
@@ -324,6 +330,7 @@ static void del_event(struct fake *f, const struct hobj *h)
 		return;
 	m.type = m.type == XFRM_MSG_NEWSA ? XFRM_MSG_DELSA : XFRM_MSG_DELPOLICY;
 	m.full = true;
+	m.pid = pid;
 	q_msg(&f->eq, &m, 0, 0);
 }
 
@@ -363,7 +370,7 @@ static void handle_sa(struct fake *f, const struct nlmsghdr *req, struct xm_msg 
 	case XFRM_MSG_DELSA:
 		if (i == SIZE_MAX)
 			return ack(f, req, -ESRCH, NULL);
-		del_event(f, &f->sa[i]);
+		del_event(f, &f->sa[i], req->nlmsg_pid);
 		hobj_drop(f->sa, &f->nsa, i);
 		return ack(f, req, 0, NULL);
 	default: /* GETSA */
@@ -393,7 +400,7 @@ static void handle_policy(struct fake *f, const struct nlmsghdr *req, struct xm_
 	case XFRM_MSG_DELPOLICY:
 		if (i == SIZE_MAX)
 			return ack(f, req, -ENOENT, NULL);
-		del_event(f, &f->sp[i]);
+		del_event(f, &f->sp[i], req->nlmsg_pid);
 		hobj_drop(f->sp, &f->nsp, i);
 		return ack(f, req, 0, NULL);
 	default: /* GETPOLICY */
@@ -510,9 +517,14 @@ int fake_hold(struct fake *f, const void *msg, size_t len)
 
 size_t fake_hold_fixture(struct fake *f, const char *name)
 {
+	return fake_hold_fixture_dir(f, "xfrm", name);
+}
+
+size_t fake_hold_fixture_dir(struct fake *f, const char *dir, const char *name)
+{
 	struct fx_msg msgs[64];
 	size_t len, n, i, held = 0;
-	uint8_t *b = fx_load(name, &len);
+	uint8_t *b = fx_load_dir(dir, name, &len);
 
 	n = fx_split(b, len, msgs, 64);
 	for (i = 0; i < n; i++)
@@ -528,9 +540,14 @@ void fake_event(struct fake *f, const void *msg, size_t len)
 
 void fake_event_fixture(struct fake *f, const char *name)
 {
+	fake_event_fixture_dir(f, "xfrm", name);
+}
+
+void fake_event_fixture_dir(struct fake *f, const char *dir, const char *name)
+{
 	struct fx_msg msgs[64];
 	size_t len, n, i;
-	uint8_t *b = fx_load(name, &len);
+	uint8_t *b = fx_load_dir(dir, name, &len);
 
 	n = fx_split(b, len, msgs, 64);
 	for (i = 0; i < n; i++)
@@ -552,7 +569,7 @@ bool fake_delete_state(struct fake *f, size_t n)
 {
 	if (n >= f->nsa)
 		return false;
-	del_event(f, &f->sa[n]);
+	del_event(f, &f->sa[n], 0);
 	hobj_drop(f->sa, &f->nsa, n);
 	return true;
 }
@@ -561,7 +578,7 @@ bool fake_delete_policy(struct fake *f, size_t n)
 {
 	if (n >= f->nsp)
 		return false;
-	del_event(f, &f->sp[n]);
+	del_event(f, &f->sp[n], 0);
 	hobj_drop(f->sp, &f->nsp, n);
 	return true;
 }

@@ -33,6 +33,8 @@ struct fx_msg {
 /* The bytes of tests/data/xfrm/@name (the test fails when it is missing);
  * free() them. */
 uint8_t *fx_load(const char *name, size_t *len);
+/* The same from tests/data/@dir/ (kderive: tests/data/kderive/). */
+uint8_t *fx_load_dir(const char *dir, const char *name, size_t *len);
 /* Split @len bytes at @b into messages (at most @max).  Return: the count. */
 size_t fx_split(const uint8_t *b, size_t len, struct fx_msg *out, size_t max);
 
@@ -56,11 +58,14 @@ void fake_sockets(struct fake *f, struct nlsock **req, struct nlsock **ev);
 int fake_hold(struct fake *f, const void *msg, size_t len);
 /* fake_hold() every NEWSA / NEWPOLICY of fixture @name.  Return: how many. */
 size_t fake_hold_fixture(struct fake *f, const char *name);
+/* The same from tests/data/@dir/. */
+size_t fake_hold_fixture_dir(struct fake *f, const char *dir, const char *name);
 
 /* Queue the bytes of @len at @msg on the event socket as one datagram. */
 void fake_event(struct fake *f, const void *msg, size_t len);
 /* Queue each message of fixture @name as an event datagram. */
 void fake_event_fixture(struct fake *f, const char *name);
+void fake_event_fixture_dir(struct fake *f, const char *dir, const char *name);
 /* The next read of the event socket says ENOBUFS (events were lost). */
 void fake_overrun(struct fake *f);
 
