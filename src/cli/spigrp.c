@@ -4,7 +4,7 @@
  * asking the daemon over its control socket (so it works from any mount
  * namespace).  --status shows placement, state and counters per group,
  * --json the same as JSON.  Grouping SAs at run time (the KLIPS forms
- * `--said SA...` and `inet DST SPI PROTO ...`) is not supported yet: those
+ * `--said SA...` and `inet DST SPI PROTO ...`) is not supported: those
  * forms are recognised and refused with a message saying so; any other
  * argument is a usage error.
  */
@@ -28,14 +28,14 @@ static void usage(FILE *f)
 		"usage: %s [--control PATH]               print the SA groups (ipsec_spigrp)\n"
 		"       %s [--control PATH] --status [--json]\n"
 		"                                         placement, state and counters per group\n"
-		"       %s --help | --version\n"
+		"       %s -h | --help | -V | --version\n"
 		"\n"
 		"  --control PATH  spigrpd's control socket (default %s)\n"
 		"  --status        one block per group: placement and its reason, state, counters\n"
 		"  --json          the status as JSON\n"
 		"\n"
 		"Grouping SAs at run time ([--debug] [--label LABEL] --said SA1 [SA2 [SA3 [SA4]]],\n"
-		"or inet|inet6 DST SPI PROTO ...) is not supported yet: define groups in\n"
+		"or inet|inet6 DST SPI PROTO ...) is not supported: define groups in\n"
 		"spigrpd.conf.\n",
 		prog, prog, prog, CFG_DEFAULT_CONTROL);
 }
@@ -105,8 +105,8 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(a, "--version")) {
-			printf("spigrp (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+			printf("spigrp %s\n", PACKAGE_VERSION);
 			return 0;
 		} else if (!strcmp(a, "--status")) {
 			status = true;
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 				return usage_error("--status and --json do not go with", a);
 			if (klips > 0) {
 				fprintf(stderr,
-					"%s: runtime grouping is not supported yet: define the group in spigrpd.conf\n",
+					"%s: run-time grouping is not supported: define the group in spigrpd.conf\n",
 					prog);
 				return 1;
 			}
