@@ -1054,8 +1054,41 @@ START_TEST(test_reload_keeps_paths)
 END_TEST
 
 /* Address change: directions follow; a refused group is not retried. */
+/* Capture what the log writes to stderr (at info and above) until
+ * log_capture_end(), which returns it (caller frees). */
+static int saved_stderr = -1;
+static FILE *captured;
+
+static void log_capture_begin(void)
+{
+	captured = tmpfile();
+	ck_assert_ptr_nonnull(captured);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	ck_assert_int_ge(saved_stderr, 0);
+	ck_assert_int_eq(dup2(fileno(captured), 2), 2);
+	log_init("check_reconcile", true, LOG_INFO);
+}
+
+static char *log_capture_end(void)
+{
+	char *text = calloc(1, 65536);
+
+	ck_assert_ptr_nonnull(text);
+	fflush(stderr);
+	ck_assert_int_eq(dup2(saved_stderr, 2), 2);
+	close(saved_stderr);
+	log_init("check_reconcile", true, LOG_WARNING);
+	rewind(captured);
+	(void)!fread(text, 1, 65535, captured);
+	fclose(captured);
+	return text;
+}
+
 START_TEST(test_addresses)
 {
+	char *logged;
+
 	write_conf(NULL, COMP_GROUP("a", "300", "2", "1")
 		   "[sa comp.301@192.0.2.1]\nsrc = 192.0.2.5\ncomp = deflate\n"
 		   "[group in]\nsaid = comp.301@192.0.2.1\nsrc-ts = 10.9.9.0/24\n"
@@ -1068,7 +1101,13 @@ START_TEST(test_addresses)
 	fk.log[0] = '\0';
 	/* 192.0.2.1 goes: group in cannot run here any more */
 	fk.nlocal = 0;
+	log_capture_begin();
 	reconcile_addresses(&d);
+	logged = log_capture_end();
+	/* the file did not change: the log says what did */
+	ck_assert_ptr_nonnull(strstr(logged, "info: group in removed (a local address changed)\n"));
+	ck_assert_ptr_null(strstr(logged, "config"));
+	free(logged);
 	ck_assert_str_eq(fk.log, "-in "); /* a was refused: nothing to remove */
 	fk.log[0] = '\0';
 	ck_assert_int_eq(rtg("in")->state, RT_SKIPPED);
