@@ -12,9 +12,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-# Without arguments, configure for the paths the README and the man pages
-# name: /etc/spigrpd.conf, /var/lib/spigrpd, /run/spigrpd.
-[ $# -gt 0 ] || set -- --sysconfdir=/etc --localstatedir=/var --runstatedir=/run
+# Without arguments, configure as the README's "Build" does, for the paths
+# the README and the man pages name: /usr/sbin/spigrpd, /etc/spigrpd.conf,
+# /var/lib/spigrpd, /run/spigrpd.
+[ $# -gt 0 ] || set -- --prefix=/usr --sysconfdir=/etc --localstatedir=/var --runstatedir=/run
 
 if [ ! -f Makefile ]; then
 	if [ ! -x configure ]; then

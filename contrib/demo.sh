@@ -35,15 +35,20 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-"$top/contrib/deps.sh"
-"$top/contrib/build.sh"
+# DEMO_BUILDDIR (the netns tier's t-33): use the programs built there,
+# install and build nothing
+if [ -z "${DEMO_BUILDDIR:-}" ]; then
+	"$top/contrib/deps.sh"
+	"$top/contrib/build.sh"
+fi
+bin=${DEMO_BUILDDIR:-$top}
 if [ "$mode" = kernel ]; then
 	echo "demo: booting user-mode-linux; the view is printed from inside it"
-	exec "$top/tests/uml/run.sh" "$top" demo
+	exec "$top/tests/uml/run.sh" "$bin" demo
 fi
 
-SPIGRPD=$top/spigrpd
-SPIGRP=$top/spigrp
+SPIGRPD=$bin/spigrpd
+SPIGRP=$bin/spigrp
 L=spgdemo-left-$$
 R=spgdemo-right-$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/spigrpd-demo.XXXXXX")
@@ -51,14 +56,14 @@ chmod 755 "$work"
 pids=
 failed=0
 
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
+# stop PID...: SIGTERM, up to 2 s each, then SIGKILL; reaped.
+# shellcheck disable=SC2317 # called by cleanup (the EXIT trap)
+stop() {
 	local p s
-	set +e
-	for p in $pids; do
+	for p in "$@"; do
 		kill -TERM "$p" 2>/dev/null
 	done
-	for p in $pids; do
+	for p in "$@"; do
 		for s in 1 2 3 4 5 6 7 8 9 10; do
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.2
@@ -66,12 +71,46 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+}
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	local rc=$? dirty=0 ns left s
+	set +e
+	# $pids are the daemons and iperf3 servers themselves (started with
+	# nsenter, which execs them); then anything else still in our
+	# namespaces, which must be nothing
+	# shellcheck disable=SC2086 # a list of numbers
+	stop $pids
+	for ns in "$L" "$R"; do
+		[ -e "/run/netns/$ns" ] || continue
+		left=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+		if [ -n "$left" ]; then
+			echo "demo: cleanup: processes left in $ns: $left(stopping them)" >&2
+			# shellcheck disable=SC2086
+			stop $left
+			dirty=1
+		fi
+	done
 	for s in left right; do
 		grep -q " $work/$s/net " /proc/mounts 2>/dev/null && umount -l "$work/$s/net"
 	done
 	ip netns del "$L" 2>/dev/null
 	ip netns del "$R" 2>/dev/null
 	rm -rf "$work"
+	# what it made must be gone: namespaces, mounts, processes
+	for ns in "$L" "$R"; do
+		[ -e "/run/netns/$ns" ] && { echo "demo: cleanup: namespace $ns left" >&2; dirty=1; }
+	done
+	grep -q " $work/" /proc/mounts && { echo "demo: cleanup: mounts left under $work" >&2; dirty=1; }
+	for s in $pids; do
+		kill -0 "$s" 2>/dev/null && { echo "demo: cleanup: process $s left" >&2; dirty=1; }
+	done
+	if [ "$dirty" = 0 ]; then
+		echo "demo: cleaned up: namespaces, daemons, iperf3 servers, mounts, files"
+	else
+		rc=1
+	fi
+	exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
@@ -80,7 +119,10 @@ nsof() {
 	[ "$1" = left ] && echo "$L" || echo "$R"
 }
 # inns SIDE CMD...: CMD in SIDE's network namespace only (nsenter: the
-# daemon's FUSE view stays visible to everyone, unlike `ip netns exec`)
+# daemon's FUSE view stays visible to everyone, unlike `ip netns exec`).
+# For a background process whose PID we keep, call nsenter itself (it
+# execs CMD, so $! is CMD's PID; a shell function in the background is
+# a subshell, whose PID is not CMD's).
 inns() {
 	local ns
 	ns=$(nsof "$1")
@@ -129,7 +171,8 @@ for s in left right; do
 			done = 1
 		}' "$top/contrib/seed.conf" > "$work/$s/spigrpd.conf"
 	chmod 600 "$work/$s/spigrpd.conf"
-	inns $s "$SPIGRPD" -f -c "$work/$s/spigrpd.conf" > "$work/$s/log" 2>&1 &
+	nsenter --net="/run/netns/$(nsof $s)" "$SPIGRPD" -f -c "$work/$s/spigrpd.conf" \
+		> "$work/$s/log" 2>&1 &
 	pids="$pids $!"
 done
 for s in left right; do
@@ -170,7 +213,7 @@ done
 
 say "iperf3 TCP through the groups, 3 s each way, IPv4 and IPv6"
 for s in left right; do
-	inns $s iperf3 -s > "$work/$s/iperf.log" 2>&1 &
+	nsenter --net="/run/netns/$(nsof $s)" iperf3 -s > "$work/$s/iperf.log" 2>&1 &
 	pids="$pids $!"
 done
 for s in left right; do

@@ -215,6 +215,12 @@ tier_systemd() {
 	fi
 	man1=$(find "$dest" -name spigrpd.8 | head -n 1)
 	[ -n "$man1" ] || { echo "systemd: make install put no spigrpd.8"; return 1; }
+	# ipsec_klipsdebug(5), named by ipsec_version(5), is that page
+	if ! MANPATH=$(dirname "$(dirname "$man1")") man -P cat 5 ipsec_klipsdebug 2>/dev/null |
+		grep -q 'ipsec_klipsdebug'; then
+		echo "systemd: man 5 ipsec_klipsdebug does not show ipsec_version(5)"
+		return 1
+	fi
 	# verify needs the program and the Documentation= pages: point the unit
 	# at the DESTDIR copy, and man at the DESTDIR man pages.
 	mkdir -p "$scratch/unit"

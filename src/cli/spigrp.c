@@ -7,7 +7,7 @@
  * --reqid N name a kernel group spigrpd does not own (strongSwan's updown
  * hook, contrib/strongswan/); the daemon keeps the name, the kernel is not
  * touched.  Grouping SAs at run time (the KLIPS forms
- * `--said SA...` and `inet DST SPI PROTO ...`) is not supported yet: those
+ * `--said SA...` and `inet DST SPI PROTO ...`) is not supported: those
  * forms are recognised and refused with a message saying so; any other
  * argument is a usage error.
  */
@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		"       %s [--control PATH] --set-label NAME --reqid N\n"
 		"       %s [--control PATH] --del-label --reqid N\n"
 		"                                         name a foreign kernel group (or not)\n"
-		"       %s --help | --version\n"
+		"       %s -h | --help | -V | --version\n"
 		"\n"
 		"  --control PATH  spigrpd's control socket (default %s)\n"
 		"  --status        one block per group: placement and its reason, state, counters\n"
@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"  --reqid N       the group's XFRM reqid, decimal or 0x hex\n"
 		"\n"
 		"Grouping SAs at run time ([--debug] [--label LABEL] --said SA1 [SA2 [SA3 [SA4]]],\n"
-		"or inet|inet6 DST SPI PROTO ...) is not supported yet: define groups in\n"
+		"or inet|inet6 DST SPI PROTO ...) is not supported: define groups in\n"
 		"spigrpd.conf.\n",
 		prog, prog, prog, prog, prog, CFG_DEFAULT_CONTROL);
 }
@@ -182,8 +182,8 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(a, "--version")) {
-			printf("spigrp (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+			printf("spigrp %s\n", PACKAGE_VERSION);
 			return 0;
 		} else if (!strcmp(a, "--status")) {
 			status = true;
@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 				return usage_error("--status and --json do not go with", a);
 			if (klips > 0) {
 				fprintf(stderr,
-					"%s: runtime grouping is not supported yet: define the group in spigrpd.conf\n",
+					"%s: run-time grouping is not supported: define the group in spigrpd.conf\n",
 					prog);
 				return 1;
 			}

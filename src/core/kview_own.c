@@ -10,6 +10,22 @@
 #include "kview_own.h"
 #include "salive.h"
 
+/* The sequence number a userspace SA shows: outbound the last one sent
+ * (none before the first packet: seq_next then only says where the numbers
+ * reserved for this run start), inbound the top of its anti-replay window
+ * (the highest accepted; written by the inbound worker, replay.h). */
+static uint64_t live_seq(const struct sa_live *l, uint8_t dir)
+{
+	uint64_t next;
+
+	if (dir == SADB_DIR_IN)
+		return __atomic_load_n(&l->replay.top, __ATOMIC_RELAXED);
+	if (!atomic_load_explicit(&l->packets, memory_order_relaxed))
+		return 0;
+	next = atomic_load_explicit(&l->seq_next, memory_order_relaxed);
+	return next > 1 ? next - 1 : 0;
+}
+
 /* One SA of @g (index @k), with its runtime @r (may be NULL). */
 static void own_sa(const struct sadb_group *g, unsigned k, const struct rt_sa *r,
 		   struct kv_sa *out)
@@ -54,12 +70,9 @@ static void own_sa(const struct sadb_group *g, unsigned k, const struct rt_sa *r
 	out->replay_window_errs = r->ctr.replay_window_errs;
 	out->integrity_errs = r->ctr.integrity_errs;
 	out->add_time = r->ctr.add_time;
-	out->seq = r->ctr.oseq;
-	if (r->live && sa->dir == SADB_DIR_OUT) {
-		uint64_t next = atomic_load_explicit(&r->live->seq_next, memory_order_relaxed);
-
-		out->seq = next ? next - 1 : 0;
-	}
+	out->seq = sa->dir == SADB_DIR_IN ? r->ctr.iseq : r->ctr.oseq;
+	if (r->live)
+		out->seq = live_seq(r->live, sa->dir);
 }
 
 /* The eroutes of outbound group @g: one per src-ts x dst-ts pair. */

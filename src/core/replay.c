@@ -99,7 +99,8 @@ void replay_update(struct replay_window *w, uint64_t seq)
 
 	if (seq > w->top) {
 		advance(w, seq);
-		w->top = seq;
+		/* atomic: the view reads top from another thread (kview_own.c) */
+		__atomic_store_n(&w->top, seq, __ATOMIC_RELAXED);
 	} else if (w->top - seq >= REPLAY_MAX) {
 		return; /* no bit speaks for it (only with a window of 0) */
 	}

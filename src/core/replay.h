@@ -21,7 +21,9 @@
 struct replay_window {
 	uint32_t size;        /* packets; 0 = no anti-replay check */
 	bool esn;             /* 64-bit sequence numbers, 32 low bits on the wire */
-	uint64_t top;         /* highest sequence number accepted; 0 = none yet */
+	uint64_t top;         /* highest sequence number accepted; 0 = none yet
+				 (stored with a relaxed atomic store, so that
+				 another thread may read it atomically) */
 	uint64_t bits[REPLAY_MAX / 64]; /* bit (seq % REPLAY_MAX): seen */
 };
 

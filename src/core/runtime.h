@@ -37,6 +37,8 @@ struct sa_counters {
 	uint64_t add_time; /* seconds since the epoch */
 	uint64_t oseq;     /* outbound: the last sequence number sent (the
 			      next packet gets one more); 0: none, or unknown */
+	uint64_t iseq;     /* inbound: the highest sequence number accepted
+			      (the top of the anti-replay window); 0: none */
 };
 
 enum rt_state {

@@ -854,7 +854,7 @@ static void check_collisions(struct builder *b, struct sadb_group *const *byg)
 		ip_prefix_format(r->src, sp, sizeof(sp));
 		ip_prefix_format(r->dst, dp, sizeof(dp));
 		b_err(b, group_said_line(&c->group[r->gi]),
-		      "group %s: its policy %s -> %s collides with group %s (line %u): the kernel holds one policy per selector and direction",
+		      "group %s: its policy %s -> %s collides with group %s (line %u): only one group may carry a selector in a direction (the kernel holds one XFRM policy for it, the userspace datapath sends a flow to one group)",
 		      r->g->name, sp, dp, a->g->name, group_said_line(&c->group[a->gi]));
 	}
 out:

@@ -1,12 +1,18 @@
 /* dpops.c: the reconciler's datapath ops over the engine (dpops.h).
- * Thin: every function hands over to dp.h or xform.h. */
+ * Thin: every function hands over to dp.h or xform.h; the status adds the
+ * TUN device's tx_dropped from /proc/net/dev. */
 #include "config.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
 
 #include "cfg.h"
 #include "dp.h"
 #include "dpops.h"
 #include "dpsnap.h"
 #include "reconcile.h"
+#include "status.h"
 #include "xform.h"
 
 static int d_stage(void *dp, struct snap *snap, struct sa_live *const *live, uint32_t mtu,
@@ -35,9 +41,30 @@ static uint32_t d_inner_mtu(const struct snap *snap, uint32_t path_mtu)
 	return xf_inner_mtu(dpsnap_group(snap), path_mtu);
 }
 
+/* The TUN's tx_dropped from /proc/net/dev (our network namespace's; a
+ * status request, not the hot path); 0 when it cannot be read. */
+static uint64_t tun_tx_dropped(int ifindex)
+{
+	char name[IF_NAMESIZE], line[512];
+	uint64_t v = 0;
+	FILE *f;
+
+	if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, name))
+		return 0;
+	f = fopen("/proc/net/dev", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (status_netdev_tx_dropped(line, name, &v) != -ENOENT)
+			break;
+	fclose(f);
+	return v;
+}
+
 static void d_stats(void *dp, struct dp_stats *st)
 {
 	dp_stats(dp, st);
+	st->tun_tx_dropped = tun_tx_dropped(dp_ifindex(dp));
 }
 
 static int d_seq_fd(void *dp)

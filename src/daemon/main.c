@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <syslog.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
@@ -65,11 +66,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: spigrpd [-f] [-c FILE] [-d]\n"
 		"       spigrpd -n [-c FILE] [--local ADDR]...\n"
-		"Programs the KLIPS-style SA groups of FILE into the kernel's XFRM and\n"
-		"serves the ipsec_spigrp view through FUSE.\n"
+		"Programs the KLIPS-style SA groups of FILE into the kernel's XFRM, runs\n"
+		"the groups the kernel cannot hold in its own userspace datapath (a TUN\n"
+		"device and raw sockets), and serves the KLIPS view (ipsec_spigrp,\n"
+		"ipsec_spi, ipsec_eroute, ...) through FUSE.\n"
 		"\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
-		"  -f, --foreground    stay in the foreground and log to stderr\n"
+		"  -f, --foreground    stay in the foreground and log to stderr (without\n"
+		"                      it: log to syslog(3) through /dev/log)\n"
 		"  -n, --check         parse and validate FILE, print the canonical\n"
 		"                      config with each SA's direction on this host\n"
 		"                      (keys hidden), exit 0 if valid, 1 if not\n"
@@ -84,6 +88,20 @@ static void usage(FILE *f)
 		"SIGINT stop cleanly, removing our XFRM objects unless keep-on-exit.\n"
 		"See spigrpd(8), spigrpd.conf(5), ipsec_spigrp(5).\n",
 		DEFAULT_CONFIG);
+}
+
+/* Without -f everything goes to syslog(3), which drops it without a word
+ * when nothing listens on /dev/log: say so on stderr while it is still
+ * the caller's. */
+static void note_no_syslog(void)
+{
+	struct stat st;
+
+	if (stat(_PATH_LOG, &st) == 0 && S_ISSOCK(st.st_mode))
+		return;
+	fprintf(stderr, "spigrpd: note: no syslog socket at %s: the messages of this daemon "
+		"will be lost (run it with -f to log to stderr, or start a syslog daemon)\n",
+		_PATH_LOG);
 }
 
 static void log_errors(const struct cfg_errors *e)
@@ -586,6 +604,33 @@ static int start_datapath(struct daemon *d)
 	return 0;
 }
 
+static bool private_mnt; /* own_mount_ns() at start */
+
+/* Whether this process's mount namespace differs from PID 1's (or, when
+ * that cannot be looked at, as in some containers, from the parent's: call
+ * it before daemonizing), as under `ip netns exec`, which makes a private
+ * one.  False when neither can be looked at. */
+static bool own_mount_ns(void)
+{
+	struct stat self, ref;
+	char parent[64];
+
+	snprintf(parent, sizeof(parent), "/proc/%ld/ns/mnt", (long)getppid());
+	if (stat("/proc/self/ns/mnt", &self) < 0 ||
+	    (stat("/proc/1/ns/mnt", &ref) < 0 && stat(parent, &ref) < 0))
+		return false;
+	return self.st_dev != ref.st_dev || self.st_ino != ref.st_ino;
+}
+
+/* The view and the control socket are then seen only from inside it. */
+static void note_mount_ns(const struct daemon *d)
+{
+	log_info("this process has a mount namespace of its own: the view at %s and the "
+		 "control socket %s are visible only inside it (for a daemon in a network "
+		 "namespace, start it with nsenter --net=/run/netns/NAME, not ip netns exec)",
+		 d->cfg->mount, d->cfg->control);
+}
+
 /* Everything up to "running"; -1 when the daemon cannot start (logged). */
 static int start(struct daemon *d, struct cfg_errors *errs)
 {
@@ -610,6 +655,8 @@ static int start(struct daemon *d, struct cfg_errors *errs)
 	}
 	if (open_view(d) < 0 || add_to_loop(d) < 0)
 		return -1;
+	if (private_mnt)
+		note_mount_ns(d);
 	reconcile_install_pending(d);
 	reconcile_publish(d);
 	log_notice("running: %zu group(s), view at %s, control at %s", d->db->ngroup,
@@ -744,6 +791,9 @@ int main(int argc, char **argv)
 		free(cwd);
 	}
 	log_init("spigrpd", o.foreground, o.debug ? LOG_DEBUG : LOG_INFO);
+	if (!o.foreground)
+		note_no_syslog();
+	private_mnt = own_mount_ns();
 	d.cfg = cfg_load(d.cfg_path, true, &errs);
 	if (!d.cfg) {
 		if (!o.foreground) /* syslog gets them too, below */

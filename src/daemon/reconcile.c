@@ -511,11 +511,15 @@ static struct sadb *build_db(struct daemon *d, const struct cfg *c, struct cfg_e
  * refused, it stays so unless @retry_refused (a reload is the way to have
  * it tried again); otherwise it is tried again.  Changed and removed groups
  * are removed from the kernel first, then new and changed ones installed.
- * The view follows the new file's order.  On success d->cfg is @ncfg (the
+ * The view follows the new file's order.  @cause says why a group goes
+ * (logged): NULL for a reload ("changed in the config" or "removed from
+ * the config"), else the one reason of every group it removes (a local
+ * address came or went).  On success d->cfg is @ncfg (the
  * caller frees the old one, after this freed the old sadb that borrowed
  * from it).  Return: 0, or -ENOMEM (nothing changed; @ndb is the caller's).
  */
-static int apply(struct daemon *d, struct sadb *ndb, struct cfg *ncfg, bool retry_refused)
+static int apply(struct daemon *d, struct sadb *ndb, struct cfg *ncfg, bool retry_refused,
+		 const char *cause)
 {
 	struct sadb *odb = d->db;
 	struct runtime *ort = d->rt, *nrt;
@@ -532,11 +536,14 @@ static int apply(struct daemon *d, struct sadb *ndb, struct cfg *ncfg, bool retr
 	}
 	for (i = 0; i < odb->ngroup; i++) {
 		const struct sadb_group *og = odb->group[i];
+		const char *why = cause;
 
-		if (ort->group[i])
-			uninstall_group(d, og, ort->group[i],
-					sadb_find_group(ndb, og->name) ? "changed in the config"
-								       : "removed from the config");
+		if (!ort->group[i])
+			continue;
+		if (!why)
+			why = sadb_find_group(ndb, og->name) ? "changed in the config"
+							     : "removed from the config";
+		uninstall_group(d, og, ort->group[i], why);
 	}
 	log_debug("%zu of %zu group(s) unchanged", kept, ndb->ngroup);
 	d->db = ndb;
@@ -661,7 +668,7 @@ int reconcile_reload(struct daemon *d, struct cfg_errors *errs)
 	if (!ndb)
 		goto bad;
 	set_control_group(d, ncfg);
-	r = apply(d, ndb, ncfg, true);
+	r = apply(d, ndb, ncfg, true, NULL);
 	if (r < 0)
 		goto bad;
 	cfg_free(ocfg);
@@ -688,7 +695,7 @@ void reconcile_addresses(struct daemon *d)
 	if (!ndb) {
 		log_warn("addresses changed, and the config no longer fits them:");
 		log_errors(&errs);
-	} else if (apply(d, ndb, d->cfg, false) < 0) {
+	} else if (apply(d, ndb, d->cfg, false, "a local address changed") < 0) {
 		log_err("addresses changed: out of memory; the running model stays");
 		sadb_free(ndb);
 	} else {

@@ -1,6 +1,8 @@
 /* status.c: status answers (status.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cfg.h"
@@ -67,11 +69,9 @@ static void text_group(struct strbuf *b, const struct sadb_group *g, const struc
 		const struct sa_counters *c = &r->sa[k]->ctr;
 
 		put_said(b, "  sa ", &g->sa[k]->cfg->said);
-		if (g->sa[k]->cfg->said.proto != SAID_PROTO_TUN)
-			strbuf_printf(b, ": bytes %llu packets %llu replay-errors %u integrity-errors %u",
-				      (unsigned long long)c->bytes, (unsigned long long)c->packets,
-				      c->replay_errs + c->replay_window_errs, c->integrity_errs);
-		strbuf_puts(b, "\n");
+		strbuf_printf(b, ": bytes %llu packets %llu replay-errors %u integrity-errors %u\n",
+			      (unsigned long long)c->bytes, (unsigned long long)c->packets,
+			      c->replay_errs + c->replay_window_errs, c->integrity_errs);
 		if (dp_live(r, k)) {
 			strbuf_puts(b, "    drops:");
 			for (unsigned w = 0; w < DP_DROP_NR; w++)
@@ -81,6 +81,29 @@ static void text_group(struct strbuf *b, const struct sadb_group *g, const struc
 			strbuf_puts(b, "\n");
 		}
 	}
+}
+
+int status_netdev_tx_dropped(const char *text, const char *dev, uint64_t *val)
+{
+	size_t n = strlen(dev);
+	const char *l;
+
+	for (l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		unsigned long long f[12];
+
+		while (*l == ' ')
+			l++;
+		if (strncmp(l, dev, n) || l[n] != ':')
+			continue;
+		/* receive: 8 fields; transmit: bytes packets errs drop ... */
+		if (sscanf(l + n + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9],
+			   &f[10], &f[11]) != 12)
+			return -EINVAL;
+		*val = f[11];
+		return 0;
+	}
+	return -ENOENT;
 }
 
 /* The engine's per-socket counters into @st; false when it does not run. */
@@ -109,10 +132,13 @@ static void text_datapath(const struct daemon *d, struct strbuf *b)
 		return;
 	}
 	strbuf_printf(b, "datapath: %s tun-packets %llu tun-malformed %llu tun-no-group %llu "
-		      "tun-write-errors %llu tx-packets %llu tx-errors %llu\n", d->cfg->tun_device,
+		      "tun-write-errors %llu tun-tx-dropped %llu tx-packets %llu tx-errors %llu "
+		      "rx-packets %llu rx-not-ours %llu rx-malformed %llu\n", d->cfg->tun_device,
 		      (unsigned long long)st.tun_packets, (unsigned long long)st.tun_malformed,
 		      (unsigned long long)st.tun_no_group, (unsigned long long)st.tun_write_errors,
-		      (unsigned long long)st.tx_packets, (unsigned long long)st.tx_errors);
+		      (unsigned long long)st.tun_tx_dropped, (unsigned long long)st.tx_packets,
+		      (unsigned long long)st.tx_errors, (unsigned long long)st.rx_packets,
+		      (unsigned long long)st.rx_not_ours, (unsigned long long)st.rx_malformed);
 	for (unsigned i = 0; i < DP_NSOCK; i++)
 		if (st.sock[i].name)
 			strbuf_printf(b, "  socket %s: packets %llu not-ours %llu malformed %llu\n",
@@ -200,12 +226,12 @@ static void json_datapath(const struct daemon *d, struct strbuf *b)
 	strbuf_puts(b, "\"datapath\":{\"running\":true,\"device\":");
 	strbuf_json_str(b, d->cfg->tun_device);
 	strbuf_printf(b, ",\"tun_packets\":%llu,\"tun_malformed\":%llu,\"tun_no_group\":%llu,"
-		      "\"tun_write_errors\":%llu,\"tx_packets\":%llu,\"tx_errors\":%llu,"
-		      "\"rx_packets\":%llu,\"rx_not_ours\":%llu,\"rx_malformed\":%llu,"
-		      "\"sockets\":[",
+		      "\"tun_write_errors\":%llu,\"tun_tx_dropped\":%llu,\"tx_packets\":%llu,"
+		      "\"tx_errors\":%llu,\"rx_packets\":%llu,\"rx_not_ours\":%llu,"
+		      "\"rx_malformed\":%llu,\"sockets\":[",
 		      (unsigned long long)st.tun_packets, (unsigned long long)st.tun_malformed,
 		      (unsigned long long)st.tun_no_group, (unsigned long long)st.tun_write_errors,
-		      (unsigned long long)st.tx_packets, (unsigned long long)st.tx_errors,
+		      (unsigned long long)st.tun_tx_dropped, (unsigned long long)st.tx_packets, (unsigned long long)st.tx_errors,
 		      (unsigned long long)st.rx_packets, (unsigned long long)st.rx_not_ours,
 		      (unsigned long long)st.rx_malformed);
 	for (unsigned i = 0; i < DP_NSOCK; i++) {

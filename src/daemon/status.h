@@ -8,6 +8,8 @@
 #ifndef SPIGRP_STATUS_H
 #define SPIGRP_STATUS_H
 
+#include <stdint.h>
+
 #include "strbuf.h"
 
 struct daemon;
@@ -27,9 +29,16 @@ void status_text(const struct daemon *d, struct strbuf *b);
  * userspace datapath "drops":{"icv":N, ...}}]}], "labels":[{"reqid",
  * "label"}] (set-label, by reqid), "datapath":{"running",
  * "reason" | "device", "tun_packets", "tun_malformed", "tun_no_group",
- * "tun_write_errors", "tx_packets", "tx_errors", "rx_packets",
+ * "tun_write_errors", "tun_tx_dropped", "tx_packets", "tx_errors", "rx_packets",
  * "rx_not_ours", "rx_malformed", "sockets":[{"name", "packets",
  * "not_ours", "malformed"}]}} and "\n". */
 void status_json(const struct daemon *d, struct strbuf *b);
+
+/* The transmit "drop" count (packets the kernel dropped on the way into
+ * the device: for a TUN, its queue to the reader full) of device @dev in
+ * @text, the content of /proc/net/dev (which, unlike /sys/class/net,
+ * follows the reader's network namespace).  0 with *@val; -ENOENT: no such
+ * device; -EINVAL: its line does not parse. */
+int status_netdev_tx_dropped(const char *text, const char *dev, uint64_t *val);
 
 #endif

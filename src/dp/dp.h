@@ -128,6 +128,10 @@ struct dp_stats {
 	uint64_t tun_write_errors; /* inner packets (or ICMP errors) the TUN refused */
 	uint64_t tx_packets;       /* datagrams sent */
 	uint64_t tx_errors;        /* datagrams the kernel refused (sendmmsg) */
+	uint64_t tun_tx_dropped;   /* the TUN device's own tx_dropped: packets the
+				      kernel dropped before we read them (its
+				      queue into the TUN full); not set by
+				      dp_stats() (0): the daemon reads it */
 };
 void dp_stats(const struct dp *d, struct dp_stats *st);
 

@@ -1259,6 +1259,7 @@ static int counters_cb(const struct nlmsghdr *h, void *arg)
 	ctr->replay_errs = m.sa.stats.replay;
 	ctr->integrity_errs = m.sa.stats.integrity_failed;
 	ctr->oseq = xm_state_oseq(&m.sa);
+	ctr->iseq = xm_state_iseq(&m.sa);
 	return 0;
 }
 

@@ -882,6 +882,14 @@ uint64_t xm_state_oseq(const struct xm_state *s)
 	return s->has_replay ? s->replay.oseq : 0;
 }
 
+uint64_t xm_state_iseq(const struct xm_state *s)
+{
+	if (s->has_replay_esn)
+		return (s->flags & XFRM_STATE_ESN ? (uint64_t)s->replay_esn.seq_hi << 32 : 0) |
+		       s->replay_esn.seq;
+	return s->has_replay ? s->replay.seq : 0;
+}
+
 int xm_state_set_oseq(struct xm_state *s, uint64_t last)
 {
 	if (s->flags & XFRM_STATE_ESN) {

@@ -226,6 +226,12 @@ uint64_t xm_key_hash(const struct xm_key *k); /* util/hash.h FNV-1a 64 */
  */
 uint64_t xm_state_oseq(const struct xm_state *s);
 
+/* xm_state_iseq() - the highest inbound sequence number state @s accepted
+ * (the top of its anti-replay window): seq_hi:seq of XFRMA_REPLAY_ESN_VAL
+ * with XFRM_STATE_ESN, else seq of either attribute.  0 when neither came
+ * or nothing was received. */
+uint64_t xm_state_iseq(const struct xm_state *s);
+
 /**
  * xm_state_set_oseq() - make state @s (to be added with NEWSA) send @last
  * + 1 first: with XFRM_STATE_ESN oseq and oseq_hi of its

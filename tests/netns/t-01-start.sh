@@ -58,3 +58,29 @@ rc=$?
 check "spigrp without a daemon: exit 1 and 'cannot reach spigrpd at PATH: reason'" \
 	test "$rc" = 1 -a "$out" = "spigrp: cannot reach spigrpd at $CTL: No such file or directory"
 
+
+# The mount namespace: the daemon above (nsenter --net) shares ours and says
+# nothing; one started with `ip netns exec` (a private mount namespace)
+# notes that its view and control socket are visible only inside it.
+check "started with nsenter --net: no note on the mount namespace" \
+	eval '! grep -q "mount namespace of its own" "$LOG"'
+: > "$LOG"
+ip netns exec "$NS" "$SPIGRPD" -f -c "$CONF" >> "$LOG" 2>&1 &
+daemon_pid=$!
+wait_log "running:"
+check "started with ip netns exec: an info line says the view is visible only inside its mount namespace" \
+	grep -q "info: this process has a mount namespace of its own: the view at $MNT and the control socket $CTL are visible only inside it" "$LOG"
+check "... and the view is indeed not mounted here" eval '! mounted'
+check "... it stops on SIGTERM" stop_daemon TERM
+
+# Without -f the daemon logs to syslog(3): with no socket at /dev/log (hidden
+# here in a private mount namespace) it says on stderr that its messages
+# would be lost; with -f it does not.
+nolog() {
+	unshare -m sh -c '[ -e /dev/log ] && mount --bind /dev/null /dev/log; exec "$@"' sh "$@"
+}
+nolog "$SPIGRPD" -c "$W/no-such.conf" > /dev/null 2> "$W/nolog.err"
+check "no /dev/log, without -f: a note on stderr says the messages would be lost" \
+	grep -q "^spigrpd: note: no syslog socket at /dev/log: the messages of this daemon will be lost" "$W/nolog.err"
+nolog "$SPIGRPD" -f -c "$W/no-such.conf" > /dev/null 2> "$W/nolog.err"
+check "... with -f: no such note" eval '! grep -q "no syslog socket" "$W/nolog.err"'

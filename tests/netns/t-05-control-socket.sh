@@ -86,7 +86,7 @@ for a in "foo" "--status extra" "--said" "inet 192.168.2.110 0x100" "--bogus"; d
 	rc=$?
 	check "spigrp $a: usage error (exit 1, usage on stderr)" \
 		eval 'test "$rc" = 1 -a ! -s "$W/sp.out" && grep -q "^usage: " "$W/sp.err" &&
-			! grep -q "^spigrp: runtime grouping" "$W/sp.err"'
+			! grep -q "^spigrp: run-time grouping" "$W/sp.err"'
 done
 for a in "--said tun.113@192.168.2.110 esp.115@192.168.2.110" \
 	"--label x inet 192.168.2.110 0x113 tun inet 192.168.2.110 0x115 esp"; do
@@ -95,7 +95,7 @@ for a in "--said tun.113@192.168.2.110 esp.115@192.168.2.110" \
 	rc=$?
 	check "spigrp $a: runtime grouping not supported (exit 1)" \
 		eval 'test "$rc" = 1 -a ! -s "$W/sp.out" &&
-			test "$(cat "$W/sp.err")" = "spigrp: runtime grouping is not supported yet: define the group in spigrpd.conf"'
+			test "$(cat "$W/sp.err")" = "spigrp: run-time grouping is not supported: define the group in spigrpd.conf"'
 done
 
 check "SIGTERM stops the daemon" stop_daemon TERM
@@ -106,3 +106,10 @@ check "a clean stop removes the control socket" test ! -e "$CTL"
 check "... and keeps a lock file it did not create" test -f "$CTL.lock"
 rm -f "$CTL.lock"
 
+
+# spigrp -V and --version print "spigrp VERSION", spigrpd's version
+want="spigrp $("$SPIGRPD" -V | sed 's/^spigrpd //')"
+for a in -V --version; do
+	check "spigrp $a: \"$want\" (exit 0)" \
+		eval 'test "$("$SPIGRP" $a)" = "$want"'
+done

@@ -432,6 +432,7 @@ static void fd_stats(void *dp, struct dp_stats *st)
 	st->tun_packets = 9;
 	st->tx_packets = 8;
 	st->tun_no_group = 1;
+	st->tun_tx_dropped = 6;
 }
 
 static int fd_seq_fd(void *dp)
@@ -915,7 +916,8 @@ START_TEST(test_status_userspace)
 		"  sa comp.300@192.0.2.2: bytes 1500 packets 3 replay-errors 0 integrity-errors 2\n"
 		"    drops: icv 2 replay 0 policy 0 selector 0 malformed 0 inflate 7 mtu 0 seq 0\n"
 		"datapath: spigrp0 tun-packets 9 tun-malformed 0 tun-no-group 1 tun-write-errors 0 "
-		"tx-packets 8 tx-errors 0\n"
+		"tun-tx-dropped 6 tx-packets 8 tx-errors 0 rx-packets 5 rx-not-ours 4 "
+		"rx-malformed 0\n"
 		"  socket esp4: packets 5 not-ours 4 malformed 0\n");
 	free(s);
 	s = answer(status_json);
@@ -1052,8 +1054,41 @@ START_TEST(test_reload_keeps_paths)
 END_TEST
 
 /* Address change: directions follow; a refused group is not retried. */
+/* Capture what the log writes to stderr (at info and above) until
+ * log_capture_end(), which returns it (caller frees). */
+static int saved_stderr = -1;
+static FILE *captured;
+
+static void log_capture_begin(void)
+{
+	captured = tmpfile();
+	ck_assert_ptr_nonnull(captured);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	ck_assert_int_ge(saved_stderr, 0);
+	ck_assert_int_eq(dup2(fileno(captured), 2), 2);
+	log_init("check_reconcile", true, LOG_INFO);
+}
+
+static char *log_capture_end(void)
+{
+	char *text = calloc(1, 65536);
+
+	ck_assert_ptr_nonnull(text);
+	fflush(stderr);
+	ck_assert_int_eq(dup2(saved_stderr, 2), 2);
+	close(saved_stderr);
+	log_init("check_reconcile", true, LOG_WARNING);
+	rewind(captured);
+	(void)!fread(text, 1, 65535, captured);
+	fclose(captured);
+	return text;
+}
+
 START_TEST(test_addresses)
 {
+	char *logged;
+
 	write_conf(NULL, COMP_GROUP("a", "300", "2", "1")
 		   "[sa comp.301@192.0.2.1]\nsrc = 192.0.2.5\ncomp = deflate\n"
 		   "[group in]\nsaid = comp.301@192.0.2.1\nsrc-ts = 10.9.9.0/24\n"
@@ -1066,7 +1101,13 @@ START_TEST(test_addresses)
 	fk.log[0] = '\0';
 	/* 192.0.2.1 goes: group in cannot run here any more */
 	fk.nlocal = 0;
+	log_capture_begin();
 	reconcile_addresses(&d);
+	logged = log_capture_end();
+	/* the file did not change: the log says what did */
+	ck_assert_ptr_nonnull(strstr(logged, "info: group in removed (a local address changed)\n"));
+	ck_assert_ptr_null(strstr(logged, "config"));
+	free(logged);
 	ck_assert_str_eq(fk.log, "-in "); /* a was refused: nothing to remove */
 	fk.log[0] = '\0';
 	ck_assert_int_eq(rtg("in")->state, RT_SKIPPED);
@@ -1357,11 +1398,12 @@ START_TEST(test_status)
 		"  state: refused (kernel refused it (EPROTONOSUPPORT): fake refusal of t)\n"
 		"  placement: kernel (datapath = kernel in [daemon])\n"
 		"  direction: out  reqid: 0x53400002\n"
-		"  sa tun.301@192.0.2.2\n"
+		"  sa tun.301@192.0.2.2: bytes 0 packets 0 replay-errors 0 integrity-errors 0\n"
 		"  sa comp.301@192.0.2.2: bytes 0 packets 0 replay-errors 0 integrity-errors 0\n"
 		"label reqid 7 (0x00000007): anchor\n"
 		"datapath: spigrp0 tun-packets 9 tun-malformed 0 tun-no-group 1 tun-write-errors 0 "
-		"tx-packets 8 tx-errors 0\n"
+		"tun-tx-dropped 6 tx-packets 8 tx-errors 0 rx-packets 5 rx-not-ours 0 "
+		"rx-malformed 0\n"
 		"  socket esp4: packets 5 not-ours 0 malformed 0\n");
 	free(s);
 	s = answer(status_json);
@@ -1385,11 +1427,41 @@ START_TEST(test_status)
 		"\"integrity_errors\":0}]}],"
 		"\"labels\":[{\"reqid\":7,\"label\":\"anchor\"}],"
 		"\"datapath\":{\"running\":true,\"device\":\"spigrp0\",\"tun_packets\":9,"
-		"\"tun_malformed\":0,\"tun_no_group\":1,\"tun_write_errors\":0,\"tx_packets\":8,"
+		"\"tun_malformed\":0,\"tun_no_group\":1,\"tun_write_errors\":0,\"tun_tx_dropped\":6,"
+		"\"tx_packets\":8,"
 		"\"tx_errors\":0,\"rx_packets\":5,\"rx_not_ours\":0,\"rx_malformed\":0,"
 		"\"sockets\":[{\"name\":\"esp4\",\"packets\":5,\"not_ours\":0,\"malformed\":0}]}}\n");
 	free(s);
 	labels_clear(&d.labels);
+}
+END_TEST
+
+/* The TUN's transmit drops from /proc/net/dev (as Linux 6.1 prints it):
+ * the 12th number after "NAME:", the right device only. */
+START_TEST(test_netdev_tx_dropped)
+{
+	const char *dev =
+		"Inter-|   Receive                                                |  Transmit\n"
+		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    "
+		"packets errs drop fifo colls carrier compressed\n"
+		"    lo:    1120      14    0    0    0     0          0         0     1120      "
+		"14    0    0    0     0       0          0\n"
+		"spigrp0: 5000000    4000    0    0    0     0          0         0 90000000   "
+		"70000    1  317    0     0       0          0\n"
+		"spigrp01:      0       0    0    0    0     0          0         0        0       "
+		"0    0   99    0     0       0          0\n"
+		" bad0: 1 2 3\n";
+	uint64_t v = 0;
+
+	ck_assert_int_eq(status_netdev_tx_dropped(dev, "spigrp0", &v), 0);
+	ck_assert_uint_eq(v, 317);
+	ck_assert_int_eq(status_netdev_tx_dropped(dev, "spigrp01", &v), 0);
+	ck_assert_uint_eq(v, 99);
+	ck_assert_int_eq(status_netdev_tx_dropped(dev, "lo", &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(status_netdev_tx_dropped(dev, "spigrp", &v), -ENOENT);
+	ck_assert_int_eq(status_netdev_tx_dropped(dev, "bad0", &v), -EINVAL);
+	ck_assert_int_eq(status_netdev_tx_dropped("", "lo", &v), -ENOENT);
 }
 END_TEST
 
@@ -1493,6 +1565,7 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(tc, test_seq_corrupt_file);
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_status_implicit);
+	tcase_add_test(tc, test_netdev_tx_dropped);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tm, setup, teardown);

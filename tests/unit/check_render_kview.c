@@ -17,6 +17,7 @@
 #include "cfg_test.h"
 #include "kview_own.h"
 #include "render.h"
+#include "replay.h"
 #include "salive.h"
 
 static struct said said_of(const char *text)
@@ -383,6 +384,10 @@ START_TEST(test_own)
 	r->sa[1]->ctr.integrity_errs = 1;
 	r->sa[1]->live = sa_live_new(32, true);
 	ck_assert_ptr_nonnull(r->sa[1]->live);
+	/* inbound, userspace: seq= is the top of the window (7 accepted) */
+	replay_update(&r->sa[1]->live->replay, 5);
+	replay_update(&r->sa[1]->live->replay, 7);
+	r->sa[1]->ctr.oseq = 99; /* what an inbound SA never shows */
 	rt_of(rt, sadb_find_group(db, "shunt"))->state = RT_INSTALLED;
 
 	ck_assert_int_eq(kview_add_own(&v, db, rt), 0);
@@ -407,7 +412,7 @@ START_TEST(test_own)
 		    "policy=10.0.2.0/24->10.0.1.0/24 life(c,s,h)= natencap=none natsport=0 "
 		    "natdport=0 reqid=16385 label=in\n"
 		    "esp0x187a101d@192.168.2.100 ESP_AES_GCM_16: dir=in  src=192.168.2.110 "
-		    "ooowin=32 alen=128 auth_errs=1 eklen=160 life(c,s,h)=packets(3,0,0) "
+		    "ooowin=32 seq=7 alen=128 auth_errs=1 eklen=160 life(c,s,h)=packets(3,0,0) "
 		    "natencap=none natsport=0 natdport=0 reqid=16385 label=in\n");
 	ck_assert_int_eq(render_eroute(&v, CFG_SAID_X, &b), 0);
 	assert_text(&b,
@@ -422,14 +427,31 @@ START_TEST(test_own)
 	assert_text(&b, "");
 	kview_clear(&v);
 
-	/* a userspace outbound SA's sequence number is its live object's */
+	/* a userspace outbound SA's sequence number is its live object's:
+	 * none before its first packet (after a restart seq_next starts at
+	 * the block reserved for this run: nothing was sent with it), then
+	 * the last one sent */
 	r = rt_of(rt, sadb_find_group(db, "out"));
 	r->place = PLACE_USERSPACE;
 	r->sa[1]->live = sa_live_new(0, true);
 	ck_assert_ptr_nonnull(r->sa[1]->live);
-	atomic_store(&r->sa[1]->live->seq_next, 1001);
+	atomic_store(&r->sa[1]->live->seq_next, 1048577);
 	ck_assert_int_eq(kview_add_own(&v, db, rt), 0);
-	ck_assert_uint_eq(v.sa[1].seq, 1000);
+	ck_assert_uint_eq(v.sa[1].seq, 0);
+	kview_clear(&v);
+	atomic_store(&r->sa[1]->live->seq_next, 1048580);
+	atomic_store(&r->sa[1]->live->packets, 3);
+	ck_assert_int_eq(kview_add_own(&v, db, rt), 0);
+	ck_assert_uint_eq(v.sa[1].seq, 1048579);
+	kview_clear(&v);
+	/* a kernel inbound SA: the kernel's highest accepted number */
+	r = rt_of(rt, sadb_find_group(db, "in"));
+	r->place = PLACE_KERNEL;
+	sa_live_put(r->sa[1]->live);
+	r->sa[1]->live = NULL;
+	r->sa[1]->ctr.iseq = 12;
+	ck_assert_int_eq(kview_add_own(&v, db, rt), 0);
+	ck_assert_uint_eq(v.sa[3].seq, 12);
 	kview_clear(&v);
 
 	ck_assert_int_eq(kview_add_own(&v, NULL, rt), 0);

@@ -536,7 +536,7 @@ static const struct err_case {
 	  COMP("301", "192.0.2.2", "192.0.2.1")                 /* 8-10 */
 	  GROUP("g2", "comp.301@192.0.2.2"),                    /* 11-14 */
 	  HOST_A,
-	  { "t.conf:12: group g2: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group g1 (line 5): the kernel holds one policy per selector and direction" } },
+	  { "t.conf:12: group g2: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group g1 (line 5): only one group may carry a selector in a direction (the kernel holds one XFRM policy for it, the userspace datapath sends a flow to one group)" } },
 	/* 16: a shunt installs in and fwd policies too: it collides with an
 	 * inbound group; one error per group, not one per direction */
 	{ COMP("300", "192.0.2.1", "192.0.2.2")                 /* 1-3 */
@@ -544,15 +544,15 @@ static const struct err_case {
 	  GROUP("block", "%drop")                               /* 8-11 */
 	  GROUP("pass", "%pass"),                               /* 12-15 */
 	  HOST_A,
-	  { "t.conf:9: group block: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group in (line 5): the kernel holds one policy per selector and direction",
-	    "t.conf:13: group pass: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group in (line 5): the kernel holds one policy per selector and direction" } },
+	  { "t.conf:9: group block: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group in (line 5): only one group may carry a selector in a direction (the kernel holds one XFRM policy for it, the userspace datapath sends a flow to one group)",
+	    "t.conf:13: group pass: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group in (line 5): only one group may carry a selector in a direction (the kernel holds one XFRM policy for it, the userspace datapath sends a flow to one group)" } },
 	/* 17: one pair of a product is enough; the group written first is
 	 * the one named, whatever the order of the pairs */
 	{ "[group block]\nsaid = %reject\nsrc-ts = 10.0.9.0/24, 10.0.1.0/24\ndst-ts = 10.0.2.0/24\n" /* 1-4 */
 	  COMP("300", "192.0.2.2", "192.0.2.1")                 /* 5-7 */
 	  "[group g]\nsaid = comp.300@192.0.2.2\nsrc-ts = 10.0.1.0/24\ndst-ts = 10.0.5.0/24, 10.0.2.0/24\n", /* 8-11 */
 	  HOST_A,
-	  { "t.conf:9: group g: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group block (line 2): the kernel holds one policy per selector and direction" } },
+	  { "t.conf:9: group g: its policy 10.0.1.0/24 -> 10.0.2.0/24 collides with group block (line 2): only one group may carry a selector in a direction (the kernel holds one XFRM policy for it, the userspace datapath sends a flow to one group)" } },
 };
 
 START_TEST(test_errors)
@@ -1140,7 +1140,7 @@ START_TEST(test_collisions_many)
 	ck_assert_uint_eq(errs.n, 1);
 	/* said = is the 2nd line of each 4-line [group] */
 	snprintf(want, sizeof(want),
-		 "t.conf:%u: group g%u: its policy 10.0.0.0/32 -> 172.16.0.0/12 collides with group g0 (line 5): the kernel holds one policy per selector and direction",
+		 "t.conf:%u: group g%u: its policy 10.0.0.0/32 -> 172.16.0.0/12 collides with group g0 (line 5): only one group may carry a selector in a direction (the kernel holds one XFRM policy for it, the userspace datapath sends a flow to one group)",
 		 lines - 2, n - 1);
 	ck_assert_str_eq(errs.msg[0], want);
 	cfg_errors_free(&errs);

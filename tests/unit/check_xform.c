@@ -380,9 +380,20 @@ START_TEST(test_esp_icv)
 	pkt_data(&q)[40] ^= 4;
 	ck_assert_int_eq(xf_decap(rx, 1, &q, scr), -DP_DROP_ICV);
 	ck_assert_uint_eq(dropped(rx, SAID_PROTO_ESP, DP_DROP_ICV), 1);
+	/* a dropped packet is no packet of any SA of the group (the SA
+	 * outside ESP verified it, yet counts it not either) */
+	for (unsigned k = 0; k < rx->g->nsa; k++) {
+		ck_assert_uint_eq(atomic_load(&rx->live[k]->packets), 0);
+		ck_assert_uint_eq(atomic_load(&rx->live[k]->bytes), 0);
+	}
 	pkt_buf_free(&q);
 	ck_assert_int_eq(xf_decap(rx, 1, &p, scr), 0);
 	ck_assert_uint_eq(p.len, 100);
+	/* the good one counts once, on each SA, with the bytes that SA got */
+	for (unsigned k = 0; k < rx->g->nsa; k++) {
+		ck_assert_uint_eq(atomic_load(&rx->live[k]->packets), 1);
+		ck_assert_uint_gt(atomic_load(&rx->live[k]->bytes), 100);
+	}
 	pkt_buf_free(&p);
 	pair_free(s);
 }

@@ -992,6 +992,27 @@ END_TEST
 
 /* ---- keys ---------------------------------------------------------------- */
 
+/* The inbound sequence number (the window's top): seq_hi:seq with ESN,
+ * seq of either attribute without, 0 without both; never the oseq. */
+START_TEST(iseq_read)
+{
+	struct xm_state s = { 0 };
+
+	ck_assert_uint_eq(xm_state_iseq(&s), 0);
+	s.has_replay = true;
+	s.replay.seq = 17;
+	s.replay.oseq = 99;
+	ck_assert_uint_eq(xm_state_iseq(&s), 17);
+	s.has_replay_esn = true;
+	s.replay_esn.seq = 5;
+	s.replay_esn.seq_hi = 2;
+	s.replay_esn.oseq = 98;
+	ck_assert_uint_eq(xm_state_iseq(&s), 5);
+	s.flags |= XFRM_STATE_ESN;
+	ck_assert_uint_eq(xm_state_iseq(&s), (2ull << 32) | 5);
+}
+END_TEST
+
 /* The outbound sequence number: read from the kernel's dumps (ESN and
  * legacy), set before NEWSA and read back from the built bytes. */
 START_TEST(oseq_read_and_set)
@@ -1143,6 +1164,7 @@ static Suite *msg_suite(void)
 	tcase_add_test(tc, build_errors);
 	tcase_add_test(tc, keys);
 	tcase_add_test(tc, oseq_read_and_set);
+	tcase_add_test(tc, iseq_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
