@@ -873,46 +873,72 @@ out:
  * both are rarely large at once.  The daemon applies the same rule at run
  * time to groups the kernel probe placed (reconcile.c).
  */
-static void check_split(struct builder *b, struct sadb_group *const *byg)
+/* The error of check_split() for the later group @g (config index @i) and
+ * the earlier @o (@j), if they cannot be split; true when one was given. */
+static bool split_error(struct builder *b, const struct sadb_group *g, size_t i,
+			enum cfg_datapath wi, const struct sadb_group *o, size_t j,
+			enum cfg_datapath wo)
 {
 	const struct cfg *c = b->c;
 	char sp[IP_PREFIX_BUF], dp[IP_PREFIX_BUF];
+	const struct ip_prefix *src, *dst;
 
+	if (sadb_inbound(g) && sadb_inbound(o) && sadb_ts_overlap(g, o, &src, &dst)) {
+		ip_prefix_format(src, sp, sizeof(sp));
+		ip_prefix_format(dst, dp, sizeof(dp));
+		b_err(b, group_said_line(&c->group[i]),
+		      "group %s (%s) and group %s (line %u, %s) have overlapping inbound selectors (%s -> %s): the kernel and the userspace datapath cannot share them",
+		      g->name, place_datapath_name(wi), o->name, group_said_line(&c->group[j]),
+		      place_datapath_name(wo), sp, dp);
+		return true;
+	}
+	if (g->dir == SADB_DIR_OUT && o->dir == SADB_DIR_OUT && !g->shunt && !o->shunt &&
+	    sadb_same_dst_ts(g, o, &dst)) {
+		ip_prefix_format(dst, dp, sizeof(dp));
+		b_err(b, group_said_line(&c->group[i]),
+		      "group %s (%s) and group %s (line %u, %s) both send to dst-ts %s: one route cannot lead to the kernel and the userspace datapath",
+		      g->name, place_datapath_name(wi), o->name, group_said_line(&c->group[j]),
+		      place_datapath_name(wo), dp);
+		return true;
+	}
+	return false;
+}
+
+static void check_split(struct builder *b, struct sadb_group *const *byg)
+{
+	const struct cfg *c = b->c;
+	enum cfg_datapath *wish = calloc(c->ngroup + 1, sizeof(*wish));
+	size_t *seen[2], nseen[2] = { 0, 0 };
+
+	/* each group's wish once; a group is compared only with the earlier
+	 * groups that want the other datapath: O(kernel x userspace) */
+	seen[0] = calloc(c->ngroup + 1, sizeof(size_t));
+	seen[1] = calloc(c->ngroup + 1, sizeof(size_t));
+	if (!wish || !seen[0] || !seen[1]) {
+		b->oom = true;
+		goto out;
+	}
 	for (size_t i = 0; i < c->ngroup; i++) {
 		const struct sadb_group *g = byg[i];
-		enum cfg_datapath wi;
+		unsigned side, other;
 
 		if (!g || g->dir == SADB_DIR_NONE ||
-		    (wi = place_wish(g, NULL)) == CFG_DP_AUTO)
+		    (wish[i] = place_wish(g, NULL)) == CFG_DP_AUTO)
 			continue;
-		for (size_t j = 0; j < i; j++) {
-			const struct sadb_group *o = byg[j];
-			const struct ip_prefix *src, *dst;
-			enum cfg_datapath wo;
+		side = wish[i] == CFG_DP_USERSPACE;
+		other = !side;
+		for (size_t n = 0; n < nseen[other]; n++) {
+			size_t j = seen[other][n];
 
-			if (!o || o->dir == SADB_DIR_NONE ||
-			    (wo = place_wish(o, NULL)) == CFG_DP_AUTO || wo == wi)
-				continue;
-			if (sadb_inbound(g) && sadb_inbound(o) && sadb_ts_overlap(g, o, &src, &dst)) {
-				ip_prefix_format(src, sp, sizeof(sp));
-				ip_prefix_format(dst, dp, sizeof(dp));
-				b_err(b, group_said_line(&c->group[i]),
-				      "group %s (%s) and group %s (line %u, %s) have overlapping inbound selectors (%s -> %s): the kernel and the userspace datapath cannot share them",
-				      g->name, place_datapath_name(wi), o->name,
-				      group_said_line(&c->group[j]), place_datapath_name(wo), sp, dp);
+			if (split_error(b, g, i, wish[i], byg[j], j, wish[j]))
 				break;
-			}
-			if (g->dir == SADB_DIR_OUT && o->dir == SADB_DIR_OUT && !g->shunt &&
-			    !o->shunt && sadb_same_dst_ts(g, o, &dst)) {
-				ip_prefix_format(dst, dp, sizeof(dp));
-				b_err(b, group_said_line(&c->group[i]),
-				      "group %s (%s) and group %s (line %u, %s) both send to dst-ts %s: one route cannot lead to the kernel and the userspace datapath",
-				      g->name, place_datapath_name(wi), o->name,
-				      group_said_line(&c->group[j]), place_datapath_name(wo), dp);
-				break;
-			}
 		}
+		seen[side][nseen[side]++] = i;
 	}
+out:
+	free(wish);
+	free(seen[0]);
+	free(seen[1]);
 }
 
 static int group_line_cmp(const void *pa, const void *pb)
