@@ -45,6 +45,19 @@ struct der {
 	uint32_t magic;                  /* SAID_SPI_* */
 };
 
+/* States grouped by a hash of their key: @e sorted by (hash, state), @start
+ * from each hash to its run's first entry.  Many states share a key (one
+ * peer, one reqid): a plain index holding duplicates probes past all of
+ * them on every insert, quadratic in a run's length. */
+struct runs {
+	struct run_ent {
+		uint64_t h;
+		size_t i;
+	} *e;
+	size_t n;
+	struct hidx start;
+};
+
 /* Candidates of one template. */
 struct cands {
 	size_t *i;
@@ -57,7 +70,7 @@ struct dctx {
 	size_t nst;
 	const struct km_policy **sp;
 	size_t nsp;
-	struct hidx by_reqid, by_daddr;  /* (proto, reqid) / (proto, family, daddr) */
+	struct runs by_reqid, by_daddr;  /* (proto, reqid) / (proto, family, daddr) */
 	struct dset *set;
 	size_t nset, set_cap;
 	struct hidx set_idx;
@@ -115,11 +128,63 @@ static uint64_t hash_daddr(uint8_t proto, uint16_t family, const xfrm_address_t 
 	return hash_bytes(h, a, xm_addr_len(family));
 }
 
+static int cmp_run(const void *a, const void *b)
+{
+	const struct run_ent *x = a, *y = b;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Group the @n states of @c by @key's hash into @r.  0 or -ENOMEM. */
+static int runs_build(struct runs *r, const struct dctx *c, size_t n,
+		      uint64_t (*key)(const struct xm_state *s))
+{
+	size_t i;
+
+	r->e = calloc(n + 1, sizeof(*r->e));
+	if (!r->e || hidx_init(&r->start, n + 1))
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		r->e[i] = (struct run_ent){ key(&c->st[i].k->s), i };
+	r->n = n;
+	qsort(r->e, n, sizeof(*r->e), cmp_run);
+	for (i = 0; i < n; i++)
+		if ((!i || r->e[i - 1].h != r->e[i].h) && hidx_put(&r->start, r->e[i].h, i))
+			return -ENOMEM;
+	return 0;
+}
+
+/* The first entry of @h's run in @r, or @r->n (none). */
+static size_t runs_first(const struct runs *r, uint64_t h)
+{
+	size_t pos = 0, v;
+
+	return hidx_next(&r->start, h, &pos, &v) ? v : r->n;
+}
+
+static void runs_free(struct runs *r)
+{
+	free(r->e);
+	hidx_free(&r->start);
+}
+
+static uint64_t state_reqid_hash(const struct xm_state *s)
+{
+	return hash_reqid(s->proto, s->reqid);
+}
+
+static uint64_t state_daddr_hash(const struct xm_state *s)
+{
+	return hash_daddr(s->proto, s->family, &s->daddr);
+}
+
 static int collect(struct dctx *c, const struct kmirror *m)
 {
 	const struct km_state *ks;
 	const struct km_policy *kp;
-	size_t pos = 0, n = 0, i;
+	size_t pos = 0, n = 0;
 
 	c->st = calloc(kmirror_nstates(m) + 1, sizeof(*c->st));
 	c->sp = calloc(kmirror_npolicies(m) + 1, sizeof(*c->sp));
@@ -135,16 +200,10 @@ static int collect(struct dctx *c, const struct kmirror *m)
 		if (policy_foreign(c, &kp->p))
 			c->sp[c->nsp++] = kp;
 	qsort(c->sp, c->nsp, sizeof(*c->sp), cmp_policy);
-	if (hidx_init(&c->by_reqid, n + 1) || hidx_init(&c->by_daddr, n + 1) ||
+	if (runs_build(&c->by_reqid, c, n, state_reqid_hash) ||
+	    runs_build(&c->by_daddr, c, n, state_daddr_hash) ||
 	    hidx_init(&c->set_idx, c->nsp + n + 1))
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const struct xm_state *s = &c->st[i].k->s;
-
-		if (hidx_put(&c->by_reqid, hash_reqid(s->proto, s->reqid), i) ||
-		    hidx_put(&c->by_daddr, hash_daddr(s->proto, s->family, &s->daddr), i))
-			return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -253,8 +312,8 @@ static int cmp_cand(const void *a, const void *b)
 static int find_cands(struct dctx *c, const struct xm_policy *p, const struct xm_tmpl *t,
 		      const struct ends *e, struct cands *cd)
 {
-	const struct hidx *x = NULL;
-	size_t pos = 0, v;
+	const struct runs *x = NULL;
+	size_t j, v;
 	uint64_t h = 0;
 
 	cd->n = 0;
@@ -266,8 +325,8 @@ static int find_cands(struct dctx *c, const struct xm_policy *p, const struct xm
 		h = hash_daddr(t->proto, e->family, &e->daddr);
 	}
 	if (x) {
-		while (hidx_next(x, h, &pos, &v))
-			if (state_fits(&c->st[v].k->s, t, e, p) && cands_push(cd, v))
+		for (j = runs_first(x, h); j < x->n && x->e[j].h == h; j++)
+			if (state_fits(&c->st[x->e[j].i].k->s, t, e, p) && cands_push(cd, x->e[j].i))
 				return -ENOMEM;
 	} else {
 		for (v = 0; v < c->nst; v++)
@@ -653,8 +712,8 @@ static void dctx_free(struct dctx *c)
 
 	free(c->st);
 	free(c->sp);
-	hidx_free(&c->by_reqid);
-	hidx_free(&c->by_daddr);
+	runs_free(&c->by_reqid);
+	runs_free(&c->by_daddr);
 	hidx_free(&c->set_idx);
 	free(c->set);
 	free(c->er);

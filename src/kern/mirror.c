@@ -16,6 +16,7 @@
 
 #include "hash.h"
 #include "mirror.h"
+#include "xfrm_own.h"
 
 struct slot {
 	struct xm_key key;
@@ -223,12 +224,17 @@ static void drop_keys(struct xm_state *s)
 
 int kmirror_put_state(struct kmirror *m, const struct xm_state *s)
 {
-	struct km_state r = { .s = *s };
+	struct km_state r;
 	struct xm_key k;
 	int ret;
 
 	if (state_silent(s))
 		return 0;
+	if (xfrm_own_reqid(s->reqid)) { /* ours: the key is no longer another's */
+		kmirror_del_state(m, s);
+		return 0;
+	}
+	r = (struct km_state){ .s = *s };
 	drop_keys(&r.s);
 	xm_state_key(s, &k);
 	ret = tab_put(&m->st, &k, &r, &m->order, m->sp.nlive);
@@ -239,10 +245,15 @@ int kmirror_put_state(struct kmirror *m, const struct xm_state *s)
 
 int kmirror_put_policy(struct kmirror *m, const struct xm_policy *p)
 {
-	struct km_policy r = { .p = *p };
+	struct km_policy r;
 	struct xm_key k;
 	int ret;
 
+	if (p->ntmpl && xfrm_own_tmpl_policy(p)) {
+		kmirror_del_policy(m, p);
+		return 0;
+	}
+	r = (struct km_policy){ .p = *p };
 	xm_policy_key(p, &k);
 	ret = tab_put(&m->sp, &k, &r, &m->order, m->st.nlive);
 	if (ret >= 0)

@@ -1,11 +1,13 @@
-/* mirror.h: every XFRM state and policy of the network namespace, ours and
- * foreign, as the kernel last told us: kept from one dump plus the events
+/* mirror.h: every foreign XFRM state and policy of the network namespace
+ * (not ours: those are rendered from our model, and keeping a copy of each
+ * would double our memory per SA), as the kernel last told us: kept from
+ * one dump plus the events
  * (NEWSA, UPDSA, DELSA, EXPIRE, NEWPOLICY, UPDPOLICY, DELPOLICY, POLEXPIRE,
  * NEWAE; a flush or an event it cannot follow asks for a new dump).
  *
  * Pure: no socket, no logging.  xfrm.c feeds it (the dump and the events
  * it reads, and the objects it adds and deletes itself, whose events the
- * event socket never sees); kderive.h turns its foreign part into the
+ * event socket never sees); kderive.h turns them into the
  * KLIPS view.  Objects are parsed messages (xfrm_msg.h) with every key
  * pointer cleared: the mirror holds no key bytes.  The kernel-made helper
  * states (proto IPIP/IPv6, reqid 0, made with IPComp tunnels) and larval
@@ -60,8 +62,11 @@ void kmirror_free(struct kmirror *m); /* NULL is a no-op */
  */
 int kmirror_event(struct kmirror *m, const struct xm_msg *msg);
 
-/* Keep @s / @p (added or replaced by us; copied without keys).  0,
- * -ENOMEM or -ENOSPC. */
+/* Keep @s / @p (added or replaced; copied without keys).  One of ours (a
+ * state in our reqid band, a policy whose every template is: xfrm_own.h)
+ * is not kept: it only ends a foreign object kept under its key.
+ * Template-less policies are kept (kderive.h tells ours by the shunt
+ * record).  0, -ENOMEM or -ENOSPC. */
 int kmirror_put_state(struct kmirror *m, const struct xm_state *s);
 int kmirror_put_policy(struct kmirror *m, const struct xm_policy *p);
 /* Forget the object with @s's / @p's key (deleted by us).  True when it

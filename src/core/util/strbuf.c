@@ -51,23 +51,34 @@ void strbuf_puts(struct strbuf *b, const char *s)
 	strbuf_add(b, s, strlen(s));
 }
 
+/* Formats once into the room there is (most calls fit), a second time
+ * only after growing. */
 void strbuf_printf(struct strbuf *b, const char *fmt, ...)
 {
+	size_t room;
 	va_list ap;
 	int n;
 
+	if (b->oom || (!b->cap && strbuf_reserve(b, 64) < 0))
+		return;
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(b->s + b->len, room, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
+		b->s[b->len] = '\0';
 		b->oom = true;
 		return;
 	}
-	if (strbuf_reserve(b, (size_t)n) < 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= room) {
+		if (strbuf_reserve(b, (size_t)n) < 0) {
+			b->s[b->len] = '\0';
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 
