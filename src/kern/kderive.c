@@ -149,7 +149,8 @@ static int runs_build(struct runs *r, const struct dctx *c, size_t n,
 	for (i = 0; i < n; i++)
 		r->e[i] = (struct run_ent){ key(&c->st[i].k->s), i };
 	r->n = n;
-	qsort(r->e, n, sizeof(*r->e), cmp_run);
+	if (n)
+		qsort(r->e, n, sizeof(*r->e), cmp_run);
 	for (i = 0; i < n; i++)
 		if ((!i || r->e[i - 1].h != r->e[i].h) && hidx_put(&r->start, r->e[i].h, i))
 			return -ENOMEM;
@@ -194,12 +195,14 @@ static int collect(struct dctx *c, const struct kmirror *m)
 		if (!xfrm_own_reqid(ks->s.reqid) && !larval(&ks->s))
 			c->st[n++] = (struct dstate){ .k = ks, .sa = -1, .tun = -1 };
 	c->nst = n;
-	qsort(c->st, n, sizeof(*c->st), cmp_state);
+	if (n)
+		qsort(c->st, n, sizeof(*c->st), cmp_state);
 	pos = 0;
 	while ((kp = kmirror_next_policy(m, &pos)))
 		if (policy_foreign(c, &kp->p))
 			c->sp[c->nsp++] = kp;
-	qsort(c->sp, c->nsp, sizeof(*c->sp), cmp_policy);
+	if (c->nsp)
+		qsort(c->sp, c->nsp, sizeof(*c->sp), cmp_policy);
 	if (runs_build(&c->by_reqid, c, n, state_reqid_hash) ||
 	    runs_build(&c->by_daddr, c, n, state_daddr_hash) ||
 	    hidx_init(&c->set_idx, c->nsp + n + 1))
@@ -334,7 +337,8 @@ static int find_cands(struct dctx *c, const struct xm_policy *p, const struct xm
 				return -ENOMEM;
 	}
 	sort_ctx = c;
-	qsort(cd->i, cd->n, sizeof(*cd->i), cmp_cand);
+	if (cd->n)
+		qsort(cd->i, cd->n, sizeof(*cd->i), cmp_cand);
 	return 0;
 }
 
@@ -697,7 +701,8 @@ static int emit(struct dctx *c, struct kview *v)
 	for (i = 0; i < c->nset; i++)
 		ord[i] = i;
 	sort_sets = c->set;
-	qsort(ord, c->nset, sizeof(*ord), cmp_set);
+	if (c->nset)
+		qsort(ord, c->nset, sizeof(*ord), cmp_set);
 	for (i = 0; i < c->nset && !ret; i++)
 		ret = emit_set(c, &c->set[ord[i]], i, v);
 	free(ord);
