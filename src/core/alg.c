@@ -1,6 +1,7 @@
 /* alg.c: the algorithm table and its lookups (alg.h). */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,9 +23,32 @@ const struct alg_desc alg_table[] = {
 	{ "sha256", ALG_AUTH, "hmac(sha256)", 32, 128, 0, "SHA256" },
 	{ "sha384", ALG_AUTH, "hmac(sha384)", 48, 192, 0, "SHA384" },
 	{ "sha512", ALG_AUTH, "hmac(sha512)", 64, 256, 0, "SHA512" },
+	/* RFC 2403: HMAC-MD5-96, what KLIPS-era manual keying used */
+	{ "md5", ALG_AUTH, "hmac(md5)", 16, 96, 0, "MD5" },
 	{ "deflate", ALG_COMP, "deflate", 0, 0, 0, NULL },
 	{ NULL, 0, NULL, 0, 0, 0, NULL },
 };
+
+/*
+ * KLIPS names.  A row with only @auth is another name of one integrity
+ * algorithm (`ipsec spi --ah hmac-md5-96`); a row with @enc is an ESP
+ * transform of KLIPS (`ipsec spi --esp 3des-md5-96`): an encryption and an
+ * integrity algorithm at once.  The "-96" is the ICV length in bits, which
+ * is what the table gives MD5 and SHA-1 anyway: `3des-sha1` is the same
+ * transform (KLIPS never sent a 160-bit SHA-1 ICV).
+ */
+static const struct {
+	const char *name, *enc, *auth;
+} klips_names[] = {
+	{ "hmac-md5-96", NULL, "md5" },
+	{ "hmac-sha1-96", NULL, "sha1" },
+	{ "3des-md5-96", "3des", "md5" },
+	{ "3des-sha1-96", "3des", "sha1" },
+	{ "3des-sha1", "3des", "sha1" },
+	{ "aes128-sha1-96", "aes128", "sha1" },
+	{ "aes128-sha1", "aes128", "sha1" },
+};
+#define N_KLIPS_NAMES (sizeof(klips_names) / sizeof(klips_names[0]))
 
 /* @a is written where @kind is asked for (`enc =` takes AEAD too). */
 static int kind_fits(const struct alg_desc *a, enum alg_kind kind)
@@ -35,13 +59,40 @@ static int kind_fits(const struct alg_desc *a, enum alg_kind kind)
 const struct alg_desc *alg_find(const char *name, enum alg_kind kind)
 {
 	const struct alg_desc *a;
+	size_t i;
 
 	if (!name)
 		return NULL;
 	for (a = alg_table; a->name; a++)
 		if (!strcmp(a->name, name) && kind_fits(a, kind))
 			return a;
+	if (kind != ALG_AUTH)
+		return NULL;
+	for (i = 0; i < N_KLIPS_NAMES; i++)
+		if (!klips_names[i].enc && !strcmp(klips_names[i].name, name))
+			return alg_find(klips_names[i].auth, ALG_AUTH);
 	return NULL;
+}
+
+int alg_find_esp(const char *name, const struct alg_desc **enc, const struct alg_desc **auth)
+{
+	size_t i;
+
+	if (!name)
+		return -ENOENT;
+	for (i = 0; i < N_KLIPS_NAMES; i++) {
+		if (klips_names[i].enc && !strcmp(klips_names[i].name, name)) {
+			*enc = alg_find(klips_names[i].enc, ALG_ENC);
+			*auth = alg_find(klips_names[i].auth, ALG_AUTH);
+			return 0;
+		}
+	}
+	*auth = NULL;
+	*enc = alg_find(name, ALG_ENC);
+	if (*enc)
+		return 0;
+	*auth = alg_find(name, ALG_AUTH);
+	return *auth ? 0 : -ENOENT;
 }
 
 size_t alg_names(enum alg_kind kind, char *buf, size_t len)
