@@ -69,15 +69,10 @@ const char *kp_parse_num(const char *s, uint64_t max, uint64_t *out)
 		s++;
 	}
 	for (; *s; s++) {
-		unsigned d;
+		int x = said_hex_digit(*s);
+		unsigned d = (unsigned)x;
 
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned)(*s - '0');
-		else if (*s >= 'a' && *s <= 'f')
-			d = (unsigned)(*s - 'a' + 10);
-		else if (*s >= 'A' && *s <= 'F')
-			d = (unsigned)(*s - 'A' + 10);
-		else
+		if (x < 0)
 			return "not a number";
 		if (d >= base)
 			return base == 8 ? "not an octal number (a leading 0 means octal)" : "not a number";
@@ -99,17 +94,6 @@ int klips_spi_parse(const char *s, uint32_t *spi)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "0x" then hex digits, '_' between them allowed (KLIPS ttodata) -> @k.
  * NULL or why not; the text is never quoted back. */
 static const char *parse_key_text(const char *s, struct klips_key *k)
@@ -122,7 +106,7 @@ static const char *parse_key_text(const char *s, struct klips_key *k)
 	for (s += 2; *s; s++) {
 		if (*s == '_')
 			continue;
-		if ((v = hexval(*s)) < 0)
+		if ((v = said_hex_digit(*s)) < 0)
 			return "expected 0x followed by hex digits (and '_' separators)";
 		if (hi < 0) {
 			hi = v;

@@ -76,6 +76,9 @@ static int alg_opt(struct kp *p, int id, const char *v)
 	if (!set_xform(p, id == O_AH ? KLIPS_XF_AH : id == O_ESP ? KLIPS_XF_ESP : KLIPS_XF_COMP,
 		       KLIPS_ADD))
 		return 0;
+	if (alg_klips_missing(v))
+		return kp_fail(p, "'%s' needs HMAC-MD5, which spigrpd does not have yet: use hmac-sha1-96 "
+				  "or 3des-sha1-96 at both ends", v);
 	if (id == O_AH) {
 		if (!(s->auth = alg_find(v, ALG_AUTH)))
 			return kp_fail(p, "Unknown authentication algorithm '%s' follows '--ah' option.", v);

@@ -34,7 +34,6 @@ static const struct {
 	{ "sha256", ALG_AUTH, "hmac(sha256)", 32, 128, 0, "SHA256" },
 	{ "sha384", ALG_AUTH, "hmac(sha384)", 48, 192, 0, "SHA384" },
 	{ "sha512", ALG_AUTH, "hmac(sha512)", 64, 256, 0, "SHA512" },
-	{ "md5", ALG_AUTH, "hmac(md5)", 16, 96, 0, "MD5" },
 	{ "deflate", ALG_COMP, "deflate", 0, 0, 0, NULL },
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
@@ -80,7 +79,7 @@ START_TEST(test_find_rules)
 	ck_assert_ptr_null(alg_find("", ALG_ENC));
 	ck_assert_ptr_null(alg_find(NULL, ALG_ENC));
 	/* KLIPS's names of one integrity algorithm, for auth only */
-	ck_assert_ptr_eq(alg_find("hmac-md5-96", ALG_AUTH), alg_find("md5", ALG_AUTH));
+	ck_assert_ptr_null(alg_find("hmac-md5-96", ALG_AUTH)); /* no md5 row yet */
 	ck_assert_ptr_eq(alg_find("hmac-sha1-96", ALG_AUTH), alg_find("sha1", ALG_AUTH));
 	ck_assert_ptr_null(alg_find("hmac-md5-96", ALG_ENC));
 	ck_assert_ptr_null(alg_find("3des-md5-96", ALG_AUTH));
@@ -94,11 +93,11 @@ START_TEST(test_find_esp)
 	static const struct {
 		const char *name, *enc, *auth;
 	} t[] = {
-		{ "3des-md5-96", "3des", "md5" },    { "3des-sha1-96", "3des", "sha1" },
+		{ "3des-sha1-96", "3des", "sha1" },
 		{ "3des-sha1", "3des", "sha1" },     { "aes128-sha1-96", "aes128", "sha1" },
 		{ "aes128-sha1", "aes128", "sha1" }, { "aes256", "aes256", NULL },
 		{ "aes128gcm16", "aes128gcm16", NULL }, { "sha256", NULL, "sha256" },
-		{ "hmac-md5-96", NULL, "md5" },
+		{ "hmac-sha1-96", NULL, "sha1" },
 	};
 	const struct alg_desc *enc, *auth;
 	size_t i;
@@ -110,6 +109,12 @@ START_TEST(test_find_esp)
 		if (auth)
 			ck_assert_uint_eq(auth->icv_bits, !strcmp(t[i].auth, "sha256") ? 128 : 96);
 	}
+	/* known KLIPS names that need the md5 row */
+	ck_assert_int_eq(alg_find_esp("3des-md5-96", &enc, &auth), -ENOSYS);
+	ck_assert_int_eq(alg_find_esp("hmac-md5-96", &enc, &auth), -ENOSYS);
+	ck_assert(alg_klips_missing("3des-md5-96") && alg_klips_missing("hmac-md5-96"));
+	ck_assert(!alg_klips_missing("3des-sha1-96") && !alg_klips_missing("md5") &&
+		  !alg_klips_missing(NULL));
 	ck_assert_int_eq(alg_find_esp("des", &enc, &auth), -ENOENT);
 	ck_assert_int_eq(alg_find_esp("3DES-MD5-96", &enc, &auth), -ENOENT);
 	ck_assert_int_eq(alg_find_esp("deflate", &enc, &auth), -ENOENT);
@@ -126,7 +131,7 @@ START_TEST(test_names)
 	ck_assert_str_eq(buf, "aes128, aes192, aes256, aes128gcm16, aes256gcm16, chacha20poly1305, 3des, null");
 	ck_assert_uint_eq(n, strlen(buf));
 	alg_names(ALG_AUTH, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "sha1, sha256, sha384, sha512, md5");
+	ck_assert_str_eq(buf, "sha1, sha256, sha384, sha512");
 	alg_names(ALG_COMP, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "deflate");
 	alg_names(ALG_AEAD, buf, sizeof(buf));
@@ -134,7 +139,7 @@ START_TEST(test_names)
 	/* cut like snprintf: NUL-terminated, the whole length returned */
 	n = alg_names(ALG_AUTH, small, sizeof(small));
 	ck_assert_str_eq(small, "sha1, s");
-	ck_assert_uint_eq(n, strlen("sha1, sha256, sha384, sha512, md5"));
+	ck_assert_uint_eq(n, strlen("sha1, sha256, sha384, sha512"));
 	ck_assert_uint_eq(alg_names(ALG_COMP, NULL, 0), strlen("deflate"));
 }
 END_TEST

@@ -126,8 +126,10 @@ static const struct row rows[] = {
 	OK(S, "spi --clear", "clear"),
 	OK(S, "spi --del --said esp.12345678@192.1.2.45", "del esp0x12345678@192.1.2.45"),
 	OK(S, "spi --af inet --edst 192.1.2.45 --spi 0x12345678 --proto esp --del", "del esp0x12345678@192.1.2.45"),
-	OK(S, "spi --said esp.12345678@192.1.2.45 --esp 3des-md5-96 --src 192.1.2.23 --enckey " K24 " --authkey " K16,
-	   "add esp esp0x12345678@192.1.2.45 enc=3des ek=24:01 auth=md5 ak=16:01 src=192.1.2.23"),
+	ERR(S, "spi --said esp.12345678@192.1.2.45 --esp 3des-md5-96 --src 192.1.2.23 --enckey " K24 " --authkey " K16,
+	    "spi: '3des-md5-96' needs HMAC-MD5, which spigrpd does not have yet: use hmac-sha1-96 or 3des-sha1-96 at both ends\n"),
+	OK(S, "spi --said esp.12345678@192.1.2.45 --esp 3des-sha1-96 --src 192.1.2.23 --enckey " K24 " --authkey " K20,
+	   "add esp esp0x12345678@192.1.2.45 enc=3des ek=24:01 auth=sha1 ak=20:01 src=192.1.2.23"),
 	OK(S, "spi --said esp.12345678@192.1.2.45 --esp 3des-sha1-96 --enckey " K24 " --authkey " K20,
 	   "add esp esp0x12345678@192.1.2.45 enc=3des ek=24:01 auth=sha1 ak=20:01"),
 	OK(S, "spi --said esp.12345678@192.1.2.45 --esp 3des-sha1 --enckey " K24 " --authkey " K20,
@@ -137,10 +139,12 @@ static const struct row rows[] = {
 	OK(S, "spi --said esp.1000@192.0.2.1 --esp 3des --enckey " K24, "add esp esp0x1000@192.0.2.1 enc=3des ek=24:01"),
 	OK(S, "spi --said esp.1000@192.0.2.1 --esp aes128gcm16 --enckey " K20,
 	   "add esp esp0x1000@192.0.2.1 enc=aes128gcm16 ek=20:01"),
-	OK(S, "spi --said ah.1000@192.0.2.1 --ah hmac-md5-96 --authkey " K16, "add ah ah0x1000@192.0.2.1 auth=md5 ak=16:01"),
+	ERR(S, "spi --said ah.1000@192.0.2.1 --ah hmac-md5-96 --authkey " K16,
+	    "spi: 'hmac-md5-96' needs HMAC-MD5, which spigrpd does not have yet: use hmac-sha1-96 or 3des-sha1-96 at both ends\n"),
 	OK(S, "spi --said ah.1000@192.0.2.1 --ah hmac-sha1-96 --authkey " K20 " --replay_window 64",
 	   "add ah ah0x1000@192.0.2.1 auth=sha1 ak=20:01 replay=64"),
-	OK(S, "spi --said ah.1000@192.0.2.1 --ah md5 --authkey=" K16, "add ah ah0x1000@192.0.2.1 auth=md5 ak=16:01"),
+	OK(S, "spi --said ah.1000@192.0.2.1 --ah sha256 --authkey=" K16 "0123456789abcdef0123456789abcdef",
+	   "add ah ah0x1000@192.0.2.1 auth=sha256 ak=32:01"),
 	OK(S, "spi --af inet --edst 192.0.2.1 --spi 0400 --proto esp --esp 3des --enckey " K24,
 	   "add esp esp0x100@192.0.2.1 enc=3des ek=24:01"),
 	OK(S, "spi --said tun.1000@192.1.2.45 --ip4 --src 192.1.2.23 --dst 192.1.2.45",
@@ -148,8 +152,8 @@ static const struct row rows[] = {
 	OK(S, "spi --said tun:1000@2001:db8::45 --ip6 --src 2001:db8::23 --dst 2001:db8::45",
 	   "add tun tun0x1000@2001:db8::45 src=2001:db8::23 dst=2001:db8::45"),
 	OK(S, "spi --said comp.5678@192.1.2.45 --comp deflate", "add comp comp0x5678@192.1.2.45 comp=deflate"),
-	OK(S, "spi --said esp.1000@192.0.2.1 --esp 3des-md5-96 --enckey - --authkey " K16,
-	   "add esp esp0x1000@192.0.2.1 enc=3des ek=24:aa auth=md5 ak=16:01"),
+	OK(S, "spi --said esp.1000@192.0.2.1 --esp 3des-sha1-96 --enckey - --authkey " K20,
+	   "add esp esp0x1000@192.0.2.1 enc=3des ek=24:aa auth=sha1 ak=20:01"),
 	OK(S, "spi --said esp.1000@192.0.2.1 --esp 3des --enckey " K24 " --life soft-bytes=1000,hard-addtime=3600",
 	   "add esp esp0x1000@192.0.2.1 enc=3des ek=24:01 life=bytes:1000/0,addtime:0/3600"),
 	OK(S, "spi --said esp.1000@192.0.2.1 --esp 3des --enckey " K24 " --natt nonesp --sport 4500 --dport 4500",
@@ -166,13 +170,13 @@ static const struct row rows[] = {
 	    "spi: Invalid encryption algorithm '3DES-MD5-96' follows '--esp' option: known are 3des-md5-96, 3des-sha1-96, 3des-sha1, aes128-sha1-96, aes128-sha1 and the names of spigrpd.conf(5)\n"),
 	ERR(S, "spi --comp lzs", "spi: Unknown compression algorithm 'lzs' follows '--comp' option. (Linux has no LZS)\n"),
 	ERR(S, "spi --said esp.1000@192.0.2.1 --esp 3des --enckey 0x0123", "spi: invalid encryption keylen=16, required 192 by encrypt algo string=\"3des\"\n"),
-	ERR(S, "spi --said ah.1000@192.0.2.1 --ah hmac-md5-96 --authkey " K20, "spi: invalid auth keylen=160, must be between 128 and 128 bits\n"),
+	ERR(S, "spi --said ah.1000@192.0.2.1 --ah hmac-sha1-96 --authkey " K16, "spi: invalid auth keylen=128, must be between 160 and 160 bits\n"),
 	ERR(S, "spi --said esp.1000@192.0.2.1 --esp 3des --enckey 0123456789abcdef", "spi: malformed Encryption Key: expected 0x followed by hex digits\n"),
 	ERR(S, "spi --said esp.1000@192.0.2.1 --esp 3des --enckey 0x012", "spi: malformed Encryption Key: odd number of hex digits\n"),
 	ERR(S, "spi --said esp.1000@192.0.2.1 --esp 3des --enckey 0x01zz23", "spi: malformed Encryption Key: expected 0x followed by hex digits (and '_' separators)\n"),
-	ERR(S, "spi --said esp.1000@192.0.2.1 --esp 3des-md5-96 --enckey " K24, "spi: --esp md5 needs --authkey\n"),
-	ERR(S, "spi --said esp.1000@192.0.2.1 --esp 3des-md5-96 --authkey " K16, "spi: --esp 3des needs --enckey\n"),
-	ERR(S, "spi --said ah.1000@192.0.2.1 --ah md5 --authkey " K16 " --enckey " K24, "spi: --enckey given, but ah0x1000@192.0.2.1 SA takes no encryption key\n"),
+	ERR(S, "spi --said esp.1000@192.0.2.1 --esp 3des-sha1 --enckey " K24, "spi: --esp sha1 needs --authkey\n"),
+	ERR(S, "spi --said esp.1000@192.0.2.1 --esp 3des-sha1 --authkey " K20, "spi: --esp 3des needs --enckey\n"),
+	ERR(S, "spi --said ah.1000@192.0.2.1 --ah sha1 --authkey " K20 " --enckey " K24, "spi: --enckey given, but ah0x1000@192.0.2.1 SA takes no encryption key\n"),
 	ERR(S, "spi --said ah.1000@192.0.2.1 --esp 3des --enckey " K24, "spi: --esp makes an esp SA, not ah0x1000@192.0.2.1\n"),
 	ERR(S, "spi --said tun.1000@192.0.2.1 --ip4 --src 192.0.2.2", "spi: --ip4 needs --src and --dst: the tunnel's outer addresses\n"),
 	ERR(S, "spi --said tun.1000@192.0.2.1 --ip6 --src 192.0.2.2 --dst 192.0.2.1", "spi: --ip6 needs IPv6 outer addresses (--src 192.0.2.2 --dst 192.0.2.1)\n"),
@@ -404,14 +408,14 @@ END_TEST
 /* No key is ever quoted back, and a failed parse leaves none behind. */
 START_TEST(test_keys_not_shown)
 {
-	char *argv[] = { "spi", "--said", "esp.1000@192.0.2.1", "--esp", "3des-md5-96", "--enckey",
+	char *argv[] = { "spi", "--said", "esp.1000@192.0.2.1", "--esp", "3des-sha1-96", "--enckey",
 			 "0x0123456789abcdef0123456789abcdef0123456789abcdef", "--authkey", "0xfeedfacefeedface",
 			 NULL };
 	struct klips_req req;
 	struct klips_msg msg;
 
 	ck_assert_int_eq(klips_parse(KLIPS_SPI, 9, argv, NULL, NULL, &req, &msg), 0);
-	ck_assert_str_eq(msg.err, "spi: invalid auth keylen=64, must be between 128 and 128 bits\n");
+	ck_assert_str_eq(msg.err, "spi: invalid auth keylen=64, must be between 160 and 160 bits\n");
 	ck_assert(!strstr(msg.err, "feedface") && !strstr(msg.err, "0123456789"));
 	ck_assert(!req.spi.enckey.set && !req.spi.authkey.set && !req.spi.enckey.data[0] &&
 		  !req.spi.authkey.data[0]);
