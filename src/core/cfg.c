@@ -1051,7 +1051,13 @@ static void sa_alg(struct cfg_parser *p, struct cfg_sa *sa, int k, const char *k
 	const struct alg_desc *alg = alg_find(val, kind);
 	char known[256];
 
-	if (!alg) {
+	const struct alg_desc *e2, *a2;
+
+	if (!alg && k == S_ENC && alg_find_esp(val, &e2, &a2) == 0 && e2 && a2) {
+		/* a KLIPS ESP transform name: two algorithms, two keys */
+		perr(p, "\"%s\" is an ESP transform of `ipsec spi --esp`: write enc = %s and auth = %s",
+		     Q(val), e2->name, a2->name);
+	} else if (!alg) {
 		alg_names(kind, known, sizeof(known));
 		if (looks_like_key(val))
 			perr(p, "unknown %s %s (known: %s)", key, KEY_NOT_SHOWN, known);

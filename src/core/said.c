@@ -68,7 +68,7 @@ static bool is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int hexval(char c)
+int said_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -140,7 +140,7 @@ static const char *parse_hex4(const char *s, size_t n, struct ip_addr *out)
 	if (n != 10)
 		return "a hex IPv4 address needs exactly 8 hex digits after 0x";
 	for (i = 2; i < n; i++) {
-		int d = hexval(s[i]);
+		int d = said_hex_digit(s[i]);
 
 		if (d < 0)
 			return "a hex IPv4 address needs exactly 8 hex digits after 0x";
@@ -225,7 +225,7 @@ static const char *parse_groups6(const char *s, size_t n, bool at_start, bool at
 			return "empty group";
 		}
 		for (size_t k = start; k < i; k++) {
-			int d = hexval(s[k]);
+			int d = said_hex_digit(s[k]);
 
 			if (d < 0) {
 				snprintf(why, whylen, "group \"%.*s\" is not hex",
@@ -619,7 +619,7 @@ static const char *parse_spi(const char *s, size_t n, int base, uint32_t *out)
 	else if (base == 8)
 		what = "not an octal number (it starts with 0)";
 	for (; i < n; i++) {
-		int d = hexval(s[i]);
+		int d = said_hex_digit(s[i]);
 
 		if (d < 0 || d >= base)
 			return what;
@@ -627,7 +627,7 @@ static const char *parse_spi(const char *s, size_t n, int base, uint32_t *out)
 		if (v > UINT32_MAX) {
 			/* keep scanning: a bad digit later is the better message */
 			for (i++; i < n; i++)
-				if (hexval(s[i]) < 0 || hexval(s[i]) >= base)
+				if (said_hex_digit(s[i]) < 0 || said_hex_digit(s[i]) >= base)
 					return what;
 			return "does not fit in 32 bits";
 		}

@@ -119,6 +119,9 @@ int said_parse(const char *text, struct said *out, char *err, size_t errlen);
  */
 size_t said_format(const struct said *s, char fmt, char *buf, size_t len);
 
+/* Value of hex digit @c (either case), or -1. */
+int said_hex_digit(char c);
+
 /* Name of a SAID protocol as its prefix ("esp"), NULL if it has none. */
 const char *said_proto_name(uint8_t proto);
 bool said_equal(const struct said *a, const struct said *b);

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -77,6 +78,47 @@ START_TEST(test_find_rules)
 	ck_assert_ptr_null(alg_find("AES128", ALG_ENC));
 	ck_assert_ptr_null(alg_find("", ALG_ENC));
 	ck_assert_ptr_null(alg_find(NULL, ALG_ENC));
+	/* KLIPS's names of one integrity algorithm, for auth only */
+	ck_assert_ptr_null(alg_find("hmac-md5-96", ALG_AUTH)); /* no md5 row yet */
+	ck_assert_ptr_eq(alg_find("hmac-sha1-96", ALG_AUTH), alg_find("sha1", ALG_AUTH));
+	ck_assert_ptr_null(alg_find("hmac-md5-96", ALG_ENC));
+	ck_assert_ptr_null(alg_find("3des-md5-96", ALG_AUTH));
+	ck_assert_ptr_null(alg_find("HMAC-MD5-96", ALG_AUTH));
+}
+END_TEST
+
+/* KLIPS ESP transform names: two rows at once, the ICV always 96 bits. */
+START_TEST(test_find_esp)
+{
+	static const struct {
+		const char *name, *enc, *auth;
+	} t[] = {
+		{ "3des-sha1-96", "3des", "sha1" },
+		{ "3des-sha1", "3des", "sha1" },     { "aes128-sha1-96", "aes128", "sha1" },
+		{ "aes128-sha1", "aes128", "sha1" }, { "aes256", "aes256", NULL },
+		{ "aes128gcm16", "aes128gcm16", NULL }, { "sha256", NULL, "sha256" },
+		{ "hmac-sha1-96", NULL, "sha1" },
+	};
+	const struct alg_desc *enc, *auth;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_int_eq(alg_find_esp(t[i].name, &enc, &auth), 0);
+		ck_assert_ptr_eq(enc, t[i].enc ? alg_find(t[i].enc, ALG_ENC) : NULL);
+		ck_assert_ptr_eq(auth, t[i].auth ? alg_find(t[i].auth, ALG_AUTH) : NULL);
+		if (auth)
+			ck_assert_uint_eq(auth->icv_bits, !strcmp(t[i].auth, "sha256") ? 128 : 96);
+	}
+	/* known KLIPS names that need the md5 row */
+	ck_assert_int_eq(alg_find_esp("3des-md5-96", &enc, &auth), -ENOSYS);
+	ck_assert_int_eq(alg_find_esp("hmac-md5-96", &enc, &auth), -ENOSYS);
+	ck_assert(alg_klips_missing("3des-md5-96") && alg_klips_missing("hmac-md5-96"));
+	ck_assert(!alg_klips_missing("3des-sha1-96") && !alg_klips_missing("md5") &&
+		  !alg_klips_missing(NULL));
+	ck_assert_int_eq(alg_find_esp("des", &enc, &auth), -ENOENT);
+	ck_assert_int_eq(alg_find_esp("3DES-MD5-96", &enc, &auth), -ENOENT);
+	ck_assert_int_eq(alg_find_esp("deflate", &enc, &auth), -ENOENT);
+	ck_assert_int_eq(alg_find_esp(NULL, &enc, &auth), -ENOENT);
 }
 END_TEST
 
@@ -139,6 +181,7 @@ static Suite *alg_suite(void)
 
 	tcase_add_loop_test(tc, test_table_pinned, 0, (int)NROWS);
 	tcase_add_test(tc, test_find_rules);
+	tcase_add_test(tc, test_find_esp);
 	tcase_add_test(tc, test_names);
 	tcase_add_loop_test(tc, test_openssl_names, 0, (int)NROWS);
 	suite_add_tcase(s, tc);

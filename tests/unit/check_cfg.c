@@ -213,7 +213,11 @@ static const struct bad_case bad_cases[] = {
 	    "t.conf:5: duplicate [sa esp0x100@192.0.2.1] (first at line 1)"),
 	BAD(ESP_HDR "enc = aes\n" AUTH_OK,
 	    "t.conf:3: unknown enc \"aes\" (known: aes128, aes192, aes256, aes128gcm16, aes256gcm16, chacha20poly1305, 3des, null)"),
-	BAD(ESP_HDR "auth = md5\n", "t.conf:3: unknown auth \"md5\" (known: sha1, sha256, sha384, sha512)"),
+	BAD(ESP_HDR "auth = md4\n", "t.conf:3: unknown auth \"md4\" (known: sha1, sha256, sha384, sha512)"),
+	BAD(ESP_HDR "auth = HMAC-MD5-96\n",
+	    "t.conf:3: unknown auth \"HMAC-MD5-96\" (known: sha1, sha256, sha384, sha512)"),
+	BAD(ESP_HDR "enc = 3des-sha1-96\n",
+	    "t.conf:3: \"3des-sha1-96\" is an ESP transform of `ipsec spi --esp`: write enc = 3des and auth = sha1"),
 	BAD("[sa comp.3d0@192.0.2.1]\nsrc = 192.0.2.2\ncomp = lzs\n",
 	    "t.conf:3: unknown comp \"lzs\" (known: deflate)"),
 	/* refused combinations */
