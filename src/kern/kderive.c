@@ -457,6 +457,7 @@ static void sa_of(const struct xm_state *s, const struct xm_policy *pol, struct 
 	o->packets = s->curlft.packets;
 	o->add_time = s->curlft.add_time;
 	o->use_time = s->curlft.use_time;
+	o->last_used = s->lastused;
 	o->life.soft_bytes = life(s->lft.soft_byte_limit);
 	o->life.hard_bytes = life(s->lft.hard_byte_limit);
 	o->life.soft_packets = life(s->lft.soft_packet_limit);
@@ -496,6 +497,7 @@ static void tun_of(const struct dstate *d, struct kv_sa *o)
 	o->packets = sa.packets;
 	o->add_time = sa.add_time;
 	o->use_time = sa.use_time;
+	o->last_used = sa.last_used;
 	o->life = sa.life;
 	o->reqid = sa.reqid;
 	if (in && o->dir == SADB_DIR_IN) {
