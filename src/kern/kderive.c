@@ -221,17 +221,27 @@ static bool state_fits(const struct xm_state *s, const struct xm_tmpl *t, const 
 	return (pv & sm) == sv && s->if_id == p->if_id;
 }
 
+/* Room for one more of *@arr's @n records of @size bytes (@cap
+ * allocated): 0 or -ENOMEM. */
+static int grow(void **arr, size_t n, size_t *cap, size_t size)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*arr, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
 static int cands_push(struct cands *cd, size_t i)
 {
-	if (cd->n == cd->cap) {
-		size_t cap = cd->cap ? cd->cap * 2 : 8;
-		size_t *n = realloc(cd->i, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		cd->i = n;
-		cd->cap = cap;
-	}
+	if (grow((void **)&cd->i, cd->n, &cd->cap, sizeof(*cd->i)))
+		return -ENOMEM;
 	cd->i[cd->n++] = i;
 	return 0;
 }
@@ -295,15 +305,8 @@ static long set_get(struct dctx *c, const size_t *m, unsigned n)
 	while (hidx_next(&c->set_idx, h, &pos, &v))
 		if (c->set[v].n == n && !memcmp(c->set[v].m, m, n * sizeof(*m)))
 			return (long)v;
-	if (c->nset == c->set_cap) {
-		size_t cap = c->set_cap ? c->set_cap * 2 : 16;
-		struct dset *ns = realloc(c->set, cap * sizeof(*ns));
-
-		if (!ns)
-			return -ENOMEM;
-		c->set = ns;
-		c->set_cap = cap;
-	}
+	if (grow((void **)&c->set, c->nset, &c->set_cap, sizeof(*c->set)))
+		return -ENOMEM;
 	if (hidx_put(&c->set_idx, h, c->nset))
 		return -ENOMEM;
 	s = &c->set[c->nset];
@@ -324,15 +327,8 @@ static long set_get(struct dctx *c, const size_t *m, unsigned n)
 
 static int er_push(struct dctx *c, const struct xm_policy *p, long set, uint32_t magic)
 {
-	if (c->ner == c->er_cap) {
-		size_t cap = c->er_cap ? c->er_cap * 2 : 16;
-		struct der *n = realloc(c->er, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		c->er = n;
-		c->er_cap = cap;
-	}
+	if (grow((void **)&c->er, c->ner, &c->er_cap, sizeof(*c->er)))
+		return -ENOMEM;
 	c->er[c->ner++] = (struct der){ .p = p, .set = set, .magic = magic };
 	return 0;
 }
