@@ -37,6 +37,9 @@ struct ktab {
 
 struct kmirror {
 	struct ktab st, sp;
+	bool (*keep_state)(void *arg, const struct xm_state *s);
+	bool (*keep_policy)(void *arg, const struct xm_policy *p);
+	void *keep_arg;
 	uint64_t order;      /* the last order given */
 	uint64_t gen, cgen;
 };
@@ -221,6 +224,14 @@ static void drop_keys(struct xm_state *s)
 	s->comp.key = NULL;
 }
 
+void kmirror_set_filter(struct kmirror *m, bool (*keep_state)(void *arg, const struct xm_state *s),
+			bool (*keep_policy)(void *arg, const struct xm_policy *p), void *arg)
+{
+	m->keep_state = keep_state;
+	m->keep_policy = keep_policy;
+	m->keep_arg = arg;
+}
+
 int kmirror_put_state(struct kmirror *m, const struct xm_state *s)
 {
 	struct km_state r = { .s = *s };
@@ -229,6 +240,10 @@ int kmirror_put_state(struct kmirror *m, const struct xm_state *s)
 
 	if (state_silent(s))
 		return 0;
+	if (m->keep_state && !m->keep_state(m->keep_arg, s)) {
+		kmirror_del_state(m, s);
+		return 0;
+	}
 	drop_keys(&r.s);
 	xm_state_key(s, &k);
 	ret = tab_put(&m->st, &k, &r, &m->order, m->sp.nlive);
@@ -243,6 +258,10 @@ int kmirror_put_policy(struct kmirror *m, const struct xm_policy *p)
 	struct xm_key k;
 	int ret;
 
+	if (m->keep_policy && !m->keep_policy(m->keep_arg, p)) {
+		kmirror_del_policy(m, p);
+		return 0;
+	}
 	xm_policy_key(p, &k);
 	ret = tab_put(&m->sp, &k, &r, &m->order, m->st.nlive);
 	if (ret >= 0)

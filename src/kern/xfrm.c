@@ -5,9 +5,9 @@
  * every reply and event is parsed by xfrm_msg.c.  Our requests carry our
  * port id, which the kernel copies into the events they cause: the event
  * socket's filter drops those (so 10,000 groups installed cost no event
- * and no overrun), and the mirror (mirror.h) learns our own changes from
- * the requests themselves.  Every other event feeds the mirror first.  We
- * never flush and never send UPDSA/UPDPOLICY.
+ * and no overrun).  Every other event feeds the mirror (mirror.h), which
+ * keeps the foreign objects only.  We never flush and never send
+ * UPDSA/UPDPOLICY.
  */
 #include "config.h"
 
@@ -93,6 +93,20 @@ static int event_filter(int fd, uint32_t port)
 #undef REQID_TOP
 #undef REQID_NEXT
 
+static bool policy_ours(const struct xfrm *x, const struct xm_policy *p);
+
+/* The mirror keeps foreign objects (ours come from the model). */
+static bool mirror_keeps_state(void *arg, const struct xm_state *s)
+{
+	(void)arg;
+	return !xfrm_own_reqid(s->reqid);
+}
+
+static bool mirror_keeps_policy(void *arg, const struct xm_policy *p)
+{
+	return !policy_ours(arg, p);
+}
+
 int xfrm_open_backend(struct xfrm **out, const struct xfrm_backend *b)
 {
 	struct xfrm *x = calloc(1, sizeof(*x));
@@ -113,6 +127,7 @@ int xfrm_open_backend(struct xfrm **out, const struct xfrm_backend *b)
 		xfrm_close(x);
 		return -ENOMEM;
 	}
+	kmirror_set_filter(x->mirror, mirror_keeps_state, mirror_keeps_policy, x);
 	*out = x;
 	return 0;
 }
@@ -185,20 +200,6 @@ static void mirror_short(struct xfrm *x, int err)
 	log_limited(&x->short_limit, LOG_WARNING,
 		    "xfrm: the kernel mirror misses objects (%s): the view is incomplete",
 		    strerror(-err));
-}
-
-/* Our own change of @o (its events never reach us: event_filter()). */
-static void mirror_ours(struct xfrm *x, const struct xfrm_obj *o, bool add)
-{
-	if (!add) {
-		if (o->kind == XFRM_OBJ_STATE)
-			kmirror_del_state(x->mirror, &o->sa);
-		else
-			kmirror_del_policy(x->mirror, &o->sp);
-		return;
-	}
-	mirror_short(x, o->kind == XFRM_OBJ_STATE ? kmirror_put_state(x->mirror, &o->sa) :
-						    kmirror_put_policy(x->mirror, &o->sp));
 }
 
 const struct kmirror *xfrm_mirror(const struct xfrm *x)
@@ -286,8 +287,6 @@ static int add_obj(struct xfrm *x, const struct xfrm_obj *o, struct reason *why)
 		xm_free(h);
 		if (ret && is_shunt_policy(o))
 			shuntrec_undo(x->sr, &o->sp, had ? &prev : NULL);
-		if (!ret)
-			mirror_ours(x, o, true);
 	}
 	if (ret) {
 		xfrm_obj_describe(o, what, sizeof(what));
@@ -312,8 +311,6 @@ static int delete_obj(struct xfrm *x, const struct xfrm_obj *o, bool by_index, s
 		xm_free(h);
 		if (ret == -ENOENT || ret == -ESRCH)
 			ret = 0;
-		if (!ret)
-			mirror_ours(x, o, false);
 		if (!ret && o->kind == XFRM_OBJ_POLICY)
 			shuntrec_forget(x->sr, &o->sp); /* no policy with this key left */
 	}

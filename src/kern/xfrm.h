@@ -19,8 +19,8 @@
  * Runtime state is the caller's: this module keeps none about groups, and
  * asks a struct xfrm_owner which groups are placed in the kernel and
  * installed, and tells it which were adopted or lost.  Keeps the kernel
- * mirror (mirror.h: every object, ours and foreign) and derives the view
- * of the foreign ones from it (kderive.h).  Failures are
+ * mirror (mirror.h) of every foreign object (ours are the model's) and
+ * derives the view from it (kderive.h).  Failures are
  * returned (-errno, and a struct reason where a person needs the why), not
  * logged; what only this module sees is logged: stale leftovers removed at
  * start-up, leftovers it could not remove, an event socket overrun, and
@@ -172,8 +172,8 @@ int xfrm_process_events(struct xfrm *x, const struct sadb *db, const struct xfrm
  */
 int xfrm_read_counters(struct xfrm *x, const struct sadb_group *g, struct sa_counters *ctr);
 
-/* The kernel mirror (mirror.h): every state and policy of the namespace,
- * kept by xfrm_adopt()'s dump and xfrm_process_events(). */
+/* The kernel mirror (mirror.h): every foreign state and policy of the
+ * namespace, kept by xfrm_adopt()'s dump and xfrm_process_events(). */
 const struct kmirror *xfrm_mirror(const struct xfrm *x);
 
 /**

@@ -474,6 +474,47 @@ START_TEST(parse_acquire_newae)
 }
 END_TEST
 
+static bool not_band(void *arg, const struct xm_state *s)
+{
+	(void)arg;
+	return !xfrm_own_reqid(s->reqid);
+}
+
+static bool no_block(void *arg, const struct xm_policy *p)
+{
+	(void)arg;
+	return p->action != XFRM_POLICY_BLOCK;
+}
+
+/* A filter: refused objects are not kept, and one replaced by a refused
+ * object is forgotten. */
+START_TEST(filter)
+{
+	struct kmirror *m = kmirror_new();
+	const struct km_state *ks;
+	struct xm_state s;
+	size_t pos = 0;
+
+	kmirror_set_filter(m, not_band, no_block, NULL);
+	kmirror_load_begin(m, false);
+	feed(m, "kderive", "transport-sa.bin");
+	kmirror_load_end(m, false, true);
+	kmirror_load_begin(m, true);
+	feed(m, "kderive", "transport-policy.bin");
+	kmirror_load_end(m, true, true);
+	ck_assert_uint_eq(kmirror_nstates(m), 4);   /* not 0x53400011's */
+	ck_assert_uint_eq(kmirror_npolicies(m), 3); /* not the block */
+	while ((ks = kmirror_next_state(m, &pos)) && ks->s.reqid != 6)
+		;
+	ck_assert_ptr_nonnull(ks);
+	s = ks->s;
+	s.reqid = 0x53400001; /* replaced by one of ours */
+	ck_assert_int_eq(kmirror_put_state(m, &s), 0);
+	ck_assert_uint_eq(kmirror_nstates(m), 3);
+	kmirror_free(m);
+}
+END_TEST
+
 /* Many states come and go: the tables keep exactly the live ones, and
  * their memory stays bounded by the peak (no growth per event). */
 START_TEST(churn)
@@ -533,6 +574,7 @@ int main(void)
 	tcase_add_test(tc, event_kinds);
 	tcase_add_test(tc, parse_acquire_newae);
 	tcase_add_test(tc, churn);
+	tcase_add_test(tc, filter);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
