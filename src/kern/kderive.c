@@ -247,12 +247,11 @@ static int cands_push(struct cands *cd, size_t i)
 }
 
 /* Order by add time, then by the order seen (oldest first). */
-static const struct dctx *sort_ctx;
-
-static int cmp_cand(const void *a, const void *b)
+static int cmp_cand(const void *a, const void *b, void *arg)
 {
-	const struct km_state *x = sort_ctx->st[*(const size_t *)a].k;
-	const struct km_state *y = sort_ctx->st[*(const size_t *)b].k;
+	const struct dctx *c = arg;
+	const struct km_state *x = c->st[*(const size_t *)a].k;
+	const struct km_state *y = c->st[*(const size_t *)b].k;
 
 	if (x->s.curlft.add_time != y->s.curlft.add_time)
 		return x->s.curlft.add_time < y->s.curlft.add_time ? -1 : 1;
@@ -284,8 +283,7 @@ static int find_cands(struct dctx *c, const struct xm_policy *p, const struct xm
 			if (state_fits(&c->st[v].k->s, t, e, p) && cands_push(cd, v))
 				return -ENOMEM;
 	}
-	sort_ctx = c;
-	qsort(cd->i, cd->n, sizeof(*cd->i), cmp_cand);
+	qsort_r(cd->i, cd->n, sizeof(*cd->i), cmp_cand, c);
 	return 0;
 }
 
@@ -503,12 +501,10 @@ static void tun_of(const struct dstate *d, struct kv_sa *o)
 	}
 }
 
-static const struct dset *sort_sets;
-
-static int cmp_set(const void *a, const void *b)
+static int cmp_set(const void *a, const void *b, void *arg)
 {
-	const struct dset *x = &sort_sets[*(const size_t *)a];
-	const struct dset *y = &sort_sets[*(const size_t *)b];
+	const struct dset *x = &((const struct dset *)arg)[*(const size_t *)a];
+	const struct dset *y = &((const struct dset *)arg)[*(const size_t *)b];
 
 	if (x->lo != y->lo)
 		return x->lo < y->lo ? -1 : 1;
@@ -635,8 +631,7 @@ static int emit(struct dctx *c, struct kview *v)
 		return -ENOMEM;
 	for (i = 0; i < c->nset; i++)
 		ord[i] = i;
-	sort_sets = c->set;
-	qsort(ord, c->nset, sizeof(*ord), cmp_set);
+	qsort_r(ord, c->nset, sizeof(*ord), cmp_set, c->set);
 	for (i = 0; i < c->nset && !ret; i++)
 		ret = emit_set(c, &c->set[ord[i]], i, v);
 	free(ord);

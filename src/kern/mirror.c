@@ -291,8 +291,10 @@ bool kmirror_del_policy(struct kmirror *m, const struct xm_policy *p)
 	return true;
 }
 
-/* NEWAE: the kept state's counters.  KM_COUNTERS, or 0 when not kept. */
-static int aevent(struct kmirror *m, const struct xm_msg *msg)
+/* NEWAE or a soft EXPIRE: the kept state's counters (an EXPIRE carries
+ * the state's header, none of its algorithms: it replaces nothing else).
+ * KM_COUNTERS, or 0 when not kept. */
+static int counters(struct kmirror *m, const struct xm_msg *msg)
 {
 	struct xm_key k;
 	struct km_state *r;
@@ -303,6 +305,11 @@ static int aevent(struct kmirror *m, const struct xm_msg *msg)
 	if (i == SIZE_MAX)
 		return 0;
 	r = tab_rec(&m->st, i);
+	if (msg->type == XFRM_MSG_EXPIRE) {
+		r->s.curlft = msg->sa.curlft;
+		r->s.stats = msg->sa.stats;
+		return KM_COUNTERS;
+	}
 	if (msg->ae_ltime)
 		r->s.curlft = msg->sa.curlft;
 	if (msg->sa.has_replay && r->s.has_replay)
@@ -331,10 +338,9 @@ static int state_event(struct kmirror *m, const struct xm_msg *msg)
 	case XFRM_MSG_EXPIRE:
 		if (msg->hard) /* the kernel deletes it, without a DELSA */
 			return kmirror_del_state(m, &msg->sa) ? KM_OBJECTS : 0;
-		r = kmirror_put_state(m, &msg->sa);
-		return r < 0 ? r : KM_COUNTERS;
+		return counters(m, msg);
 	default:
-		return aevent(m, msg);
+		return counters(m, msg);
 	}
 }
 
@@ -353,11 +359,10 @@ static int policy_event(struct kmirror *m, const struct xm_msg *msg)
 		if (!msg->full)
 			return KM_RESYNC;
 		return kmirror_del_policy(m, &msg->sp) ? KM_OBJECTS : 0;
-	default: /* POLEXPIRE */
+	default: /* POLEXPIRE: the kernel deletes it at the hard one */
 		if (msg->hard)
 			return kmirror_del_policy(m, &msg->sp) ? KM_OBJECTS : 0;
-		r = kmirror_put_policy(m, &msg->sp);
-		return r < 0 ? r : KM_COUNTERS;
+		return 0;
 	}
 }
 

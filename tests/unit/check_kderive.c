@@ -436,6 +436,38 @@ START_TEST(event_kinds)
 }
 END_TEST
 
+/* A soft expiry carries no algorithm: the state stays as it was (its
+ * counters updated); the hard one removes it (no DELSA follows). */
+START_TEST(expiry)
+{
+	struct kmirror *m = kmirror_new();
+	struct fx_msg msgs[4];
+	size_t len, pos = 0;
+	uint8_t *b = fx_load_dir("xfrm", "expire-sa.bin", &len);
+	const struct km_state *ks;
+	struct xm_msg x;
+	int i;
+
+	ck_assert_uint_eq(fx_split(b, len, msgs, 4), 3);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(xm_parse(msgs[i].p, msgs[i].len, &x), 0);
+		ck_assert_int_eq(kmirror_event(m, &x), i ? KM_COUNTERS : KM_OBJECTS);
+	}
+	ck_assert(!x.hard);
+	ks = kmirror_next_state(m, &pos);
+	ck_assert_ptr_nonnull(ks);
+	ck_assert(ks->s.crypt.present && ks->s.auth.present);
+	ck_assert_uint_eq(ks->s.lft.hard_add_expires_seconds, 2);
+	expect(m, false, ""); /* its reqid 0x53400008 is in our band */
+	ck_assert_int_eq(xm_parse(msgs[2].p, msgs[2].len, &x), 0);
+	ck_assert(x.hard);
+	ck_assert_int_eq(kmirror_event(m, &x), KM_OBJECTS);
+	ck_assert_uint_eq(kmirror_nstates(m), 0);
+	free(b);
+	kmirror_free(m);
+}
+END_TEST
+
 /* ACQUIRE and NEWAE as the kernel sent them. */
 START_TEST(parse_acquire_newae)
 {
@@ -573,6 +605,7 @@ int main(void)
 	tcase_add_test(tc, events_converge);
 	tcase_add_test(tc, event_kinds);
 	tcase_add_test(tc, parse_acquire_newae);
+	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, churn);
 	tcase_add_test(tc, filter);
 	suite_add_tcase(s, tc);
