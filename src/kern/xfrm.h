@@ -146,6 +146,15 @@ int xfrm_remove_group_final(struct xfrm *x, const struct sadb_group *g, uint64_t
  */
 int xfrm_adopt(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o);
 
+/**
+ * xfrm_event_filter() - attach the event socket's filter to @fd: it drops
+ * the events of requests whose nlmsg_pid was @port (ours), the NEWAE
+ * notices of states in our reqid band and those caused by traffic
+ * (XFRM_AE_CR), and lets the rest through.  xfrm_open() uses it; exposed
+ * for the unit tests (any datagram socket takes it).  0 or -errno.
+ */
+int xfrm_event_filter(int fd, uint32_t port);
+
 /* The event socket, for poll() (-1 on a fake backend). */
 int xfrm_event_fd(struct xfrm *x);
 
