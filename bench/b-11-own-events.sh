@@ -12,8 +12,6 @@
 
 N=${BENCH_GROUPS:-10000}
 FIG=$UMLT_OUT/figures
-K=0x000102030405060708090a0b0c0d0e0f
-A=0x202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f
 
 fig() {
 	printf '%-50s %14s  %s\n' "$1" "$2" "${3:-}" >> "$FIG"
@@ -58,12 +56,7 @@ fig "own events: event socket overruns" "$ov" "must be 0"
 [ "$ov" -eq 0 ] || fail "our own installs overran the event socket ($ov times)"
 
 step "2000 foreign states beside them: overrun, then converged"
-i=0
-while [ $i -lt 2000 ]; do
-	printf 'xfrm state add src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x%x reqid 0 mode transport enc cbc(aes) %s auth-trunc hmac(sha256) %s 128\n' \
-		$((0x30000 + i)) $K $A
-	i=$((i + 1))
-done > "$T/add.batch"
+esp_batch 2000 192.0.2.3 > "$T/add.batch"
 c0=$(cpu "$pid")
 t0=$(now)
 ns oe ip -batch "$T/add.batch" || fail "ip -batch"

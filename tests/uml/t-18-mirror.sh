@@ -163,12 +163,7 @@ daemon_start left
 unset SPIGRPD_TEST_EVENT_RCVBUF
 daemon_wait left 4
 grep -q 'SPIGRPD_TEST_EVENT_RCVBUF' "$T/left.log" || fail "the test knob was not taken"
-i=0
-while [ $i -lt 2000 ]; do
-	printf 'xfrm state add src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x%x reqid 0 mode transport enc cbc(aes) %s auth-trunc hmac(sha256) %s 128\n' \
-		$((0x30000 + i)) $K $A
-	i=$((i + 1))
-done > "$T/add.batch"
+esp_batch 2000 192.0.2.3 > "$T/add.batch"
 kill -STOP "$(daemon_pid left)"
 ns left ip -batch "$T/add.batch" || { kill -CONT "$(daemon_pid left)"; fail "ip -batch add"; }
 kill -CONT "$(daemon_pid left)"
