@@ -283,28 +283,37 @@ static bool state_fits(const struct xm_state *s, const struct xm_tmpl *t, const 
 	return (pv & sm) == sv && s->if_id == p->if_id;
 }
 
+/* Room for one more of *@arr's @n records of @size bytes (@cap
+ * allocated): 0 or -ENOMEM. */
+static int grow(void **arr, size_t n, size_t *cap, size_t size)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*arr, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
 static int cands_push(struct cands *cd, size_t i)
 {
-	if (cd->n == cd->cap) {
-		size_t cap = cd->cap ? cd->cap * 2 : 8;
-		size_t *n = realloc(cd->i, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		cd->i = n;
-		cd->cap = cap;
-	}
+	if (grow((void **)&cd->i, cd->n, &cd->cap, sizeof(*cd->i)))
+		return -ENOMEM;
 	cd->i[cd->n++] = i;
 	return 0;
 }
 
 /* Order by add time, then by the order seen (oldest first). */
-static const struct dctx *sort_ctx;
-
-static int cmp_cand(const void *a, const void *b)
+static int cmp_cand(const void *a, const void *b, void *arg)
 {
-	const struct km_state *x = sort_ctx->st[*(const size_t *)a].k;
-	const struct km_state *y = sort_ctx->st[*(const size_t *)b].k;
+	const struct dctx *c = arg;
+	const struct km_state *x = c->st[*(const size_t *)a].k;
+	const struct km_state *y = c->st[*(const size_t *)b].k;
 
 	if (x->s.curlft.add_time != y->s.curlft.add_time)
 		return x->s.curlft.add_time < y->s.curlft.add_time ? -1 : 1;
@@ -336,9 +345,8 @@ static int find_cands(struct dctx *c, const struct xm_policy *p, const struct xm
 			if (state_fits(&c->st[v].k->s, t, e, p) && cands_push(cd, v))
 				return -ENOMEM;
 	}
-	sort_ctx = c;
 	if (cd->n)
-		qsort(cd->i, cd->n, sizeof(*cd->i), cmp_cand);
+		qsort_r(cd->i, cd->n, sizeof(*cd->i), cmp_cand, c);
 	return 0;
 }
 
@@ -358,15 +366,8 @@ static long set_get(struct dctx *c, const size_t *m, unsigned n)
 	while (hidx_next(&c->set_idx, h, &pos, &v))
 		if (c->set[v].n == n && !memcmp(c->set[v].m, m, n * sizeof(*m)))
 			return (long)v;
-	if (c->nset == c->set_cap) {
-		size_t cap = c->set_cap ? c->set_cap * 2 : 16;
-		struct dset *ns = realloc(c->set, cap * sizeof(*ns));
-
-		if (!ns)
-			return -ENOMEM;
-		c->set = ns;
-		c->set_cap = cap;
-	}
+	if (grow((void **)&c->set, c->nset, &c->set_cap, sizeof(*c->set)))
+		return -ENOMEM;
 	if (hidx_put(&c->set_idx, h, c->nset))
 		return -ENOMEM;
 	s = &c->set[c->nset];
@@ -387,15 +388,8 @@ static long set_get(struct dctx *c, const size_t *m, unsigned n)
 
 static int er_push(struct dctx *c, const struct xm_policy *p, long set, uint32_t magic)
 {
-	if (c->ner == c->er_cap) {
-		size_t cap = c->er_cap ? c->er_cap * 2 : 16;
-		struct der *n = realloc(c->er, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		c->er = n;
-		c->er_cap = cap;
-	}
+	if (grow((void **)&c->er, c->ner, &c->er_cap, sizeof(*c->er)))
+		return -ENOMEM;
 	c->er[c->ner++] = (struct der){ .p = p, .set = set, .magic = magic };
 	return 0;
 }
@@ -520,6 +514,7 @@ static void sa_of(const struct xm_state *s, const struct xm_policy *pol, struct 
 	o->packets = s->curlft.packets;
 	o->add_time = s->curlft.add_time;
 	o->use_time = s->curlft.use_time;
+	o->last_used = s->lastused;
 	o->life.soft_bytes = life(s->lft.soft_byte_limit);
 	o->life.hard_bytes = life(s->lft.hard_byte_limit);
 	o->life.soft_packets = life(s->lft.soft_packet_limit);
@@ -559,6 +554,7 @@ static void tun_of(const struct dstate *d, struct kv_sa *o)
 	o->packets = sa.packets;
 	o->add_time = sa.add_time;
 	o->use_time = sa.use_time;
+	o->last_used = sa.last_used;
 	o->life = sa.life;
 	o->reqid = sa.reqid;
 	if (in && o->dir == SADB_DIR_IN) {
@@ -568,12 +564,10 @@ static void tun_of(const struct dstate *d, struct kv_sa *o)
 	}
 }
 
-static const struct dset *sort_sets;
-
-static int cmp_set(const void *a, const void *b)
+static int cmp_set(const void *a, const void *b, void *arg)
 {
-	const struct dset *x = &sort_sets[*(const size_t *)a];
-	const struct dset *y = &sort_sets[*(const size_t *)b];
+	const struct dset *x = &((const struct dset *)arg)[*(const size_t *)a];
+	const struct dset *y = &((const struct dset *)arg)[*(const size_t *)b];
 
 	if (x->lo != y->lo)
 		return x->lo < y->lo ? -1 : 1;
@@ -700,9 +694,8 @@ static int emit(struct dctx *c, struct kview *v)
 		return -ENOMEM;
 	for (i = 0; i < c->nset; i++)
 		ord[i] = i;
-	sort_sets = c->set;
 	if (c->nset)
-		qsort(ord, c->nset, sizeof(*ord), cmp_set);
+		qsort_r(ord, c->nset, sizeof(*ord), cmp_set, c->set);
 	for (i = 0; i < c->nset && !ret; i++)
 		ret = emit_set(c, &c->set[ord[i]], i, v);
 	free(ord);

@@ -16,7 +16,6 @@
 
 #include "hash.h"
 #include "mirror.h"
-#include "xfrm_own.h"
 
 struct slot {
 	struct xm_key key;
@@ -38,6 +37,9 @@ struct ktab {
 
 struct kmirror {
 	struct ktab st, sp;
+	bool (*keep_state)(void *arg, const struct xm_state *s);
+	bool (*keep_policy)(void *arg, const struct xm_policy *p);
+	void *keep_arg;
 	uint64_t order;      /* the last order given */
 	uint64_t gen, cgen;
 };
@@ -222,6 +224,14 @@ static void drop_keys(struct xm_state *s)
 	s->comp.key = NULL;
 }
 
+void kmirror_set_filter(struct kmirror *m, bool (*keep_state)(void *arg, const struct xm_state *s),
+			bool (*keep_policy)(void *arg, const struct xm_policy *p), void *arg)
+{
+	m->keep_state = keep_state;
+	m->keep_policy = keep_policy;
+	m->keep_arg = arg;
+}
+
 int kmirror_put_state(struct kmirror *m, const struct xm_state *s)
 {
 	struct km_state r;
@@ -230,7 +240,7 @@ int kmirror_put_state(struct kmirror *m, const struct xm_state *s)
 
 	if (state_silent(s))
 		return 0;
-	if (xfrm_own_reqid(s->reqid)) { /* ours: the key is no longer another's */
+	if (m->keep_state && !m->keep_state(m->keep_arg, s)) {
 		kmirror_del_state(m, s);
 		return 0;
 	}
@@ -249,7 +259,7 @@ int kmirror_put_policy(struct kmirror *m, const struct xm_policy *p)
 	struct xm_key k;
 	int ret;
 
-	if (p->ntmpl && xfrm_own_tmpl_policy(p)) {
+	if (m->keep_policy && !m->keep_policy(m->keep_arg, p)) {
 		kmirror_del_policy(m, p);
 		return 0;
 	}
@@ -283,8 +293,10 @@ bool kmirror_del_policy(struct kmirror *m, const struct xm_policy *p)
 	return true;
 }
 
-/* NEWAE: the kept state's counters.  KM_COUNTERS, or 0 when not kept. */
-static int aevent(struct kmirror *m, const struct xm_msg *msg)
+/* NEWAE or a soft EXPIRE: the kept state's counters (an EXPIRE carries
+ * the state's header, none of its algorithms: it replaces nothing else).
+ * KM_COUNTERS, or 0 when not kept. */
+static int counters(struct kmirror *m, const struct xm_msg *msg)
 {
 	struct xm_key k;
 	struct km_state *r;
@@ -295,6 +307,11 @@ static int aevent(struct kmirror *m, const struct xm_msg *msg)
 	if (i == SIZE_MAX)
 		return 0;
 	r = tab_rec(&m->st, i);
+	if (msg->type == XFRM_MSG_EXPIRE) {
+		r->s.curlft = msg->sa.curlft;
+		r->s.stats = msg->sa.stats;
+		return KM_COUNTERS;
+	}
 	if (msg->ae_ltime)
 		r->s.curlft = msg->sa.curlft;
 	if (msg->sa.has_replay && r->s.has_replay)
@@ -323,10 +340,9 @@ static int state_event(struct kmirror *m, const struct xm_msg *msg)
 	case XFRM_MSG_EXPIRE:
 		if (msg->hard) /* the kernel deletes it, without a DELSA */
 			return kmirror_del_state(m, &msg->sa) ? KM_OBJECTS : 0;
-		r = kmirror_put_state(m, &msg->sa);
-		return r < 0 ? r : KM_COUNTERS;
+		return counters(m, msg);
 	default:
-		return aevent(m, msg);
+		return counters(m, msg);
 	}
 }
 
@@ -345,11 +361,10 @@ static int policy_event(struct kmirror *m, const struct xm_msg *msg)
 		if (!msg->full)
 			return KM_RESYNC;
 		return kmirror_del_policy(m, &msg->sp) ? KM_OBJECTS : 0;
-	default: /* POLEXPIRE */
+	default: /* POLEXPIRE: the kernel deletes it at the hard one */
 		if (msg->hard)
 			return kmirror_del_policy(m, &msg->sp) ? KM_OBJECTS : 0;
-		r = kmirror_put_policy(m, &msg->sp);
-		return r < 0 ? r : KM_COUNTERS;
+		return 0;
 	}
 }
 

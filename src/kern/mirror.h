@@ -1,14 +1,13 @@
-/* mirror.h: every foreign XFRM state and policy of the network namespace
- * (not ours: those are rendered from our model, and keeping a copy of each
- * would double our memory per SA), as the kernel last told us: kept from
- * one dump plus the events
+/* mirror.h: the XFRM states and policies of the network namespace (every
+ * one, or those a filter keeps: the daemon keeps the foreign ones), as the
+ * kernel last told us: kept from one dump plus the events
  * (NEWSA, UPDSA, DELSA, EXPIRE, NEWPOLICY, UPDPOLICY, DELPOLICY, POLEXPIRE,
  * NEWAE; a flush or an event it cannot follow asks for a new dump).
  *
- * Pure: no socket, no logging.  xfrm.c feeds it (the dump and the events
- * it reads, and the objects it adds and deletes itself, whose events the
- * event socket never sees); kderive.h turns them into the
- * KLIPS view.  Objects are parsed messages (xfrm_msg.h) with every key
+ * Pure: no socket, no logging.  xfrm.c feeds it (the dumps and the events
+ * it reads) and tells it which objects to keep (kmirror_set_filter(): the
+ * daemon keeps the foreign ones); kderive.h turns them into the KLIPS
+ * view.  Objects are parsed messages (xfrm_msg.h) with every key
  * pointer cleared: the mirror holds no key bytes.  The kernel-made helper
  * states (proto IPIP/IPv6, reqid 0, made with IPComp tunnels) and larval
  * states without an SPI come and go without events: they are not kept.
@@ -53,6 +52,16 @@ struct kmirror *kmirror_new(void);
 void kmirror_free(struct kmirror *m); /* NULL is a no-op */
 
 /**
+ * kmirror_set_filter() - keep only the states and policies @keep_state and
+ * @keep_policy (either NULL: all) say yes to; an object replaced by one
+ * they refuse is forgotten.  The daemon keeps foreign objects only: its
+ * own are rendered from its model, and at 100,000 groups a copy of each
+ * would cost more than the rest of the daemon.
+ */
+void kmirror_set_filter(struct kmirror *m, bool (*keep_state)(void *arg, const struct xm_state *s),
+			bool (*keep_policy)(void *arg, const struct xm_policy *p), void *arg);
+
+/**
  * kmirror_event() - apply event @msg (any XFRM message xm_parse() read
  * from the event socket, or a dump reply: NEWSA / NEWPOLICY).  A delete
  * or hard expiry of an object not kept is nothing; ACQUIRE and other
@@ -62,15 +71,11 @@ void kmirror_free(struct kmirror *m); /* NULL is a no-op */
  */
 int kmirror_event(struct kmirror *m, const struct xm_msg *msg);
 
-/* Keep @s / @p (added or replaced; copied without keys).  One of ours (a
- * state in our reqid band, a policy whose every template is: xfrm_own.h)
- * is not kept: it only ends a foreign object kept under its key.
- * Template-less policies are kept (kderive.h tells ours by the shunt
- * record).  0, -ENOMEM or -ENOSPC. */
+/* Keep @s / @p (copied without keys; nothing when the filter refuses it,
+ * and the object it replaces is forgotten).  0, -ENOMEM or -ENOSPC. */
 int kmirror_put_state(struct kmirror *m, const struct xm_state *s);
 int kmirror_put_policy(struct kmirror *m, const struct xm_policy *p);
-/* Forget the object with @s's / @p's key (deleted by us).  True when it
- * was kept. */
+/* Forget the object with @s's / @p's key.  True when it was kept. */
 bool kmirror_del_state(struct kmirror *m, const struct xm_state *s);
 bool kmirror_del_policy(struct kmirror *m, const struct xm_policy *p);
 

@@ -5,9 +5,9 @@
  * every reply and event is parsed by xfrm_msg.c.  Our requests carry our
  * port id, which the kernel copies into the events they cause: the event
  * socket's filter drops those (so 10,000 groups installed cost no event
- * and no overrun), and the mirror (mirror.h) learns our own changes from
- * the requests themselves.  Every other event feeds the mirror first.  We
- * never flush and never send UPDSA/UPDPOLICY.
+ * and no overrun).  Every other event feeds the mirror (mirror.h), which
+ * keeps the foreign objects only.  We never flush and never send
+ * UPDSA/UPDPOLICY.
  */
 #include "config.h"
 
@@ -49,39 +49,47 @@ struct xfrm {
 /* opening */
 
 /* The event socket's filter: drop the events our own requests caused
- * (their nlmsg_pid is @port, xfrm_user.c's km_event.portid) and the
- * replay/lifetime notices (NEWAE) of our own states (reqid in our band:
- * their counters are read on demand), let everything else through.
+ * (their nlmsg_pid is @port, xfrm_user.c's km_event.portid); of the
+ * replay/lifetime notices (NEWAE), drop those of our own states (reqid in
+ * our band: their counters are read on demand) and the ones traffic
+ * causes (XFRM_AE_CR: every net.core.xfrm_aevent_rseqth packets, 2 by
+ * default: a flood under load), keeping the timer's (XFRM_AE_CE, at most
+ * one per SA per net.core.xfrm_aevent_etime); let everything else through.
  * Offsets are of struct nlmsghdr (nlmsg_type at 4, nlmsg_pid at 12) and of
- * struct xfrm_aevent_id (reqid at 44 of the payload).  BPF loads words and
- * bytes in network order: the pid is compared as ntohl(@port), the reqid
- * byte by byte.  Events from the kernel itself (expiries) carry pid 0. */
+ * struct xfrm_aevent_id (flags at 40, reqid at 44 of the payload).  BPF
+ * loads words and bytes in network order: the pid is compared as
+ * ntohl(@port), the rest byte by byte.  Events from the kernel itself
+ * (expiries) carry pid 0. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define TYPE_LOW_BYTE 4
-#define REQID_TOP (NLMSG_HDRLEN + 44 + 3) /* bits 31..24 of the reqid */
-#define REQID_NEXT (NLMSG_HDRLEN + 44 + 2) /* bits 23..16 */
+#define AE_FLAGS_LOW (NLMSG_HDRLEN + 40)       /* bits 7..0 of the flags */
+#define REQID_TOP (NLMSG_HDRLEN + 44 + 3)      /* bits 31..24 of the reqid */
+#define REQID_NEXT (NLMSG_HDRLEN + 44 + 2)     /* bits 23..16 */
 #else
 #define TYPE_LOW_BYTE 5
+#define AE_FLAGS_LOW (NLMSG_HDRLEN + 43)
 #define REQID_TOP (NLMSG_HDRLEN + 44)
 #define REQID_NEXT (NLMSG_HDRLEN + 45)
 #endif
 _Static_assert(XFRM_OWN_REQID_BASE == 0x53400000u && XFRM_OWN_REQID_COUNT == 0x100000u,
 	       "the event filter tests the reqid band as 0x534xxxxx");
 
-static int event_filter(int fd, uint32_t port)
+int xfrm_event_filter(int fd, uint32_t port)
 {
 	struct sock_filter code[] = {
 		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(port), 8, 0), /* ours: 10 */
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(port), 10, 0), /* ours: 12 */
 		/* 2 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, TYPE_LOW_BYTE),
-		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_MSG_NEWAE, 0, 5), /* else 9 */
-		/* 4 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, REQID_TOP),
-		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_OWN_REQID_BASE >> 24, 0, 3),
-		/* 6 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, REQID_NEXT),
-		/* 7 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
-		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (XFRM_OWN_REQID_BASE >> 16) & 0xf0, 1, 0),
-		/* 9 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
-		/* 10 */ BPF_STMT(BPF_RET | BPF_K, 0),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_MSG_NEWAE, 0, 7), /* else 11 */
+		/* 4 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, AE_FLAGS_LOW),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, XFRM_AE_CR, 6, 0), /* traffic: 12 */
+		/* 6 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, REQID_TOP),
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XFRM_OWN_REQID_BASE >> 24, 0, 3),
+		/* 8 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, REQID_NEXT),
+		/* 9 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (XFRM_OWN_REQID_BASE >> 16) & 0xf0, 1, 0),
+		/* 11 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		/* 12 */ BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
 
@@ -90,8 +98,23 @@ static int event_filter(int fd, uint32_t port)
 	return 0;
 }
 #undef TYPE_LOW_BYTE
+#undef AE_FLAGS_LOW
 #undef REQID_TOP
 #undef REQID_NEXT
+
+static bool policy_ours(const struct xfrm *x, const struct xm_policy *p);
+
+/* The mirror keeps foreign objects (ours come from the model). */
+static bool mirror_keeps_state(void *arg, const struct xm_state *s)
+{
+	(void)arg;
+	return !xfrm_own_reqid(s->reqid);
+}
+
+static bool mirror_keeps_policy(void *arg, const struct xm_policy *p)
+{
+	return !policy_ours(arg, p);
+}
 
 int xfrm_open_backend(struct xfrm **out, const struct xfrm_backend *b)
 {
@@ -113,6 +136,7 @@ int xfrm_open_backend(struct xfrm **out, const struct xfrm_backend *b)
 		xfrm_close(x);
 		return -ENOMEM;
 	}
+	kmirror_set_filter(x->mirror, mirror_keeps_state, mirror_keeps_policy, x);
 	*out = x;
 	return 0;
 }
@@ -130,7 +154,7 @@ int xfrm_open(struct xfrm **out)
 	if (!ret)
 		ret = nlsock_open(&b.ev, NETLINK_XFRM, groups, sizeof(groups) / sizeof(groups[0]));
 	if (!ret)
-		ret = event_filter(nlsock_fd(b.ev), nlsock_port(b.req));
+		ret = xfrm_event_filter(nlsock_fd(b.ev), nlsock_port(b.req));
 	if (ret) {
 		nlsock_close(b.req);
 		nlsock_close(b.ev);
@@ -185,20 +209,6 @@ static void mirror_short(struct xfrm *x, int err)
 	log_limited(&x->short_limit, LOG_WARNING,
 		    "xfrm: the kernel mirror misses objects (%s): the view is incomplete",
 		    strerror(-err));
-}
-
-/* Our own change of @o (its events never reach us: event_filter()). */
-static void mirror_ours(struct xfrm *x, const struct xfrm_obj *o, bool add)
-{
-	if (!add) {
-		if (o->kind == XFRM_OBJ_STATE)
-			kmirror_del_state(x->mirror, &o->sa);
-		else
-			kmirror_del_policy(x->mirror, &o->sp);
-		return;
-	}
-	mirror_short(x, o->kind == XFRM_OBJ_STATE ? kmirror_put_state(x->mirror, &o->sa) :
-						    kmirror_put_policy(x->mirror, &o->sp));
 }
 
 const struct kmirror *xfrm_mirror(const struct xfrm *x)
@@ -286,8 +296,6 @@ static int add_obj(struct xfrm *x, const struct xfrm_obj *o, struct reason *why)
 		xm_free(h);
 		if (ret && is_shunt_policy(o))
 			shuntrec_undo(x->sr, &o->sp, had ? &prev : NULL);
-		if (!ret)
-			mirror_ours(x, o, true);
 	}
 	if (ret) {
 		xfrm_obj_describe(o, what, sizeof(what));
@@ -312,8 +320,6 @@ static int delete_obj(struct xfrm *x, const struct xfrm_obj *o, bool by_index, s
 		xm_free(h);
 		if (ret == -ENOENT || ret == -ESRCH)
 			ret = 0;
-		if (!ret)
-			mirror_ours(x, o, false);
 		if (!ret && o->kind == XFRM_OBJ_POLICY)
 			shuntrec_forget(x->sr, &o->sp); /* no policy with this key left */
 	}
@@ -1116,7 +1122,7 @@ static int on_event(const struct nlmsghdr *h, void *arg)
 	int r;
 
 	/* ours (an ops socket has no filter; the kernel's socket drops
-	 * them: event_filter()) */
+	 * them: xfrm_event_filter()) */
 	if (h->nlmsg_pid && h->nlmsg_pid == nlsock_port(c->x->req))
 		return 0;
 	r = xm_parse(h, h->nlmsg_len, &m);

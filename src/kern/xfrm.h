@@ -19,8 +19,8 @@
  * Runtime state is the caller's: this module keeps none about groups, and
  * asks a struct xfrm_owner which groups are placed in the kernel and
  * installed, and tells it which were adopted or lost.  Keeps the kernel
- * mirror (mirror.h: every object, ours and foreign) and derives the view
- * of the foreign ones from it (kderive.h).  Failures are
+ * mirror (mirror.h) of every foreign object (ours are the model's) and
+ * derives the view from it (kderive.h).  Failures are
  * returned (-errno, and a struct reason where a person needs the why), not
  * logged; what only this module sees is logged: stale leftovers removed at
  * start-up, leftovers it could not remove, an event socket overrun, and
@@ -146,6 +146,15 @@ int xfrm_remove_group_final(struct xfrm *x, const struct sadb_group *g, uint64_t
  */
 int xfrm_adopt(struct xfrm *x, const struct sadb *db, const struct xfrm_owner *o);
 
+/**
+ * xfrm_event_filter() - attach the event socket's filter to @fd: it drops
+ * the events of requests whose nlmsg_pid was @port (ours), the NEWAE
+ * notices of states in our reqid band and those caused by traffic
+ * (XFRM_AE_CR), and lets the rest through.  xfrm_open() uses it; exposed
+ * for the unit tests (any datagram socket takes it).  0 or -errno.
+ */
+int xfrm_event_filter(int fd, uint32_t port);
+
 /* The event socket, for poll() (-1 on a fake backend). */
 int xfrm_event_fd(struct xfrm *x);
 
@@ -172,8 +181,8 @@ int xfrm_process_events(struct xfrm *x, const struct sadb *db, const struct xfrm
  */
 int xfrm_read_counters(struct xfrm *x, const struct sadb_group *g, struct sa_counters *ctr);
 
-/* The kernel mirror (mirror.h): every state and policy of the namespace,
- * kept by xfrm_adopt()'s dump and xfrm_process_events(). */
+/* The kernel mirror (mirror.h): every foreign state and policy of the
+ * namespace, kept by xfrm_adopt()'s dump and xfrm_process_events(). */
 const struct kmirror *xfrm_mirror(const struct xfrm *x);
 
 /**

@@ -545,3 +545,14 @@ print(json.load(open(sys.argv[1])).get("error", ""))' "$T/$_n.json" 2>/dev/null)
 e = json.load(open(sys.argv[1]))["end"]
 print(int(e["sum_received"]["bytes"]))' "$T/$_n.json"
 }
+
+# esp_batch N DST: `ip -batch` lines adding N ESP transport states
+# 192.0.2.1 -> DST, reqid 0 (foreign to spigrpd), SPIs 0x30000 upwards,
+# test keys.
+esp_batch() {
+	awk -v n="$1" -v d="$2" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "xfrm state add src 192.0.2.1 dst %s proto esp spi 0x%x reqid 0 mode transport enc cbc(aes) 0x000102030405060708090a0b0c0d0e0f auth-trunc hmac(sha256) 0x202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f 128\n",
+				d, 196608 + i
+	}'
+}

@@ -3,7 +3,7 @@
 # SAD and SPD dumps of foreign objects made by hand the way charon and
 # libreswan make them, for the derivation rules of the KLIPS view
 # (src/kern/kderive.h), and an event stream for the mirror (mirror.h).
-# Not a test case (prefix rec-): run by tests/tools/record-kderive.sh,
+# Not a test case (prefix rec-): run by tests/tools/record-xfrm.sh kderive,
 # which copies $UMLT_OUT/kderive/*.bin to the tree.  Every namespace here is
 # new and thrown away.  Keys are counting patterns, used nowhere else.
 . "$UMLT_SRC/tests/uml/lib.sh"
@@ -12,38 +12,7 @@ O=$UMLT_OUT/kderive
 mkdir -p "$O"
 rm -f "$O"/*.bin
 REC="$PY $SRC/tests/tools/xfrmrec.py"
-
-run_in() {
-	_n=$1
-	shift
-	ns "$_n" "$@" || fail "in $_n: $*"
-}
-
-newns() {
-	ip netns add "$1" || fail "ip netns add $1"
-	ns "$1" ip link set lo up
-}
-
-# listen_start NS FILE COUNT SECONDS GROUP...: as rec-xfrm.sh's.
-listen_start() {
-	rm -f "$T/ready"
-	_lfile=$2
-	_ln=$1
-	_lc=$3
-	_ls=$4
-	shift 4
-	ns "$_ln" $REC listen "$O/$_lfile" "$_lc" "$_ls" "$T/ready" "$@" &
-	_lpid=$!
-	_i=0
-	while [ ! -e "$T/ready" ] && [ $_i -lt 100 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	[ -e "$T/ready" ] || fail "listener for $_lfile did not start"
-}
-listen_wait() {
-	wait "$_lpid" || fail "listener for $_lfile: too few messages"
-}
+. "$UMLT_SRC/tests/uml/xfrmrec-lib.sh"
 
 K1=0x000102030405060708090a0b0c0d0e0f
 K2=0x101112131415161718191a1b1c1d1e1f
@@ -75,10 +44,15 @@ comp rk $L $R 0x4001 5 tunnel
 esp rk $L $R 0xc0000001 5 transport
 comp rk $R $L 0x4101 5 tunnel
 esp rk $R $L 0xc1000001 5 transport
+# out_policy VERB DST CPI SPI: the out policy of selector pair DST, its
+# templates' SPIs pinned as charon pins them
+out_policy() {
+	run_in rk ip xfrm policy "$1" src 10.20.1.0/24 dst "$2" dir out priority 375000 \
+		tmpl src $L dst $R proto comp spi "$3" reqid 5 mode tunnel \
+		tmpl proto esp spi "$4" reqid 5 mode transport
+}
 for dst in 10.20.2.0/24 10.20.3.0/24; do
-	run_in rk ip xfrm policy add src 10.20.1.0/24 dst $dst dir out priority 375000 \
-		tmpl src $L dst $R proto comp spi 0x4001 reqid 5 mode tunnel \
-		tmpl proto esp spi 0xc0000001 reqid 5 mode transport
+	out_policy add $dst 0x4001 0xc0000001
 	for d in in fwd; do
 		run_in rk ip xfrm policy add src $dst dst 10.20.1.0/24 dir $d priority 375000 \
 			tmpl src $R dst $L proto comp reqid 5 mode tunnel level use \
@@ -93,9 +67,7 @@ esp rk $L $R 0xc0000002 5 transport
 comp rk $R $L 0x4102 5 tunnel
 esp rk $R $L 0xc1000002 5 transport
 for dst in 10.20.2.0/24 10.20.3.0/24; do
-	run_in rk ip xfrm policy update src 10.20.1.0/24 dst $dst dir out priority 375000 \
-		tmpl src $L dst $R proto comp spi 0x4002 reqid 5 mode tunnel \
-		tmpl proto esp spi 0xc0000002 reqid 5 mode transport
+	out_policy update $dst 0x4002 0xc0000002
 done
 run_in rk $REC dump sa "$O/rekey-sa.bin"
 run_in rk $REC dump policy "$O/rekey-policy.bin"

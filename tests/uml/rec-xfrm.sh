@@ -12,37 +12,7 @@ O=$UMLT_OUT/xfrm
 mkdir -p "$O"
 rm -f "$O"/*.bin
 REC="$PY $SRC/tests/tools/xfrmrec.py"
-
-# run_in NS CMD...: run CMD in namespace NS, fail the recording if it fails.
-run_in() {
-	_n=$1
-	shift
-	ns "$_n" "$@" || fail "in $_n: $*"
-}
-
-# listen_start NS FILE COUNT [SECONDS]: a listener on the expire, SA and
-# policy groups, FILE in $O; returns once it has joined them.
-# listen_wait: until it has COUNT messages (COUNT 0: until SECONDS quiet).
-listen_start() {
-	rm -f "$T/ready"
-	_lfile=$2
-	ns "$1" $REC listen "$O/$2" "$3" "${4:-15}" "$T/ready" &
-	_lpid=$!
-	_i=0
-	while [ ! -e "$T/ready" ] && [ $_i -lt 100 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	[ -e "$T/ready" ] || fail "listener for $2 did not start"
-}
-listen_wait() {
-	wait "$_lpid" || fail "listener for $_lfile: too few messages"
-}
-
-newns() {
-	ip netns add "$1" || fail "ip netns add $1"
-	ns "$1" ip link set lo up
-}
+. "$UMLT_SRC/tests/uml/xfrmrec-lib.sh"
 
 step "kernel $(uname -r)"
 uname -r > "$O/KERNEL"

@@ -29,7 +29,18 @@ foreign > "$T/foreign.before"
 cat "$T/foreign.before"
 [ "$(wc -l < "$T/foreign.before")" -eq 4 ] || fail "expected 4 foreign objects before the start"
 
-daemons_up left right
+mkconf left
+mkconf right
+daemon_start left
+daemon_start right
+# left's view: our 4 groups, then the foreign ones (ipsec_spigrp(5)): the
+# tunnel state with its out policy, the AH state without a policy (in the
+# order the daemon first saw them: here the start-up dump's)
+daemon_wait left 6
+daemon_wait right 4
+{ seed_view; printf '%s \n' 'ah.1002@192.168.2.100' 'tun.1001@192.168.2.110 esp.1001@192.168.2.110'; } > "$T/want"
+{ head -n 4 "$(view_of left)"; tail -n +5 "$(view_of left)" | sort; } | cmp "$T/want" - ||
+	fail "left's view is not ours then the foreign groups: $(cat "$(view_of left)" | tr '\n' '|')"
 n=$(xstates left | ours | wc -l)
 [ "$n" -eq 12 ] || fail "$n states of ours while running, expected 12"
 

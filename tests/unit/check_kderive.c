@@ -226,6 +226,13 @@ END_TEST
  * policy a %trap). */
 START_TEST(charon_marks_if_id)
 {
+	static const char trapped[] =
+		"tun:c1000003@2001:db8::5 esp:c1000003@2001:db8::5 \n"
+		"tun:c1000002@2001:db8::9 esp:c1000002@2001:db8::9 \n"
+		"tun.c5d4e3f2@203.0.113.5 esp.c5d4e3f2@203.0.113.5 \n"
+		"tun.c8a1b2c3@203.0.113.9 esp.c8a1b2c3@203.0.113.9 \n"
+		"-- 10.3.0.0/16 -> 10.4.0.0/16 => tun.c8a1b2c3@203.0.113.9 (0)\n"
+		"-- 2001:db8:3::/64 -> 2001:db8:4::/64 => %trap (0)\n";
 	struct kmirror *m = mirror_of("xfrm", "charon-sa-dump.bin", "charon-policy-dump.bin");
 	const struct km_policy *kp;
 	struct xm_policy p;
@@ -259,13 +266,7 @@ START_TEST(charon_marks_if_id)
 	ck_assert(kmirror_del_policy(m, &kp->p));
 	ck_assert_int_eq(kmirror_put_policy(m, &p), 0);
 	/* the same with a mark the states do not take */
-	expect(m, false,
-	       "tun:c1000003@2001:db8::5 esp:c1000003@2001:db8::5 \n"
-	       "tun:c1000002@2001:db8::9 esp:c1000002@2001:db8::9 \n"
-	       "tun.c5d4e3f2@203.0.113.5 esp.c5d4e3f2@203.0.113.5 \n"
-	       "tun.c8a1b2c3@203.0.113.9 esp.c8a1b2c3@203.0.113.9 \n"
-	       "-- 10.3.0.0/16 -> 10.4.0.0/16 => tun.c8a1b2c3@203.0.113.9 (0)\n"
-	       "-- 2001:db8:3::/64 -> 2001:db8:4::/64 => %trap (0)\n");
+	expect(m, false, trapped);
 	ck_assert_int_eq(kderive(m, NULL, &v), 0); /* its out state: in no group now */
 	ck_assert_int_eq(sa_named(&v, "esp:c1000002@2001:db8::9")->dir, SADB_DIR_NONE);
 	ck_assert_int_eq(sa_named(&v, "esp:c1000003@2001:db8::5")->dir, SADB_DIR_IN);
@@ -274,13 +275,7 @@ START_TEST(charon_marks_if_id)
 	p.if_id = 7;
 	p.mark.v = 0x2b;
 	ck_assert_int_eq(kmirror_put_policy(m, &p), 0);
-	expect(m, false,
-	       "tun:c1000003@2001:db8::5 esp:c1000003@2001:db8::5 \n"
-	       "tun:c1000002@2001:db8::9 esp:c1000002@2001:db8::9 \n"
-	       "tun.c5d4e3f2@203.0.113.5 esp.c5d4e3f2@203.0.113.5 \n"
-	       "tun.c8a1b2c3@203.0.113.9 esp.c8a1b2c3@203.0.113.9 \n"
-	       "-- 10.3.0.0/16 -> 10.4.0.0/16 => tun.c8a1b2c3@203.0.113.9 (0)\n"
-	       "-- 2001:db8:3::/64 -> 2001:db8:4::/64 => %trap (0)\n");
+	expect(m, false, trapped);
 	kmirror_free(m);
 }
 END_TEST
@@ -300,9 +295,8 @@ START_TEST(transport_larval_unused_shunt)
 	const struct kv_sa *s;
 	char *want;
 
-	/* the acquire's larval state (SPI 0) is not kept; ALLOCSPI's is;
-	 * the one in our reqid band is not (ours never are) */
-	ck_assert_uint_eq(kmirror_nstates(m), 4);
+	/* the acquire's larval state (SPI 0) is not kept; ALLOCSPI's is */
+	ck_assert_uint_eq(kmirror_nstates(m), 5);
 	ck_assert_int_ge(asprintf(&want, "%s%s", lines,
 				  "-- 10.30.0.0/16 -> 10.31.0.0/16 => %drop (0)\n"
 				  "-- 192.0.2.21/32 -> 192.0.2.99/32 => %trap (0)\n"
@@ -336,7 +330,7 @@ START_TEST(ours_left_out)
 {
 	struct kmirror *m = mirror_of("xfrm", "ours-sa-dump.bin", "ours-policy-dump.bin");
 
-	ck_assert_uint_eq(kmirror_nstates(m), 0); /* ours are not kept */
+	ck_assert_uint_eq(kmirror_nstates(m), 12); /* 16 less 4 helpers */
 	expect(m, true, "");
 	/* out, fwd and in policies of one selector pair: one eroute */
 	expect(m, false,
@@ -431,13 +425,45 @@ START_TEST(event_kinds)
 	kmirror_load_begin(m, false);
 	feed(m, "kderive", "events-end-sa.bin");
 	kmirror_load_end(m, false, false);
-	ck_assert_uint_eq(kmirror_nstates(m), 5);
+	ck_assert_uint_eq(kmirror_nstates(m), 6);
 	kmirror_load_begin(m, false);
 	feed(m, "kderive", "events-end-sa.bin");
 	kmirror_load_end(m, false, true);
 	ck_assert_uint_eq(kmirror_nstates(m), 1);
 	ck_assert_uint_eq(kmirror_npolicies(m), 4); /* the SPD not dumped again */
 	ck_assert_uint_gt(kmirror_gen(m), gen);
+	kmirror_free(m);
+}
+END_TEST
+
+/* A soft expiry carries no algorithm: the state stays as it was (its
+ * counters updated); the hard one removes it (no DELSA follows). */
+START_TEST(expiry)
+{
+	struct kmirror *m = kmirror_new();
+	struct fx_msg msgs[4];
+	size_t len, pos = 0;
+	uint8_t *b = fx_load_dir("xfrm", "expire-sa.bin", &len);
+	const struct km_state *ks;
+	struct xm_msg x;
+	int i;
+
+	ck_assert_uint_eq(fx_split(b, len, msgs, 4), 3);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(xm_parse(msgs[i].p, msgs[i].len, &x), 0);
+		ck_assert_int_eq(kmirror_event(m, &x), i ? KM_COUNTERS : KM_OBJECTS);
+	}
+	ck_assert(!x.hard);
+	ks = kmirror_next_state(m, &pos);
+	ck_assert_ptr_nonnull(ks);
+	ck_assert(ks->s.crypt.present && ks->s.auth.present);
+	ck_assert_uint_eq(ks->s.lft.hard_add_expires_seconds, 2);
+	expect(m, false, ""); /* its reqid 0x53400008 is in our band */
+	ck_assert_int_eq(xm_parse(msgs[2].p, msgs[2].len, &x), 0);
+	ck_assert(x.hard);
+	ck_assert_int_eq(kmirror_event(m, &x), KM_OBJECTS);
+	ck_assert_uint_eq(kmirror_nstates(m), 0);
+	free(b);
 	kmirror_free(m);
 }
 END_TEST
@@ -477,6 +503,47 @@ START_TEST(parse_acquire_newae)
 	ck_assert(x.ae_ltime);
 	ck_assert(x.sa.has_replay);
 	free(b);
+}
+END_TEST
+
+static bool not_band(void *arg, const struct xm_state *s)
+{
+	(void)arg;
+	return !xfrm_own_reqid(s->reqid);
+}
+
+static bool no_block(void *arg, const struct xm_policy *p)
+{
+	(void)arg;
+	return p->action != XFRM_POLICY_BLOCK;
+}
+
+/* A filter: refused objects are not kept, and one replaced by a refused
+ * object is forgotten. */
+START_TEST(filter)
+{
+	struct kmirror *m = kmirror_new();
+	const struct km_state *ks;
+	struct xm_state s;
+	size_t pos = 0;
+
+	kmirror_set_filter(m, not_band, no_block, NULL);
+	kmirror_load_begin(m, false);
+	feed(m, "kderive", "transport-sa.bin");
+	kmirror_load_end(m, false, true);
+	kmirror_load_begin(m, true);
+	feed(m, "kderive", "transport-policy.bin");
+	kmirror_load_end(m, true, true);
+	ck_assert_uint_eq(kmirror_nstates(m), 4);   /* not 0x53400011's */
+	ck_assert_uint_eq(kmirror_npolicies(m), 3); /* not the block */
+	while ((ks = kmirror_next_state(m, &pos)) && ks->s.reqid != 6)
+		;
+	ck_assert_ptr_nonnull(ks);
+	s = ks->s;
+	s.reqid = 0x53400001; /* replaced by one of ours */
+	ck_assert_int_eq(kmirror_put_state(m, &s), 0);
+	ck_assert_uint_eq(kmirror_nstates(m), 3);
+	kmirror_free(m);
 }
 END_TEST
 
@@ -538,7 +605,9 @@ int main(void)
 	tcase_add_test(tc, events_converge);
 	tcase_add_test(tc, event_kinds);
 	tcase_add_test(tc, parse_acquire_newae);
+	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, churn);
+	tcase_add_test(tc, filter);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

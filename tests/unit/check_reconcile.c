@@ -22,6 +22,7 @@
 #include "dp.h"
 #include "dpsnap.h"
 #include "log.h"
+#include "kview.h"
 #include "reconcile.h"
 #include "salive.h"
 #include "seqstore.h"
@@ -305,6 +306,32 @@ static const struct kern_ops fake_ops = {
 	.filter_set = f_filter_set,
 	.filter_remove = f_filter_remove,
 };
+
+/* The kernel mirror as the reconciler sees it: one foreign group, and its
+ * generations. */
+static uint64_t fm_objects, fm_counters;
+
+static int f_foreign_view(void *k, struct kview *v)
+{
+	struct kv_sa sa = { .said = { .proto = SAID_PROTO_ESP, .spi = 0xc0000001 } };
+	struct kv_group g = { .order = 1ull << 48 };
+	long i;
+
+	(void)k;
+	ck_assert_int_eq(ip_addr_parse("198.51.100.9", &sa.said.dst, NULL, 0), 0);
+	i = kview_add_sa(v, &sa);
+	if (i < 0)
+		return -ENOMEM;
+	g.sa[g.nsa++] = (uint32_t)i;
+	return kview_add_group(v, &g) < 0 ? -ENOMEM : 0;
+}
+
+static void f_view_gen(void *k, uint64_t *objects, uint64_t *counters)
+{
+	(void)k;
+	*objects = fm_objects;
+	*counters = fm_counters;
+}
 
 /* ---- the fake datapath: a table of groups holding references ---- */
 
@@ -1482,6 +1509,33 @@ START_TEST(test_status_implicit)
 END_TEST
 
 /* Many groups, one reload: every group is carried over, none touched. */
+/* The foreign groups follow ours in the view; the view is stale when the
+ * mirror's objects (or only its counters) changed since it was rendered. */
+START_TEST(test_view_foreign)
+{
+	static struct kern_ops ops;
+
+	ops = fake_ops;
+	ops.foreign_view = f_foreign_view;
+	ops.view_gen = f_view_gen;
+	d.ops = &ops;
+	fm_objects = 5;
+	fm_counters = 7;
+	write_conf(NULL, ESP_GROUP("e", "1000", KEY_A, "1"));
+	start();
+	ck_assert_str_eq(view(), "esp.1000@192.0.2.9 \nesp.c0000001@198.51.100.9 \n");
+	ck_assert_int_eq(reconcile_view_stale(&d), 0);
+	fm_counters++;
+	ck_assert_int_eq(reconcile_view_stale(&d), RECONCILE_VIEW_COUNTERS);
+	fm_objects++;
+	ck_assert_int_eq(reconcile_view_stale(&d), RECONCILE_VIEW_OBJECTS);
+	reconcile_publish(&d);
+	ck_assert_int_eq(reconcile_view_stale(&d), 0);
+	d.ops = &fake_ops; /* without a mirror: never stale */
+	ck_assert_int_eq(reconcile_view_stale(&d), 0);
+}
+END_TEST
+
 START_TEST(test_reload_many)
 {
 	enum { N = 20000 };
@@ -1566,6 +1620,7 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_status_implicit);
 	tcase_add_test(tc, test_netdev_tx_dropped);
+	tcase_add_test(tc, test_view_foreign);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tm, setup, teardown);
