@@ -1,7 +1,8 @@
 /* commands.c: what each control-socket command does in the daemon (the
  * table, commands.h).  Reads render the daemon's state; `reload` re-reads
  * the config; `set-label`/`del-label` name a foreign kernel group (labels.h)
- * without touching the kernel.  Runs in the main thread, called from
+ * without touching the kernel; `spi`, `spigrp`, `eroute` are the KLIPS
+ * commands' transactions (klipsrt.h).  Runs in the main thread, called from
  * ctl_dispatch(). */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include "cfg.h"
 #include "commands.h"
 #include "daemon.h"
+#include "klipsrt.h"
 #include "labels.h"
 #include "log.h"
 #include "reconcile.h"
@@ -200,12 +202,20 @@ static const struct cmd_def commands[] = {
 	  "remove the name of reqid N" },
 	{ "labels", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_labels, 0, "",
 	  "one line per label: reqid (decimal), label" },
+	{ "spi", CMD_PRIVILEGED, CMD_TXN, 1, CMD_ARGS_MAX, NULL, klipsrt_cmd_spi, 0, "PROG ARG...",
+	  "KLIPS spi: add or delete runtime SAs (PROG names the program in messages)" },
+	{ "spigrp", CMD_PRIVILEGED, CMD_TXN, 1, CMD_ARGS_MAX, NULL, klipsrt_cmd_spigrp, 0,
+	  "PROG ARG...", "KLIPS spigrp: group or ungroup SAs" },
+	{ "eroute", CMD_PRIVILEGED, CMD_TXN, 1, CMD_ARGS_MAX, NULL, klipsrt_cmd_eroute, 0,
+	  "PROG ARG...", "KLIPS eroute: add, replace or delete runtime eroutes" },
 };
 
-/* No transactional commands yet: the runtime commands (spi, spigrp,
- * eroute) will set txn_begin/txn_commit/txn_abort here. */
+/* The KLIPS commands are the transactional ones (klipsrt.h). */
 const struct cmd_table daemon_commands = {
 	.cmd = commands,
 	.n = sizeof(commands) / sizeof(commands[0]),
 	.generation = daemon_generation,
+	.txn_begin = klipsrt_txn_begin,
+	.txn_commit = klipsrt_txn_commit,
+	.txn_abort = klipsrt_txn_abort,
 };

@@ -23,6 +23,7 @@
 #include "reason.h"
 #include "runtime.h"
 #include "sadb.h"
+#include "strbuf.h"
 #include "xfrm.h" /* struct xfrm_owner (no libnl) */
 
 struct daemon;
@@ -176,6 +177,21 @@ void reconcile_view_refresh(struct daemon *d);
 #define RECONCILE_VIEW_OBJECTS 1
 #define RECONCILE_VIEW_COUNTERS 2
 int reconcile_view_stale(const struct daemon *d);
+
+/* The model of config @c, with reqids (@errs: why it cannot be built). */
+struct sadb *reconcile_build(struct daemon *d, const struct cfg *c, struct cfg_errors *errs);
+
+/**
+ * reconcile_runtime() - apply @ndb (built from @ncfg) as a difference, for
+ * a KLIPS command (@cause: why removed groups go, logged).  Afterwards
+ * d->db is @ndb and d->cfg @ncfg (the caller frees the old config).  Every
+ * group @ndb made or changed must be installed: each one refused or
+ * skipped gets a line in @out ("group NAME: refused: WHY").
+ * Return: 0; the refusal's -errno (or -EIO) when a made or changed group
+ * was refused (the caller undoes the change); -ENOMEM (nothing applied).
+ */
+int reconcile_runtime(struct daemon *d, struct sadb *ndb, struct cfg *ncfg, const char *cause,
+		      struct strbuf *out);
 
 /* The runtime object of @g (a group of d->db). */
 struct rt_group *reconcile_rt(const struct daemon *d, const struct sadb_group *g);
