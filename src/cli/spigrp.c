@@ -1,15 +1,24 @@
-/* spigrp.c: the `spigrp` command (`ipsec spigrp`).
+/* spigrp.c: the `spigrp` command, and the entry point of the KLIPS
+ * commands that share its binary.
  *
- * With no arguments it prints the SA groups as ipsec_spigrp shows them,
- * asking the daemon over its control socket (so it works from any mount
- * namespace).  --status shows placement, state and counters per group,
- * --json the same as JSON.  --set-label NAME --reqid N and --del-label
- * --reqid N name a kernel group spigrpd does not own (strongSwan's updown
- * hook, contrib/strongswan/); the daemon keeps the name, the kernel is not
- * touched.  Grouping SAs at run time (the KLIPS forms
- * `--said SA...` and `inet DST SPI PROTO ...`) is not supported: those
- * forms are recognised and refused with a message saying so; any other
- * argument is a usage error.
+ * One binary, dispatched by the last component of argv[0]: `spi`,
+ * `eroute` and `look` run the KLIPS commands (klips_cli.h) -- the names
+ * under which `make install` links it into $(libexecdir)/ipsec/, where
+ * libreswan's `ipsec` wrapper runs them; anything else is `spigrp`.
+ * `spigrp spi ...`, `spigrp eroute ...`, `spigrp look` and `spigrp spigrp
+ * ...` (the KLIPS spigrp alone, none of the options below) reach them
+ * without libreswan.
+ *
+ * `spigrp` with no arguments prints the SA groups as ipsec_spigrp shows
+ * them, asking the daemon over its control socket (so it works from any
+ * mount namespace).  --status shows placement, state and counters per
+ * group, --json the same as JSON.  --set-label NAME --reqid N and
+ * --del-label --reqid N name a kernel group spigrpd does not own
+ * (strongSwan's updown hook, contrib/strongswan/); the daemon keeps the
+ * name, the kernel is not touched.  The KLIPS run-time grouping forms
+ * ([--debug] [--label L] then `--said SA...` or `inet DST SPI PROTO ...`)
+ * take the rest of the line and go to the daemon as `spigrp PROG ...`.
+ * The socket: --control PATH, else $SPIGRPD_CONTROL, else the default.
  */
 #include "config.h"
 
@@ -22,6 +31,7 @@
 
 #include "cfg.h"
 #include "ctl.h"
+#include "klips_cli.h"
 #include "labels.h"
 
 static const char *prog = "spigrp";
@@ -30,26 +40,28 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s [--control PATH]               print the SA groups (ipsec_spigrp)\n"
+		"       %s [--control PATH] [--debug] [--label LABEL] --said SA [SA...]\n"
+		"       %s [--control PATH] [--debug] [--label LABEL] inet|inet6 DST SPI PROTO ...\n"
+		"                                         group SAs at run time (KLIPS), 1 SA: ungroup\n"
 		"       %s [--control PATH] --status [--json]\n"
 		"                                         placement, state and counters per group\n"
 		"       %s [--control PATH] --set-label NAME --reqid N\n"
 		"       %s [--control PATH] --del-label --reqid N\n"
 		"                                         name a foreign kernel group (or not)\n"
+		"       %s spi|eroute|spigrp ARG...         the KLIPS commands (`spi --help`)\n"
+		"       %s look                            KLIPS's `ipsec look`\n"
 		"       %s -h | --help | -V | --version\n"
 		"\n"
-		"  --control PATH  spigrpd's control socket (default %s)\n"
+		"  --control PATH  spigrpd's control socket (default $%s, else %s)\n"
 		"  --status        one block per group: placement and its reason, state, counters\n"
 		"  --json          the status as JSON\n"
 		"  --set-label NAME  show NAME for the kernel group of reqid N (not one of\n"
 		"                  spigrpd's own); printable ASCII, no space, quote or backslash,\n"
 		"                  at most 63 bytes, not starting with '-' (root or control-group)\n"
 		"  --del-label     remove the name of reqid N\n"
-		"  --reqid N       the group's XFRM reqid, decimal or 0x hex\n"
-		"\n"
-		"Grouping SAs at run time ([--debug] [--label LABEL] --said SA1 [SA2 [SA3 [SA4]]],\n"
-		"or inet|inet6 DST SPI PROTO ...) is not supported: define groups in\n"
-		"spigrpd.conf.\n",
-		prog, prog, prog, prog, prog, CFG_DEFAULT_CONTROL);
+		"  --reqid N       the group's XFRM reqid, decimal or 0x hex\n",
+		prog, prog, prog, prog, prog, prog, prog, prog, prog, CLI_CONTROL_ENV,
+		CFG_DEFAULT_CONTROL);
 }
 
 /* A usage error: @what, the usage, exit status 1. */
@@ -57,37 +69,6 @@ static int usage_error(const char *what, const char *arg)
 {
 	fprintf(stderr, "%s: %s%s%s\n", prog, what, arg ? " " : "", arg ? arg : "");
 	usage(stderr);
-	return 1;
-}
-
-/*
- * The KLIPS command's run-time forms, from argv[@i] on: an optional
- * "--debug", an optional "--label LABEL", then "--said" and 1 to 4 SAs, or
- * 1 to 4 quadruples "AF DST SPI PROTO" with AF inet or inet6.  Return 1 for
- * a grouping form, 0 for the prefixes alone (KLIPS then lists the groups),
- * -1 for anything else.
- */
-static int klips_form(int argc, char **argv, int i)
-{
-	int n, q;
-
-	if (i < argc && !strcmp(argv[i], "--debug"))
-		i++;
-	if (i < argc && !strcmp(argv[i], "--label")) {
-		if (i + 1 == argc)
-			return -1;
-		i += 2;
-	}
-	n = argc - i;
-	if (n == 0)
-		return 0;
-	if (!strcmp(argv[i], "--said"))
-		return n >= 2 && n <= 5 ? 1 : -1;
-	if (n % 4 != 0 || n > 16)
-		return -1;
-	for (q = i; q < argc; q += 4)
-		if (strcmp(argv[q], "inet") != 0 && strcmp(argv[q], "inet6") != 0)
-			return -1;
 	return 1;
 }
 
@@ -164,11 +145,43 @@ static bool is_opt(const char *a, const char *opt)
 	return !strncmp(a, opt, n) && (a[n] == '\0' || a[n] == '=');
 }
 
-int main(int argc, char **argv)
+/* The KLIPS spigrp form at argv[@i...]: run with argv[0] as its name. */
+static int klips_tail(const char *control, int argc, char **argv, int i)
 {
-	const char *control = CFG_DEFAULT_CONTROL;
+	char **kargv = calloc((size_t)(argc - i + 2), sizeof(*kargv));
+	int code;
+
+	if (!kargv) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 1;
+	}
+	kargv[0] = argv[0];
+	memcpy(kargv + 1, argv + i, (size_t)(argc - i) * sizeof(*kargv));
+	code = klips_cli_run(KLIPS_SPIGRP, control, argc - i + 1, kargv);
+	free(kargv);
+	return code;
+}
+
+/* `spigrp spi|eroute|spigrp|look ARG...`, or the binary run as one of
+ * those names: @argv[0] is the command's name. */
+static int subcommand(const char *control, int argc, char **argv)
+{
+	const char *name = strrchr(argv[0], '/');
+
+	name = name ? name + 1 : argv[0];
+	if (!strcmp(name, "spi"))
+		return klips_cli_run(KLIPS_SPI, control, argc, argv);
+	if (!strcmp(name, "eroute"))
+		return klips_cli_run(KLIPS_EROUTE, control, argc, argv);
+	if (!strcmp(name, "look"))
+		return look_cli_run(control, argc, argv);
+	return klips_cli_run(KLIPS_SPIGRP, control, argc, argv);
+}
+
+static int spigrp_main(int argc, char **argv)
+{
+	const char *control = cli_control();
 	bool status = false, json = false;
-	int klips = -1; /* klips_form() of the arguments, -1: none */
 	struct label_opts lo = { NULL, false, NULL };
 	char labelreq[128];
 	const char *req;
@@ -208,32 +221,28 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--said") || !strcmp(a, "--label") ||
 			   !strcmp(a, "--debug") || !strcmp(a, "inet") || !strcmp(a, "inet6")) {
 			/* the KLIPS forms: they take the rest of the line */
-			klips = klips_form(argc, argv, i);
-			if (klips < 0)
-				return usage_error("not a run-time grouping form:", a);
-			if (klips > 0 && (status || json))
+			if (status || json)
 				return usage_error("--status and --json do not go with", a);
-			if (klips > 0) {
-				fprintf(stderr,
-					"%s: run-time grouping is not supported: define the group in spigrpd.conf\n",
-					prog);
-				return 1;
-			}
-			break; /* [--debug] [--label L] alone: the listing */
+			if (lo.set || lo.del || lo.reqid)
+				return usage_error("the label options do not go with", a);
+			return klips_tail(control, argc, argv, i);
+		} else if (!strcmp(a, "spi") || !strcmp(a, "eroute") || !strcmp(a, "spigrp") ||
+			   !strcmp(a, "look")) {
+			if (status || json || lo.set || lo.del || lo.reqid)
+				return usage_error("only --control goes before", a);
+			return subcommand(control, argc - 1, argv + 1);
 		} else if (a[0] == '-') {
 			return usage_error("unknown option", a);
 		} else {
 			return usage_error("unexpected argument", a);
 		}
 	}
-	if (klips == 0 && (status || json))
-		return usage_error("--debug and --label do not go with --status or --json", NULL);
 	if (!control[0]) {
 		fprintf(stderr, "%s: --control needs a path\n", prog);
 		return 1;
 	}
 
-	r = label_request(&lo, status || json || klips == 0, labelreq, sizeof(labelreq));
+	r = label_request(&lo, status || json, labelreq, sizeof(labelreq));
 	if (r < 0)
 		return 1;
 	/* --json alone means the status as JSON: the view has no JSON form. */
@@ -266,4 +275,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+
+	base = base ? base + 1 : argc > 0 ? argv[0] : "";
+	if (!strcmp(base, "spi") || !strcmp(base, "eroute") || !strcmp(base, "look"))
+		return subcommand(cli_control(), argc, argv);
+	return spigrp_main(argc, argv);
 }
