@@ -9,12 +9,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cfg.h"
 #include "commands.h"
 #include "daemon.h"
 #include "klipsrt.h"
 #include "labels.h"
+#include "look.h"
 #include "log.h"
 #include "reconcile.h"
 #include "render.h"
@@ -32,6 +35,55 @@ static int cmd_view(void *arg, const struct cmd_call *call, struct strbuf *out)
 		return out->oom ? -ENOMEM : 0;
 	}
 	return render_spigrp(d->db, d->rt, d->cfg->said_format, out);
+}
+
+static int cmd_view_spi(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	(void)call;
+	reconcile_read_counters(arg);
+	return reconcile_view_text(arg, "ipsec_spi", out);
+}
+
+static int cmd_view_eroute(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	(void)call;
+	reconcile_read_counters(arg);
+	return reconcile_view_text(arg, "ipsec_eroute", out);
+}
+
+/* KLIPS's `ipsec look` (look.h): the view's texts, our routes, the host
+ * name and the time, joined as its script did. */
+static int cmd_look(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	struct strbuf grp = STRBUF_INIT, er = STRBUF_INIT, spi = STRBUF_INIT, rt = STRBUF_INIT;
+	struct reason why = { "" };
+	char host[256] = "";
+	time_t now = time(NULL);
+	struct tm tm;
+	struct look_in in;
+	int r;
+
+	(void)call;
+	reconcile_read_counters(d);
+	gethostname(host, sizeof(host) - 1);
+	localtime_r(&now, &tm);
+	r = reconcile_view_text(d, "ipsec_spigrp", &grp);
+	if (r == 0)
+		r = reconcile_view_text(d, "ipsec_eroute", &er);
+	if (r == 0)
+		r = reconcile_view_text(d, "ipsec_spi", &spi);
+	if (r == 0 && d->ops->route_text && d->ops->route_text(d->kern, &rt, &why) < 0)
+		strbuf_printf(&rt, "(our route table could not be read: %s)\n", why.text);
+	if (r == 0) {
+		in = (struct look_in){ host, &tm, grp.s, er.s, spi.s, rt.s ? rt.s : "" };
+		r = look_render(&in, out);
+	}
+	strbuf_free(&grp);
+	strbuf_free(&er);
+	strbuf_free(&spi);
+	strbuf_free(&rt);
+	return r;
 }
 
 static int cmd_list(void *arg, const struct cmd_call *call, struct strbuf *out)
@@ -185,6 +237,12 @@ static uint64_t daemon_generation(void *arg)
 static const struct cmd_def commands[] = {
 	{ "view", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_view, 0, "",
 	  "the installed SA groups, as ipsec_spigrp shows them" },
+	{ "view-spi", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_view_spi, COUNTERS_SHARE_MS, "",
+	  "the SAs, as ipsec_spi shows them" },
+	{ "view-eroute", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_view_eroute, COUNTERS_SHARE_MS, "",
+	  "the eroutes (policies), as ipsec_eroute shows them" },
+	{ "look", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_look, COUNTERS_SHARE_MS, "",
+	  "what KLIPS's ipsec look printed: eroutes with their groups, SAs, our routes" },
 	{ "list", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_list, 0, "",
 	  "one line per group: name, state, placement, direction, SAIDs" },
 	{ "status", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_status, COUNTERS_SHARE_MS, "",

@@ -986,6 +986,31 @@ void reconcile_publish(struct daemon *d)
 	publish_text(d, "ipsec_tncfg", &b, r, NULL);
 }
 
+int reconcile_view_text(struct daemon *d, const char *name, struct strbuf *out)
+{
+	enum cfg_said_format fmt = d->cfg->said_format;
+	struct kview kv = { 0 };
+	int r = kview_add_own(&kv, d->db, d->rt);
+
+	if (r >= 0)
+		r = view_add_foreign(d, &kv);
+	if (r < 0) {
+		/* as is */
+	} else if (!strcmp(name, "ipsec_spigrp")) {
+		r = render_spigrp(d->db, d->rt, fmt, out);
+		if (r >= 0)
+			r = render_spigrp_kview(&kv, fmt, out);
+	} else if (!strcmp(name, "ipsec_spi")) {
+		r = render_spi(&kv, fmt, (uint64_t)time(NULL), out);
+	} else if (!strcmp(name, "ipsec_eroute")) {
+		r = render_eroute(&kv, fmt, out);
+	} else {
+		r = -ENOENT;
+	}
+	kview_clear(&kv);
+	return r < 0 ? r : 0;
+}
+
 void reconcile_view_refresh(struct daemon *d)
 {
 	int r;

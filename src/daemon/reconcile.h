@@ -65,6 +65,9 @@ struct kern_ops {
 	int (*path_mtu)(void *k, const struct sadb_group *g, uint32_t *mtu, struct reason *why);
 	int (*route_del)(void *k, const struct sadb_group *g);
 	void (*route_cleanup)(void *k);    /* every route and rule of ours */
+	/* Our route table as `ip route show table N` lines (route_list());
+	 * NULL: none. */
+	int (*route_text)(void *k, struct strbuf *out, struct reason *why);
 	/* sadb_is_local_fn: is @a an address of this host (@k: the handle)? */
 	bool (*is_local)(const struct ip_addr *a, void *k);
 	int (*event_fd)(void *k);          /* XFRM events, for poll(); -1: none */
@@ -164,6 +167,15 @@ void reconcile_stop(struct daemon *d);
  * foreign part, see view_add_foreign() in reconcile.c) and hand them to the
  * view; ipsec_spigrp's text also stays in d->view_snap. */
 void reconcile_publish(struct daemon *d);
+
+/**
+ * reconcile_view_text() - the text of the view's file @name
+ * ("ipsec_spigrp", "ipsec_spi" or "ipsec_eroute"), rendered now from our
+ * model and the kernel mirror, appended to @out (the control socket's
+ * view-spi, view-eroute and look).  Return: 0, -ENOENT (another name),
+ * -ENOMEM.
+ */
+int reconcile_view_text(struct daemon *d, const char *name, struct strbuf *out);
 
 /* A reader wants fresh counters (pe_view_refresh_fd()): read them
  * (reconcile_read_counters(), the kernel's view_refresh()), then

@@ -81,6 +81,11 @@ if need_start "spigrpd starts on a config without SAs"; then
 		eval 'test "$(stat -c %a "$STATE/runtime")" = 600 &&
 			test "$(grep -c "^[a-z]" "$STATE/runtime")" = 7'
 	cp "$STATE/runtime" "$W/runtime.before"
+	check "look joins the eroute with its whole group line (the double space included)" \
+		eval 'ctl_req look | grep -Eq "^10\.0\.2\.1/32 +-> 10\.0\.1\.1/32 +=> tun\.1001@$R esp\.1001@$R  \([0-9]+\)$"'
+	check "... lists the SAs and our route into the TUN" \
+		eval 'ctl_req look | grep -q "^esp.1001@$R ESP_3DES_HMAC_SHA1" &&
+			ctl_req look | grep -q "^10.0.1.1 dev spigrp0"'
 
 	check "a 5-SA spigrp is refused (at most 4 SAs in a group), nothing changes" \
 		eval 'ctl_req "spigrp spigrp --said tun.1001@$R esp.1001@$R tun.1002@$L esp.1002@$L esp.9@$R" |
