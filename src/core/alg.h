@@ -59,4 +59,11 @@ bool alg_klips_missing(const char *name);
  * Return: the length of the whole list (like snprintf: >= @len means cut). */
 size_t alg_names(enum alg_kind kind, char *buf, size_t len);
 
+/*
+ * alg_esp_name() - a name of `spi --esp` (alg_find_esp()) that gives @enc
+ * and @auth back: a KLIPS name for a pair, a config name for one alone.
+ * Return: 0, -ENOENT (no name gives that pair), -ENOSPC (@len too small).
+ */
+int alg_esp_name(const struct alg_desc *enc, const struct alg_desc *auth, char *buf, size_t len);
+
 #endif

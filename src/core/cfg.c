@@ -209,6 +209,11 @@ static uint64_t said_hash(const struct said *s)
 	return hash_bytes(h, s->dst.b, ip_addr_len(&s->dst));
 }
 
+uint64_t cfgp_said_hash(const struct said *s)
+{
+	return said_hash(s);
+}
+
 int cfgp_sa_lookup(const struct cfg *c, const struct said *s, size_t *out)
 {
 	size_t pos = 0, i;

@@ -124,6 +124,10 @@ struct cfg {
 	struct cfg_group *group;
 	size_t ngroup;
 	struct cfg_sa_index *sa_index; /* private: cfg_find_sa()'s hash; NULL = linear search */
+	/* Sections from this line on are the runtime objects of the KLIPS
+	 * commands (klips_rt_merge()), not lines of @path: sadb's messages
+	 * name them "runtime"; 0: none. */
+	unsigned rt_line;
 };
 
 #define CFG_DEFAULT_MOUNT "/run/spigrpd/net"
@@ -197,6 +201,13 @@ struct cfg *cfg_parser_finish(struct cfg_parser *p); /* frees p */
  */
 struct cfg *cfg_load(const char *path, bool check_owner, struct cfg_errors *errs);
 void cfg_free(struct cfg *c); /* wipes keys; NULL is a no-op */
+
+/* A deep copy of @c (keys, names and paths copied; its own SAID index).
+ * Return: the copy (cfg_free()), or NULL (out of memory). */
+struct cfg *cfg_dup(const struct cfg *c);
+/* Rebuild @c's SAID index (cfg_find_sa()) after SAs were added to
+ * c->sa by hand.  0 or -ENOMEM (then lookups are linear). */
+int cfg_reindex(struct cfg *c);
 
 /* The SA with SAID @s (hash lookup; a linear search in a cfg built by hand,
  * whose sa_index is NULL), or NULL. */

@@ -43,6 +43,9 @@ struct cfg_sa_index {
 	struct hidx x;
 };
 
+/* The hash of @s in cfg_sa_index. */
+uint64_t cfgp_said_hash(const struct said *s);
+
 /* Index of the SA with SAID @s in @c (0 / -ENOENT). */
 int cfgp_sa_lookup(const struct cfg *c, const struct said *s, size_t *out);
 

@@ -150,7 +150,18 @@ static int ent_cmp(const void *pa, const void *pb)
 	return a->reqid < b->reqid ? -1 : a->reqid > b->reqid;
 }
 
-static int save(struct reqid_tab *t, const char *path)
+/* A name the daemon makes (a group named by its first SAID, as the runtime
+ * groups of the KLIPS commands and the implicit groups are, or a runtime
+ * shunt "eroute:..."), rather than a [group] name of the config. */
+static bool made_name(const char *name)
+{
+	return strchr(name, '@') || !strncmp(name, "eroute:", 7);
+}
+
+/* Lines of made names no group of @db has are dropped: such names come
+ * and go with `spi`, `spigrp` and `eroute` (their groups are removed from
+ * the kernel before a new reqid is handed out), so the file stays bounded. */
+static int save(struct reqid_tab *t, const struct sadb *db, const char *path)
 {
 	struct strbuf b = STRBUF_INIT;
 	size_t i, len;
@@ -160,7 +171,8 @@ static int save(struct reqid_tab *t, const char *path)
 	qsort(t->e, t->n, sizeof(*t->e), ent_cmp); /* the index is not used after this */
 	strbuf_puts(&b, "# spigrpd: XFRM reqid per group name (REQID NAME); written by spigrpd\n");
 	for (i = 0; i < t->n; i++)
-		strbuf_printf(&b, "0x%08x %s\n", t->e[i].reqid, t->e[i].name);
+		if (!made_name(t->e[i].name) || sadb_find_group(db, t->e[i].name))
+			strbuf_printf(&b, "0x%08x %s\n", t->e[i].reqid, t->e[i].name);
 	text = strbuf_take(&b, &len);
 	if (!text)
 		return -ENOMEM;
@@ -218,7 +230,7 @@ int reqid_assign(struct sadb *db, const char *path, uint32_t base, uint32_t coun
 		changed = true;
 	}
 	if (path && changed && can_write) {
-		r = save(&t, path);
+		r = save(&t, db, path);
 		if (!rc)
 			rc = r;
 	}

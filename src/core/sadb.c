@@ -1036,7 +1036,9 @@ out:
 	if (b.nerr)
 		qsort(b.err, b.nerr, sizeof(*b.err), err_cmp);
 	for (i = 0; i < b.nerr; i++) {
-		if (errs)
+		if (errs && c->rt_line && b.err[i].line >= c->rt_line)
+			cfg_errors_add(errs, NULL, 0, "runtime objects: %s", b.err[i].text);
+		else if (errs)
 			cfg_errors_add(errs, file, b.err[i].line, "%s", b.err[i].text);
 		free(b.err[i].text);
 	}

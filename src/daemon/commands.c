@@ -1,18 +1,23 @@
 /* commands.c: what each control-socket command does in the daemon (the
  * table, commands.h).  Reads render the daemon's state; `reload` re-reads
  * the config; `set-label`/`del-label` name a foreign kernel group (labels.h)
- * without touching the kernel.  Runs in the main thread, called from
+ * without touching the kernel; `spi`, `spigrp`, `eroute` are the KLIPS
+ * commands' transactions (klipsrt.h).  Runs in the main thread, called from
  * ctl_dispatch(). */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cfg.h"
 #include "commands.h"
 #include "daemon.h"
+#include "klipsrt.h"
 #include "labels.h"
+#include "look.h"
 #include "log.h"
 #include "reconcile.h"
 #include "render.h"
@@ -30,6 +35,55 @@ static int cmd_view(void *arg, const struct cmd_call *call, struct strbuf *out)
 		return out->oom ? -ENOMEM : 0;
 	}
 	return render_spigrp(d->db, d->rt, d->cfg->said_format, out);
+}
+
+static int cmd_view_spi(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	(void)call;
+	reconcile_read_counters(arg);
+	return reconcile_view_text(arg, "ipsec_spi", out);
+}
+
+static int cmd_view_eroute(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	(void)call;
+	reconcile_read_counters(arg);
+	return reconcile_view_text(arg, "ipsec_eroute", out);
+}
+
+/* KLIPS's `ipsec look` (look.h): the view's texts, our routes, the host
+ * name and the time, joined as its script did. */
+static int cmd_look(void *arg, const struct cmd_call *call, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	struct strbuf grp = STRBUF_INIT, er = STRBUF_INIT, spi = STRBUF_INIT, rt = STRBUF_INIT;
+	struct reason why = { "" };
+	char host[256] = "";
+	time_t now = time(NULL);
+	struct tm tm;
+	struct look_in in;
+	int r;
+
+	(void)call;
+	reconcile_read_counters(d);
+	gethostname(host, sizeof(host) - 1);
+	localtime_r(&now, &tm);
+	r = reconcile_view_text(d, "ipsec_spigrp", &grp);
+	if (r == 0)
+		r = reconcile_view_text(d, "ipsec_eroute", &er);
+	if (r == 0)
+		r = reconcile_view_text(d, "ipsec_spi", &spi);
+	if (r == 0 && d->ops->route_text && d->ops->route_text(d->kern, &rt, &why) < 0)
+		strbuf_printf(&rt, "(our route table could not be read: %s)\n", why.text);
+	if (r == 0) {
+		in = (struct look_in){ host, &tm, grp.s, er.s, spi.s, rt.s ? rt.s : "" };
+		r = look_render(&in, out);
+	}
+	strbuf_free(&grp);
+	strbuf_free(&er);
+	strbuf_free(&spi);
+	strbuf_free(&rt);
+	return r;
 }
 
 static int cmd_list(void *arg, const struct cmd_call *call, struct strbuf *out)
@@ -183,6 +237,12 @@ static uint64_t daemon_generation(void *arg)
 static const struct cmd_def commands[] = {
 	{ "view", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_view, 0, "",
 	  "the installed SA groups, as ipsec_spigrp shows them" },
+	{ "view-spi", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_view_spi, COUNTERS_SHARE_MS, "",
+	  "the SAs, as ipsec_spi shows them" },
+	{ "view-eroute", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_view_eroute, COUNTERS_SHARE_MS, "",
+	  "the eroutes (policies), as ipsec_eroute shows them" },
+	{ "look", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_look, COUNTERS_SHARE_MS, "",
+	  "what KLIPS's ipsec look printed: eroutes with their groups, SAs, our routes" },
 	{ "list", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_list, 0, "",
 	  "one line per group: name, state, placement, direction, SAIDs" },
 	{ "status", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_status, COUNTERS_SHARE_MS, "",
@@ -200,12 +260,20 @@ static const struct cmd_def commands[] = {
 	  "remove the name of reqid N" },
 	{ "labels", CMD_ANYONE, CMD_SHARED, 0, 0, NULL, cmd_labels, 0, "",
 	  "one line per label: reqid (decimal), label" },
+	{ "spi", CMD_PRIVILEGED, CMD_TXN, 1, CMD_ARGS_MAX, NULL, klipsrt_cmd_spi, 0, "PROG ARG...",
+	  "KLIPS spi: add or delete runtime SAs (PROG names the program in messages)" },
+	{ "spigrp", CMD_PRIVILEGED, CMD_TXN, 1, CMD_ARGS_MAX, NULL, klipsrt_cmd_spigrp, 0,
+	  "PROG ARG...", "KLIPS spigrp: group or ungroup SAs" },
+	{ "eroute", CMD_PRIVILEGED, CMD_TXN, 1, CMD_ARGS_MAX, NULL, klipsrt_cmd_eroute, 0,
+	  "PROG ARG...", "KLIPS eroute: add, replace or delete runtime eroutes" },
 };
 
-/* No transactional commands yet: the runtime commands (spi, spigrp,
- * eroute) will set txn_begin/txn_commit/txn_abort here. */
+/* The KLIPS commands are the transactional ones (klipsrt.h). */
 const struct cmd_table daemon_commands = {
 	.cmd = commands,
 	.n = sizeof(commands) / sizeof(commands[0]),
 	.generation = daemon_generation,
+	.txn_begin = klipsrt_txn_begin,
+	.txn_commit = klipsrt_txn_commit,
+	.txn_abort = klipsrt_txn_abort,
 };

@@ -11,9 +11,11 @@
 
 #include <stdbool.h>
 
+#include "klips_rt.h"
 #include "labels.h"
 
 struct cfg;
+struct klipsrt_txn;
 struct ctl;
 struct dp_ops;
 struct kern_ops;
@@ -27,7 +29,14 @@ struct snap;
 
 struct daemon {
 	const char *cfg_path;       /* absolute: SIGHUP re-reads it */
-	struct cfg *cfg;            /* the running config */
+	struct cfg *file;           /* the config file's sections, as read */
+	struct cfg *cfg;            /* the running config: file's plus the
+				       runtime objects (klipsrt_merge()) */
+	struct klips_rt krt;        /* the KLIPS commands' objects (klipsrt.h) */
+	bool krt_locked;            /* state-dir/runtime could not be read:
+				       the commands are refused ... */
+	char krt_why[256];          /* ... for this reason */
+	struct klipsrt_txn *txn;    /* the command under way, or NULL */
 	struct sadb *db;            /* built from cfg: the desired model */
 	struct runtime *rt;         /* db's runtime objects (runtime.h) */
 	const struct kern_ops *ops; /* the kernel backend (reconcile.h) */

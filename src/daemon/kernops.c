@@ -12,6 +12,7 @@
 #include "nft.h"
 #include "reconcile.h"
 #include "route.h"
+#include "routelist.h"
 #include "xfrm.h"
 #include "xfrm_own.h"
 
@@ -20,6 +21,7 @@ struct kern {
 	struct addrmon *am;  /* the local addresses and their events */
 	struct route *route; /* NULL: install-routes off */
 	struct nft *nft;     /* the nftables table of userspace inbound groups */
+	uint32_t table;      /* route-table */
 };
 
 static int k_probe(void *k, const struct sadb_group *g, struct reason *why)
@@ -128,6 +130,13 @@ static void k_route_cleanup(void *k)
 	route_remove_all(((struct kern *)k)->route);
 }
 
+static int k_route_text(void *k, struct strbuf *out, struct reason *why)
+{
+	struct kern *kk = k;
+
+	return kk->route ? route_list(kk->table, out, why) : 0;
+}
+
 static bool k_is_local(const struct ip_addr *a, void *k)
 {
 	return addrmon_is_local(a, ((struct kern *)k)->am);
@@ -188,6 +197,7 @@ const struct kern_ops kernops_real = {
 	.path_mtu = k_path_mtu,
 	.route_del = k_route_del,
 	.route_cleanup = k_route_cleanup,
+	.route_text = k_route_text,
 	.is_local = k_is_local,
 	.event_fd = k_event_fd,
 	.addr_fd = k_addr_fd,
@@ -234,6 +244,7 @@ int kernops_open(void **out, const struct cfg *c, struct reason *why)
 	r = nft_open(&k->nft, c->tun_device, why);
 	if (r < 0)
 		goto fail;
+	k->table = c->route_table;
 	if (c->install_routes) {
 		r = route_open(&k->route, c->route_table, c->fwmark, c->fwmask, k->am);
 		if (r < 0) {

@@ -29,6 +29,7 @@
 #include "daemon.h"
 #include "dpops.h"
 #include "kernops.h"
+#include "klipsrt.h"
 #include "log.h"
 #include "loop.h"
 #include "reconcile.h"
@@ -676,6 +677,8 @@ static void shutdown_all(struct daemon *d)
 	rt_free(d->rt);
 	sadb_free(d->db);
 	cfg_free(d->cfg);
+	cfg_free(d->file);
+	klipsrt_free(d);
 	snap_put(d->view_snap);
 	labels_clear(&d->labels);
 	loop_free(d->loop);

@@ -39,6 +39,7 @@
 #include "statefile.h"
 #include "strbuf.h"
 #include "view.h"
+#include "klipsrt.h"
 
 struct rt_group *reconcile_rt(const struct daemon *d, const struct sadb_group *g)
 {
@@ -567,6 +568,13 @@ int reconcile_start(struct daemon *d, struct cfg_errors *errs)
 	struct reason why = { "" };
 	int r;
 
+	/* d->cfg is the file's at first: add the KLIPS commands' objects */
+	d->file = d->cfg;
+	d->cfg = NULL;
+	klipsrt_load(d);
+	d->cfg = klipsrt_merge(d, d->file);
+	if (!d->cfg)
+		return -ENOMEM;
 	d->db = build_db(d, d->cfg, errs);
 	if (!d->db)
 		return -EINVAL;
@@ -651,19 +659,22 @@ static void set_control_group(struct daemon *d, const struct cfg *c)
 
 int reconcile_reload(struct daemon *d, struct cfg_errors *errs)
 {
-	struct cfg *ocfg = d->cfg, *ncfg;
+	struct cfg *ocfg = d->cfg, *nfile, *ncfg = NULL;
 	struct sadb *ndb = NULL;
 	int r = -EINVAL;
 
-	ncfg = cfg_load(d->cfg_path, true, errs);
-	if (!ncfg)
+	nfile = cfg_load(d->cfg_path, true, errs);
+	if (!nfile)
 		goto bad;
 	if (!d->dp)
 		d->dp_tried = false; /* a failed engine start is tried again */
-	if (keep_running_settings(ncfg, ocfg) < 0) {
-		r = -ENOMEM;
+	r = -ENOMEM;
+	if (keep_running_settings(nfile, ocfg) < 0)
 		goto bad;
-	}
+	/* what the new file defines or groups itself leaves the runtime objects */
+	if (klipsrt_reload(d, nfile) < 0 || !(ncfg = klipsrt_merge(d, nfile)))
+		goto bad;
+	r = -EINVAL;
 	ndb = build_db(d, ncfg, errs);
 	if (!ndb)
 		goto bad;
@@ -672,6 +683,8 @@ int reconcile_reload(struct daemon *d, struct cfg_errors *errs)
 	if (r < 0)
 		goto bad;
 	cfg_free(ocfg);
+	cfg_free(d->file);
+	d->file = nfile;
 	reconcile_publish(d);
 	log_notice("reloaded %s", d->cfg_path);
 	return 0;
@@ -684,24 +697,79 @@ bad:
 	}
 	sadb_free(ndb);
 	cfg_free(ncfg);
+	cfg_free(nfile);
 	return r;
 }
 
 void reconcile_addresses(struct daemon *d)
 {
 	struct cfg_errors errs = { 0 };
-	struct sadb *ndb = build_db(d, d->cfg, &errs);
+	/* again: which runtime groups are inbound twins follows the addresses */
+	struct cfg *ocfg = d->cfg, *ncfg = klipsrt_merge(d, d->file);
+	struct sadb *ndb = ncfg ? build_db(d, ncfg, &errs) : NULL;
 
-	if (!ndb) {
+	if (!ncfg) {
+		log_err("addresses changed: out of memory; the running model stays");
+	} else if (!ndb) {
 		log_warn("addresses changed, and the config no longer fits them:");
 		log_errors(&errs);
-	} else if (apply(d, ndb, d->cfg, false, "a local address changed") < 0) {
+		cfg_free(ncfg);
+	} else if (apply(d, ndb, ncfg, false, "a local address changed") < 0) {
 		log_err("addresses changed: out of memory; the running model stays");
 		sadb_free(ndb);
+		cfg_free(ncfg);
 	} else {
+		cfg_free(ocfg);
 		reconcile_publish(d);
 	}
 	cfg_errors_free(&errs);
+}
+
+struct sadb *reconcile_build(struct daemon *d, const struct cfg *c, struct cfg_errors *errs)
+{
+	return build_db(d, c, errs);
+}
+
+/* Was @g (of the new model) made or changed by this pass: no group of
+ * @odb has its name with the same kernel objects? */
+static bool touched(const struct sadb *odb, const struct sadb_group *g)
+{
+	const struct sadb_group *og = sadb_find_group(odb, g->name);
+
+	return !og || !sadb_group_equal(og, g);
+}
+
+int reconcile_runtime(struct daemon *d, struct sadb *ndb, struct cfg *ncfg, const char *cause,
+		      struct strbuf *out)
+{
+	struct sadb *odb = d->db;
+	bool *t = calloc(ndb->ngroup + 1, sizeof(*t));
+	int r = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < ndb->ngroup; i++)
+		t[i] = touched(odb, ndb->group[i]);
+	if (apply(d, ndb, ncfg, false, cause) < 0) {
+		free(t);
+		return -ENOMEM;
+	}
+	/* odb is freed: d->db is ndb now */
+	for (size_t i = 0; i < d->db->ngroup; i++) {
+		const struct sadb_group *g = d->db->group[i];
+		const struct rt_group *rg = reconcile_rt(d, g);
+
+		if (!t[i])
+			continue;
+		if (rg->state == RT_REFUSED) {
+			strbuf_printf(out, "group %s: refused: %s\n", g->name, rg->why.text);
+			r = rg->probe_err < 0 ? rg->probe_err : -EIO;
+		} else if (rg->state == RT_SKIPPED) {
+			strbuf_printf(out, "group %s: not installed: %s\n", g->name, rg->why.text);
+		}
+	}
+	free(t);
+	return r;
 }
 
 void reconcile_events(struct daemon *d)
@@ -916,6 +984,31 @@ void reconcile_publish(struct daemon *d)
 	ntun = view_tunifs(d, &tun);
 	r = render_tncfg(&tun, ntun, &b);
 	publish_text(d, "ipsec_tncfg", &b, r, NULL);
+}
+
+int reconcile_view_text(struct daemon *d, const char *name, struct strbuf *out)
+{
+	enum cfg_said_format fmt = d->cfg->said_format;
+	struct kview kv = { 0 };
+	int r = kview_add_own(&kv, d->db, d->rt);
+
+	if (r >= 0)
+		r = view_add_foreign(d, &kv);
+	if (r < 0) {
+		/* as is */
+	} else if (!strcmp(name, "ipsec_spigrp")) {
+		r = render_spigrp(d->db, d->rt, fmt, out);
+		if (r >= 0)
+			r = render_spigrp_kview(&kv, fmt, out);
+	} else if (!strcmp(name, "ipsec_spi")) {
+		r = render_spi(&kv, fmt, (uint64_t)time(NULL), out);
+	} else if (!strcmp(name, "ipsec_eroute")) {
+		r = render_eroute(&kv, fmt, out);
+	} else {
+		r = -ENOENT;
+	}
+	kview_clear(&kv);
+	return r < 0 ? r : 0;
 }
 
 void reconcile_view_refresh(struct daemon *d)

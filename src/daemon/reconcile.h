@@ -23,6 +23,7 @@
 #include "reason.h"
 #include "runtime.h"
 #include "sadb.h"
+#include "strbuf.h"
 #include "xfrm.h" /* struct xfrm_owner (no libnl) */
 
 struct daemon;
@@ -64,6 +65,9 @@ struct kern_ops {
 	int (*path_mtu)(void *k, const struct sadb_group *g, uint32_t *mtu, struct reason *why);
 	int (*route_del)(void *k, const struct sadb_group *g);
 	void (*route_cleanup)(void *k);    /* every route and rule of ours */
+	/* Our route table as `ip route show table N` lines (route_list());
+	 * NULL: none. */
+	int (*route_text)(void *k, struct strbuf *out, struct reason *why);
 	/* sadb_is_local_fn: is @a an address of this host (@k: the handle)? */
 	bool (*is_local)(const struct ip_addr *a, void *k);
 	int (*event_fd)(void *k);          /* XFRM events, for poll(); -1: none */
@@ -164,6 +168,15 @@ void reconcile_stop(struct daemon *d);
  * view; ipsec_spigrp's text also stays in d->view_snap. */
 void reconcile_publish(struct daemon *d);
 
+/**
+ * reconcile_view_text() - the text of the view's file @name
+ * ("ipsec_spigrp", "ipsec_spi" or "ipsec_eroute"), rendered now from our
+ * model and the kernel mirror, appended to @out (the control socket's
+ * view-spi, view-eroute and look).  Return: 0, -ENOENT (another name),
+ * -ENOMEM.
+ */
+int reconcile_view_text(struct daemon *d, const char *name, struct strbuf *out);
+
 /* A reader wants fresh counters (pe_view_refresh_fd()): read them
  * (reconcile_read_counters(), the kernel's view_refresh()), then
  * reconcile_publish(). */
@@ -176,6 +189,21 @@ void reconcile_view_refresh(struct daemon *d);
 #define RECONCILE_VIEW_OBJECTS 1
 #define RECONCILE_VIEW_COUNTERS 2
 int reconcile_view_stale(const struct daemon *d);
+
+/* The model of config @c, with reqids (@errs: why it cannot be built). */
+struct sadb *reconcile_build(struct daemon *d, const struct cfg *c, struct cfg_errors *errs);
+
+/**
+ * reconcile_runtime() - apply @ndb (built from @ncfg) as a difference, for
+ * a KLIPS command (@cause: why removed groups go, logged).  Afterwards
+ * d->db is @ndb and d->cfg @ncfg (the caller frees the old config).  Every
+ * group @ndb made or changed must be installed: each one refused or
+ * skipped gets a line in @out ("group NAME: refused: WHY").
+ * Return: 0; the refusal's -errno (or -EIO) when a made or changed group
+ * was refused (the caller undoes the change); -ENOMEM (nothing applied).
+ */
+int reconcile_runtime(struct daemon *d, struct sadb *ndb, struct cfg *ncfg, const char *cause,
+		      struct strbuf *out);
 
 /* The runtime object of @g (a group of d->db). */
 struct rt_group *reconcile_rt(const struct daemon *d, const struct sadb_group *g);

@@ -1,0 +1,504 @@
+/* klips_rt.c: the runtime objects of the KLIPS commands and the changes
+ * the commands ask for (klips_rt.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "klips_rt.h"
+#include "klips_rt_priv.h"
+
+void klips_rt_free(struct klips_rt *k)
+{
+	for (size_t i = 0; i < k->nsa; i++) {
+		cfg_key_clear(&k->sa[i].enckey);
+		cfg_key_clear(&k->sa[i].authkey);
+	}
+	free(k->sa);
+	free(k->link);
+	free(k->er);
+	memset(k, 0, sizeof(*k));
+}
+
+int klips_rt_copy(struct klips_rt *dst, const struct klips_rt *src)
+{
+	klips_rt_free(dst);
+	dst->sa = calloc(src->nsa + 1, sizeof(*dst->sa));
+	dst->link = calloc(src->nlink + 1, sizeof(*dst->link));
+	dst->er = calloc(src->ner + 1, sizeof(*dst->er));
+	if (!dst->sa || !dst->link || !dst->er)
+		goto oom;
+	for (size_t i = 0; i < src->nsa; i++) {
+		dst->sa[i] = src->sa[i];
+		dst->sa[i].enckey = (struct cfg_key){ NULL, 0 };
+		dst->sa[i].authkey = (struct cfg_key){ NULL, 0 };
+		dst->nsa = i + 1;
+		if (cfg_key_copy(&dst->sa[i].enckey, &src->sa[i].enckey) < 0 ||
+		    cfg_key_copy(&dst->sa[i].authkey, &src->sa[i].authkey) < 0)
+			goto oom;
+	}
+	memcpy(dst->link, src->link, src->nlink * sizeof(*dst->link));
+	dst->nlink = src->nlink;
+	memcpy(dst->er, src->er, src->ner * sizeof(*dst->er));
+	dst->ner = src->ner;
+	return 0;
+oom:
+	klips_rt_free(dst);
+	return -ENOMEM;
+}
+
+/* ---- lookups ---- */
+
+const struct cfg_sa *klips_rt_find_sa(const struct klips_rt *k, const struct said *s)
+{
+	for (size_t i = 0; i < k->nsa; i++)
+		if (said_equal(&k->sa[i].said, s))
+			return &k->sa[i];
+	return NULL;
+}
+
+long krt_succ(const struct klips_rt *k, const struct said *s)
+{
+	for (size_t i = 0; i < k->nlink; i++)
+		if (said_equal(&k->link[i].from, s))
+			return (long)i;
+	return -1;
+}
+
+long krt_pred(const struct klips_rt *k, const struct said *s)
+{
+	for (size_t i = 0; i < k->nlink; i++)
+		if (said_equal(&k->link[i].to, s))
+			return (long)i;
+	return -1;
+}
+
+unsigned krt_chain(const struct klips_rt *k, const struct said *s, struct said *out, unsigned max)
+{
+	struct said h = *s;
+	unsigned n = 0, guard = 0;
+	long l;
+
+	while ((l = krt_pred(k, &h)) >= 0 && guard++ <= k->nlink)
+		h = k->link[l].from;
+	out[n++] = h;
+	while (n < max && (l = krt_succ(k, &out[n - 1])) >= 0)
+		out[n++] = k->link[l].to;
+	return n;
+}
+
+const struct cfg_group *krt_file_group(const struct cfg *file, const struct said *s)
+{
+	for (size_t i = 0; file && i < file->ngroup; i++)
+		for (unsigned j = 0; j < file->group[i].nsaid; j++)
+			if (said_equal(&file->group[i].said[j], s))
+				return &file->group[i];
+	return NULL;
+}
+
+/* ---- messages ---- */
+
+struct ctx {
+	struct klips_rt *k;
+	const struct cfg *file;
+	const struct klips_req *req;
+	struct strbuf *out;
+};
+
+static int __attribute__((format(printf, 3, 4))) fail(struct ctx *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+	char text[768];
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	strbuf_printf(c->out, "%s: %s\n", c->req->prog, text);
+	return err;
+}
+
+static const char *txt(const struct said *s, char buf[SAID_BUF])
+{
+	said_format(s, '0', buf, SAID_BUF);
+	return buf;
+}
+
+/* An SA a runtime command may name: runtime, or of the config and in no
+ * [group] of it.  0, or a failure naming it. */
+static int usable_sa(struct ctx *c, const struct said *s)
+{
+	const struct cfg_group *g;
+	char b[SAID_BUF];
+
+	if (klips_rt_find_sa(c->k, s))
+		return 0;
+	if (!cfg_find_sa(c->file, s))
+		return fail(c, -ENOENT, "SA %s does not exist", txt(s, b));
+	g = krt_file_group(c->file, s);
+	if (g)
+		return fail(c, -EPERM, "SA %s is in [group %s] of %s (line %u): the config groups it",
+			    txt(s, b), g->name, c->file->path ? c->file->path : "the config", g->line);
+	return 0;
+}
+
+/* ---- eroutes ---- */
+
+static bool er_same_key(const struct klips_eroute *a, const struct klips_eroute *b)
+{
+	return ip_addr_equal(&a->src.addr, &b->src.addr) && a->src.len == b->src.len &&
+	       ip_addr_equal(&a->dst.addr, &b->dst.addr) && a->dst.len == b->dst.len;
+}
+
+static void er_remove_at(struct klips_rt *k, size_t i)
+{
+	memmove(&k->er[i], &k->er[i + 1], (k->ner - i - 1) * sizeof(*k->er));
+	k->ner--;
+}
+
+void krt_er_text(const struct klips_eroute *e, char *buf, size_t len)
+{
+	char s[IP_PREFIX_BUF], d[IP_PREFIX_BUF];
+
+	ip_prefix_format(&e->src, s, sizeof(s));
+	ip_prefix_format(&e->dst, d, sizeof(d));
+	snprintf(buf, len, "%s -> %s", s, d);
+}
+
+/* Remove the eroutes naming @s (its group went or changed its first SA);
+ * one line each in @out. */
+static void drop_eroutes_of(struct ctx *c, const struct said *s)
+{
+	char t[2 * IP_PREFIX_BUF + 8];
+
+	for (size_t i = 0; i < c->k->ner;) {
+		if (said_equal(&c->k->er[i].said, s)) {
+			krt_er_text(&c->k->er[i], t, sizeof(t));
+			strbuf_printf(c->out, "removed eroute %s\n", t);
+			er_remove_at(c->k, i);
+		} else {
+			i++;
+		}
+	}
+}
+
+static bool prefix_in(const struct ip_prefix *v, unsigned n, const struct ip_prefix *p)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (v[i].len == p->len && ip_addr_equal(&v[i].addr, &p->addr))
+			return true;
+	return false;
+}
+
+/* The eroutes of one SA become one group's selectors: its sources x its
+ * destinations, one protocol and port pair.  0, or a failure. */
+static int er_product(struct ctx *c, const struct klips_eroute *add)
+{
+	struct ip_prefix src[CFG_MAX_TS], dst[CFG_MAX_TS];
+	unsigned ns = 0, nd = 0, n = 1;
+	char b[SAID_BUF];
+
+	src[ns++] = add->src;
+	dst[nd++] = add->dst;
+	for (size_t i = 0; i < c->k->ner; i++) {
+		const struct klips_eroute *e = &c->k->er[i];
+
+		if (!said_equal(&e->said, &add->said))
+			continue;
+		if (e->tproto != add->tproto || e->sport != add->sport || e->dport != add->dport)
+			return fail(c, -EINVAL, "the eroutes of %s must have the same --transport-proto "
+				    "and ports: its group's policies share them", txt(&add->said, b));
+		n++;
+		if (!prefix_in(src, ns, &e->src)) {
+			if (ns == CFG_MAX_TS)
+				goto big;
+			src[ns++] = e->src;
+		}
+		if (!prefix_in(dst, nd, &e->dst)) {
+			if (nd == CFG_MAX_TS)
+				goto big;
+			dst[nd++] = e->dst;
+		}
+	}
+	if (ns * nd != n)
+		return fail(c, -EINVAL, "the eroutes of %s would not be every --src with every --dst: "
+			    "spigrpd gives a group one set of sources and one of destinations (add the "
+			    "missing pairs, or make a second group)", txt(&add->said, b));
+	return 0;
+big:
+	return fail(c, -E2BIG, "%s would have more than %d sources or destinations", txt(&add->said, b),
+		    CFG_MAX_TS);
+}
+
+static int er_add(struct ctx *c, bool replace)
+{
+	const struct klips_eroute *e = &c->req->er;
+	char b[SAID_BUF], h[SAID_BUF], t[2 * IP_PREFIX_BUF + 8];
+	struct klips_eroute *v;
+	int r;
+
+	krt_er_text(e, t, sizeof(t));
+	for (size_t i = 0; i < c->k->ner; i++) {
+		if (!er_same_key(&c->k->er[i], e))
+			continue;
+		if (!replace)
+			return fail(c, -EEXIST, "eroute %s already exists (=> %s): eroute --del it first, "
+				    "or use --replace", t, txt(&c->k->er[i].said, b));
+		er_remove_at(c->k, i);
+		break;
+	}
+	if (!said_is_magic(&e->said)) {
+		long p;
+
+		r = usable_sa(c, &e->said);
+		if (r < 0)
+			return r;
+		p = krt_pred(c->k, &e->said);
+		if (p >= 0) {
+			struct said chain[CFG_MAX_GROUP_SAS + 1];
+
+			krt_chain(c->k, &e->said, chain, 1);
+			return fail(c, -EINVAL, "%s is not the first SA of its group: %s is",
+				    txt(&e->said, b), txt(&chain[0], h));
+		}
+		r = er_product(c, e);
+		if (r < 0)
+			return r;
+	}
+	v = realloc(c->k->er, (c->k->ner + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	c->k->er = v;
+	v[c->k->ner++] = *e;
+	strbuf_printf(c->out, "added eroute %s => %s\n", t, txt(&e->said, b));
+	return 0;
+}
+
+static int er_del(struct ctx *c)
+{
+	char t[2 * IP_PREFIX_BUF + 8];
+
+	krt_er_text(&c->req->er, t, sizeof(t));
+	for (size_t i = 0; i < c->k->ner; i++) {
+		if (er_same_key(&c->k->er[i], &c->req->er)) {
+			er_remove_at(c->k, i);
+			strbuf_printf(c->out, "removed eroute %s\n", t);
+			return 0;
+		}
+	}
+	return fail(c, -ENOENT, "no eroute %s", t);
+}
+
+/* ---- SAs ---- */
+
+static int sa_add(struct ctx *c)
+{
+	const struct klips_spi *s = &c->req->spi;
+	struct cfg_sa sa, *v;
+	char b[SAID_BUF], why[512];
+	int r;
+
+	if (klips_rt_find_sa(c->k, &s->said) || cfg_find_sa(c->file, &s->said))
+		return fail(c, -EEXIST, "SA %s already exists%s: SA already in use.  Delete old one "
+			    "first.", txt(&s->said, b),
+			    klips_rt_find_sa(c->k, &s->said) ? "" : " in the config");
+	r = krt_sa_from_req(s, &sa, why, sizeof(why));
+	if (r < 0)
+		return r == -ENOMEM ? r : fail(c, r, "%s: %s", txt(&s->said, b), why);
+	v = realloc(c->k->sa, (c->k->nsa + 1) * sizeof(*v));
+	if (!v) {
+		cfg_key_clear(&sa.enckey);
+		cfg_key_clear(&sa.authkey);
+		return -ENOMEM;
+	}
+	c->k->sa = v;
+	v[c->k->nsa++] = sa;
+	strbuf_printf(c->out, "added SA %s\n", txt(&s->said, b));
+	return 0;
+}
+
+static void sa_remove(struct klips_rt *k, const struct said *s)
+{
+	for (size_t i = 0; i < k->nsa; i++) {
+		if (!said_equal(&k->sa[i].said, s))
+			continue;
+		cfg_key_clear(&k->sa[i].enckey);
+		cfg_key_clear(&k->sa[i].authkey);
+		memmove(&k->sa[i], &k->sa[i + 1], (k->nsa - i - 1) * sizeof(*k->sa));
+		k->nsa--;
+		return;
+	}
+}
+
+/* Unlink the whole chain @s is in; its eroutes go.  The chain's SAs in
+ * @chain (inside -> outside), their number returned. */
+static unsigned dissolve(struct ctx *c, const struct said *s, struct said *chain)
+{
+	unsigned n = krt_chain(c->k, s, chain, CFG_MAX_GROUP_SAS + 1);
+	char b[SAID_BUF];
+
+	drop_eroutes_of(c, &chain[0]);
+	for (unsigned i = 0; i + 1 < n; i++) {
+		long l = krt_succ(c->k, &chain[i]);
+
+		if (l >= 0) {
+			memmove(&c->k->link[l], &c->k->link[l + 1],
+				(c->k->nlink - (size_t)l - 1) * sizeof(*c->k->link));
+			c->k->nlink--;
+		}
+	}
+	if (n > 1)
+		strbuf_printf(c->out, "ungrouped %s\n", txt(&chain[0], b));
+	return n;
+}
+
+static int sa_del(struct ctx *c)
+{
+	const struct said *s = &c->req->spi.said;
+	struct said chain[CFG_MAX_GROUP_SAS + 1];
+	char b[SAID_BUF];
+	unsigned n;
+
+	if (!klips_rt_find_sa(c->k, s)) {
+		if (cfg_find_sa(c->file, s))
+			return fail(c, -EPERM, "SA %s is defined in %s: remove it there", txt(s, b),
+				    c->file->path ? c->file->path : "the config");
+		return fail(c, -ENOENT, "SA %s does not exist", txt(s, b));
+	}
+	n = dissolve(c, s, chain);
+	for (unsigned i = 0; i < n; i++) {
+		if (!klips_rt_find_sa(c->k, &chain[i]))
+			continue; /* a config SA: only ungrouped */
+		drop_eroutes_of(c, &chain[i]);
+		sa_remove(c->k, &chain[i]);
+		strbuf_printf(c->out, "deleted SA %s\n", txt(&chain[i], b));
+	}
+	return 0;
+}
+
+static void sa_clear(struct ctx *c)
+{
+	char b[SAID_BUF];
+
+	while (c->k->nlink) {
+		struct said chain[CFG_MAX_GROUP_SAS + 1];
+
+		dissolve(c, &c->k->link[0].from, chain);
+	}
+	while (c->k->nsa) {
+		drop_eroutes_of(c, &c->k->sa[0].said);
+		strbuf_printf(c->out, "deleted SA %s\n", txt(&c->k->sa[0].said, b));
+		sa_remove(c->k, &c->k->sa[0].said);
+	}
+}
+
+/* ---- groups ---- */
+
+/* Link @from -> @to with KLIPS's checks.  0 or a failure. */
+static int link_one(struct ctx *c, const struct said *from, const struct said *to)
+{
+	char b[SAID_BUF], d[SAID_BUF];
+	struct klips_link *v;
+	long l;
+
+	l = krt_succ(c->k, from);
+	if (l >= 0)
+		return fail(c, -EEXIST, "%s is already followed by %s in a group: SA already in use.  "
+			    "Ungroup it first.", txt(from, b), txt(&c->k->link[l].to, d));
+	l = krt_pred(c->k, to);
+	if (l >= 0)
+		return fail(c, -EEXIST, "%s already follows %s in a group: SA already in use.  "
+			    "Ungroup it first.", txt(to, b), txt(&c->k->link[l].from, d));
+	/* a cycle: @from is reachable from @to */
+	for (struct said s = *to;;) {
+		if (said_equal(&s, from))
+			return fail(c, -EEXIST, "linking %s to %s would make a loop", txt(from, b),
+				    txt(to, d));
+		if ((l = krt_succ(c->k, &s)) < 0)
+			break;
+		s = c->k->link[l].to;
+	}
+	for (size_t i = 0; i < c->k->ner; i++)
+		if (said_equal(&c->k->er[i].said, to))
+			return fail(c, -EEXIST, "%s carries eroutes: eroute --del them first (an eroute "
+				    "names the first SA of its group)", txt(to, b));
+	v = realloc(c->k->link, (c->k->nlink + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	c->k->link = v;
+	v[c->k->nlink].from = *from;
+	v[c->k->nlink++].to = *to;
+	return 0;
+}
+
+static int group(struct ctx *c)
+{
+	const struct klips_spigrp *g = &c->req->grp;
+	struct said chain[CFG_MAX_GROUP_SAS + 2];
+	char b[SAID_BUF];
+	unsigned n;
+	int r;
+
+	for (unsigned i = 0; i < g->n; i++) {
+		r = usable_sa(c, &g->sa[i]);
+		if (r < 0)
+			return r;
+	}
+	if (g->n == 1) {
+		n = dissolve(c, &g->sa[0], chain);
+		if (n == 1)
+			strbuf_printf(c->out, "%s is in no group\n", txt(&g->sa[0], b));
+		return 0;
+	}
+	for (unsigned i = 0; i + 1 < g->n; i++) {
+		r = link_one(c, &g->sa[i], &g->sa[i + 1]);
+		if (r < 0)
+			return r;
+	}
+	n = krt_chain(c->k, &g->sa[0], chain, CFG_MAX_GROUP_SAS + 2);
+	if (n > CFG_MAX_GROUP_SAS)
+		return fail(c, -E2BIG, "at most %d SAs in a group", CFG_MAX_GROUP_SAS);
+	strbuf_printf(c->out, "grouped");
+	for (unsigned i = 0; i < n; i++)
+		strbuf_printf(c->out, " %s", txt(&chain[i], b));
+	strbuf_puts(c->out, "\n");
+	return 0;
+}
+
+int klips_rt_apply(struct klips_rt *k, const struct cfg *file, const struct klips_req *req,
+		   struct strbuf *out)
+{
+	struct ctx c = { k, file, req, out };
+
+	switch (req->cmd) {
+	case KLIPS_SPI:
+		if (req->op == KLIPS_ADD)
+			return sa_add(&c);
+		if (req->op == KLIPS_DEL)
+			return sa_del(&c);
+		if (req->op == KLIPS_CLEAR) {
+			sa_clear(&c);
+			return 0;
+		}
+		break;
+	case KLIPS_SPIGRP:
+		if (req->op == KLIPS_GROUP || req->op == KLIPS_UNGROUP)
+			return group(&c);
+		break;
+	case KLIPS_EROUTE:
+		if (req->op == KLIPS_ADD || req->op == KLIPS_REPLACE)
+			return er_add(&c, req->op == KLIPS_REPLACE);
+		if (req->op == KLIPS_DEL)
+			return er_del(&c);
+		if (req->op == KLIPS_CLEAR) {
+			strbuf_printf(out, "removed %zu eroute(s)\n", k->ner);
+			k->ner = 0;
+			return 0;
+		}
+		break;
+	}
+	return fail(&c, -EINVAL, "nothing to change");
+}

@@ -1,0 +1,478 @@
+/* klips_rt_cfg.c: runtime objects as config sections: an `spi` request
+ * made into a [sa] by the config parser itself, and the merge of the
+ * runtime objects into a copy of the config (klips_rt.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "cfg_priv.h" /* cfgp_sa_lookup() */
+#include "klips_rt_priv.h"
+
+/* ---- an spi request -> [sa] ---- */
+
+static void put_key(struct strbuf *b, const char *name, const struct klips_key *k)
+{
+	if (!k->set)
+		return;
+	strbuf_printf(b, "%s = 0x", name);
+	for (size_t i = 0; i < k->len; i++)
+		strbuf_printf(b, "%02x", k->data[i]);
+	strbuf_puts(b, "\n");
+}
+
+/* life-X = [soft,]hard; KLIPS's soft-only has no form here. */
+static int put_life(struct strbuf *b, const char *name, const uint64_t v[2], char *why, size_t len)
+{
+	if (!v[0] && !v[1])
+		return 0;
+	if (!v[1]) {
+		snprintf(why, len, "a soft %s lifetime needs a hard one (--life hard-...)", name);
+		return -EINVAL;
+	}
+	if (v[0])
+		strbuf_printf(b, "life-%s = %llu,%llu\n", name, (unsigned long long)v[0],
+			      (unsigned long long)v[1]);
+	else
+		strbuf_printf(b, "life-%s = %llu\n", name, (unsigned long long)v[1]);
+	return 0;
+}
+
+/* The [sa] text of @s (keys in it: the caller wipes it). */
+static int sa_text(const struct klips_spi *s, struct strbuf *b, char *why, size_t len)
+{
+	char said[SAID_BUF], src[IP_ADDR_BUF];
+	int r;
+
+	if (s->natt) {
+		snprintf(why, len, "NAT traversal (--natt) is not available in spigrpd yet");
+		return -EOPNOTSUPP;
+	}
+	if (s->life.usetime[0] || s->life.usetime[1]) {
+		snprintf(why, len, "XFRM has no use-time lifetime in spigrpd: use addtime");
+		return -EOPNOTSUPP;
+	}
+	if (!s->src.family) {
+		snprintf(why, len, "--src is needed: spigrpd tells inbound from outbound SAs by their "
+			 "addresses");
+		return -EINVAL;
+	}
+	if (s->said.proto == SAID_PROTO_TUN && !ip_addr_equal(&s->dst, &s->said.dst)) {
+		snprintf(why, len, "a tun SA's --dst must be its SAID's destination");
+		return -EINVAL;
+	}
+	said_format(&s->said, '0', said, sizeof(said));
+	ip_addr_format(&s->src, src, sizeof(src));
+	strbuf_printf(b, "[sa %s]\nsrc = %s\n", said, src);
+	if (s->enc)
+		strbuf_printf(b, "enc = %s\n", s->enc->name);
+	if (s->auth)
+		strbuf_printf(b, "auth = %s\n", s->auth->name);
+	if (s->comp)
+		strbuf_printf(b, "comp = %s\n", s->comp->name);
+	put_key(b, "enckey", &s->enckey);
+	put_key(b, "authkey", &s->authkey);
+	if (s->has_replay) {
+		strbuf_printf(b, "replay-window = %u\n", s->replay_window);
+		if (!s->replay_window)
+			strbuf_puts(b, "esn = no\n");
+	}
+	if ((r = put_life(b, "bytes", s->life.bytes, why, len)) < 0 ||
+	    (r = put_life(b, "packets", s->life.packets, why, len)) < 0 ||
+	    (r = put_life(b, "seconds", s->life.addtime, why, len)) < 0)
+		return r;
+	return b->oom ? -ENOMEM : 0;
+}
+
+int krt_sa_from_req(const struct klips_spi *s, struct cfg_sa *sa, char *why, size_t len)
+{
+	struct strbuf b = STRBUF_INIT;
+	struct cfg_errors errs = { 0 };
+	struct cfg_parser *p;
+	struct cfg *c = NULL;
+	int r;
+
+	r = sa_text(s, &b, why, len);
+	if (r < 0)
+		goto out;
+	p = cfg_parser_new("spi", &errs);
+	if (!p) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (char *line = b.s, *nl; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		*nl = '\0';
+		cfg_parser_line(p, line);
+	}
+	c = cfg_parser_finish(p);
+	if (!c || c->nsa != 1) {
+		/* "spi:LINE: text": the text alone */
+		const char *m = errs.n ? errs.msg[0] : "out of memory";
+		const char *t = strstr(m, ": ");
+
+		snprintf(why, len, "%s", t ? t + 2 : m);
+		r = errs.n ? -EINVAL : -ENOMEM;
+		goto out;
+	}
+	*sa = c->sa[0];
+	sa->line = 0;
+	c->sa[0].enckey = (struct cfg_key){ NULL, 0 };
+	c->sa[0].authkey = (struct cfg_key){ NULL, 0 };
+	r = 0;
+out:
+	cfg_free(c);
+	cfg_errors_free(&errs);
+	if (b.s)
+		OPENSSL_cleanse(b.s, b.cap);
+	strbuf_free(&b);
+	return r;
+}
+
+/* ---- the merge ---- */
+
+struct merge {
+	struct cfg *c;
+	const struct cfg *file;
+	const struct klips_rt *k;
+	sadb_is_local_fn is_local;
+	void *arg;
+	struct strbuf *notes;
+	bool *link_ok;        /* per k->link: both ends present, free of [group]s */
+	long *er_group;       /* per k->er: index in c->group, or -1 */
+	bool oom;
+};
+
+/* "@what SAID: @why" in the notes. */
+static void note(struct merge *m, const char *what, const struct said *s, const char *why)
+{
+	char b[SAID_BUF];
+
+	said_format(s, '0', b, sizeof(b));
+	strbuf_printf(m->notes, "%s %s: %s\n", what, b, why);
+}
+
+/* Room for @n more groups. */
+static struct cfg_group *new_group(struct merge *m, const char *name, unsigned line)
+{
+	struct cfg_group *v = realloc(m->c->group, (m->c->ngroup + 1) * sizeof(*v)), *g;
+
+	if (!v) {
+		m->oom = true;
+		return NULL;
+	}
+	m->c->group = v;
+	g = &v[m->c->ngroup];
+	memset(g, 0, sizeof(*g));
+	g->name = strdup(name);
+	if (!g->name) {
+		m->oom = true;
+		return NULL;
+	}
+	m->c->ngroup++;
+	g->line = g->said_line = line;
+	return g;
+}
+
+static void add_sas(struct merge *m)
+{
+	struct cfg_sa *v = realloc(m->c->sa, (m->c->nsa + m->k->nsa + 1) * sizeof(*v));
+
+	if (!v) {
+		m->oom = true;
+		return;
+	}
+	m->c->sa = v;
+	for (size_t i = 0; i < m->k->nsa; i++) {
+		struct cfg_sa *sa = &v[m->c->nsa];
+
+		if (cfg_find_sa(m->file, &m->k->sa[i].said)) {
+			note(m, "runtime SA", &m->k->sa[i].said,
+			     "the config defines it now; the config's is used");
+			continue;
+		}
+		*sa = m->k->sa[i];
+		sa->enckey = (struct cfg_key){ NULL, 0 };
+		sa->authkey = (struct cfg_key){ NULL, 0 };
+		sa->line = m->c->rt_line + (unsigned)i;
+		m->c->nsa++;
+		if (cfg_key_copy(&sa->enckey, &m->k->sa[i].enckey) < 0 ||
+		    cfg_key_copy(&sa->authkey, &m->k->sa[i].authkey) < 0)
+			m->oom = true;
+	}
+}
+
+/* The line a runtime group holding @s sorts by: the runtime SA's own, else
+ * one past every runtime object's (config SAs in runtime groups), so
+ * runtime groups follow the file's sections and sadb names them so. */
+static unsigned rt_sa_line(const struct merge *m, const struct said *s)
+{
+	size_t i;
+
+	for (i = 0; i < m->k->nsa; i++)
+		if (said_equal(&m->k->sa[i].said, s))
+			return m->c->rt_line + (unsigned)i;
+	cfgp_sa_lookup(m->file, s, &i);
+	return m->c->rt_line + (unsigned)(m->k->nsa + m->k->ner + i);
+}
+
+/* An SA of the merged config that no [group] of the file holds. */
+static const struct cfg_sa *free_sa(struct merge *m, const struct said *s)
+{
+	const struct cfg_sa *sa = cfg_find_sa(m->c, s);
+
+	return sa && !krt_file_group(m->file, s) ? sa : NULL;
+}
+
+static void check_links(struct merge *m)
+{
+	for (size_t i = 0; i < m->k->nlink; i++) {
+		const struct klips_link *l = &m->k->link[i];
+		const struct said *bad = !free_sa(m, &l->from) ? &l->from
+				       : !free_sa(m, &l->to) ? &l->to : NULL;
+
+		m->link_ok[i] = !bad;
+		if (bad)
+			note(m, "runtime group: SA", bad,
+			     "gone, or in a [group] of the config now; its link is left out");
+	}
+}
+
+static long ok_link(struct merge *m, const struct said *s, bool from)
+{
+	for (size_t i = 0; i < m->k->nlink; i++)
+		if (m->link_ok[i] && said_equal(from ? &m->k->link[i].from : &m->k->link[i].to, s))
+			return (long)i;
+	return -1;
+}
+
+/* One [group] per chain of valid links, named by its first SAID; its line
+ * is the smallest of its SAs' (unique: an SA is in one chain). */
+static void add_chains(struct merge *m)
+{
+	for (size_t i = 0; i < m->k->nlink && !m->oom; i++) {
+		struct said chain[CFG_MAX_GROUP_SAS];
+		struct cfg_group *g;
+		unsigned n = 0, line = ~0u;
+		char name[SAID_BUF];
+		long l;
+
+		if (!m->link_ok[i] || ok_link(m, &m->k->link[i].from, false) >= 0)
+			continue; /* not a chain's first link */
+		chain[n++] = m->k->link[i].from;
+		while (n < CFG_MAX_GROUP_SAS && (l = ok_link(m, &chain[n - 1], true)) >= 0)
+			chain[n++] = m->k->link[l].to;
+		for (unsigned j = 0; j < n; j++) {
+			unsigned sl = rt_sa_line(m, &chain[j]);
+
+			line = sl < line ? sl : line;
+		}
+		said_format(&chain[0], '0', name, sizeof(name));
+		g = new_group(m, name, line);
+		if (!g)
+			return;
+		memcpy(g->said, chain, n * sizeof(chain[0]));
+		g->nsaid = n;
+	}
+}
+
+/* The merged group whose first SA is @s, or NULL. */
+static struct cfg_group *group_of(struct merge *m, const struct said *s, size_t from)
+{
+	for (size_t i = from; i < m->c->ngroup; i++)
+		if (m->c->group[i].nsaid && said_equal(&m->c->group[i].said[0], s))
+			return &m->c->group[i];
+	return NULL;
+}
+
+static void add_ts(struct ip_prefix *v, unsigned *n, const struct ip_prefix *p)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (v[i].len == p->len && ip_addr_equal(&v[i].addr, &p->addr))
+			return;
+	if (*n < CFG_MAX_TS)
+		v[(*n)++] = *p;
+}
+
+static void add_er_to(struct cfg_group *g, const struct klips_eroute *e)
+{
+	add_ts(g->src_ts, &g->nsrc_ts, &e->src);
+	add_ts(g->dst_ts, &g->ndst_ts, &e->dst);
+	g->proto = e->tproto;
+	g->sport = e->sport;
+	g->dport = e->dport;
+}
+
+static void add_eroutes(struct merge *m, size_t first_rt)
+{
+	for (size_t i = 0; i < m->k->ner && !m->oom; i++) {
+		const struct klips_eroute *e = &m->k->er[i];
+		struct cfg_group *g = NULL;
+		char name[2 * IP_PREFIX_BUF + 16], t[2 * IP_PREFIX_BUF + 8];
+
+		m->er_group[i] = -1;
+		if (said_is_magic(&e->said)) {
+			krt_er_text(e, t, sizeof(t));
+			snprintf(name, sizeof(name), "eroute:%s", t);
+			for (char *q = name; *q; q++)
+				if (*q == ' ')
+					memmove(q, q + 1, strlen(q));
+			g = new_group(m, name, m->c->rt_line + (unsigned)(m->k->nsa + i));
+			if (g) {
+				g->said[0] = e->said;
+				g->nsaid = 1;
+			}
+		} else if (!free_sa(m, &e->said) || ok_link(m, &e->said, false) >= 0) {
+			note(m, "runtime eroute to", &e->said,
+			     "the SA is gone, in a [group] of the config or no longer first in its "
+			     "group; left out");
+			continue;
+		} else if (!(g = group_of(m, &e->said, first_rt))) {
+			char said[SAID_BUF];
+
+			said_format(&e->said, '0', said, sizeof(said));
+			g = new_group(m, said, rt_sa_line(m, &e->said));
+			if (g) {
+				g->said[0] = e->said;
+				g->nsaid = 1;
+			}
+		}
+		if (!g)
+			return;
+		m->er_group[i] = g - m->c->group;
+		add_er_to(g, e);
+	}
+}
+
+static bool in_any_group(const struct cfg *c, const struct said *s)
+{
+	for (size_t i = 0; i < c->ngroup; i++)
+		for (unsigned j = 0; j < c->group[i].nsaid; j++)
+			if (said_equal(&c->group[i].said[j], s))
+				return true;
+	return false;
+}
+
+/* Does SA @sa come from @peer to the local address @us? */
+static bool from_peer(const struct cfg_sa *sa, const struct ip_addr *us, const struct ip_addr *peer)
+{
+	return sa && ip_addr_equal(&sa->said.dst, us) && ip_addr_equal(&sa->src, peer);
+}
+
+/* The inbound group that pairs with the outbound group at @gi: a runtime
+ * group without selectors, then an SA in no group (made a group), whose
+ * outer addresses are @gi's swapped.  Index in c->group, or -1. */
+static long inbound_pair(struct merge *m, size_t first_rt, size_t gi)
+{
+	const struct cfg_group *o = &m->c->group[gi];
+	const struct cfg_sa *out = cfg_find_sa(m->c, &o->said[o->nsaid - 1]);
+	const struct ip_addr *us = &out->src, *peer = &out->said.dst;
+
+	for (size_t i = first_rt; i < m->c->ngroup; i++) {
+		const struct cfg_group *h = &m->c->group[i];
+
+		if (h->nsrc_ts || said_is_magic(&h->said[0]))
+			continue;
+		if (from_peer(cfg_find_sa(m->c, &h->said[h->nsaid - 1]), us, peer))
+			return (long)i;
+	}
+	for (size_t i = 0; i < m->c->nsa; i++) {
+		const struct cfg_sa *sa = &m->c->sa[i];
+		struct cfg_group *g;
+		char name[SAID_BUF];
+
+		if (!from_peer(sa, us, peer) || in_any_group(m->c, &sa->said))
+			continue;
+		said_format(&sa->said, '0', name, sizeof(name));
+		g = new_group(m, name, rt_sa_line(m, &sa->said));
+		if (!g)
+			return -1;
+		g->said[0] = sa->said;
+		g->nsaid = 1;
+		return (long)(g - m->c->group);
+	}
+	return -1;
+}
+
+/* Inbound runtime groups get the reverse of their outbound twin's
+ * eroutes: the peer sends from the eroute's destinations to its sources. */
+static void add_inbound(struct merge *m, size_t first_rt)
+{
+	size_t n = m->c->ngroup;
+
+	for (size_t gi = first_rt; gi < n && !m->oom; gi++) {
+		const struct cfg_group *o = &m->c->group[gi];
+		const struct cfg_sa *out;
+		struct cfg_group *h;
+		long hi;
+
+		if (!o->nsrc_ts || said_is_magic(&o->said[0]))
+			continue;
+		out = cfg_find_sa(m->c, &o->said[o->nsaid - 1]);
+		if (!out || !m->is_local || !m->is_local(&out->src, m->arg) ||
+		    m->is_local(&out->said.dst, m->arg))
+			continue;
+		hi = inbound_pair(m, first_rt, gi);
+		if (hi < 0)
+			continue;
+		o = &m->c->group[gi]; /* inbound_pair() may have moved the array */
+		h = &m->c->group[hi];
+		memcpy(h->src_ts, o->dst_ts, sizeof(h->src_ts));
+		memcpy(h->dst_ts, o->src_ts, sizeof(h->dst_ts));
+		h->nsrc_ts = o->ndst_ts;
+		h->ndst_ts = o->nsrc_ts;
+		h->proto = o->proto;
+		h->sport = o->dport;
+		h->dport = o->sport;
+	}
+}
+
+static unsigned last_line(const struct cfg *c)
+{
+	unsigned l = 0;
+
+	for (size_t i = 0; i < c->nsa; i++)
+		l = c->sa[i].line > l ? c->sa[i].line : l;
+	for (size_t i = 0; i < c->ngroup; i++)
+		l = c->group[i].line > l ? c->group[i].line : l;
+	return l;
+}
+
+struct cfg *klips_rt_merge(const struct cfg *file, const struct klips_rt *k,
+			   sadb_is_local_fn is_local, void *arg, struct strbuf *notes)
+{
+	struct merge m = { .file = file, .k = k, .is_local = is_local, .arg = arg, .notes = notes };
+	size_t first_rt;
+
+	m.c = cfg_dup(file);
+	m.link_ok = calloc(k->nlink + 1, sizeof(*m.link_ok));
+	m.er_group = calloc(k->ner + 1, sizeof(*m.er_group));
+	if (!m.c || !m.link_ok || !m.er_group)
+		goto oom;
+	m.c->rt_line = last_line(file) + 1;
+	first_rt = m.c->ngroup;
+	add_sas(&m);
+	if (!m.oom && cfg_reindex(m.c) < 0)
+		m.oom = true;
+	if (!m.oom)
+		check_links(&m);
+	if (!m.oom)
+		add_chains(&m);
+	if (!m.oom)
+		add_eroutes(&m, first_rt);
+	if (!m.oom)
+		add_inbound(&m, first_rt);
+	if (m.oom)
+		goto oom;
+	free(m.link_ok);
+	free(m.er_group);
+	return m.c;
+oom:
+	free(m.link_ok);
+	free(m.er_group);
+	cfg_free(m.c);
+	return NULL;
+}

@@ -1,0 +1,191 @@
+/* klips_rt_save.c: runtime objects written and read as the KLIPS command
+ * lines that make them (klips_rt.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "klips_rt_priv.h"
+
+static void put_key(struct strbuf *b, const char *opt, const struct cfg_key *k)
+{
+	if (!k->len)
+		return;
+	strbuf_printf(b, " --%s 0x", opt);
+	for (size_t i = 0; i < k->len; i++)
+		strbuf_printf(b, "%02x", k->data[i]);
+}
+
+static void put_life(struct strbuf *b, const struct cfg_life *l)
+{
+	const uint64_t v[6] = { l->soft_bytes, l->hard_bytes, l->soft_packets, l->hard_packets,
+				l->soft_seconds, l->hard_seconds };
+	static const char *const name[6] = { "soft-bytes", "hard-bytes", "soft-packets",
+					     "hard-packets", "soft-addtime", "hard-addtime" };
+	const char *sep = " --life ";
+
+	for (int i = 0; i < 6; i++) {
+		if (!v[i])
+			continue;
+		strbuf_printf(b, "%s%s=%llu", sep, name[i], (unsigned long long)v[i]);
+		sep = ",";
+	}
+}
+
+static int save_sa(const struct cfg_sa *sa, struct strbuf *b)
+{
+	char said[SAID_BUF], addr[IP_ADDR_BUF], alg[64];
+
+	said_format(&sa->said, '0', said, sizeof(said));
+	ip_addr_format(&sa->src, addr, sizeof(addr));
+	strbuf_printf(b, "spi --said %s --src %s", said, addr);
+	switch (sa->said.proto) {
+	case SAID_PROTO_ESP:
+		if (alg_esp_name(sa->enc, sa->auth, alg, sizeof(alg)) < 0)
+			return -EINVAL;
+		strbuf_printf(b, " --esp %s", alg);
+		break;
+	case SAID_PROTO_AH:
+		strbuf_printf(b, " --ah %s", sa->auth->name);
+		break;
+	case SAID_PROTO_COMP:
+		strbuf_printf(b, " --comp %s", sa->comp->name);
+		break;
+	default: /* tun */
+		ip_addr_format(&sa->said.dst, addr, sizeof(addr));
+		strbuf_printf(b, " --ip%c --dst %s", sa->said.dst.family == AF_INET ? '4' : '6', addr);
+		break;
+	}
+	put_key(b, "enckey", &sa->enckey);
+	put_key(b, "authkey", &sa->authkey);
+	if (sa->said.proto == SAID_PROTO_ESP || sa->said.proto == SAID_PROTO_AH)
+		strbuf_printf(b, " --replay_window %u", sa->replay_window);
+	put_life(b, &sa->life);
+	strbuf_puts(b, "\n");
+	return 0;
+}
+
+/* "NET/LEN" or "NET/LEN:PORT" ("[V6NET/LEN]:PORT"). */
+static void put_subnet(struct strbuf *b, const char *opt, const struct ip_prefix *p, uint16_t port)
+{
+	char t[IP_PREFIX_BUF];
+
+	ip_prefix_format(p, t, sizeof(t));
+	if (!port)
+		strbuf_printf(b, " --%s %s", opt, t);
+	else if (p->addr.family == AF_INET6)
+		strbuf_printf(b, " --%s [%s]:%u", opt, t, port);
+	else
+		strbuf_printf(b, " --%s %s:%u", opt, t, port);
+}
+
+int klips_rt_save(const struct klips_rt *k, struct strbuf *out)
+{
+	char a[SAID_BUF], b[SAID_BUF];
+
+	strbuf_puts(out, "# spigrpd's runtime objects (spi, spigrp, eroute), rewritten whole at "
+			 "every change; keys inside\n");
+	for (size_t i = 0; i < k->nsa; i++)
+		if (save_sa(&k->sa[i], out) < 0)
+			return -EINVAL;
+	for (size_t i = 0; i < k->nlink; i++)
+		strbuf_printf(out, "spigrp --said %s %s\n",
+			      (said_format(&k->link[i].from, '0', a, sizeof(a)), a),
+			      (said_format(&k->link[i].to, '0', b, sizeof(b)), b));
+	for (size_t i = 0; i < k->ner; i++) {
+		const struct klips_eroute *e = &k->er[i];
+
+		said_format(&e->said, '0', a, sizeof(a));
+		strbuf_puts(out, "eroute --add");
+		put_subnet(out, "src", &e->src, e->sport);
+		put_subnet(out, "dst", &e->dst, e->dport);
+		if (e->tproto)
+			strbuf_printf(out, " --transport-proto %u", e->tproto);
+		strbuf_printf(out, " --said %s\n", a);
+	}
+	return out->oom ? -ENOMEM : 0;
+}
+
+#define LOAD_WORDS 48
+
+/* One line: its words (cut in place), the command, the change. */
+static int load_line(struct klips_rt *k, const struct cfg *file, char *line, unsigned no,
+		     struct strbuf *notes)
+{
+	static const struct { const char *name; enum klips_cmd cmd; } cmds[] = {
+		{ "spi", KLIPS_SPI }, { "spigrp", KLIPS_SPIGRP }, { "eroute", KLIPS_EROUTE },
+	};
+	char *argv[LOAD_WORDS + 1], *save = NULL;
+	struct klips_req req;
+	struct klips_msg msg;
+	struct strbuf out = STRBUF_INIT;
+	int argc = 0, r = -EINVAL;
+	size_t c;
+
+	for (char *w = strtok_r(line, " \t", &save); w && argc < LOAD_WORDS;
+	     w = strtok_r(NULL, " \t", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+		if (!strcmp(argv[0], cmds[c].name))
+			break;
+	if (c == sizeof(cmds) / sizeof(cmds[0])) {
+		strbuf_printf(notes, "runtime:%u: not a command of spi, spigrp or eroute\n", no);
+		return 1;
+	}
+	argv[0] = "runtime";
+	if (klips_parse(cmds[c].cmd, argc, argv, NULL, NULL, &req, &msg) == 1 && req.op != KLIPS_LIST)
+		r = klips_rt_apply(k, file, &req, &out);
+	else
+		strbuf_puts(&out, msg.err);
+	klips_req_wipe(&req);
+	if (r == -ENOMEM) {
+		strbuf_free(&out);
+		return r;
+	}
+	if (r < 0) {
+		/* "runtime: text\n" lines: numbered */
+		for (char *m = out.s, *nl; m && *m; m = nl + 1) {
+			nl = strchr(m, '\n');
+			if (!nl)
+				break;
+			*nl = '\0';
+			strbuf_printf(notes, "runtime:%u: %s\n", no,
+				      strncmp(m, "runtime: ", 9) ? m : m + 9);
+		}
+	}
+	strbuf_free(&out);
+	return r < 0;
+}
+
+int klips_rt_load(struct klips_rt *k, const struct cfg *file, const char *text,
+		  struct strbuf *notes)
+{
+	char *copy = strdup(text), *line, *nl;
+	unsigned no = 0;
+	int left = 0, r;
+
+	if (!copy)
+		return -ENOMEM;
+	for (line = copy; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		no++;
+		line += strspn(line, " \t");
+		if (!*line || *line == '#')
+			continue;
+		r = load_line(k, file, line, no, notes);
+		if (r < 0) {
+			left = r;
+			break;
+		}
+		left += r;
+	}
+	OPENSSL_cleanse(copy, strlen(text));
+	free(copy);
+	return left;
+}

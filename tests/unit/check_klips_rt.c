@@ -1,0 +1,417 @@
+/* check_klips_rt.c: the runtime objects of the KLIPS commands
+ * (klips_rt.h): KLIPS's grouping rules, all-or-nothing changes, the merge
+ * into the model's config (checked through sadb_build()), save and load. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg_test.h"
+#include "klips_rt.h"
+#include "sadb.h"
+
+#define K24 "0x" H16 H4 H4
+#define WEST "192.1.2.45"
+#define EAST "192.1.2.23"
+#define ESP3 " --esp 3des-sha1-96 --enckey " K24 " --authkey " K20
+
+/* West's KLIPS script: both directions of a tun+esp link, then the eroute. */
+static const char *const west[] = {
+	"spi --af inet --edst " EAST " --spi 0x1001 --proto tun --src " WEST " --dst " EAST " --ip4",
+	"spi --af inet --edst " EAST " --spi 0x1001 --proto esp --src " WEST ESP3,
+	"spi --af inet --edst " WEST " --spi 0x1002 --proto tun --src " EAST " --dst " WEST " --ip4",
+	"spi --said esp.1002@" WEST " --src " EAST ESP3,
+	"spigrp inet " EAST " 0x1001 tun inet " EAST " 0x1001 esp",
+	"spigrp inet " WEST " 0x1002 tun inet " WEST " 0x1002 esp",
+	"eroute --add --eraf inet --src 192.0.1.0/24 --dst 192.0.2.0/24 --said tun0x1001@" EAST,
+};
+
+static bool is_west(const struct ip_addr *a, void *arg)
+{
+	char t[IP_ADDR_BUF];
+
+	(void)arg;
+	ip_addr_format(a, t, sizeof(t));
+	return !strcmp(t, WEST) || !strcmp(t, "10.9.9.9");
+}
+
+static char out[4096];
+
+/* Run @line on a copy of @k; keep the copy only on success (as the daemon
+ * does).  The messages in out[].  Return: klips_rt_apply()'s, or 100 for a
+ * line the parser refused. */
+static int run(struct klips_rt *k, const struct cfg *file, const char *line)
+{
+	char buf[1024], *argv[64], *save = NULL;
+	struct klips_rt copy = { 0 };
+	struct strbuf o = STRBUF_INIT;
+	struct klips_req req;
+	struct klips_msg msg;
+	enum klips_cmd cmd;
+	int argc = 0, r;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	cmd = !strcmp(argv[0], "spi") ? KLIPS_SPI : !strcmp(argv[0], "spigrp") ? KLIPS_SPIGRP
+										 : KLIPS_EROUTE;
+	if (klips_parse(cmd, argc, argv, NULL, NULL, &req, &msg) != 1) {
+		snprintf(out, sizeof(out), "%s", msg.err);
+		return 100;
+	}
+	ck_assert_int_eq(klips_rt_copy(&copy, k), 0);
+	r = klips_rt_apply(&copy, file, &req, &o);
+	klips_req_wipe(&req);
+	snprintf(out, sizeof(out), "%s", o.s ? o.s : "");
+	strbuf_free(&o);
+	if (r == 0) {
+		klips_rt_free(k);
+		*k = copy;
+	} else {
+		klips_rt_free(&copy);
+	}
+	return r;
+}
+
+static void run_all(struct klips_rt *k, const struct cfg *file, const char *const *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = run(k, file, l[i]);
+
+		if (r)
+			fprintf(stderr, "line %zu: %s", i, out);
+		ck_assert_int_eq(r, 0);
+	}
+}
+
+static struct cfg *empty_cfg(void)
+{
+	return parse_ok("[daemon]\nstate-dir = /var/lib/x\n");
+}
+
+/* The text of klips_rt_save(). */
+static char *saved(const struct klips_rt *k)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	ck_assert_int_eq(klips_rt_save(k, &b), 0);
+	return strbuf_take(&b, NULL);
+}
+
+START_TEST(test_west_link)
+{
+	struct cfg *file = empty_cfg(), *c;
+	struct klips_rt k = { 0 };
+	struct strbuf notes = STRBUF_INIT;
+	struct cfg_errors e = { 0 };
+	struct sadb *db;
+	const struct sadb_group *og, *in;
+	char t[IP_PREFIX_BUF];
+
+	run_all(&k, file, west, sizeof(west) / sizeof(west[0]));
+	ck_assert_uint_eq(k.nsa, 4);
+	ck_assert_uint_eq(k.nlink, 2);
+	ck_assert_uint_eq(k.ner, 1);
+	c = klips_rt_merge(file, &k, is_west, NULL, &notes);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_null(notes.s);
+	db = sadb_build(c, is_west, NULL, &e);
+	if (!db)
+		dump_errors(&e);
+	ck_assert_ptr_nonnull(db);
+	ck_assert_uint_eq(db->ngroup, 2);
+	og = sadb_find_group(db, "tun.1001@" EAST);
+	in = sadb_find_group(db, "tun.1002@" WEST);
+	ck_assert_ptr_nonnull(og);
+	ck_assert_ptr_nonnull(in);
+	ck_assert_int_eq(og->dir, SADB_DIR_OUT);
+	ck_assert_int_eq(in->dir, SADB_DIR_IN);
+	ck_assert_uint_eq(og->nsa, 2);
+	ck_assert(og->sa[1]->tunnel_mode);
+	ip_prefix_format(&og->src_ts[0], t, sizeof(t));
+	ck_assert_str_eq(t, "192.0.1.0/24");
+	/* the inbound group: the reverse of the eroute (the peer's view) */
+	ck_assert_uint_eq(in->nsrc_ts, 1);
+	ip_prefix_format(&in->src_ts[0], t, sizeof(t));
+	ck_assert_str_eq(t, "192.0.2.0/24");
+	ip_prefix_format(&in->dst_ts[0], t, sizeof(t));
+	ck_assert_str_eq(t, "192.0.1.0/24");
+	sadb_free(db);
+	cfg_free(c);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+START_TEST(test_all_or_nothing)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	char *before, *after;
+
+	run_all(&k, file, west, 4);
+	ck_assert_int_eq(run(&k, file, "spigrp --said tun.1002@" WEST " esp.1002@" WEST), 0);
+	before = saved(&k);
+	/* a 5th SA */
+	ck_assert_int_eq(run(&k, file, "spigrp --said tun.1001@" EAST " esp.1001@" EAST " tun.1002@" WEST
+				   " esp.1002@" WEST " esp.1003@" WEST), 100);
+	ck_assert_ptr_nonnull(strstr(out, "at most 4 SAs in a group"));
+	/* the missing one is named; nothing of the command stays */
+	ck_assert_int_eq(run(&k, file, "spigrp --said tun.1001@" EAST " esp.1001@" EAST
+				   " esp.1003@" EAST), -ENOENT);
+	ck_assert_str_eq(out, "spigrp: SA esp.1003@" EAST " does not exist\n");
+	/* the second link fails: the first is not kept either */
+	ck_assert_int_eq(run(&k, file, "spigrp --said tun.1001@" EAST " esp.1001@" EAST " esp.1002@"
+				   WEST), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(out, "esp.1002@" WEST " already follows tun.1002@" WEST));
+	after = saved(&k);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+START_TEST(test_chain_rules)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	static const char *const sas[] = {
+		"spi --said esp.101@" EAST " --src " WEST ESP3,
+		"spi --said esp.102@" EAST " --src " WEST ESP3,
+		"spi --said esp.103@" EAST " --src " WEST ESP3,
+		"spi --said esp.104@" EAST " --src " WEST ESP3,
+		"spi --said esp.105@" EAST " --src " WEST ESP3,
+	};
+
+	run_all(&k, file, sas, 5);
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.102@" EAST " esp.103@" EAST), 0);
+	/* prepend to a head, then join a second chain */
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.101@" EAST " esp.102@" EAST), 0);
+	ck_assert_str_eq(out, "grouped esp.101@" EAST " esp.102@" EAST " esp.103@" EAST "\n");
+	/* a successor already */
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.102@" EAST " esp.104@" EAST), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(out, "already followed by esp.103@"));
+	/* a predecessor already */
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.104@" EAST " esp.102@" EAST), -EEXIST);
+	/* a loop */
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.103@" EAST " esp.101@" EAST), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(out, "loop"));
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.104@" EAST " esp.105@" EAST), 0);
+	/* 3 + 2 SAs joined: too long */
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.103@" EAST " esp.104@" EAST), -E2BIG);
+	ck_assert_str_eq(out, "spigrp: at most 4 SAs in a group\n");
+	ck_assert_uint_eq(k.nlink, 3);
+	/* one SA: the whole chain dissolves, whichever member */
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.102@" EAST), 0);
+	ck_assert_uint_eq(k.nlink, 1);
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.102@" EAST), 0);
+	ck_assert_ptr_nonnull(strstr(out, "in no group"));
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+START_TEST(test_delete)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+
+	run_all(&k, file, west, sizeof(west) / sizeof(west[0]));
+	/* an eroute must name the first SA of its group */
+	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.0.0.0/8 --dst 10.1.0.0/16 --said esp0x1001@"
+				   EAST), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(out, "tun.1001@" EAST " is"));
+	/* deleting any SA of the chain deletes the chain's SAs and its eroute */
+	ck_assert_int_eq(run(&k, file, "spi --said esp.1001@" EAST " --del"), 0);
+	ck_assert_uint_eq(k.nsa, 2);
+	ck_assert_uint_eq(k.ner, 0);
+	ck_assert_uint_eq(k.nlink, 1);
+	ck_assert_int_eq(run(&k, file, "spi --said tun.1001@" EAST " --del"), -ENOENT);
+	ck_assert_str_eq(out, "spi: SA tun.1001@" EAST " does not exist\n");
+	/* eroute --replace creates, --del matches src/dst only */
+	ck_assert_int_eq(run(&k, file, "eroute --replace --src 10.0.0.0/8 --dst 10.1.0.0/16 --said %drop"),
+			 0);
+	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.0.0.0/8 --dst 10.1.0.0/16 --said %pass"),
+			 -EEXIST);
+	ck_assert_int_eq(run(&k, file, "eroute --del --src 10.0.0.0/8 --dst 10.1.0.0/16"), 0);
+	ck_assert_int_eq(run(&k, file, "eroute --del --src 10.0.0.0/8 --dst 10.1.0.0/16"), -ENOENT);
+	ck_assert_int_eq(run(&k, file, "spi --clear"), 0);
+	ck_assert_uint_eq(k.nsa + k.nlink + k.ner, 0);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+START_TEST(test_eroute_product)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+
+	run_all(&k, file, west, 2);
+	ck_assert_int_eq(run(&k, file, "spigrp --said tun.1001@" EAST " esp.1001@" EAST), 0);
+	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.1.0.0/16 --dst 10.2.0.0/16 --said tun.1001@"
+				   EAST), 0);
+	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.1.0.0/16 --dst 10.3.0.0/16 --said tun.1001@"
+				   EAST), 0);
+	/* 10.4 -> 10.2 alone would also give 10.4 -> 10.3 */
+	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.4.0.0/16 --dst 10.2.0.0/16 --said tun.1001@"
+				   EAST), -EINVAL);
+	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.1.0.0/16 --dst 10.5.0.0/16 --said tun.1001@"
+				   EAST " --transport-proto 6"), -EINVAL);
+	ck_assert_uint_eq(k.ner, 2);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+START_TEST(test_config_sas)
+{
+	struct cfg *file = parse_ok("[sa esp.100@192.1.2.23]\nsrc = 192.1.2.45\nenc = 3des\nenckey = "
+				    K24 "\n" AUTH_OK
+				    "[sa esp.200@192.1.2.23]\nsrc = 192.1.2.45\nenc = 3des\nenckey = "
+				    K24 "\n" AUTH_OK
+				    "[group g]\nsaid = esp.200@192.1.2.23\nsrc-ts = 10.0.0.0/8\n"
+				    "dst-ts = 10.1.0.0/16\n"), *c;
+	struct klips_rt k = { 0 };
+	struct strbuf notes = STRBUF_INIT;
+	struct cfg_errors e = { 0 };
+	struct sadb *db;
+
+	run_all(&k, file, west, 2);
+	/* a config SA in no [group] can be grouped; one in a [group] cannot */
+	ck_assert_int_eq(run(&k, file, "spigrp --said tun.1001@" EAST " esp.100@" EAST), 0);
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.1001@" EAST " esp.200@" EAST), -EPERM);
+	ck_assert_ptr_nonnull(strstr(out, "[group g]"));
+	ck_assert_int_eq(run(&k, file, "spi --said esp.100@" EAST " --del"), -EPERM);
+	ck_assert_int_eq(run(&k, file, "spi --said esp.100@" EAST " --src " WEST ESP3), -EEXIST);
+	c = klips_rt_merge(file, &k, is_west, NULL, &notes);
+	db = sadb_build(c, is_west, NULL, &e);
+	if (!db)
+		dump_errors(&e);
+	ck_assert_ptr_nonnull(db);
+	/* g, the runtime group tun.1001 + esp.100, esp.1001 alone: config first */
+	ck_assert_uint_eq(db->ngroup, 3);
+	ck_assert_str_eq(db->group[0]->name, "g");
+	ck_assert_ptr_nonnull(sadb_find_group(db, "tun.1001@" EAST));
+	ck_assert(sadb_find_group(db, "esp.1001@" EAST)->implicit);
+	sadb_free(db);
+	cfg_free(c);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+/* A config that now defines a runtime SAID, or groups a linked SA, wins. */
+START_TEST(test_config_wins)
+{
+	struct cfg *file = empty_cfg(), *file2, *c;
+	struct klips_rt k = { 0 };
+	struct strbuf notes = STRBUF_INIT;
+
+	run_all(&k, file, west, 5);
+	file2 = parse_ok("[sa esp.1001@192.1.2.23]\nsrc = 192.1.2.45\nenc = 3des\nenckey = " K24 "\n"
+			 AUTH_OK "[group g]\nsaid = esp.1001@192.1.2.23\nsrc-ts = 10.0.0.0/8\n"
+			 "dst-ts = 10.1.0.0/16\n");
+	c = klips_rt_merge(file2, &k, is_west, NULL, &notes);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(notes.s);
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime SA esp.1001@" EAST ": the config defines it"));
+	ck_assert_ptr_nonnull(strstr(notes.s, "its link is left out"));
+	ck_assert_uint_eq(c->nsa, 4);
+	ck_assert_uint_eq(c->ngroup, 1);
+	strbuf_free(&notes);
+	cfg_free(c);
+	cfg_free(file2);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+START_TEST(test_save_load)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 }, k2 = { 0 };
+	struct strbuf notes = STRBUF_INIT;
+	char *a, *b;
+
+	run_all(&k, file, west, sizeof(west) / sizeof(west[0]));
+	ck_assert_int_eq(run(&k, file, "spi --said comp.5678@" EAST " --src " WEST " --comp deflate"), 0);
+	ck_assert_int_eq(run(&k, file, "spi --said ah.777@" EAST " --src " WEST " --ah hmac-sha1-96"
+				   " --authkey " K20 " --replay_window 0 --life soft-bytes=100,hard-bytes=200"),
+			 0);
+	ck_assert_int_eq(run(&k, file, "eroute --add --src [2001:db8::/32]:80 --dst 2001:db9::/32"
+				   " --transport-proto tcp --said %pass"), 0);
+	a = saved(&k);
+	ck_assert_ptr_nonnull(strstr(a, "--enckey " K24));
+	ck_assert_int_eq(klips_rt_load(&k2, file, a, &notes), 0);
+	ck_assert_ptr_null(notes.s);
+	b = saved(&k2);
+	ck_assert_str_eq(a, b);
+	ck_assert(!k2.sa[5].esn);
+	ck_assert_uint_eq(k2.sa[5].life.hard_bytes, 200);
+	free(b);
+	/* a line that no longer applies is left out, the others kept */
+	klips_rt_free(&k2);
+	ck_assert_int_eq(klips_rt_load(&k2, file, "# c\nspi --said esp.9@" EAST " --del\n"
+				       "spigrp --said tun.1@" EAST "\n\nbogus\n", &notes), 3);
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime:2: SA esp.9@" EAST " does not exist"));
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime:5: not a command"));
+	free(a);
+	strbuf_free(&notes);
+	klips_rt_free(&k2);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+/* sadb's checks of a runtime group name it as such. */
+START_TEST(test_sadb_errors)
+{
+	struct cfg *file = empty_cfg(), *c;
+	struct klips_rt k = { 0 };
+	struct strbuf notes = STRBUF_INIT;
+	struct cfg_errors e = { 0 };
+
+	run_all(&k, file, west, 4);
+	/* an outbound and an inbound SA in one group */
+	ck_assert_int_eq(run(&k, file, "spigrp --said esp.1001@" EAST " esp.1002@" WEST), 0);
+	c = klips_rt_merge(file, &k, is_west, NULL, &notes);
+	ck_assert_ptr_null(sadb_build(c, is_west, NULL, &e));
+	ck_assert_uint_ge(e.n, 1);
+	ck_assert_ptr_nonnull(strstr(e.msg[0], "runtime objects: group esp.1001@"));
+	cfg_errors_free(&e);
+	cfg_free(c);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("klips_rt");
+	TCase *tc = tcase_create("rt");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_west_link);
+	tcase_add_test(tc, test_all_or_nothing);
+	tcase_add_test(tc, test_chain_rules);
+	tcase_add_test(tc, test_delete);
+	tcase_add_test(tc, test_eroute_product);
+	tcase_add_test(tc, test_config_sas);
+	tcase_add_test(tc, test_config_wins);
+	tcase_add_test(tc, test_save_load);
+	tcase_add_test(tc, test_sadb_errors);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
