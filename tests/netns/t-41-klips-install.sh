@@ -92,8 +92,8 @@ if [ -n "$X41" ] && need_start "spigrpd starts on a config without SAs"; then
 		eval 'sort "$MNT/ipsec_spi" > "$W/spi41.sorted" &&
 			sed -n "3,\$p" "$W/k41.out" | head -n "$(wc -l < "$W/spi41.sorted")" | cmp -s - "$W/spi41.sorted" &&
 			grep -qx "ROUTING TABLES" "$W/k41.out"'
-	SPIGRPD_CONTROL=$CTL "$B41" spi > "$W/k41.sub" 2>&1
-	check "spigrp spi (no libreswan) prints the same as spi" \
+	"$B41" --control "$CTL" spi > "$W/k41.sub" 2>&1
+	check "spigrp --control PATH spi (no libreswan) prints the same as spi" \
 		eval 'cat "$MNT/ipsec_spi" | cmp -s - "$W/k41.sub"'
 	SPIGRPD_CONTROL=$CTL "$B41" look | sed 1d > "$W/k41.sub" 2>&1
 	check "spigrp look prints the same as look (but the date line)" \
