@@ -93,7 +93,7 @@ static int read_key(void *arg, const char *what, char *buf, size_t len)
 			buf[n] = c;
 		n++; /* a longer line fails as too long below */
 	}
-	c = 0;
+	OPENSSL_cleanse(&c, sizeof(c));
 	if (!n)
 		return -ENODATA;
 	if (n + 1 > len)
