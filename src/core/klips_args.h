@@ -43,7 +43,7 @@ enum klips_xform { KLIPS_XF_NONE, KLIPS_XF_AH, KLIPS_XF_ESP, KLIPS_XF_COMP, KLIP
 
 #define KLIPS_MAX_SAS 4    /* KLIPS spigrp's array; more is refused */
 #define KLIPS_KEY_MAX 128  /* bytes; the longest key of the table is 64 */
-#define KLIPS_MSG_MAX 1024
+#define KLIPS_MSG_MAX 4096 /* the usage text with a long program path fits */
 #define KLIPS_PROG_MAX 256
 
 /* A key as given (hex), in bytes.  Wiped by klips_req_wipe(). */
