@@ -18,38 +18,36 @@ const struct alg_desc alg_table[] = {
 	{ "chacha20poly1305", ALG_AEAD, "rfc7539esp(chacha20,poly1305)", 32 + AEAD_SALT, 128, AEAD_SALT,
 	  "ChaCha20-Poly1305" },
 	{ "3des", ALG_ENC, "cbc(des3_ede)", 24, 0, 0, "DES-EDE3-CBC" },
+	/* single DES (RFC 2405): 56-bit key, for legacy peers only; OpenSSL 3
+	 * keeps it in its legacy provider (esp.c loads that for it) */
+	{ "des", ALG_ENC, "cbc(des)", 8, 0, 0, "DES-CBC" },
 	{ "null", ALG_ENC, "ecb(cipher_null)", 0, 0, 0, NULL },
 	{ "sha1", ALG_AUTH, "hmac(sha1)", 20, 96, 0, "SHA1" },
 	{ "sha256", ALG_AUTH, "hmac(sha256)", 32, 128, 0, "SHA256" },
 	{ "sha384", ALG_AUTH, "hmac(sha384)", 48, 192, 0, "SHA384" },
 	{ "sha512", ALG_AUTH, "hmac(sha512)", 64, 256, 0, "SHA512" },
+	{ "md5", ALG_AUTH, "hmac(md5)", 16, 96, 0, "MD5" }, /* HMAC-MD5-96, RFC 2403 */
 	{ "deflate", ALG_COMP, "deflate", 0, 0, 0, NULL },
 	{ NULL, 0, NULL, 0, 0, 0, NULL },
 };
 
 /*
- * KLIPS names.  A row with only @auth is another name of one integrity
- * algorithm (`ipsec spi --ah hmac-md5-96`); a row with @enc is an ESP
- * transform of KLIPS (`ipsec spi --esp 3des-md5-96`): an encryption and an
- * integrity algorithm at once.  The "-96" is the ICV length in bits, which
- * is what the table gives MD5 and SHA-1 anyway: `3des-sha1` is the same
- * transform (KLIPS never sent a 160-bit SHA-1 ICV).
+ * KLIPS names.  `ipsec spi --ah` took hmac-md5-96 and hmac-sha1-96: other
+ * names of the md5 and sha1 rows.  `ipsec spi --esp` took ESP transforms
+ * that name an encryption and an integrity algorithm at once: 3des-md5-96,
+ * 3des-sha1-96, des-md5-96, null-sha1-96, aes128-sha1-96, ... and, through
+ * pluto's algorithm strings, 3des-sha1, aes128-sha1, 3des-md5: here any
+ * ENC-AUTH of the table's names, "-96" allowed after md5 and sha1.  The
+ * "-96" is the ICV length in bits, which the table gives MD5 and SHA-1
+ * anyway: 3des-sha1 is the same transform (KLIPS never sent a 160-bit
+ * SHA-1 ICV).
  */
-/* md5 (hmac(md5), RFC 2403) is not a row yet: the userspace datapath takes
- * SHA-1 and SHA-2 only and has no kernel captures of it, so the names that
- * need it are known but refused (alg_klips_missing()). */
 static const struct {
-	const char *name, *enc, *auth;
-} klips_names[] = {
-	{ "hmac-md5-96", NULL, "md5" },
-	{ "hmac-sha1-96", NULL, "sha1" },
-	{ "3des-md5-96", "3des", "md5" },
-	{ "3des-sha1-96", "3des", "sha1" },
-	{ "3des-sha1", "3des", "sha1" },
-	{ "aes128-sha1-96", "aes128", "sha1" },
-	{ "aes128-sha1", "aes128", "sha1" },
+	const char *name, *auth;
+} klips_auth[] = {
+	{ "hmac-md5-96", "md5" },
+	{ "hmac-sha1-96", "sha1" },
 };
-#define N_KLIPS_NAMES (sizeof(klips_names) / sizeof(klips_names[0]))
 
 /* @a is written where @kind is asked for (`enc =` takes AEAD too). */
 static int kind_fits(const struct alg_desc *a, enum alg_kind kind)
@@ -69,44 +67,48 @@ const struct alg_desc *alg_find(const char *name, enum alg_kind kind)
 			return a;
 	if (kind != ALG_AUTH)
 		return NULL;
-	for (i = 0; i < N_KLIPS_NAMES; i++)
-		if (!klips_names[i].enc && !strcmp(klips_names[i].name, name))
-			return alg_find(klips_names[i].auth, ALG_AUTH);
+	for (i = 0; i < sizeof(klips_auth) / sizeof(klips_auth[0]); i++)
+		if (!strcmp(klips_auth[i].name, name))
+			return alg_find(klips_auth[i].auth, ALG_AUTH);
+	return NULL;
+}
+
+/* A table row of @kind named by the @len bytes at @name. */
+static const struct alg_desc *find_n(const char *name, size_t len, enum alg_kind kind)
+{
+	const struct alg_desc *a;
+
+	for (a = alg_table; a->name; a++)
+		if (a->kind == kind && strlen(a->name) == len && !strncmp(a->name, name, len))
+			return a;
 	return NULL;
 }
 
 int alg_find_esp(const char *name, const struct alg_desc **enc, const struct alg_desc **auth)
 {
-	size_t i;
+	const char *dash, *rest;
 
+	*enc = *auth = NULL;
 	if (!name)
 		return -ENOENT;
-	for (i = 0; i < N_KLIPS_NAMES; i++) {
-		if (klips_names[i].enc && !strcmp(klips_names[i].name, name)) {
-			*enc = alg_find(klips_names[i].enc, ALG_ENC);
-			*auth = alg_find(klips_names[i].auth, ALG_AUTH);
-			return *enc && *auth ? 0 : -ENOSYS;
-		}
-	}
-	*auth = NULL;
 	*enc = alg_find(name, ALG_ENC);
 	if (*enc)
 		return 0;
 	*auth = alg_find(name, ALG_AUTH);
 	if (*auth)
 		return 0;
-	return alg_klips_missing(name) ? -ENOSYS : -ENOENT;
-}
-
-bool alg_klips_missing(const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < N_KLIPS_NAMES; i++)
-		if (!strcmp(klips_names[i].name, name))
-			return !alg_find(klips_names[i].auth, ALG_AUTH) ||
-			       (klips_names[i].enc && !alg_find(klips_names[i].enc, ALG_ENC));
-	return false;
+	/* ENC-AUTH or ENC-AUTH-96 */
+	dash = strchr(name, '-');
+	if (!dash || !(*enc = find_n(name, (size_t)(dash - name), ALG_ENC)))
+		goto none;
+	rest = dash + 1;
+	dash = strchr(rest, '-');
+	*auth = find_n(rest, dash ? (size_t)(dash - rest) : strlen(rest), ALG_AUTH);
+	if (*auth && (!dash || (!strcmp(dash, "-96") && (*auth)->icv_bits == 96)))
+		return 0;
+none:
+	*enc = *auth = NULL;
+	return -ENOENT;
 }
 
 size_t alg_names(enum alg_kind kind, char *buf, size_t len)

@@ -36,23 +36,21 @@ extern const struct alg_desc alg_table[];
 /* Look up an algorithm by config name (case-sensitive); NULL if @name is
  * NULL, unknown or of another kind (ALG_ENC also finds ALG_AEAD rows: both
  * are written `enc =`).  ALG_AUTH also takes KLIPS's names of integrity
- * algorithms: hmac-sha1-96 (sha1); hmac-md5-96 once md5 is a row. */
+ * algorithms: hmac-md5-96 (md5), hmac-sha1-96 (sha1). */
 const struct alg_desc *alg_find(const char *name, enum alg_kind kind);
 
 /**
  * alg_find_esp() - the algorithms of an ESP transform as `ipsec spi --esp`
- * names it: a KLIPS transform name (3des-md5-96, 3des-sha1-96, 3des-sha1,
- * aes128-sha1-96, aes128-sha1: enc and auth), or a single name of the
- * table (an enc or AEAD name: *@auth = NULL; an auth name: *@enc = NULL).
- * Return: 0 with *@enc and *@auth set (borrowed rows of alg_table),
- * -ENOSYS for a KLIPS name whose algorithm is not in the table yet
- * (alg_klips_missing()), or -ENOENT.
+ * names it: a KLIPS transform ENC-AUTH or ENC-AUTH-96 (3des-md5-96,
+ * 3des-sha1-96, 3des-sha1, des-md5-96, null-sha1-96, aes128-sha1-96,
+ * aes256-sha256: an encryption row that is not AEAD and an auth row, "-96"
+ * only after md5 and sha1, whose ICV the table makes 96 bits anyway), or a
+ * single name alg_find() takes (an enc or AEAD name: *@auth = NULL; an
+ * auth name: *@enc = NULL).
+ * Return: 0 with *@enc and *@auth set (borrowed rows of alg_table), or
+ * -ENOENT (both NULL).
  */
 int alg_find_esp(const char *name, const struct alg_desc **enc, const struct alg_desc **auth);
-
-/* Is @name a KLIPS algorithm name (hmac-md5-96, 3des-md5-96, ...) that
- * needs a row the table does not have yet (md5)? */
-bool alg_klips_missing(const char *name);
 
 /* The names alg_find(NAME, @kind) accepts, in table order, as
  * "aes128, aes192, ..." into @buf (always NUL-terminated when @len > 0).

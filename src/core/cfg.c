@@ -1053,15 +1053,22 @@ static bool looks_like_key(const char *s)
 static void sa_alg(struct cfg_parser *p, struct cfg_sa *sa, int k, const char *key, const char *val)
 {
 	enum alg_kind kind = k == S_ENC ? ALG_ENC : k == S_AUTH ? ALG_AUTH : ALG_COMP;
-	const struct alg_desc *alg = alg_find(val, kind);
+	const struct alg_desc *alg = alg_find(val, kind), *e2, *a2;
+	unsigned *seen = p->aux[p->cur].seen;
 	char known[256];
 
-	const struct alg_desc *e2, *a2;
-
 	if (!alg && k == S_ENC && alg_find_esp(val, &e2, &a2) == 0 && e2 && a2) {
-		/* a KLIPS ESP transform name: two algorithms, two keys */
-		perr(p, "\"%s\" is an ESP transform of `ipsec spi --esp`: write enc = %s and auth = %s",
-		     Q(val), e2->name, a2->name);
+		/* a KLIPS ESP transform (`ipsec spi --esp 3des-md5-96`): enc and
+		 * auth at once, with enckey and authkey */
+		if (seen[S_AUTH]) {
+			perr(p, "enc \"%s\" names the integrity algorithm too: auth (line %u) cannot be "
+				"combined with it", Q(val), seen[S_AUTH]);
+			return;
+		}
+		sa->enc = e2;
+		sa->auth = a2;
+		if (sa->said.proto == SAID_PROTO_ESP)
+			seen[S_AUTH] = p->lineno; /* key_value() tells a later auth */
 	} else if (!alg) {
 		alg_names(kind, known, sizeof(known));
 		if (looks_like_key(val))
@@ -1383,6 +1390,11 @@ static void key_value(struct cfg_parser *p, char *key, char *val)
 	}
 	if (p->secrets_only && k != S_ENCKEY && k != S_AUTHKEY) {
 		perr(p, "\"%s\" does not belong in a secrets file (only enckey and authkey)", Q(key));
+		return;
+	}
+	if (seen[k] && p->sec == SEC_SA && k == S_AUTH && seen[S_AUTH] == seen[S_ENC]) {
+		perr(p, "auth cannot be combined with the ESP transform of enc (line %u): it names "
+			"the integrity algorithm too", seen[S_ENC]);
 		return;
 	}
 	if (seen[k]) {

@@ -49,7 +49,7 @@ static void spi_usage(struct kp *p)
 		  "usage: %s --del SA\n"
 		  "usage: %s --ip4|--ip6 SA --src OUTER-SRC --dst OUTER-DST\n"
 		  "usage: %s --ah hmac-md5-96|hmac-sha1-96|AUTH SA --authkey KEY [--replay_window N] [--life L]\n"
-		  "usage: %s --esp 3des-md5-96|3des-sha1-96|ENC[-AUTH] SA --enckey KEY [--authkey KEY]\n"
+		  "usage: %s --esp 3des-md5-96|3des-sha1-96|ENC[-AUTH[-96]] SA --enckey KEY [--authkey KEY]\n"
 		  "usage:        [--replay_window N] [--life L] [--natt nonesp|nonike --sport N --dport N]\n"
 		  "usage: %s --comp deflate SA\n"
 		  "usage: KEY is 0x and hex digits ('_' between them allowed), or - to read it from\n"
@@ -76,9 +76,6 @@ static int alg_opt(struct kp *p, int id, const char *v)
 	if (!set_xform(p, id == O_AH ? KLIPS_XF_AH : id == O_ESP ? KLIPS_XF_ESP : KLIPS_XF_COMP,
 		       KLIPS_ADD))
 		return 0;
-	if (alg_klips_missing(v))
-		return kp_fail(p, "'%s' needs HMAC-MD5, which spigrpd does not have yet: use hmac-sha1-96 "
-				  "or 3des-sha1-96 at both ends", v);
 	if (id == O_AH) {
 		if (!(s->auth = alg_find(v, ALG_AUTH)))
 			return kp_fail(p, "Unknown authentication algorithm '%s' follows '--ah' option.", v);
@@ -86,13 +83,10 @@ static int alg_opt(struct kp *p, int id, const char *v)
 		if (!(s->comp = alg_find(v, ALG_COMP)))
 			return kp_fail(p, "Unknown compression algorithm '%s' follows '--comp' option.%s", v,
 				       !strcmp(v, "lzs") ? " (Linux has no LZS)" : "");
-	} else if (!strcmp(v, "des") || !strncmp(v, "des-", 4)) {
-		return kp_fail(p, "Invalid encryption algorithm '%s' follows '--esp' option: single DES is "
-				  "not supported (56-bit key); use 3des", v);
 	} else if (alg_find_esp(v, &s->enc, &s->auth) < 0) {
 		return kp_fail(p, "Invalid encryption algorithm '%s' follows '--esp' option: known are "
-				  "3des-md5-96, 3des-sha1-96, 3des-sha1, aes128-sha1-96, aes128-sha1 and "
-				  "the names of spigrpd.conf(5)", v);
+				  "ENC-AUTH[-96] (3des-md5-96, 3des-sha1-96, des-md5-96, aes128-sha1-96, "
+				  "3des-sha1, ...) and the names of spigrpd.conf(5)", v);
 	}
 	return 1;
 }

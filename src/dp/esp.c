@@ -22,7 +22,7 @@
  *   - CBC (RFC 3602 section 2 asks for unpredictable IVs): AES-128-ECB,
  *     under a random key drawn per SA, of (64-bit sequence number, big
  *     endian | a random 8-byte value drawn per SA), cut to the cipher's
- *     IV length (16 for AES, 8 for 3DES).  Distinct sequence numbers give
+ *     IV length (16 for AES, 8 for 3DES and DES).  Distinct sequence numbers give
  *     distinct ECB outputs (a permutation), which nobody without the IV
  *     key can predict.  (The kernel's echainiv reaches the same goal by
  *     other means; the bytes need not match, the peer reads the IV off
@@ -38,7 +38,9 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <openssl/rand.h>
 
 #include "esp.h"
@@ -107,16 +109,46 @@ void esp_sa_free(struct esp_sa *e)
 	OPENSSL_clear_free(e, sizeof(*e));
 }
 
+/* OpenSSL 3 keeps single DES (the table's des row) in its legacy
+ * provider.  That provider is loaded, once, into a library context of our
+ * own, not the default one, so only what the default provider lacks is
+ * fetched from it.  Lives until the process ends. */
+static OSSL_LIB_CTX *legacy_libctx;
+static CRYPTO_ONCE legacy_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void legacy_init(void)
+{
+	OSSL_LIB_CTX *ctx = OSSL_LIB_CTX_new();
+
+	if (ctx && OSSL_PROVIDER_load(ctx, "legacy"))
+		legacy_libctx = ctx;
+	else
+		OSSL_LIB_CTX_free(ctx);
+}
+
+/* @name from the default provider, else from the legacy one; NULL if
+ * neither has it. */
+static EVP_CIPHER *cipher_fetch(const char *name)
+{
+	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
+
+	if (c || !CRYPTO_THREAD_run_once(&legacy_once, legacy_init) || !legacy_libctx)
+		return c;
+	ERR_clear_error(); /* the default provider's miss */
+	return EVP_CIPHER_fetch(legacy_libctx, name, NULL);
+}
+
 /* The keyed cipher context of @sa's encryption row. */
 static int cipher_new(struct esp_sa *e, const struct dpsnap_sa *sa, struct reason *why)
 {
 	const struct alg_desc *a = sa->enc;
-	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, a->openssl_name, NULL);
+	EVP_CIPHER *c = cipher_fetch(a->openssl_name);
 	unsigned keylen = a->key_bytes - a->salt_bytes;
 	int ret = 0;
 
 	if (!c) {
-		reason_set(why, "ESP: OpenSSL has no %s", a->openssl_name);
+		reason_set(why, "ESP: OpenSSL has no %s (not in its default or legacy provider)",
+			   a->openssl_name);
 		return -ENOSYS;
 	}
 	if ((unsigned)EVP_CIPHER_get_key_length(c) != keylen ||

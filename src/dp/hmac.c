@@ -1,19 +1,20 @@
 /* hmac.c: HMAC from keyed low-level digest states (hmac.h).
  *
  * The only module that uses OpenSSL's deprecated low-level digest API
- * (SHA1_Init/Update/Final, SHA256_*, SHA384_*, SHA512_*): its contexts
+ * (MD5_Init/Update/Final, SHA1_*, SHA256_*, SHA384_*, SHA512_*): its contexts
  * are plain structs, so a keyed state is restarted by a struct copy,
  * without the allocations of EVP_MD_CTX_copy_ex() or EVP_MAC_init().
  */
 #include "config.h"
 
-#define OPENSSL_SUPPRESS_DEPRECATED 1 /* the low-level SHA API: see above */
+#define OPENSSL_SUPPRESS_DEPRECATED 1 /* the low-level digest API: see above */
 
 #include <errno.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/md5.h>
 #include <openssl/objects.h>
 #include <openssl/sha.h>
 
@@ -23,9 +24,10 @@
 #define IPAD 0x36u
 #define OPAD 0x5cu
 
-enum md { MD_SHA1, MD_SHA256, MD_SHA384, MD_SHA512 };
+enum md { MD_MD5, MD_SHA1, MD_SHA256, MD_SHA384, MD_SHA512 };
 
 union md_state {
+	MD5_CTX md5;
 	SHA_CTX sha1;
 	SHA256_CTX sha256;
 	SHA512_CTX sha512; /* SHA-384 too */
@@ -42,6 +44,8 @@ struct hmac {
 static int md_init(enum md md, union md_state *s)
 {
 	switch (md) {
+	case MD_MD5:
+		return MD5_Init(&s->md5);
 	case MD_SHA1:
 		return SHA1_Init(&s->sha1);
 	case MD_SHA256:
@@ -57,6 +61,8 @@ static int md_init(enum md md, union md_state *s)
 static int md_update(enum md md, union md_state *s, const void *d, size_t n)
 {
 	switch (md) {
+	case MD_MD5:
+		return MD5_Update(&s->md5, d, n);
 	case MD_SHA1:
 		return SHA1_Update(&s->sha1, d, n);
 	case MD_SHA256:
@@ -72,6 +78,8 @@ static int md_update(enum md md, union md_state *s, const void *d, size_t n)
 static int md_final(enum md md, union md_state *s, uint8_t *out)
 {
 	switch (md) {
+	case MD_MD5:
+		return MD5_Final(out, &s->md5);
 	case MD_SHA1:
 		return SHA1_Final(out, &s->sha1);
 	case MD_SHA256:
@@ -90,6 +98,7 @@ static const struct {
 	enum md md;
 	unsigned size, block;
 } mds[] = {
+	{ NID_md5, MD_MD5, MD5_DIGEST_LENGTH, MD5_CBLOCK },
 	{ NID_sha1, MD_SHA1, SHA_DIGEST_LENGTH, SHA_CBLOCK },
 	{ NID_sha256, MD_SHA256, SHA256_DIGEST_LENGTH, SHA256_CBLOCK },
 	{ NID_sha384, MD_SHA384, SHA384_DIGEST_LENGTH, SHA512_CBLOCK },
@@ -154,7 +163,7 @@ int hmac_new(struct hmac **out, const char *digest, const uint8_t *key, size_t k
 		return -ENOMEM;
 	}
 	if (md_find(digest, h)) {
-		reason_set(why, "HMAC: OpenSSL has no SHA-1 or SHA-2 digest named %s",
+		reason_set(why, "HMAC: OpenSSL has no MD5, SHA-1 or SHA-2 digest named %s",
 			   digest ? digest : "(none)");
 		hmac_free(h);
 		return -ENOSYS;

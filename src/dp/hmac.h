@@ -1,10 +1,10 @@
-/* hmac.h: HMAC (RFC 2104) with SHA-1, SHA-256, SHA-384 and SHA-512 for
+/* hmac.h: HMAC (RFC 2104) with MD5, SHA-1, SHA-256, SHA-384 and SHA-512 for
  * the ICVs of ESP (esp.c) and AH (ah.c), allocation-free per packet.
  *
  * hmac_new() hashes the key once into two states, the inner one after
  * (key XOR ipad) and the outer one after (key XOR opad), in OpenSSL's
- * low-level digest structs (SHA_CTX, SHA256_CTX, SHA512_CTX: the hashing
- * is OpenSSL's, with its CPU-specific block functions).  Per packet,
+ * low-level digest structs (MD5_CTX, SHA_CTX, SHA256_CTX, SHA512_CTX: the
+ * hashing is OpenSSL's, with its CPU-specific block functions).  Per packet,
  * hmac_start() copies the inner state into a working state, hmac_update()
  * hashes the data, hmac_final() finishes it, copies the outer state and
  * hashes the inner digest into it: no allocation, no key schedule and no
@@ -36,7 +36,7 @@ struct hmac;
 
 /**
  * hmac_new() - keyed HMAC states for the digest @digest (an OpenSSL digest
- * name, as alg.h's auth rows give it: "SHA1", "SHA256", "SHA384",
+ * name, as alg.h's auth rows give it: "MD5", "SHA1", "SHA256", "SHA384",
  * "SHA512", or an alias OpenSSL knows for them) under @key (@keylen bytes,
  * any length: a key longer than the digest's block is hashed first, RFC
  * 2104 section 2).  The key is not kept.
@@ -47,7 +47,7 @@ int hmac_new(struct hmac **out, const char *digest, const uint8_t *key, size_t k
 	     struct reason *why);
 void hmac_free(struct hmac *h); /* wipes; NULL: no-op */
 
-/* The untruncated MAC length of @h, bytes (20, 32, 48 or 64). */
+/* The untruncated MAC length of @h, bytes (16, 20, 32, 48 or 64). */
 size_t hmac_size(const struct hmac *h);
 
 /* Restart @h's working state from the keyed inner state. */

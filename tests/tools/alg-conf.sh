@@ -11,7 +11,9 @@
 # Group algN carries 10.1.N.0/24 (behind left, 192.168.2.100) to
 # 10.2.N.0/24 (behind right, 192.168.2.110) with SA esp.(2000+N)@192.168.2.110;
 # group algN-reverse the other way with esp.(3000+N)@192.168.2.100.  Keys
-# are made from N and the direction (test keys, never for real use).  ESN
+# are made from N and the direction (test keys, never for real use).
+# Groups 11-13 are the legacy algorithms of KLIPS-era setups (HMAC-MD5-96,
+# single DES).  ESN
 # alternates so both ICV forms are exercised, and tshark 4.0 (no ESN) can
 # check the ICVs of the groups with esn = no.
 set -eu
@@ -29,6 +31,9 @@ table() {
 8 3des sha256 no
 9 null sha256 yes
 10 aes256 - no
+11 3des md5 no
+12 aes128 md5 yes
+13 des sha1 no
 EOF
 }
 
@@ -47,6 +52,8 @@ keylen() {
 	aes256 | 3des) echo "$([ "$1" = 3des ] && echo 24 || echo 32)" ;;
 	aes128gcm16) echo 20 ;;
 	aes256gcm16 | chacha20poly1305) echo 36 ;;
+	des) echo 8 ;;
+	md5) echo 16 ;;
 	sha1) echo 20 ;;
 	sha256) echo 32 ;;
 	sha384) echo 48 ;;

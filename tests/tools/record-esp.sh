@@ -2,9 +2,9 @@
 # tests/tools/record-esp.sh BUILDDIR: record tests/data/esp/*.txt anew in
 # user-mode-linux (tests/uml/rec-esp.sh, through tests/uml/run.sh): one
 # tunnel-mode ESP packet made by the kernel for every algorithm pair of
-# the table, with and without ESN.  Needs what the UML tier needs (root,
+# the table, and one AH packet for every auth row, with and without ESN.  Needs what the UML tier needs (root,
 # user-mode-linux).  Not part of any test tier: the fixtures are committed
-# and read by tests/unit/check_esp.c.
+# and read by tests/unit/check_esp.c and check_ah.c.
 set -u
 
 builddir=${1:-}

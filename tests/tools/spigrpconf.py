@@ -33,11 +33,13 @@ ALGS = {
     # tshark 4.0 has no ChaCha20-Poly1305 (added in 4.2)
     "chacha20poly1305": ("aead", 36, 16, 4, "CHACHA20-POLY1305", None),
     "3des": ("enc", 24, 0, 0, "3DES", "TripleDES-CBC [RFC2451]"),
+    "des": ("enc", 8, 0, 0, "DES", "DES-CBC [RFC2405]"),
     "null": ("enc", 0, 0, 0, "NULL", "NULL"),
     "sha1": ("auth", 20, 12, 0, "HMAC-SHA1-96", "HMAC-SHA-1-96 [RFC2404]"),
     "sha256": ("auth", 32, 16, 0, "SHA2-256-128", "HMAC-SHA-256-128 [RFC4868]"),
     "sha384": ("auth", 48, 24, 0, "SHA2-384-192", "HMAC-SHA-384-192 [RFC4868]"),
     "sha512": ("auth", 64, 32, 0, "SHA2-512-256", "HMAC-SHA-512-256 [RFC4868]"),
+    "md5": ("auth", 16, 12, 0, "HMAC-MD5-96", "HMAC-MD5-96 [RFC2403]"),
 }
 
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Interop with the Linux kernel, one `esp` tunnel group per algorithm of
 # the table (tests/tools/alg-conf.sh: AES-CBC with each HMAC, AES-GCM 128
-# and 256, ChaCha20-Poly1305, 3DES, NULL with auth, encryption-only; ESN
-# on and off): left places them in the kernel, right in its userspace
+# and 256, ChaCha20-Poly1305, 3DES, NULL with auth, encryption-only, and
+# the legacy HMAC-MD5-96 (with 3DES and AES) and single DES; ESN on and
+# off): left places them in the kernel, right in its userspace
 # datapath.  A ping each way per group (the request through algN, the
 # reply through algN-reverse); the kernel's states count the packets with
 # no replay or integrity failure and /proc/net/xfrm_stat has no error; the

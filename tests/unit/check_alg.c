@@ -29,11 +29,13 @@ static const struct {
 	{ "aes256gcm16", ALG_AEAD, "rfc4106(gcm(aes))", 36, 128, 4, "AES-256-GCM" },
 	{ "chacha20poly1305", ALG_AEAD, "rfc7539esp(chacha20,poly1305)", 36, 128, 4, "ChaCha20-Poly1305" },
 	{ "3des", ALG_ENC, "cbc(des3_ede)", 24, 0, 0, "DES-EDE3-CBC" },
+	{ "des", ALG_ENC, "cbc(des)", 8, 0, 0, "DES-CBC" },
 	{ "null", ALG_ENC, "ecb(cipher_null)", 0, 0, 0, NULL },
 	{ "sha1", ALG_AUTH, "hmac(sha1)", 20, 96, 0, "SHA1" },
 	{ "sha256", ALG_AUTH, "hmac(sha256)", 32, 128, 0, "SHA256" },
 	{ "sha384", ALG_AUTH, "hmac(sha384)", 48, 192, 0, "SHA384" },
 	{ "sha512", ALG_AUTH, "hmac(sha512)", 64, 256, 0, "SHA512" },
+	{ "md5", ALG_AUTH, "hmac(md5)", 16, 96, 0, "MD5" },
 	{ "deflate", ALG_COMP, "deflate", 0, 0, 0, NULL },
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
@@ -79,7 +81,7 @@ START_TEST(test_find_rules)
 	ck_assert_ptr_null(alg_find("", ALG_ENC));
 	ck_assert_ptr_null(alg_find(NULL, ALG_ENC));
 	/* KLIPS's names of one integrity algorithm, for auth only */
-	ck_assert_ptr_null(alg_find("hmac-md5-96", ALG_AUTH)); /* no md5 row yet */
+	ck_assert_ptr_eq(alg_find("hmac-md5-96", ALG_AUTH), alg_find("md5", ALG_AUTH));
 	ck_assert_ptr_eq(alg_find("hmac-sha1-96", ALG_AUTH), alg_find("sha1", ALG_AUTH));
 	ck_assert_ptr_null(alg_find("hmac-md5-96", ALG_ENC));
 	ck_assert_ptr_null(alg_find("3des-md5-96", ALG_AUTH));
@@ -87,7 +89,8 @@ START_TEST(test_find_rules)
 }
 END_TEST
 
-/* KLIPS ESP transform names: two rows at once, the ICV always 96 bits. */
+/* KLIPS ESP transform names: two rows at once; "-96" only where the
+ * table's ICV is 96 bits (md5, sha1). */
 START_TEST(test_find_esp)
 {
 	static const struct {
@@ -98,6 +101,13 @@ START_TEST(test_find_esp)
 		{ "aes128-sha1", "aes128", "sha1" }, { "aes256", "aes256", NULL },
 		{ "aes128gcm16", "aes128gcm16", NULL }, { "sha256", NULL, "sha256" },
 		{ "hmac-sha1-96", NULL, "sha1" },
+		{ "3des-md5-96", "3des", "md5" },    { "hmac-md5-96", NULL, "md5" },
+		{ "md5", NULL, "md5" },              { "des", "des", NULL },
+		{ "des-md5-96", "des", "md5" },      { "des-sha1-96", "des", "sha1" },
+		{ "null-md5-96", "null", "md5" },    { "null-sha1-96", "null", "sha1" },
+		{ "aes128-md5-96", "aes128", "md5" }, { "aes256-sha1-96", "aes256", "sha1" },
+		{ "aes192-md5", "aes192", "md5" },   { "3des-md5", "3des", "md5" },
+		{ "aes256-sha256", "aes256", "sha256" },
 	};
 	const struct alg_desc *enc, *auth;
 	size_t i;
@@ -109,13 +119,18 @@ START_TEST(test_find_esp)
 		if (auth)
 			ck_assert_uint_eq(auth->icv_bits, !strcmp(t[i].auth, "sha256") ? 128 : 96);
 	}
-	/* known KLIPS names that need the md5 row */
-	ck_assert_int_eq(alg_find_esp("3des-md5-96", &enc, &auth), -ENOSYS);
-	ck_assert_int_eq(alg_find_esp("hmac-md5-96", &enc, &auth), -ENOSYS);
-	ck_assert(alg_klips_missing("3des-md5-96") && alg_klips_missing("hmac-md5-96"));
-	ck_assert(!alg_klips_missing("3des-sha1-96") && !alg_klips_missing("md5") &&
-		  !alg_klips_missing(NULL));
-	ck_assert_int_eq(alg_find_esp("des", &enc, &auth), -ENOENT);
+	/* not transforms: -96 after a longer ICV, an AEAD or auth first,
+	 * junk around the names, another case */
+	static const char *const bad[] = {
+		"aes128-sha256-96", "aes128gcm16-sha1", "sha1-aes128", "3des-md5-128",
+		"3des-md5-96-96", "3des-", "-md5", "3des-md5-", "3desmd5", "3des--md5",
+		"3des-deflate", "deflate-md5", "3des-hmac-md5-96", "md5-96",
+	};
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		enc = auth = alg_table;
+		ck_assert_msg(alg_find_esp(bad[i], &enc, &auth) == -ENOENT, "%s", bad[i]);
+		ck_assert(!enc && !auth);
+	}
 	ck_assert_int_eq(alg_find_esp("3DES-MD5-96", &enc, &auth), -ENOENT);
 	ck_assert_int_eq(alg_find_esp("deflate", &enc, &auth), -ENOENT);
 	ck_assert_int_eq(alg_find_esp(NULL, &enc, &auth), -ENOENT);
@@ -128,10 +143,10 @@ START_TEST(test_names)
 	size_t n;
 
 	n = alg_names(ALG_ENC, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "aes128, aes192, aes256, aes128gcm16, aes256gcm16, chacha20poly1305, 3des, null");
+	ck_assert_str_eq(buf, "aes128, aes192, aes256, aes128gcm16, aes256gcm16, chacha20poly1305, 3des, des, null");
 	ck_assert_uint_eq(n, strlen(buf));
 	alg_names(ALG_AUTH, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "sha1, sha256, sha384, sha512");
+	ck_assert_str_eq(buf, "sha1, sha256, sha384, sha512, md5");
 	alg_names(ALG_COMP, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "deflate");
 	alg_names(ALG_AEAD, buf, sizeof(buf));
@@ -139,7 +154,7 @@ START_TEST(test_names)
 	/* cut like snprintf: NUL-terminated, the whole length returned */
 	n = alg_names(ALG_AUTH, small, sizeof(small));
 	ck_assert_str_eq(small, "sha1, s");
-	ck_assert_uint_eq(n, strlen("sha1, sha256, sha384, sha512"));
+	ck_assert_uint_eq(n, strlen("sha1, sha256, sha384, sha512, md5"));
 	ck_assert_uint_eq(alg_names(ALG_COMP, NULL, 0), strlen("deflate"));
 }
 END_TEST
@@ -159,7 +174,8 @@ START_TEST(test_openssl_names)
 		md = EVP_get_digestbyname(a->openssl_name);
 		ck_assert_msg(md != NULL, "%s: no digest %s", a->name, a->openssl_name);
 		/* RFC 2104: the HMAC key of the row is the digest's length
-		 * (RFC 2404, RFC 4868); the ICV is half of it (SHA-1: 96 bits) */
+		 * (RFC 2403, RFC 2404, RFC 4868); the ICV is half of it (MD5 and
+		 * SHA-1: 96 bits) */
 		ck_assert_int_eq(EVP_MD_get_size(md), (int)a->key_bytes);
 		ck_assert_uint_le(a->icv_bits, 8u * a->key_bytes);
 		return;

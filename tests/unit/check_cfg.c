@@ -107,7 +107,7 @@ static const struct bad_case bad_cases[] = {
 	BAD("[sa esp.100@192.0.2.1]\nsrc = 192.0.2.2\nauth = sha1\nauthkey = " K20 "\n"
 	    "enc = 0x5ec25ec25ec25ec25ec2\n",
 	    "t.conf:5: unknown enc <not shown: it looks like a key> (known: aes128, aes192, aes256, "
-	    "aes128gcm16, aes256gcm16, chacha20poly1305, 3des, null)"),
+	    "aes128gcm16, aes256gcm16, chacha20poly1305, 3des, des, null)"),
 	BAD("[sa esp.100@192.0.2.1]\nsrc = 192.0.2.2\nenc = null\nauth = sha1\nauthkey = " K20 "\n"
 	    "enckey0x5ec25ec25ec25ec25ec2 = 1\n",
 	    "t.conf:6: unknown key <not shown: it looks like a key>"),
@@ -212,12 +212,17 @@ static const struct bad_case bad_cases[] = {
 	BAD(ESP_HDR AUTH_OK "[sa esp0x100@192.0.2.1]\nsrc = 192.0.2.2\n" AUTH_OK,
 	    "t.conf:5: duplicate [sa esp0x100@192.0.2.1] (first at line 1)"),
 	BAD(ESP_HDR "enc = aes\n" AUTH_OK,
-	    "t.conf:3: unknown enc \"aes\" (known: aes128, aes192, aes256, aes128gcm16, aes256gcm16, chacha20poly1305, 3des, null)"),
-	BAD(ESP_HDR "auth = md4\n", "t.conf:3: unknown auth \"md4\" (known: sha1, sha256, sha384, sha512)"),
+	    "t.conf:3: unknown enc \"aes\" (known: aes128, aes192, aes256, aes128gcm16, aes256gcm16, chacha20poly1305, 3des, des, null)"),
+	BAD(ESP_HDR "auth = md4\n", "t.conf:3: unknown auth \"md4\" (known: sha1, sha256, sha384, sha512, md5)"),
 	BAD(ESP_HDR "auth = HMAC-MD5-96\n",
-	    "t.conf:3: unknown auth \"HMAC-MD5-96\" (known: sha1, sha256, sha384, sha512)"),
-	BAD(ESP_HDR "enc = 3des-sha1-96\n",
-	    "t.conf:3: \"3des-sha1-96\" is an ESP transform of `ipsec spi --esp`: write enc = 3des and auth = sha1"),
+	    "t.conf:3: unknown auth \"HMAC-MD5-96\" (known: sha1, sha256, sha384, sha512, md5)"),
+	/* a KLIPS ESP transform in enc names auth too: no auth beside it */
+	BAD(ESP_HDR "enc = 3des-sha1-96\nenckey = 0x" H16 H4 H4 "\nauthkey = " K20 "\nauth = sha1\n",
+	    "t.conf:6: auth cannot be combined with the ESP transform of enc (line 3): it names the integrity algorithm too"),
+	BAD(ESP_HDR "auth = md5\nauthkey = " K16 "\nenc = 3des-md5-96\n",
+	    "t.conf:5: enc \"3des-md5-96\" names the integrity algorithm too: auth (line 3) cannot be combined with it"),
+	BAD(ESP_HDR "enc = 3des-md5-96\nenckey = 0x" H16 H4 H4 "\nauthkey = " K20 "\n",
+	    "t.conf:5: wrong authkey length for md5: expected 16 bytes, got 20"),
 	BAD("[sa comp.3d0@192.0.2.1]\nsrc = 192.0.2.2\ncomp = lzs\n",
 	    "t.conf:3: unknown comp \"lzs\" (known: deflate)"),
 	/* refused combinations */
@@ -923,6 +928,33 @@ START_TEST(test_sa_group_values)
 }
 END_TEST
 
+/* KLIPS's algorithm names: an ESP transform in enc sets enc and auth (and
+ * takes enckey and authkey); auth takes hmac-md5-96 and hmac-sha1-96. */
+START_TEST(test_klips_alg_names)
+{
+	struct cfg *c = parse_ok(ESP_HDR "enc = 3des-md5-96\nenckey = 0x" H16 H4 H4 "\nauthkey = " K16 "\n"
+				 "[sa esp.101@192.0.2.1]\nsrc = 192.0.2.2\nenc = null-sha1-96\nauthkey = " K20 "\n"
+				 "[sa esp.102@192.0.2.1]\nsrc = 192.0.2.2\nenc = des\nenckey = 0x" H4 H4 "\n"
+				 "auth = md5\nauthkey = " K16 "\n"
+				 "[sa ah.103@192.0.2.1]\nsrc = 192.0.2.2\nauth = hmac-md5-96\nauthkey = " K16 "\n"
+				 "[sa ah.104@192.0.2.1]\nsrc = 192.0.2.2\nauth = hmac-sha1-96\nauthkey = " K20 "\n");
+
+	ck_assert_uint_eq(c->nsa, 5);
+	ck_assert_str_eq(c->sa[0].enc->name, "3des");
+	ck_assert_str_eq(c->sa[0].auth->kernel_name, "hmac(md5)");
+	ck_assert_uint_eq(c->sa[0].auth->icv_bits, 96);
+	ck_assert_uint_eq(c->sa[0].authkey.len, 16);
+	ck_assert_str_eq(c->sa[1].enc->name, "null");
+	ck_assert_str_eq(c->sa[1].auth->name, "sha1");
+	ck_assert_str_eq(c->sa[2].enc->kernel_name, "cbc(des)");
+	ck_assert_uint_eq(c->sa[2].enckey.len, 8);
+	ck_assert_str_eq(c->sa[2].auth->name, "md5");
+	ck_assert_str_eq(c->sa[3].auth->name, "md5");
+	ck_assert_str_eq(c->sa[4].auth->name, "sha1");
+	cfg_free(c);
+}
+END_TEST
+
 /* No line length limit: a long said = line, a long comment. */
 START_TEST(test_long_lines)
 {
@@ -1143,6 +1175,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, test_key_lines);
 	tcase_add_test(tc, test_indented);
 	tcase_add_test(tc, test_sa_group_values);
+	tcase_add_test(tc, test_klips_alg_names);
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_find_sa);
 	tcase_add_test(tc, test_many_sas);

@@ -398,6 +398,20 @@ struct hmac_kat {
 #define K0102_25 "0102030405060708090a0b0c0d0e0f10111213141516171819"
 
 static const struct hmac_kat hmac_kats[] = {
+	/* RFC 2202 section 2 (HMAC-MD5; RFC 2403 has no vectors of its own) */
+	{ "RFC 2202 2.1", "md5", "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "s:Hi There",
+	  "9294727a3638bb1c13f48ef8158bfc9d", 0 },
+	{ "RFC 2202 2.2", "md5", "s:Jefe", "s:what do ya want for nothing?", "750c783e6ab0b503eaa86e310a5db738",
+	  0 },
+	{ "RFC 2202 2.3", "md5", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DD50, "56be34521d144c88dbb8c733f0e8b3f6", 0 },
+	{ "RFC 2202 2.4", "md5", K0102_25, CD50, "697eaf0aca3a3aea3a75164746ffaa79", 0 },
+	{ "RFC 2202 2.5", "md5", "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c", "s:Test With Truncation",
+	  "56461ef2342edc00f9bab995690efd4c", 12 },
+	{ "RFC 2202 2.6", "md5", AA80, "s:Test Using Larger Than Block-Size Key - Hash Key First",
+	  "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd", 0 },
+	{ "RFC 2202 2.7", "md5", AA80,
+	  "s:Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data",
+	  "6f630fad67cda0ee1fb1f562db3aa53e", 0 },
 	/* RFC 2202 section 3 */
 	{ "RFC 2202 3.1", "sha1", K0B20, "s:Hi There", "b617318655057264e28bc0b6fb378c8ef146be00", 0 },
 	{ "RFC 2202 3.2", "sha1", "s:Jefe", "s:what do ya want for nothing?",
@@ -546,15 +560,15 @@ END_TEST
  * have the SA's length, over an ESP packet with NULL encryption. */
 START_TEST(hmac_is_the_icv)
 {
-	static const char *const auths[] = { "sha1", "sha256", "sha384", "sha512" };
-	static const int full[] = { 20, 32, 48, 64 }; /* digest sizes */
+	static const char *const auths[] = { "sha1", "sha256", "sha384", "sha512", "md5" };
+	static const int full[] = { 20, 32, 48, 64, 16 }; /* digest sizes */
 	uint8_t payload[37], mac[64];
 	char ak[200];
 	unsigned i;
 
 	for (i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 3);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		const struct alg_desc *a = alg_find(auths[i], ALG_AUTH);
 		struct test_sa t;
 		struct esp_sa *e;
@@ -625,8 +639,8 @@ START_TEST(every_algorithm_both_ways)
 
 	for (len = 0; len < sizeof(payload); len++)
 		payload[len] = (uint8_t)(len * 13 + 1);
-	/* 6 ciphers: AES x3, 3DES, NULL (with auth only); 3 AEAD; 4 auth */
-	ck_assert_uint_eq(n, 3 * 5 + 1 * 5 + 4 + 3);
+	/* 6 ciphers: AES x3, 3DES, DES, NULL (with auth only); 3 AEAD; 5 auth */
+	ck_assert_uint_eq(n, 5 * 6 + 5 + 3);
 	for (i = 0; i < n; i++) {
 		struct test_sa t;
 		struct esp_sa *out, *in;
@@ -944,12 +958,13 @@ START_TEST(bad_sas)
 	/* a digest the HMAC module does not do (OpenSSL has it): refused, not
 	 * hashed with another; OpenSSL's alias of SHA-256 taken */
 	{
-		static const struct alg_desc md5 = { "md5", ALG_AUTH, "hmac(md5)", 16, 96, 0, "MD5" };
+		static const struct alg_desc sha3 = { "sha3", ALG_AUTH, "hmac(sha3-256)", 32, 128, 0,
+						      "SHA3-256" };
 		static const struct alg_desc sha2 = { "sha2", ALG_AUTH, "hmac(sha256)", 32, 128, 0,
 						      "SHA2-256" };
 		uint8_t mac[64], mac2[64];
 
-		ck_assert_int_eq(esp_test_icv(&md5, (const uint8_t *)"k", 1, mac, 4, mac, sizeof(mac)),
+		ck_assert_int_eq(esp_test_icv(&sha3, (const uint8_t *)"k", 1, mac, 4, mac, sizeof(mac)),
 				 -ENOSYS);
 		ck_assert_int_eq(esp_test_icv(&sha2, (const uint8_t *)"k", 1, (const uint8_t *)"data", 4,
 					      mac, sizeof(mac)),
@@ -1094,7 +1109,7 @@ START_TEST(allocations_per_packet)
 
 	if (alloc_count() < 0)
 		return; /* the hooks could not be set (see main()) */
-	ck_assert_uint_eq(n, 3 * 5 + 1 * 5 + 4 + 3);
+	ck_assert_uint_eq(n, 5 * 6 + 5 + 3);
 	for (i = 0; i < 2 * n; i++) {
 		struct test_sa t;
 		struct esp_sa *out, *in;
@@ -1129,7 +1144,7 @@ static Suite *esp_suite(void)
 	tcase_add_loop_test(tc, hmac_vectors, 0, NHMAC);
 	tcase_add_test(tc, hmac_is_the_icv);
 	/* every pair of the table, without and with ESN */
-	tcase_add_loop_test(tc, kernel_captures, 0, 2 * 27);
+	tcase_add_loop_test(tc, kernel_captures, 0, 2 * (5 * 6 + 5 + 3));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("table");
 	tcase_add_test(tc, every_algorithm_both_ways);

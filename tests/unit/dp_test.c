@@ -163,6 +163,27 @@ struct sadb *seed_sadb(const char *path, const char *const *locals, struct cfg *
 	return db;
 }
 
+char *cap_text(const char *name, const char *key)
+{
+	char path[4096], *line = NULL, *val = NULL;
+	size_t cap = 0, klen = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/data/%s", srcdir(), name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s (tests/tools/record-esp.sh)", path);
+	while (!val && getline(&line, &cap, f) > 0) {
+		if (line[0] == '#' || strncmp(line, key, klen) || line[klen] != ' ')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		val = strdup(line + klen + 1);
+		ck_assert_ptr_nonnull(val);
+	}
+	free(line);
+	fclose(f);
+	return val;
+}
+
 uint8_t *unhex(const char *hex, size_t *n)
 {
 	size_t len = strlen(hex) / 2;

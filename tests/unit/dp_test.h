@@ -29,6 +29,12 @@ void cap_free(struct cap_pkt *c, size_t n);
 size_t cap_select(const struct cap_pkt *c, size_t n, uint8_t proto, const char *src,
 		  const char *dst, const struct cap_pkt **out, size_t max);
 
+/* The value of @key in the text capture tests/data/@name (below
+ * $top_srcdir; lines "KEY VALUE", '#' starts a comment), as written by
+ * tests/tools/record-esp.sh: malloc'd, NULL if the file has no such line.
+ * Asserts that the file reads. */
+char *cap_text(const char *name, const char *key);
+
 /* A packet buffer of PKT_BUF_SIZE bytes holding @len bytes of @data
  * after the headroom.  pkt_buf_free() releases it. */
 void pkt_buf(struct pkt *p, const uint8_t *data, size_t len);
