@@ -130,17 +130,18 @@ size_t alg_names(enum alg_kind kind, char *buf, size_t len)
 int alg_esp_name(const struct alg_desc *enc, const struct alg_desc *auth, char *buf, size_t len)
 {
 	const struct alg_desc *e, *a;
-	size_t i;
+	int n;
 
-	for (i = 0; i < N_KLIPS_NAMES; i++) {
-		if (!klips_names[i].enc || alg_find_esp(klips_names[i].name, &e, &a) < 0)
-			continue;
-		if (e == enc && a == auth)
-			return snprintf(buf, len, "%s", klips_names[i].name) < (int)len ? 0 : -ENOSPC;
-	}
-	if (enc && auth)
-		return -ENOENT;
 	if (!enc && !auth)
 		return -ENOENT;
-	return snprintf(buf, len, "%s", enc ? enc->name : auth->name) < (int)len ? 0 : -ENOSPC;
+	if (!enc || !auth)
+		n = snprintf(buf, len, "%s", enc ? enc->name : auth->name);
+	else /* KLIPS's ENC-AUTH-96 where the ICV is 96 bits, else ENC-AUTH */
+		n = snprintf(buf, len, "%s-%s%s", enc->name, auth->name,
+			     auth->icv_bits == 96 ? "-96" : "");
+	if (n < 0 || (size_t)n >= len)
+		return -ENOSPC;
+	if (alg_find_esp(buf, &e, &a) < 0 || e != enc || a != auth)
+		return -ENOENT;
+	return 0;
 }
