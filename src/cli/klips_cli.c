@@ -32,11 +32,13 @@ static int put_all(FILE *f, const char *data, size_t len)
 
 /*
  * Send @line to @control and print the answer as the protocol says:
- * errno=0: the body on stdout; else the body on stderr (a body the daemon's
- * command table wrote, not the command, gets "PROG: " in front).
+ * errno=0: the body on stdout when @show_ok (a change says what it did
+ * only with --debug: KLIPS's commands printed nothing on success); else
+ * the body on stderr (a body the daemon's command table wrote, not the
+ * command, gets "PROG: " in front).
  * Return: the exit code.
  */
-static int ask(const char *prog, const char *control, const char *line)
+static int ask(const char *prog, const char *control, const char *line, bool show_ok)
 {
 	char *body = NULL;
 	size_t len = 0, pl = strlen(prog);
@@ -49,7 +51,7 @@ static int ask(const char *prog, const char *control, const char *line)
 		return 1;
 	}
 	if (r == 0) {
-		r = put_all(stdout, body, len);
+		r = show_ok ? put_all(stdout, body, len) : 0;
 		free(body);
 		if (r < 0) {
 			fprintf(stderr, "%s: writing the answer: %s\n", prog, strerror(errno));
@@ -93,7 +95,7 @@ static int read_key(void *arg, const char *what, char *buf, size_t len)
 			buf[n] = c;
 		n++; /* a longer line fails as too long below */
 	}
-	c = 0;
+	OPENSSL_cleanse(&c, sizeof(c));
 	if (!n)
 		return -ENODATA;
 	if (n + 1 > len)
@@ -119,7 +121,7 @@ static int change(const struct klips_req *req, const char *control, int argc, ch
 		fprintf(stderr, "%s: %s\n", argv[0], why);
 		return 1;
 	}
-	code = ask(argv[0], control, line);
+	code = ask(argv[0], control, line, req->debug);
 	OPENSSL_cleanse(line, sizeof(line));
 	return code;
 }
@@ -141,7 +143,7 @@ int klips_cli_run(enum klips_cmd cmd, const char *control, int argc, char **argv
 	} else {
 		put_all(stdout, msg.out, strlen(msg.out));
 		if (req.op == KLIPS_LIST)
-			code = ask(argv[0], control, list_request(cmd));
+			code = ask(argv[0], control, list_request(cmd), true);
 		else
 			code = change(&req, control, argc, argv, kc.nread);
 	}
@@ -160,5 +162,5 @@ int look_cli_run(const char *control, int argc, char **argv)
 		printf("%s, spigrpd %s\n", argv[0], PACKAGE_VERSION);
 		return 0;
 	}
-	return ask(cli_word_ok(argv[0]) ? argv[0] : "look", control, "look");
+	return ask(cli_word_ok(argv[0]) ? argv[0] : "look", control, "look", true);
 }

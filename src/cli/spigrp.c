@@ -230,7 +230,7 @@ static int spigrp_main(int argc, char **argv)
 			   !strcmp(a, "look")) {
 			if (status || json || lo.set || lo.del || lo.reqid)
 				return usage_error("only --control goes before", a);
-			return subcommand(control, argc - 1, argv + 1);
+			return subcommand(control, argc - i, argv + i);
 		} else if (a[0] == '-') {
 			return usage_error("unknown option", a);
 		} else {

@@ -132,15 +132,15 @@ int alg_esp_name(const struct alg_desc *enc, const struct alg_desc *auth, char *
 	const struct alg_desc *e, *a;
 	int n;
 
-	if (!enc && !auth)
-		return -ENOENT;
-	if (!enc || !auth)
+	if (enc && auth)
+		n = snprintf(buf, len, "%s-%s", enc->name, auth->name);
+	else if (enc || auth)
 		n = snprintf(buf, len, "%s", enc ? enc->name : auth->name);
-	else /* KLIPS's ENC-AUTH-96 where the ICV is 96 bits, else ENC-AUTH */
-		n = snprintf(buf, len, "%s-%s%s", enc->name, auth->name,
-			     auth->icv_bits == 96 ? "-96" : "");
+	else
+		return -ENOENT;
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;
+	/* the name must give the pair back */
 	if (alg_find_esp(buf, &e, &a) < 0 || e != enc || a != auth)
 		return -ENOENT;
 	return 0;

@@ -685,52 +685,52 @@ static struct ctl_answer *ctl_answer_build(struct ctl *c, const struct cmd_call 
  * answer when there is one, else with one built now if there is room for
  * it under the cap; else the client waits (CTL_WAIT) for room.
  */
-static void ctl_client_serve(struct ctl *c, struct ctl_client *cl, int64_t now)
+static void ctl_client_serve_call(struct ctl *c, struct ctl_client *cl, int64_t now,
+				  struct cmd_call *call)
 {
 	struct reason why = { "" };
-	struct cmd_call call;
 	struct ctl_answer *a = NULL;
 	uint64_t gen = 0;
 	bool share;
 	int r;
 
 	cl->head[0] = '\0';
-	r = cmd_parse(c->t, cl->req, cl->len, &call, &why);
+	r = cmd_parse(c->t, cl->req, cl->len, call, &why);
 	if (r < 0) { /* (a connection closed at once is a probe: no news) */
 		ctl_client_refuse(c, cl, r, &why, cl->len ? LOG_INFO : LOG_DEBUG,
 				  &c->lim_refused, now);
 		return;
 	}
-	call.uid = cl->cred.uid;
-	call.pid = cl->cred.pid;
-	if (cmd_needs_privilege(call.def) && !ctl_peer_may_change(cl->fd, c->group, &cl->cred)) {
+	call->uid = cl->cred.uid;
+	call->pid = cl->cred.pid;
+	if (cmd_needs_privilege(call->def) && !ctl_peer_may_change(cl->fd, c->group, &cl->cred)) {
 		reason_set(&why, "permission denied: \"%s\" needs root or the control group",
-			   call.def->name);
+			   call->def->name);
 		ctl_client_refuse(c, cl, -EPERM, &why, LOG_NOTICE, &c->lim_refused, now);
 		return;
 	}
-	r = cmd_check_args(&call, &why);
+	r = cmd_check_args(call, &why);
 	if (r < 0) {
 		ctl_client_refuse(c, cl, r, &why, LOG_INFO, &c->lim_refused, now);
 		return;
 	}
-	share = (call.def->flags & CMD_SHARED) && c->t->generation;
+	share = (call->def->flags & CMD_SHARED) && c->t->generation;
 	if (share) {
 		gen = c->t->generation(c->arg);
-		a = ctl_answer_find(c, &call, gen, now);
+		a = ctl_answer_find(c, call, gen, now);
 	}
 	if (!a) {
 		/* changes never wait: their answers are short */
-		if (!cmd_needs_privilege(call.def) && !ctl_room(c, call.def)) {
+		if (!cmd_needs_privilege(call->def) && !ctl_room(c, call->def)) {
 			if (cl->state != CTL_WAIT) {
 				cl->state = CTL_WAIT;
 				cl->deadline = now + CTL_WAIT_MS;
 			}
 			return;
 		}
-		log_debug("ctl: \"%s\" from uid %u (pid %d)", call.def->name,
+		log_debug("ctl: \"%s\" from uid %u (pid %d)", call->def->name,
 			  (unsigned)cl->cred.uid, (int)cl->cred.pid);
-		a = ctl_answer_build(c, &call, share, gen);
+		a = ctl_answer_build(c, call, share, gen);
 		now = ctl_now_ms(); /* the command may have taken a while */
 		if (!a) {
 			reason_set(&why, "out of memory");
@@ -739,6 +739,18 @@ static void ctl_client_serve(struct ctl *c, struct ctl_client *cl, int64_t now)
 		}
 	}
 	ctl_client_answer(c, cl, a->err, a, now);
+}
+
+/* ctl_client_serve_call(); then the request's bytes are wiped (a KLIPS
+ * command's words hold keys), unless the client waits to be served again. */
+static void ctl_client_serve(struct ctl *c, struct ctl_client *cl, int64_t now)
+{
+	struct cmd_call call;
+
+	ctl_client_serve_call(c, cl, now, &call);
+	explicit_bzero(&call, sizeof(call));
+	if (cl->state != CTL_WAIT)
+		explicit_bzero(cl->req, sizeof(cl->req));
 }
 
 /* Read what @cl sent, without waiting; serve it once the line is whole (or

@@ -147,6 +147,15 @@ static void put_metrics(struct strbuf *out, const struct rl_route *r)
 	}
 }
 
+/* "@what NAME " for a value iproute2 names, else "@what NUMBER ". */
+static void put_named(struct strbuf *out, const char *what, const char *name, unsigned num)
+{
+	if (name)
+		strbuf_printf(out, "%s %s ", what, name);
+	else
+		strbuf_printf(out, "%s %u ", what, num);
+}
+
 void routelist_format(const struct rl_route *r, struct strbuf *out)
 {
 	unsigned host_len = r->family == AF_INET6 ? 128 : 32;
@@ -173,20 +182,10 @@ void routelist_format(const struct rl_route *r, struct strbuf *out)
 		put_addr(out, "via ", &r->gw, " ");
 	if (r->dev[0])
 		strbuf_printf(out, "dev %s ", r->dev);
-	if (r->protocol != RTPROT_BOOT) {
-		name = proto_name(r->protocol);
-		if (name)
-			strbuf_printf(out, "proto %s ", name);
-		else
-			strbuf_printf(out, "proto %u ", r->protocol);
-	}
-	if (r->scope != RT_SCOPE_UNIVERSE) {
-		name = scope_name(r->scope);
-		if (name)
-			strbuf_printf(out, "scope %s ", name);
-		else
-			strbuf_printf(out, "scope %d ", r->scope);
-	}
+	if (r->protocol != RTPROT_BOOT)
+		put_named(out, "proto", proto_name(r->protocol), r->protocol);
+	if (r->scope != RT_SCOPE_UNIVERSE)
+		put_named(out, "scope", scope_name(r->scope), r->scope);
 	if (r->prefsrc.family)
 		put_addr(out, "src ", &r->prefsrc, " ");
 	if (r->has_priority)

@@ -1,7 +1,7 @@
 # t-40-klips-runtime: the KLIPS commands on the control socket (spi,
 # spigrp, eroute: "CMD PROG ARG...") with two daemons whose configs hold no
 # SA: a KLIPS manual-keying script's objects made at run time on both hosts
-# (tun + esp both ways, grouped in the quadruple form, an eroute), placed in
+# (tun + esp both ways: 3des-sha1-96 one way, 3des-md5-96 the other, grouped in the quadruple form, an eroute), placed in
 # the userspace datapath (this kernel has no ESP): ping between the inner
 # addresses; state-dir/runtime (0600) keeps them across kill -9; a 5-SA
 # group, a missing SA and a refused link change nothing; nobody may read but
@@ -12,17 +12,20 @@
 K24=0x0123456789abcdef0123456789abcdef0123456789abcdef
 K20=0x0123456789abcdef0123456789abcdef01234567
 ESP3="--esp 3des-sha1-96 --enckey $K24 --authkey $K20"
+K16=0x0123456789abcdef0123456789abcdef
+ESPM="--esp 3des-md5-96 --enckey $K24 --authkey $K16"
 L=192.168.2.110   # this namespace
 R=192.168.2.100   # the peer's
 
 # A host's KLIPS script: $1 local, $2 remote, $3 outbound SPI, $4 inbound
-# SPI, $5 local inner, $6 remote inner; one request line per command.
+# SPI, $5 local inner, $6 remote inner, $7 and $8 the outbound and inbound
+# SA's --esp with keys; one request line per command.
 klips_script() {
 	cat <<EOF
 spi spi --af inet --edst $2 --spi $3 --proto tun --src $1 --dst $2 --ip4
-spi spi --af inet --edst $2 --spi $3 --proto esp --src $1 $ESP3
+spi spi --af inet --edst $2 --spi $3 --proto esp --src $1 $7
 spi spi --af inet --edst $1 --spi $4 --proto tun --src $2 --dst $1 --ip4
-spi spi --said esp0x${4#0x}@$1 --src $2 $ESP3
+spi spi --said esp0x${4#0x}@$1 --src $2 $8
 spigrp spigrp inet $2 $3 tun inet $2 $3 esp
 spigrp spigrp inet $1 $4 tun inet $1 $4 esp
 eroute eroute --add --eraf inet --src $5/32 --dst $6/32 --said tun0x${3#0x}@$2
@@ -65,9 +68,9 @@ if need_start "spigrpd starts on a config without SAs"; then
 	nsx ip addr add 10.0.2.1/32 dev lo
 	ip -n "$PEER" addr add 10.0.1.1/32 dev lo
 	check "the KLIPS script runs on this host (7 commands, errno=0 each)" \
-		eval 'klips_script $L $R 0x1001 0x1002 10.0.2.1 10.0.1.1 | run_script "$CTL"'
+		eval 'klips_script $L $R 0x1001 0x1002 10.0.2.1 10.0.1.1 "$ESP3" "$ESPM" | run_script "$CTL"'
 	check "... and on the peer" \
-		eval 'klips_script $R $L 0x1002 0x1001 10.0.1.1 10.0.2.1 | run_script "$PW/ctl"'
+		eval 'klips_script $R $L 0x1002 0x1001 10.0.1.1 10.0.2.1 "$ESPM" "$ESP3" | run_script "$PW/ctl"'
 	check "the view holds the two runtime groups" test "$(cat "$V")" = "$GROUPS_L"
 	check "both groups installed in the userspace datapath" \
 		eval 'test "$(json_states)" = "tun.1001@$R=installed tun.1002@$L=installed"'

@@ -138,16 +138,16 @@ START_TEST(test_find_esp)
 END_TEST
 
 /* alg_esp_name(): the `spi --esp` name state-dir/runtime writes gives the
- * same pair back (KLIPS's -96 where the ICV is 96 bits). */
+ * same pair back. */
 START_TEST(test_esp_name)
 {
 	static const struct {
 		const char *enc, *auth, *want;
 	} v[] = {
-		{ "3des", "md5", "3des-md5-96" },   { "3des", "sha1", "3des-sha1-96" },
-		{ "des", "md5", "des-md5-96" },     { "aes128", "sha256", "aes128-sha256" },
-		{ "null", "sha1", "null-sha1-96" }, { "aes128gcm16", NULL, "aes128gcm16" },
-		{ "3des", NULL, "3des" },           { NULL, "md5", "md5" },
+		{ "3des", "md5", "3des-md5" },   { "3des", "sha1", "3des-sha1" },
+		{ "des", "md5", "des-md5" },     { "aes128", "sha256", "aes128-sha256" },
+		{ "null", "sha1", "null-sha1" }, { "aes128gcm16", NULL, "aes128gcm16" },
+		{ "3des", NULL, "3des" },        { NULL, "md5", "md5" },
 	};
 	const struct alg_desc *e, *a;
 	char buf[32];

@@ -18,7 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "daemon.h"
+#include "klipsrt.h"
 #include "dp.h"
 #include "dpsnap.h"
 #include "log.h"
@@ -43,6 +45,7 @@ struct fake {
 	int install_err;               /* what install() answers ... */
 	char refuse[MAX_NAMES][32];    /* ... for these groups (all when none) */
 	unsigned nrefuse;
+	unsigned refuse_nsa;           /* ... and for groups of this many SAs or more */
 	unsigned installs, removes, probes, routes_added, routes_removed, cleanups;
 	char log[8192];                /* "+name -name " per install / remove */
 	char adopt[MAX_NAMES][32];     /* adopt() reports these as matched */
@@ -118,6 +121,10 @@ static int f_install(void *k, const struct sadb_group *g, const uint64_t *seq_fi
 
 		f->ffirst[i] = seq_first ? seq_first[0] : 0;
 		f->fin[i] = true;
+	}
+	if (f->refuse_nsa && g->nsa >= f->refuse_nsa) {
+		reason_set(why, "fake refusal of %u SAs", g->nsa);
+		return -EINVAL;
 	}
 	if (f->install_err && (!f->nrefuse || listed(f->refuse, f->nrefuse, g->name))) {
 		reason_set(why, "fake refusal of %s", g->name);
@@ -523,6 +530,8 @@ static void teardown(void)
 	rt_free(d.rt);
 	sadb_free(d.db);
 	cfg_free(d.cfg);
+	cfg_free(d.file);
+	klipsrt_free(&d);
 	seqstore_close(d.seq);
 	snap_put(d.view_snap);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -1511,6 +1520,86 @@ END_TEST
 /* Many groups, one reload: every group is carried over, none touched. */
 /* The foreign groups follow ours in the view; the view is stale when the
  * mirror's objects (or only its counters) changed since it was rendered. */
+/* ---- the KLIPS commands' transactions (klipsrt.h) ---- */
+
+#define K24 "0x0123456789abcdef0123456789abcdef0123456789abcdef"
+#define K20 "0x0123456789abcdef0123456789abcdef01234567"
+
+/* Run the control-socket request @line as root; the answer in @out. */
+static int klips_cmd(const char *line, struct strbuf *out)
+{
+	static struct cmd_call call;
+	struct reason why = { "" };
+
+	strbuf_free(out);
+	ck_assert_int_eq(cmd_parse(&daemon_commands, line, strlen(line), &call, &why), 0);
+	ck_assert_int_eq(cmd_check_args(&call, &why), 0);
+	return cmd_exec(&d, &call, out);
+}
+
+/* state-dir/runtime's text (malloc'ed), or NULL. */
+static char *runtime_text(void)
+{
+	char path[256], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state/runtime", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	ck_assert_int_ge(getdelim(&text, &len, '\0', f), 0);
+	fclose(f);
+	return text;
+}
+
+START_TEST(test_klips_txn)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *before, *after;
+
+	write_conf(NULL, "");
+	start();
+	ck_assert_int_eq(klips_cmd("spi spi --said esp.300@192.0.2.2 --src 192.0.2.1 --esp "
+				   "3des-sha1-96 --enckey " K24 " --authkey " K20, &out), 0);
+	ck_assert_str_eq(out.s, "added SA esp.300@192.0.2.2\n");
+	ck_assert_int_eq(klips_cmd("spi spi --said esp.301@192.0.2.2 --src 192.0.2.1 --esp "
+				   "3des-sha1-96 --enckey " K24 " --authkey " K20, &out), 0);
+	ck_assert_int_eq(reconcile_rt(&d, grp("esp.300@192.0.2.2"))->state, RT_INSTALLED);
+	ck_assert_int_eq(reconcile_rt(&d, grp("esp.301@192.0.2.2"))->state, RT_INSTALLED);
+	before = runtime_text();
+	ck_assert_ptr_nonnull(before);
+	ck_assert_ptr_null(strstr(before, "\nspigrp "));
+	/* the kernel refuses the group: everything as it was */
+	fk.refuse_nsa = 2;
+	ck_assert_int_ne(klips_cmd("spigrp spigrp --said esp.300@192.0.2.2 esp.301@192.0.2.2", &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.s, "spigrp: group esp.300@192.0.2.2: refused: "));
+	ck_assert_ptr_nonnull(strstr(out.s, "spigrp: nothing was changed\n"));
+	ck_assert_uint_eq(d.krt.nlink, 0);
+	after = runtime_text();
+	ck_assert_str_eq(before, after);
+	free(after);
+	ck_assert(grp("esp.300@192.0.2.2")->implicit);
+	ck_assert_int_eq(reconcile_rt(&d, grp("esp.300@192.0.2.2"))->state, RT_INSTALLED);
+	ck_assert_int_eq(reconcile_rt(&d, grp("esp.301@192.0.2.2"))->state, RT_INSTALLED);
+	/* accepted: grouped, written, installed */
+	fk.refuse_nsa = 0;
+	ck_assert_int_eq(klips_cmd("spigrp spigrp --said esp.300@192.0.2.2 esp.301@192.0.2.2", &out), 0);
+	ck_assert_str_eq(out.s, "grouped esp.300@192.0.2.2 esp.301@192.0.2.2\n");
+	ck_assert_uint_eq(d.db->ngroup, 1);
+	ck_assert_int_eq(reconcile_rt(&d, grp("esp.300@192.0.2.2"))->state, RT_INSTALLED);
+	after = runtime_text();
+	ck_assert_ptr_nonnull(strstr(after, "spigrp --said esp.300@192.0.2.2 esp.301@192.0.2.2\n"));
+	free(after);
+	/* a request the parser refuses changes nothing either */
+	ck_assert_int_eq(klips_cmd("spigrp spigrp --said esp.300@192.0.2.2 bogus", &out), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(out.s, "bogus"));
+	ck_assert_uint_eq(d.krt.nlink, 1);
+	free(before);
+	strbuf_free(&out);
+}
+END_TEST
+
 START_TEST(test_view_foreign)
 {
 	static struct kern_ops ops;
@@ -1621,6 +1710,7 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(tc, test_status_implicit);
 	tcase_add_test(tc, test_netdev_tx_dropped);
 	tcase_add_test(tc, test_view_foreign);
+	tcase_add_test(tc, test_klips_txn);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tm, setup, teardown);
