@@ -45,6 +45,8 @@ done
 
 if [ -z "$missing" ] && [ "${SPIGRPD_DEPS_FORCE:-0}" != 1 ]; then
 	echo "deps: all $(echo "$packages" | wc -w) packages are installed"
+	"$(dirname "$0")/libreswan-deb.sh" > /dev/null ||
+		echo "deps: warning: no libreswan .deb for tests/uml's KLIPS cases" >&2
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -61,3 +63,6 @@ echo "deps: installing:${missing:- (forced)}"
 apt-get update
 # shellcheck disable=SC2086 # the list is meant to split
 apt-get install -y $packages
+# libreswan's ipsec script for tests/uml's KLIPS cases: downloaded, never
+# installed (it conflicts with strongSwan's packages)
+"$(dirname "$0")/libreswan-deb.sh" > /dev/null

@@ -373,7 +373,9 @@ int xfrm_plan_group(const struct sadb_group *g, struct xfrm_plan *plan, struct r
 		if (ret)
 			goto fail;
 	}
-	if (g->implicit)
+	/* a KLIPS runtime group nothing is routed into yet (spigrp before
+	 * eroute; config groups always have selectors): its states only */
+	if (g->implicit || (!g->shunt && (!g->nsrc_ts || !g->ndst_ts)))
 		return 0;
 	if (!g->shunt && g->dir != SADB_DIR_IN && g->dir != SADB_DIR_OUT) {
 		reason_set(why, "group has no direction on this host");
@@ -381,7 +383,7 @@ int xfrm_plan_group(const struct sadb_group *g, struct xfrm_plan *plan, struct r
 		goto fail;
 	}
 	if (!g->nsrc_ts || !g->ndst_ts) {
-		reason_set(why, "group has no traffic selectors");
+		reason_set(why, "shunt has no traffic selectors");
 		ret = -EINVAL;
 		goto fail;
 	}

@@ -8,9 +8,10 @@
  * outbound group) or in + fwd (an inbound one, COMP templates optional),
  * templates inside first, SPIs pinned on out templates only; a shunt
  * (%pass / %drop / %reject) is a template-less allow/block policy in all
- * three directions; an SA in no group is its state only.  Lifetimes
- * default to XFRM_INF, template algorithm masks to ~0, priorities come
- * from xfrm_policy_priority() (xfrm_own.h).
+ * three directions; an SA in no group, and a group without traffic
+ * selectors (a KLIPS runtime group no eroute routes into yet), are their
+ * states only.  Lifetimes default to XFRM_INF, template algorithm masks
+ * to ~0, priorities come from xfrm_policy_priority() (xfrm_own.h).
  */
 #ifndef SPIGRP_XFRM_PLAN_H
 #define SPIGRP_XFRM_PLAN_H
@@ -48,8 +49,8 @@ struct xfrm_plan {
  * Return: 0; -EINVAL when XFRM cannot express @g (only tun SAs, a trailing
  * tun, two tuns in a row, a protocol that is no XFRM state, a CPI above 16
  * bits, families that do not fit, AH without auth, a replay window above
- * 4096, a shunt XFRM has no action for, no reqid, no direction, no traffic
- * selectors), the reason in @why; -ENOMEM.  @plan is empty on error.
+ * 4096, a shunt XFRM has no action for or without traffic selectors, no
+ * reqid, no direction of a group with selectors), the reason in @why; -ENOMEM.  @plan is empty on error.
  */
 int xfrm_plan_group(const struct sadb_group *g, struct xfrm_plan *plan, struct reason *why);
 void xfrm_plan_free(struct xfrm_plan *plan); /* NULL is a no-op */

@@ -72,6 +72,27 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
+# The KLIPS cases (t-22, t-23) run libreswan's own `ipsec` script against
+# `make install DESTDIR=...` of this build: both are made here, where make
+# and the network are, into the results directory the guest sees
+# (/run/uml-out/klips).  What failed goes to klips/why, which those cases
+# report; the other cases do not need it.
+klips_prep() {
+	_p=$work/out/klips
+	mkdir -p "$_p"
+	make -s -C "$builddir" install DESTDIR="$_p/inst" > "$_p/install.log" 2>&1 ||
+		echo "make install DESTDIR=... failed: $(tail -n 3 "$_p/install.log" | tr '\n' ' ')" >> "$_p/why"
+	if _deb=$("$srcdir/contrib/libreswan-deb.sh" 2> "$_p/deb.log"); then
+		dpkg-deb -x "$_deb" "$_p/libreswan" 2>> "$_p/deb.log" ||
+			echo "dpkg-deb -x $_deb failed: $(tail -n 1 "$_p/deb.log")" >> "$_p/why"
+	else
+		echo "no libreswan .deb (contrib/libreswan-deb.sh): $(tail -n 1 "$_p/deb.log")" >> "$_p/why"
+	fi
+}
+case "${UMLT_SUITE:-}:,${UMLT_ONLY:-klips},:" in
+:*klips*) klips_prep ;;
+esac
+
 # BENCH_* variables (numbers, names) go to the guest too
 extra=$(env | grep -E '^BENCH_[A-Z0-9_]+=[A-Za-z0-9_.,-]+$' | tr '\n' ' ')
 

@@ -137,6 +137,37 @@ START_TEST(test_find_esp)
 }
 END_TEST
 
+/* alg_esp_name(): the `spi --esp` name state-dir/runtime writes gives the
+ * same pair back. */
+START_TEST(test_esp_name)
+{
+	static const struct {
+		const char *enc, *auth, *want;
+	} v[] = {
+		{ "3des", "md5", "3des-md5" },   { "3des", "sha1", "3des-sha1" },
+		{ "des", "md5", "des-md5" },     { "aes128", "sha256", "aes128-sha256" },
+		{ "null", "sha1", "null-sha1" }, { "aes128gcm16", NULL, "aes128gcm16" },
+		{ "3des", NULL, "3des" },        { NULL, "md5", "md5" },
+	};
+	const struct alg_desc *e, *a;
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		e = v[i].enc ? alg_find(v[i].enc, ALG_ENC) : NULL;
+		a = v[i].auth ? alg_find(v[i].auth, ALG_AUTH) : NULL;
+		ck_assert_int_eq(alg_esp_name(e, a, buf, sizeof(buf)), 0);
+		ck_assert_str_eq(buf, v[i].want);
+	}
+	/* an AEAD with an integrity algorithm has no name; nothing has none */
+	ck_assert_int_eq(alg_esp_name(alg_find("aes128gcm16", ALG_ENC), alg_find("sha1", ALG_AUTH),
+				      buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(alg_esp_name(NULL, NULL, buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(alg_esp_name(alg_find("3des", ALG_ENC), alg_find("md5", ALG_AUTH), buf, 5),
+			 -ENOSPC);
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	char buf[256], small[8];
@@ -199,6 +230,7 @@ static Suite *alg_suite(void)
 	tcase_add_test(tc, test_find_rules);
 	tcase_add_test(tc, test_find_esp);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_esp_name);
 	tcase_add_loop_test(tc, test_openssl_names, 0, (int)NROWS);
 	suite_add_tcase(s, tc);
 	return s;

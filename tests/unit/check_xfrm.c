@@ -857,6 +857,32 @@ START_TEST(implicit_group)
 }
 END_TEST
 
+/* A KLIPS runtime group no eroute routes into yet (spigrp before eroute):
+ * no selectors, so its states only (tunnel mode from the tun SA), no
+ * policy; a shunt without selectors is still refused. */
+START_TEST(group_without_selectors)
+{
+	struct tgroup t;
+	struct xfrm_plan p;
+	struct reason why = { "" };
+
+	tg_init(&t, "tun.1001@192.168.2.110", SADB_DIR_OUT, NULL, NULL);
+	tg_sa(&t, "tun.1001@192.168.2.110", "192.168.2.100", NULL, NULL);
+	tg_sa(&t, "esp.1001@192.168.2.110", "192.168.2.100", "3des", "sha1");
+	plan_ok(&t.g, &p, 1);
+	ck_state(&p, 0, IPPROTO_ESP, 0x1001, "192.168.2.110", "192.168.2.100", XFRM_MODE_TUNNEL,
+		 XFRM_STATE_AF_UNSPEC);
+	plan_done(&p);
+
+	tg_init(&t, "pass", SADB_DIR_NONE, NULL, NULL);
+	t.g.shunt = true;
+	ck_assert_int_eq(said_parse("%pass", &t.g.shunt_said, NULL, 0), 0);
+	ck_assert_int_eq(xfrm_plan_group(&t.g, &p, &why), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why.text, "no traffic selectors"));
+	ck_assert_uint_eq(p.n, 0);
+}
+END_TEST
+
 /* What XFRM cannot express: refused with a reason, nothing left over. */
 START_TEST(refused_shapes)
 {
@@ -1038,6 +1064,7 @@ static Suite *xfrm_suite(void)
 	tcase_add_test(tc, v6_over_v4);
 	tcase_add_test(tc, nested_tunnels);
 	tcase_add_test(tc, implicit_group);
+	tcase_add_test(tc, group_without_selectors);
 	tcase_add_loop_test(tc, refused_shapes, 0, 6);
 	tcase_add_test(tc, refused_shunt);
 	tcase_add_test(tc, seed_conf);
