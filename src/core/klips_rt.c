@@ -41,9 +41,12 @@ int klips_rt_copy(struct klips_rt *dst, const struct klips_rt *src)
 		    cfg_key_copy(&dst->sa[i].authkey, &src->sa[i].authkey) < 0)
 			goto oom;
 	}
-	memcpy(dst->link, src->link, src->nlink * sizeof(*dst->link));
+	/* memcpy() from NULL is undefined even for 0 bytes */
+	if (src->nlink)
+		memcpy(dst->link, src->link, src->nlink * sizeof(*dst->link));
 	dst->nlink = src->nlink;
-	memcpy(dst->er, src->er, src->ner * sizeof(*dst->er));
+	if (src->ner)
+		memcpy(dst->er, src->er, src->ner * sizeof(*dst->er));
 	dst->ner = src->ner;
 	return 0;
 oom:
@@ -233,11 +236,41 @@ big:
 		    CFG_MAX_TS);
 }
 
+/* May @e be added (the eroutes of its SA, @e's replaced one out)?  0 or a
+ * failure. */
+static int er_check(struct ctx *c, const struct klips_eroute *e)
+{
+	char b[SAID_BUF], h[SAID_BUF];
+	int r;
+
+	if (said_is_magic(&e->said))
+		return 0;
+	r = usable_sa(c, &e->said);
+	if (r < 0)
+		return r;
+	if (krt_pred(c->k, &e->said) >= 0) {
+		struct said chain[CFG_MAX_GROUP_SAS + 1];
+
+		krt_chain(c->k, &e->said, chain, 1);
+		return fail(c, -EINVAL, "%s is not the first SA of its group: %s is", txt(&e->said, b),
+			    txt(&chain[0], h));
+	}
+	return er_product(c, e);
+}
+
+static void er_insert_at(struct klips_rt *k, size_t i, const struct klips_eroute *e)
+{
+	memmove(&k->er[i + 1], &k->er[i], (k->ner - i) * sizeof(*k->er));
+	k->er[i] = *e;
+	k->ner++;
+}
+
 static int er_add(struct ctx *c, bool replace)
 {
 	const struct klips_eroute *e = &c->req->er;
-	char b[SAID_BUF], h[SAID_BUF], t[2 * IP_PREFIX_BUF + 8];
-	struct klips_eroute *v;
+	char b[SAID_BUF], t[2 * IP_PREFIX_BUF + 8];
+	struct klips_eroute *v, old;
+	size_t old_at = SIZE_MAX;
 	int r;
 
 	krt_er_text(e, t, sizeof(t));
@@ -247,34 +280,30 @@ static int er_add(struct ctx *c, bool replace)
 		if (!replace)
 			return fail(c, -EEXIST, "eroute %s already exists (=> %s): eroute --del it first, "
 				    "or use --replace", t, txt(&c->k->er[i].said, b));
+		/* out while the new one is checked (the product must not count
+		 * it); back in place if that fails: a failure changes nothing
+		 * (the array keeps its room for it) */
+		old = c->k->er[i];
+		old_at = i;
 		er_remove_at(c->k, i);
 		break;
 	}
-	if (!said_is_magic(&e->said)) {
-		long p;
-
-		r = usable_sa(c, &e->said);
-		if (r < 0)
-			return r;
-		p = krt_pred(c->k, &e->said);
-		if (p >= 0) {
-			struct said chain[CFG_MAX_GROUP_SAS + 1];
-
-			krt_chain(c->k, &e->said, chain, 1);
-			return fail(c, -EINVAL, "%s is not the first SA of its group: %s is",
-				    txt(&e->said, b), txt(&chain[0], h));
-		}
-		r = er_product(c, e);
-		if (r < 0)
-			return r;
-	}
+	r = er_check(c, e);
+	if (r < 0)
+		goto undo;
 	v = realloc(c->k->er, (c->k->ner + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
+	if (!v) {
+		r = -ENOMEM;
+		goto undo;
+	}
 	c->k->er = v;
 	v[c->k->ner++] = *e;
 	strbuf_printf(c->out, "added eroute %s => %s\n", t, txt(&e->said, b));
 	return 0;
+undo:
+	if (old_at != SIZE_MAX)
+		er_insert_at(c->k, old_at, &old);
+	return r;
 }
 
 static int er_del(struct ctx *c)
@@ -437,6 +466,7 @@ static int link_one(struct ctx *c, const struct said *from, const struct said *t
 static int group(struct ctx *c)
 {
 	const struct klips_spigrp *g = &c->req->grp;
+	size_t nlink = c->k->nlink;
 	struct said chain[CFG_MAX_GROUP_SAS + 2];
 	char b[SAID_BUF];
 	unsigned n;
@@ -453,19 +483,25 @@ static int group(struct ctx *c)
 			strbuf_printf(c->out, "%s is in no group\n", txt(&g->sa[0], b));
 		return 0;
 	}
+	/* links are appended: a failure takes back this request's */
 	for (unsigned i = 0; i + 1 < g->n; i++) {
 		r = link_one(c, &g->sa[i], &g->sa[i + 1]);
 		if (r < 0)
-			return r;
+			goto undo;
 	}
 	n = krt_chain(c->k, &g->sa[0], chain, CFG_MAX_GROUP_SAS + 2);
-	if (n > CFG_MAX_GROUP_SAS)
-		return fail(c, -E2BIG, "at most %d SAs in a group", CFG_MAX_GROUP_SAS);
+	if (n > CFG_MAX_GROUP_SAS) {
+		r = fail(c, -E2BIG, "at most %d SAs in a group", CFG_MAX_GROUP_SAS);
+		goto undo;
+	}
 	strbuf_printf(c->out, "grouped");
 	for (unsigned i = 0; i < n; i++)
 		strbuf_printf(c->out, " %s", txt(&chain[i], b));
 	strbuf_puts(c->out, "\n");
 	return 0;
+undo:
+	c->k->nlink = nlink;
+	return r;
 }
 
 int klips_rt_apply(struct klips_rt *k, const struct cfg *file, const struct klips_req *req,

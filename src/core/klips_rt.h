@@ -3,8 +3,8 @@
  *
  * They are an owned overlay on the config (DESIGN.md "Data flow"): a
  * struct klips_rt holds them with their keys, klips_rt_apply() changes
- * them as one command asks (all of it or, on an error, nothing: it works
- * on the caller's copy), klips_rt_merge() makes the struct cfg the model
+ * them as one command asks (all of it or, on an error, nothing),
+ * klips_rt_merge() makes the struct cfg the model
  * is built from (the config file's sections, then ours), and
  * klips_rt_save() / klips_rt_load() write and read them as the KLIPS
  * command lines that make them, one per line (state-dir/runtime, mode
@@ -69,8 +69,9 @@ int klips_rt_copy(struct klips_rt *dst, const struct klips_rt *src);
  * @out: on success what changed ("added esp.1234@192.0.2.1", one line per
  *   object); on failure the message(s) for the user's stderr, each
  *   "PROG: text\n", naming the SAID at fault.
- * On failure @k may be half changed: apply to a copy (klips_rt_copy()) and
- * keep it only on success.  Directions, tunnel addresses and collisions are
+ * On failure @k is left as it was (klips_rt_load() relies on it; the
+ * daemon still applies to a copy, which it keeps only once the model built
+ * from it is accepted).  Directions, tunnel addresses and collisions are
  * not checked here: sadb_build() on klips_rt_merge()'s config does it.
  * Return: 0, or -ENOENT (a named SA or eroute does not exist), -EEXIST (it
  * exists; a link the chain rules forbid), -E2BIG (a group of more than

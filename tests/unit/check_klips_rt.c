@@ -40,10 +40,10 @@ static bool is_west(const struct ip_addr *a, void *arg)
 
 static char out[4096];
 
-/* Run @line on a copy of @k; keep the copy only on success (as the daemon
- * does).  The messages in out[].  Return: klips_rt_apply()'s, or 100 for a
- * line the parser refused. */
-static int run(struct klips_rt *k, const struct cfg *file, const char *line)
+/* Run @line on @k, or on a copy of @k kept only on success (@on_copy, as
+ * the daemon does).  The messages in out[].  Return: klips_rt_apply()'s,
+ * or 100 for a line the parser refused. */
+static int run_on(struct klips_rt *k, const struct cfg *file, const char *line, bool on_copy)
 {
 	char buf[1024], *argv[64], *save = NULL;
 	struct klips_rt copy = { 0 };
@@ -63,6 +63,13 @@ static int run(struct klips_rt *k, const struct cfg *file, const char *line)
 		snprintf(out, sizeof(out), "%s", msg.err);
 		return 100;
 	}
+	if (!on_copy) {
+		r = klips_rt_apply(k, file, &req, &o);
+		klips_req_wipe(&req);
+		snprintf(out, sizeof(out), "%s", o.s ? o.s : "");
+		strbuf_free(&o);
+		return r;
+	}
 	ck_assert_int_eq(klips_rt_copy(&copy, k), 0);
 	r = klips_rt_apply(&copy, file, &req, &o);
 	klips_req_wipe(&req);
@@ -75,6 +82,11 @@ static int run(struct klips_rt *k, const struct cfg *file, const char *line)
 		klips_rt_free(&copy);
 	}
 	return r;
+}
+
+static int run(struct klips_rt *k, const struct cfg *file, const char *line)
+{
+	return run_on(k, file, line, true);
 }
 
 static void run_all(struct klips_rt *k, const struct cfg *file, const char *const *l, size_t n)
@@ -392,6 +404,92 @@ START_TEST(test_sadb_errors)
 }
 END_TEST
 
+/* klips_rt_apply() itself changes nothing when it fails (found by
+ * fuzz_klips_rt: a refused join left its links, so klips_rt_load() kept a
+ * chain of 5 SAs; a refused eroute --replace lost the eroute it replaced). */
+START_TEST(test_failed_apply_changes_nothing)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	static const char *const sas[] = {
+		"spi --said esp.101@" EAST " --src " WEST ESP3,
+		"spi --said esp.102@" EAST " --src " WEST ESP3,
+		"spi --said esp.103@" EAST " --src " WEST ESP3,
+		"spi --said esp.104@" EAST " --src " WEST ESP3,
+		"spi --said esp.105@" EAST " --src " WEST ESP3,
+		"spigrp --said esp.101@" EAST " esp.102@" EAST " esp.103@" EAST,
+		"spigrp --said esp.104@" EAST " esp.105@" EAST,
+		"eroute --add --src 10.1.0.0/16 --dst 10.2.0.0/16 --said esp.101@" EAST,
+	};
+	char *before, *after;
+
+	run_all(&k, file, sas, sizeof(sas) / sizeof(sas[0]));
+	before = saved(&k);
+	/* 3 + 2 SAs: both links made, then too long */
+	ck_assert_int_eq(run_on(&k, file, "spigrp --said esp.103@" EAST " esp.104@" EAST, false),
+			 -E2BIG);
+	/* the first link made, the second refused */
+	ck_assert_int_eq(run_on(&k, file, "spigrp --said esp.105@" EAST " esp.101@" EAST " esp.102@"
+				      EAST, false), -EEXIST);
+	/* the replaced eroute is out while the new one is checked */
+	ck_assert_int_eq(run_on(&k, file, "eroute --replace --src 10.1.0.0/16 --dst 10.2.0.0/16 "
+				      "--said esp.102@" EAST, false), -EINVAL);
+	ck_assert_int_eq(run_on(&k, file, "eroute --replace --src 10.1.0.0/16 --dst 10.2.0.0/16 "
+				      "--said esp.999@" EAST, false), -ENOENT);
+	after = saved(&k);
+	ck_assert_str_eq(before, after);
+	free(after);
+	/* a replace that passes its checks does replace */
+	ck_assert_int_eq(run_on(&k, file, "eroute --replace --src 10.1.0.0/16 --dst 10.2.0.0/16 "
+				      "--said esp.104@" EAST, false), 0);
+	ck_assert_uint_eq(k.ner, 1);
+	free(before);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+/* A runtime file's line that fails half way is left out whole. */
+START_TEST(test_load_line_all_or_nothing)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	struct strbuf notes = STRBUF_INIT, text = STRBUF_INIT;
+
+	for (int i = 1; i <= 5; i++)
+		strbuf_printf(&text, "spi --said esp.10%d@" EAST " --src " WEST ESP3 "\n", i);
+	strbuf_puts(&text, "spigrp --said esp.101@" EAST " esp.102@" EAST " esp.103@" EAST "\n"
+			   "spigrp --said esp.104@" EAST " esp.105@" EAST "\n"
+			   "spigrp --said esp.103@" EAST " esp.104@" EAST "\n");
+	ck_assert_int_eq(klips_rt_load(&k, file, text.s, &notes), 1);
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime:8: at most 4 SAs in a group"));
+	ck_assert_uint_eq(k.nlink, 3);
+	strbuf_free(&notes);
+	strbuf_free(&text);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+/* Copies of overlays without links or eroutes (UBSan: no memcpy() from
+ * NULL, found by fuzz_klips_rt). */
+START_TEST(test_copy_empty_parts)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 }, c = { 0 };
+
+	ck_assert_int_eq(klips_rt_copy(&c, &k), 0);
+	ck_assert_uint_eq(c.nsa + c.nlink + c.ner, 0);
+	run_all(&k, file, west, 1);
+	ck_assert_int_eq(klips_rt_copy(&c, &k), 0);
+	ck_assert_uint_eq(c.nsa, 1);
+	ck_assert_uint_eq(c.nlink + c.ner, 0);
+	klips_rt_free(&c);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("klips_rt");
@@ -408,6 +506,9 @@ int main(void)
 	tcase_add_test(tc, test_config_wins);
 	tcase_add_test(tc, test_save_load);
 	tcase_add_test(tc, test_sadb_errors);
+	tcase_add_test(tc, test_failed_apply_changes_nothing);
+	tcase_add_test(tc, test_load_line_all_or_nothing);
+	tcase_add_test(tc, test_copy_empty_parts);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
