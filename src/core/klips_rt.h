@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "hash.h"
 #include "klips_args.h"
 #include "sadb.h" /* sadb_is_local_fn */
 #include "strbuf.h"
@@ -42,6 +43,14 @@
 /* A link of a runtime group: @from's successor (outwards) is @to. */
 struct klips_link {
 	struct said from, to;
+};
+
+/* Positions in the arrays of a struct klips_rt, by SAID (sa[], link[].from,
+ * link[].to, er[].said) and by source and destination (er[]): lookups in
+ * constant time, so that a runtime file of thousands of objects loads in
+ * linear time.  klips_rt.c keeps them; all zero is a valid empty index. */
+struct klips_rt_index {
+	struct hidx sa, from, to, er, er_key;
 };
 
 struct klips_rt {
@@ -52,6 +61,8 @@ struct klips_rt {
 	size_t nlink;
 	struct klips_eroute *er;     /* in creation order */
 	size_t ner;
+	struct klips_rt_index idx;   /* of the arrays above; change them only
+					through klips_rt_apply() */
 };
 
 /* An empty overlay (all zero) needs no constructor. */

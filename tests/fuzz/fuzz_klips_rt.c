@@ -36,6 +36,7 @@
 #include "cfg.h"
 #include "klips_args.h"
 #include "klips_rt.h"
+#include "klips_rt_priv.h" /* krt_succ(), krt_pred() */
 #include "sadb.h"
 #include "said.h"
 
@@ -188,8 +189,11 @@ static void check_chains(const struct klips_rt *k, const struct cfg *file)
 		check_usable(k, file, &k->link[i].to);
 		if (said_equal(from, &k->link[i].to))
 			fail("linked to itself:", from, NULL);
-		link_from(k, from);
-		link_to(k, &k->link[i].to);
+		/* the linear scans and the index agree */
+		if (link_from(k, from) != (long)i || krt_succ(k, from) != (long)i)
+			fail("the link index lost the link from", from, NULL);
+		if (link_to(k, &k->link[i].to) != (long)i || krt_pred(k, &k->link[i].to) != (long)i)
+			fail("the link index lost the link to", &k->link[i].to, NULL);
 		if (link_to(k, from) >= 0)
 			continue; /* not a chain's first SA */
 		for (struct said s = *from; (l = link_from(k, &s)) >= 0; s = k->link[l].to)

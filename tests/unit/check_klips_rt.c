@@ -490,6 +490,53 @@ START_TEST(test_copy_empty_parts)
 }
 END_TEST
 
+/* The indexes follow removals (positions move): every object is found where
+ * it is, the gone ones are not; spi --clear takes chains, runtime SAs and
+ * their eroutes in one pass and leaves shunts. */
+START_TEST(test_lookups_after_removals)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	struct said s;
+
+	run_all(&k, file, west, sizeof(west) / sizeof(west[0]));
+	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.0.0.0/8 --dst 10.1.0.0/16 --said %drop"),
+			 0);
+	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.2.0.0/16 --dst 10.3.0.0/16 --said esp.1002@"
+				   WEST), -EINVAL); /* not first in its group */
+	/* the first SA's chain goes: the others move down */
+	ck_assert_int_eq(run_on(&k, file, "spi --said tun.1001@" EAST " --del", false), 0);
+	ck_assert_uint_eq(k.nsa, 2);
+	for (size_t i = 0; i < k.nsa; i++)
+		ck_assert_ptr_eq(klips_rt_find_sa(&k, &k.sa[i].said), &k.sa[i]);
+	ck_assert_int_eq(said_parse("esp.1001@" EAST, &s, NULL, 0), 0);
+	ck_assert_ptr_null(klips_rt_find_sa(&k, &s));
+	/* the shunt moved to position 0: found by its key */
+	ck_assert_uint_eq(k.ner, 1);
+	ck_assert_int_eq(run_on(&k, file, "eroute --add --src 10.0.0.0/8 --dst 10.1.0.0/16 --said %pass",
+				false), -EEXIST);
+	/* the remaining chain: found from both ends after the first went */
+	ck_assert_int_eq(run_on(&k, file, "spigrp --said esp.1002@" WEST " tun.1002@" WEST, false),
+			 -EEXIST);
+	ck_assert_int_eq(run_on(&k, file, "spigrp --said tun.1002@" WEST, false), 0);
+	ck_assert_ptr_nonnull(strstr(out, "ungrouped tun.1002@" WEST));
+	ck_assert_int_eq(run_on(&k, file, "spigrp --said esp.1002@" WEST " tun.1002@" WEST, false), 0);
+	ck_assert_int_eq(run_on(&k, file, "eroute --add --src 10.2.0.0/16 --dst 10.3.0.0/16 --said "
+				"esp.1002@" WEST, false), 0);
+	ck_assert_int_eq(run_on(&k, file, "spi --clear", false), 0);
+	ck_assert_str_eq(out, "removed eroute 10.2.0.0/16 -> 10.3.0.0/16\n"
+			      "ungrouped esp.1002@" WEST "\n"
+			      "deleted SA tun.1002@" WEST "\n"
+			      "deleted SA esp.1002@" WEST "\n");
+	ck_assert_uint_eq(k.nsa + k.nlink, 0);
+	ck_assert_uint_eq(k.ner, 1);
+	/* all gone from the indexes too: made again */
+	run_all(&k, file, west, sizeof(west) / sizeof(west[0]));
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("klips_rt");
@@ -509,6 +556,7 @@ int main(void)
 	tcase_add_test(tc, test_failed_apply_changes_nothing);
 	tcase_add_test(tc, test_load_line_all_or_nothing);
 	tcase_add_test(tc, test_copy_empty_parts);
+	tcase_add_test(tc, test_lookups_after_removals);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
