@@ -10,6 +10,9 @@
  * (klips_rt_copy(), klips_rt_apply() of an `spi`, the merge, sadb_build()).
  *
  * Usage: krtcost [N [ROUNDS]]   (default 5000 SAs, 3 rounds)
+ *        krtcost -f FILE       one round on FILE (a runtime file, any
+ *                              content: lines left out are counted), with
+ *                              the peak RSS
  */
 #include "config.h"
 
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include "cfg.h"
 #include "klips_args.h"
@@ -143,9 +147,52 @@ static void round_once(const struct cfg *file, const char *text, struct best *b)
 	cfg_errors_free(&errs);
 }
 
+/* One round on the text of @path, for the worst cases of a 4 MiB file. */
+static int one_file(const struct cfg *file, const char *path)
+{
+	struct klips_rt k = { 0 };
+	struct strbuf notes = STRBUF_INIT, text = STRBUF_INIT;
+	struct cfg_errors errs = { 0 };
+	struct sadb *db = NULL;
+	struct rusage ru;
+	struct cfg *c;
+	char buf[65536];
+	size_t n;
+	double t0, t1, t2;
+	FILE *f = fopen(path, "r");
+	int left;
+
+	if (!f)
+		return 1;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&text, buf, n);
+	fclose(f);
+	if (!text.s)
+		return 1;
+	t0 = now();
+	left = klips_rt_load(&k, file, text.s, &notes);
+	t1 = now();
+	c = klips_rt_merge(file, &k, is_us, NULL, &notes);
+	if (c)
+		db = sadb_build(c, is_us, NULL, &errs);
+	t2 = now();
+	getrusage(RUSAGE_SELF, &ru);
+	printf("krtcost: %s: %zu bytes, %d line(s) left out (%zu bytes of notes): %zu SAs, %zu links, "
+	       "%zu eroutes; load %.1f ms, merge and build %.1f ms (%s); peak RSS %ld MiB\n", path,
+	       text.len, left, notes.len, k.nsa, k.nlink, k.ner, (t1 - t0) * 1e3, (t2 - t1) * 1e3,
+	       db ? "a model" : errs.n ? "refused" : "out of memory", ru.ru_maxrss / 1024);
+	sadb_free(db);
+	cfg_free(c);
+	cfg_errors_free(&errs);
+	klips_rt_free(&k);
+	strbuf_free(&notes);
+	strbuf_free(&text);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 5000;
+	unsigned n = argc > 1 && argv[1][0] != '-' ? (unsigned)strtoul(argv[1], NULL, 0) : 5000;
 	unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 3;
 	struct cfg_errors errs = { 0 };
 	struct cfg_parser *p = cfg_parser_new("krtcost", &errs);
@@ -159,6 +206,8 @@ int main(int argc, char **argv)
 	file = cfg_parser_finish(p);
 	if (!file)
 		return 1;
+	if (argc > 2 && !strcmp(argv[1], "-f"))
+		return one_file(file, argv[2]);
 	script(&text, n / 4);
 	for (unsigned r = 0; r < rounds; r++)
 		round_once(file, text.s, &b);

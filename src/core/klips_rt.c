@@ -47,8 +47,11 @@ static int index_links(struct klips_rt *k, size_t from)
 
 static int index_ers(struct klips_rt *k, size_t from)
 {
+	/* shunts (%drop, ... : thousands of eroutes may share one) are not in
+	 * idx.er: er_next_of() scans for them */
 	for (size_t i = from; i < k->ner; i++)
-		if (hidx_put(&k->idx.er, cfgp_said_hash(&k->er[i].said), i) < 0 ||
+		if ((!said_is_magic(&k->er[i].said) &&
+		     hidx_put(&k->idx.er, cfgp_said_hash(&k->er[i].said), i) < 0) ||
 		    hidx_put(&k->idx.er_key, er_key_hash(&k->er[i]), i) < 0)
 			return -ENOMEM;
 	return 0;
@@ -174,6 +177,12 @@ static long er_next_of(const struct klips_rt *k, const struct said *s, size_t *p
 {
 	size_t i;
 
+	if (said_is_magic(s)) {
+		while (*pos < k->ner)
+			if (said_equal(&k->er[i = (*pos)++].said, s))
+				return (long)i;
+		return -1;
+	}
 	while (hidx_next(&k->idx.er, cfgp_said_hash(s), pos, &i))
 		if (said_equal(&k->er[i].said, s))
 			return (long)i;

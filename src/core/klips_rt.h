@@ -117,8 +117,10 @@ struct cfg *klips_rt_merge(const struct cfg *file, const struct klips_rt *k,
 /**
  * klips_rt_save() - @k as the KLIPS command lines that make it: a comment
  * line, then `spi --said ...` per SA (keys in hex), `spigrp --said A B` per
- * link, `eroute --add ...` per eroute.  Keys are in the text: wipe it
- * (OPENSSL_cleanse) after use.  Return: 0 or -ENOMEM.
+ * link, `eroute --add ...` per eroute.  Keys are in the text: @out is
+ * made a secret strbuf (what its growth leaves behind is wiped, and
+ * strbuf_free() wipes it); wipe what strbuf_take() hands over.  Return: 0
+ * or -ENOMEM.
  */
 int klips_rt_save(const struct klips_rt *k, struct strbuf *out);
 
@@ -127,8 +129,9 @@ int klips_rt_save(const struct klips_rt *k, struct strbuf *out);
  * '#' comments and blank lines skipped) into @k through klips_parse() and
  * klips_rt_apply() against @file.  A line that fails (the config changed
  * since it was written) is left out with a "runtime:LINE: reason" line in
- * @notes; the others are kept.  Return: the number of lines left out, or
- * -ENOMEM.
+ * @notes (the first 100 such lines; then one line counts the rest); the
+ * others are kept.  A line of more than 48 words is left out whole.
+ * Return: the number of lines left out, or -ENOMEM.
  */
 int klips_rt_load(struct klips_rt *k, const struct cfg *file, const char *text,
 		  struct strbuf *notes);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/crypto.h>
 
 #include "cfg_priv.h" /* cfgp_sa_lookup() */
 #include "klips_rt_priv.h"
@@ -89,7 +88,7 @@ static int sa_text(const struct klips_spi *s, struct strbuf *b, char *why, size_
 
 int krt_sa_from_req(const struct klips_spi *s, struct cfg_sa *sa, char *why, size_t len)
 {
-	struct strbuf b = STRBUF_INIT;
+	struct strbuf b = { .secret = true }; /* keys */
 	struct cfg_errors errs = { 0 };
 	struct cfg_parser *p;
 	struct cfg *c = NULL;
@@ -126,9 +125,7 @@ int krt_sa_from_req(const struct klips_spi *s, struct cfg_sa *sa, char *why, siz
 out:
 	cfg_free(c);
 	cfg_errors_free(&errs);
-	if (b.s)
-		OPENSSL_cleanse(b.s, b.cap);
-	strbuf_free(&b);
+	strbuf_free(&b); /* wiped: secret */
 	return r;
 }
 
@@ -367,8 +364,29 @@ static void add_eroutes(struct merge *m)
 	}
 }
 
-/* The pairing of outbound groups with inbound ones (add_inbound()): by the
- * hash of an SA's outer addresses (its source, its destination). */
+/* The pairing of outbound groups with inbound ones (add_inbound()):
+ * candidates in buckets by their outer addresses (an SA's source and
+ * destination), each bucket a list in ascending order whose head moves
+ * past the candidates that are taken (they never come back), so that
+ * many groups between the same two hosts cost no more than other ones. */
+struct bucket {
+	struct ip_addr src, dst;
+	size_t head, tail;   /* positions in the candidates' order, SIZE_MAX: none */
+};
+
+struct buckets {
+	struct hidx idx;     /* hash of (src, dst) -> index in b[] */
+	struct bucket *b;
+	size_t n;
+	size_t *next;        /* per candidate: the next one of its bucket */
+};
+
+struct pairing {
+	struct buckets groups; /* runtime groups (not shunts), by their last SA */
+	struct buckets lone;   /* c's SAs in no group */
+	struct hidx grouped;   /* every SA of c's groups, by its SAID */
+};
+
 static uint64_t pair_hash(const struct ip_addr *src, const struct ip_addr *dst)
 {
 	uint64_t h = hash_bytes(HASH_INIT, &src->family, 1);
@@ -377,11 +395,50 @@ static uint64_t pair_hash(const struct ip_addr *src, const struct ip_addr *dst)
 	return hash_bytes(h, dst->b, ip_addr_len(dst));
 }
 
-struct pairing {
-	struct hidx groups; /* runtime groups (not shunts): their last SA's addresses */
-	struct hidx lone;   /* c's SAs in no group */
-	struct hidx grouped; /* every SA of c's groups, by its SAID */
-};
+static struct bucket *bucket_find(const struct buckets *x, const struct ip_addr *src,
+				  const struct ip_addr *dst)
+{
+	size_t pos = 0, i;
+
+	while (hidx_next(&x->idx, pair_hash(src, dst), &pos, &i))
+		if (ip_addr_equal(&x->b[i].src, src) && ip_addr_equal(&x->b[i].dst, dst))
+			return &x->b[i];
+	return NULL;
+}
+
+/* Append candidate @c (ascending, < @ncand) to the bucket of (@src, @dst). */
+static int bucket_add(struct buckets *x, size_t ncand, size_t c, const struct ip_addr *src,
+		      const struct ip_addr *dst)
+{
+	struct bucket *b = bucket_find(x, src, dst);
+
+	if (!x->next && !(x->next = malloc((ncand + 1) * sizeof(*x->next))))
+		return -ENOMEM;
+	if (!b) {
+		struct bucket *v = realloc(x->b, (x->n + 1) * sizeof(*v));
+
+		if (!v || hidx_put(&x->idx, pair_hash(src, dst), x->n) < 0) {
+			if (v)
+				x->b = v;
+			return -ENOMEM;
+		}
+		x->b = v;
+		b = &v[x->n++];
+		*b = (struct bucket){ *src, *dst, c, c };
+	} else {
+		x->next[b->tail] = c;
+		b->tail = c;
+	}
+	x->next[c] = SIZE_MAX;
+	return 0;
+}
+
+static void buckets_free(struct buckets *x)
+{
+	hidx_free(&x->idx);
+	free(x->b);
+	free(x->next);
+}
 
 static bool grouped(const struct merge *m, const struct pairing *p, const struct said *s)
 {
@@ -394,12 +451,6 @@ static bool grouped(const struct merge *m, const struct pairing *p, const struct
 	return false;
 }
 
-/* Does SA @sa come from @peer to the local address @us? */
-static bool from_peer(const struct cfg_sa *sa, const struct ip_addr *us, const struct ip_addr *peer)
-{
-	return sa && ip_addr_equal(&sa->said.dst, us) && ip_addr_equal(&sa->src, peer);
-}
-
 static int pairing_init(struct merge *m, struct pairing *p, size_t first_rt)
 {
 	const struct cfg *c = m->c;
@@ -409,57 +460,54 @@ static int pairing_init(struct merge *m, struct pairing *p, size_t first_rt)
 		const struct cfg_group *h = &c->group[i];
 		const struct cfg_sa *last;
 
+		if (!h->nsaid || said_is_magic(&h->said[0]))
+			continue; /* shunts: thousands may share a SAID; no SA */
 		for (unsigned j = 0; j < h->nsaid; j++)
 			if (hidx_put(&p->grouped, cfgp_said_hash(&h->said[j]), i) < 0)
 				return -ENOMEM;
-		if (i < first_rt || !h->nsaid || said_is_magic(&h->said[0]))
+		if (i < first_rt)
 			continue;
 		last = cfg_find_sa(c, &h->said[h->nsaid - 1]);
-		if (last && hidx_put(&p->groups, pair_hash(&last->src, &last->said.dst), i) < 0)
+		if (last && bucket_add(&p->groups, c->ngroup, i, &last->src, &last->said.dst) < 0)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < c->nsa; i++)
 		if (!grouped(m, p, &c->sa[i].said) &&
-		    hidx_put(&p->lone, pair_hash(&c->sa[i].src, &c->sa[i].said.dst), i) < 0)
+		    bucket_add(&p->lone, c->nsa, i, &c->sa[i].src, &c->sa[i].said.dst) < 0)
 			return -ENOMEM;
 	return 0;
 }
 
 static void pairing_free(struct pairing *p)
 {
-	hidx_free(&p->groups);
-	hidx_free(&p->lone);
+	buckets_free(&p->groups);
+	buckets_free(&p->lone);
 	hidx_free(&p->grouped);
 }
 
 /* The inbound group that pairs with the outbound group at @gi: the first
  * runtime group without selectors, else the first SA in no group (made a
- * group), whose outer addresses are @gi's swapped.  Index in c->group, or
- * -1. */
+ * group), that comes from @gi's outer destination to its outer source.
+ * Index in c->group, or -1. */
 static long inbound_pair(struct merge *m, struct pairing *p, size_t gi)
 {
 	const struct cfg_group *o = &m->c->group[gi];
 	const struct cfg_sa *out = cfg_find_sa(m->c, &o->said[o->nsaid - 1]), *sa;
-	const struct ip_addr *us = &out->src, *peer = &out->said.dst;
-	uint64_t h = pair_hash(peer, us);
-	size_t pos = 0, i, best = SIZE_MAX;
+	struct bucket *b = bucket_find(&p->groups, &out->said.dst, &out->src);
 	struct cfg_group *g;
 	char name[SAID_BUF];
 
-	while (hidx_next(&p->groups, h, &pos, &i)) {
-		const struct cfg_group *c = &m->c->group[i];
-
-		if (i < best && !c->nsrc_ts && from_peer(cfg_find_sa(m->c, &c->said[c->nsaid - 1]), us, peer))
-			best = i;
-	}
-	if (best != SIZE_MAX)
-		return (long)best;
-	for (pos = 0; hidx_next(&p->lone, h, &pos, &i);)
-		if (i < best && from_peer(&m->c->sa[i], us, peer) && !grouped(m, p, &m->c->sa[i].said))
-			best = i;
-	if (best == SIZE_MAX)
+	/* a group given selectors keeps them: off the list for good */
+	while (b && b->head != SIZE_MAX && m->c->group[b->head].nsrc_ts)
+		b->head = p->groups.next[b->head];
+	if (b && b->head != SIZE_MAX)
+		return (long)b->head;
+	b = bucket_find(&p->lone, &out->said.dst, &out->src);
+	while (b && b->head != SIZE_MAX && grouped(m, p, &m->c->sa[b->head].said))
+		b->head = p->lone.next[b->head];
+	if (!b || b->head == SIZE_MAX)
 		return -1;
-	sa = &m->c->sa[best];
+	sa = &m->c->sa[b->head];
 	said_format(&sa->said, '0', name, sizeof(name));
 	g = new_group(m, name, rt_sa_line(m, &sa->said), &sa->said);
 	if (!g)

@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,38 @@
 #include "cfg_test.h"
 #include "klips_rt.h"
 #include "sadb.h"
+
+/*
+ * Key text in released memory: free() and realloc() look for @watch in the
+ * block they are given (glibc's own functions do the work).  A block that
+ * still holds it when freed, or when realloc() may free it, is a key left
+ * in the heap.  Not under AddressSanitizer, which owns the allocator.
+ */
+#if !defined(__SANITIZE_ADDRESS__)
+#define WATCH_FREE 1
+extern void __libc_free(void *p);
+extern void *__libc_realloc(void *p, size_t n);
+static const char *watch;
+static int watch_seen;
+
+static void look(void *p)
+{
+	if (p && watch && memmem(p, malloc_usable_size(p), watch, strlen(watch)))
+		watch_seen++;
+}
+
+void free(void *p)
+{
+	look(p);
+	__libc_free(p);
+}
+
+void *realloc(void *p, size_t n)
+{
+	look(p);
+	return __libc_realloc(p, n);
+}
+#endif
 
 #define K24 "0x" H16 H4 H4
 #define WEST "192.1.2.45"
@@ -537,6 +570,71 @@ START_TEST(test_lookups_after_removals)
 }
 END_TEST
 
+/* The runtime file's text and an spi's [sa] text hold keys: grown and
+ * freed, they leave none in the heap (secret strbufs). */
+START_TEST(test_keys_wiped)
+{
+#ifdef WATCH_FREE
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	struct strbuf b = STRBUF_INIT;
+	char line[512];
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(line, sizeof(line), "spi --said esp.%d@" EAST " --src " WEST
+			 " --esp 3des-md5-96 --enckey 0xfedcba9876543210fedcba9876543210fedcba9876543210"
+			 " --authkey 0x00112233445566778899aabbccddeeff", 0x200 + i);
+		watch = "00112233445566778899aabbccddeeff";
+		ck_assert_int_eq(run(&k, file, line), 0);
+	}
+	watch = "fedcba9876543210fedcba9876543210fedcba9876543210";
+	ck_assert_int_eq(klips_rt_save(&k, &b), 0);
+	ck_assert_ptr_nonnull(strstr(b.s, watch));
+	strbuf_free(&b);
+	watch = NULL;
+	ck_assert_int_eq(watch_seen, 0);
+	klips_rt_free(&k);
+	cfg_free(file);
+#endif
+}
+END_TEST
+
+/* A runtime file's junk: at most 100 notes and a count (a 4 MiB file of
+ * "x" lines made 116 MB of notes, each a log line); a line of too many
+ * words is left out, not cut short. */
+START_TEST(test_load_bounds)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	struct strbuf notes = STRBUF_INIT, text = STRBUF_INIT;
+	size_t lines = 0;
+
+	for (int i = 0; i < 5000; i++)
+		strbuf_puts(&text, "x\n");
+	ck_assert_int_eq(klips_rt_load(&k, file, text.s, &notes), 5000);
+	for (const char *p = notes.s; (p = strchr(p, '\n')); p++)
+		lines++;
+	ck_assert_uint_eq(lines, 101);
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime:100: not a command"));
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime: 4900 more line(s) left out\n"));
+	strbuf_free(&notes);
+	strbuf_free(&text);
+	/* 49 words: the 49th would have been dropped, the rest applied */
+	strbuf_puts(&text, "spi --said tun.1001@" EAST " --src " WEST " --ip4 --dst " EAST);
+	for (int i = 0; i < 20; i++)
+		strbuf_puts(&text, " --src " WEST);
+	strbuf_puts(&text, " --bogus\nspi\n");
+	ck_assert_int_eq(klips_rt_load(&k, file, text.s, &notes), 2);
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime:1: more than 48 words\n"));
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime:2: nothing to change\n"));
+	ck_assert_uint_eq(k.nsa, 0);
+	strbuf_free(&notes);
+	strbuf_free(&text);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("klips_rt");
@@ -557,6 +655,8 @@ int main(void)
 	tcase_add_test(tc, test_load_line_all_or_nothing);
 	tcase_add_test(tc, test_copy_empty_parts);
 	tcase_add_test(tc, test_lookups_after_removals);
+	tcase_add_test(tc, test_keys_wiped);
+	tcase_add_test(tc, test_load_bounds);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
