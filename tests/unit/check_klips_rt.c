@@ -96,22 +96,16 @@ static int run_on(struct klips_rt *k, const struct cfg *file, const char *line, 
 		snprintf(out, sizeof(out), "%s", msg.err);
 		return 100;
 	}
-	if (!on_copy) {
-		r = klips_rt_apply(k, file, &req, &o);
-		klips_req_wipe(&req);
-		snprintf(out, sizeof(out), "%s", o.s ? o.s : "");
-		strbuf_free(&o);
-		return r;
-	}
-	ck_assert_int_eq(klips_rt_copy(&copy, k), 0);
-	r = klips_rt_apply(&copy, file, &req, &o);
+	if (on_copy)
+		ck_assert_int_eq(klips_rt_copy(&copy, k), 0);
+	r = klips_rt_apply(on_copy ? &copy : k, file, &req, &o);
 	klips_req_wipe(&req);
 	snprintf(out, sizeof(out), "%s", o.s ? o.s : "");
 	strbuf_free(&o);
-	if (r == 0) {
+	if (on_copy && r == 0) {
 		klips_rt_free(k);
 		*k = copy;
-	} else {
+	} else if (on_copy) {
 		klips_rt_free(&copy);
 	}
 	return r;
