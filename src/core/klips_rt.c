@@ -9,8 +9,87 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+#include "cfg_priv.h" /* cfgp_said_hash() */
 #include "klips_rt.h"
 #include "klips_rt_priv.h"
+
+/* ---- the indexes (klips_rt.h: struct klips_rt_index) ---- */
+
+static uint64_t prefix_hash(uint64_t h, const struct ip_prefix *p)
+{
+	h = hash_bytes(h, &p->addr.family, sizeof(p->addr.family));
+	h = hash_bytes(h, p->addr.b, ip_addr_len(&p->addr));
+	return hash_bytes(h, &p->len, sizeof(p->len));
+}
+
+static uint64_t er_key_hash(const struct klips_eroute *e)
+{
+	return prefix_hash(prefix_hash(HASH_INIT, &e->src), &e->dst);
+}
+
+/* Put the SAs from @from on (their positions) in the index. */
+static int index_sas(struct klips_rt *k, size_t from)
+{
+	for (size_t i = from; i < k->nsa; i++)
+		if (hidx_put(&k->idx.sa, cfgp_said_hash(&k->sa[i].said), i) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static int index_links(struct klips_rt *k, size_t from)
+{
+	for (size_t i = from; i < k->nlink; i++)
+		if (hidx_put(&k->idx.from, cfgp_said_hash(&k->link[i].from), i) < 0 ||
+		    hidx_put(&k->idx.to, cfgp_said_hash(&k->link[i].to), i) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static int index_ers(struct klips_rt *k, size_t from)
+{
+	/* shunts (%drop, ... : thousands of eroutes may share one) are not in
+	 * idx.er: er_next_of() scans for them */
+	for (size_t i = from; i < k->ner; i++)
+		if ((!said_is_magic(&k->er[i].said) &&
+		     hidx_put(&k->idx.er, cfgp_said_hash(&k->er[i].said), i) < 0) ||
+		    hidx_put(&k->idx.er_key, er_key_hash(&k->er[i]), i) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Index an array again after entries left it (positions moved): the index
+ * is emptied and filled with fewer entries than it held, so it never grows
+ * (hidx keeps its load at most 1/2) and this cannot fail.
+ */
+static void reindex_sas(struct klips_rt *k)
+{
+	hidx_reset(&k->idx.sa);
+	(void)index_sas(k, 0);
+}
+
+static void reindex_links(struct klips_rt *k)
+{
+	hidx_reset(&k->idx.from);
+	hidx_reset(&k->idx.to);
+	(void)index_links(k, 0);
+}
+
+static void reindex_ers(struct klips_rt *k)
+{
+	hidx_reset(&k->idx.er);
+	hidx_reset(&k->idx.er_key);
+	(void)index_ers(k, 0);
+}
+
+static void index_free(struct klips_rt_index *x)
+{
+	hidx_free(&x->sa);
+	hidx_free(&x->from);
+	hidx_free(&x->to);
+	hidx_free(&x->er);
+	hidx_free(&x->er_key);
+}
 
 void klips_rt_free(struct klips_rt *k)
 {
@@ -21,6 +100,7 @@ void klips_rt_free(struct klips_rt *k)
 	free(k->sa);
 	free(k->link);
 	free(k->er);
+	index_free(&k->idx);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -41,10 +121,18 @@ int klips_rt_copy(struct klips_rt *dst, const struct klips_rt *src)
 		    cfg_key_copy(&dst->sa[i].authkey, &src->sa[i].authkey) < 0)
 			goto oom;
 	}
-	memcpy(dst->link, src->link, src->nlink * sizeof(*dst->link));
+	/* memcpy() from NULL is undefined even for 0 bytes */
+	if (src->nlink)
+		memcpy(dst->link, src->link, src->nlink * sizeof(*dst->link));
 	dst->nlink = src->nlink;
-	memcpy(dst->er, src->er, src->ner * sizeof(*dst->er));
+	if (src->ner)
+		memcpy(dst->er, src->er, src->ner * sizeof(*dst->er));
 	dst->ner = src->ner;
+	if (hidx_init(&dst->idx.sa, dst->nsa) < 0 || hidx_init(&dst->idx.from, dst->nlink) < 0 ||
+	    hidx_init(&dst->idx.to, dst->nlink) < 0 || hidx_init(&dst->idx.er, dst->ner) < 0 ||
+	    hidx_init(&dst->idx.er_key, dst->ner) < 0 || index_sas(dst, 0) < 0 ||
+	    index_links(dst, 0) < 0 || index_ers(dst, 0) < 0)
+		goto oom;
 	return 0;
 oom:
 	klips_rt_free(dst);
@@ -55,7 +143,9 @@ oom:
 
 const struct cfg_sa *klips_rt_find_sa(const struct klips_rt *k, const struct said *s)
 {
-	for (size_t i = 0; i < k->nsa; i++)
+	size_t pos = 0, i;
+
+	while (hidx_next(&k->idx.sa, cfgp_said_hash(s), &pos, &i))
 		if (said_equal(&k->sa[i].said, s))
 			return &k->sa[i];
 	return NULL;
@@ -63,7 +153,9 @@ const struct cfg_sa *klips_rt_find_sa(const struct klips_rt *k, const struct sai
 
 long krt_succ(const struct klips_rt *k, const struct said *s)
 {
-	for (size_t i = 0; i < k->nlink; i++)
+	size_t pos = 0, i;
+
+	while (hidx_next(&k->idx.from, cfgp_said_hash(s), &pos, &i))
 		if (said_equal(&k->link[i].from, s))
 			return (long)i;
 	return -1;
@@ -71,8 +163,28 @@ long krt_succ(const struct klips_rt *k, const struct said *s)
 
 long krt_pred(const struct klips_rt *k, const struct said *s)
 {
-	for (size_t i = 0; i < k->nlink; i++)
+	size_t pos = 0, i;
+
+	while (hidx_next(&k->idx.to, cfgp_said_hash(s), &pos, &i))
 		if (said_equal(&k->link[i].to, s))
+			return (long)i;
+	return -1;
+}
+
+/* The next eroute naming @s after cursor *@pos (start at 0; any order), or
+ * -1. */
+static long er_next_of(const struct klips_rt *k, const struct said *s, size_t *pos)
+{
+	size_t i;
+
+	if (said_is_magic(s)) {
+		while (*pos < k->ner)
+			if (said_equal(&k->er[i = (*pos)++].said, s))
+				return (long)i;
+		return -1;
+	}
+	while (hidx_next(&k->idx.er, cfgp_said_hash(s), pos, &i))
+		if (said_equal(&k->er[i].said, s))
 			return (long)i;
 	return -1;
 }
@@ -153,10 +265,22 @@ static bool er_same_key(const struct klips_eroute *a, const struct klips_eroute 
 	       ip_addr_equal(&a->dst.addr, &b->dst.addr) && a->dst.len == b->dst.len;
 }
 
+/* The eroute of @e's source and destination, or -1. */
+static long er_find_key(const struct klips_rt *k, const struct klips_eroute *e)
+{
+	size_t pos = 0, i;
+
+	while (hidx_next(&k->idx.er_key, er_key_hash(e), &pos, &i))
+		if (er_same_key(&k->er[i], e))
+			return (long)i;
+	return -1;
+}
+
 static void er_remove_at(struct klips_rt *k, size_t i)
 {
 	memmove(&k->er[i], &k->er[i + 1], (k->ner - i - 1) * sizeof(*k->er));
 	k->ner--;
+	reindex_ers(k);
 }
 
 void krt_er_text(const struct klips_eroute *e, char *buf, size_t len)
@@ -172,17 +296,22 @@ void krt_er_text(const struct klips_eroute *e, char *buf, size_t len)
  * one line each in @out. */
 static void drop_eroutes_of(struct ctx *c, const struct said *s)
 {
+	struct klips_rt *k = c->k;
 	char t[2 * IP_PREFIX_BUF + 8];
+	size_t pos = 0, n = 0;
 
-	for (size_t i = 0; i < c->k->ner;) {
-		if (said_equal(&c->k->er[i].said, s)) {
-			krt_er_text(&c->k->er[i], t, sizeof(t));
+	if (er_next_of(k, s, &pos) < 0)
+		return;
+	for (size_t i = 0; i < k->ner; i++) {
+		if (said_equal(&k->er[i].said, s)) {
+			krt_er_text(&k->er[i], t, sizeof(t));
 			strbuf_printf(c->out, "removed eroute %s\n", t);
-			er_remove_at(c->k, i);
 		} else {
-			i++;
+			k->er[n++] = k->er[i];
 		}
 	}
+	k->ner = n;
+	reindex_ers(k);
 }
 
 static bool prefix_in(const struct ip_prefix *v, unsigned n, const struct ip_prefix *p)
@@ -201,13 +330,14 @@ static int er_product(struct ctx *c, const struct klips_eroute *add)
 	unsigned ns = 0, nd = 0, n = 1;
 	char b[SAID_BUF];
 
+	size_t pos = 0;
+	long i;
+
 	src[ns++] = add->src;
 	dst[nd++] = add->dst;
-	for (size_t i = 0; i < c->k->ner; i++) {
+	while ((i = er_next_of(c->k, &add->said, &pos)) >= 0) {
 		const struct klips_eroute *e = &c->k->er[i];
 
-		if (!said_equal(&e->said, &add->said))
-			continue;
 		if (e->tproto != add->tproto || e->sport != add->sport || e->dport != add->dport)
 			return fail(c, -EINVAL, "the eroutes of %s must have the same --transport-proto "
 				    "and ports: its group's policies share them", txt(&add->said, b));
@@ -233,63 +363,94 @@ big:
 		    CFG_MAX_TS);
 }
 
+/* May @e be added (the eroutes of its SA, @e's replaced one out)?  0 or a
+ * failure. */
+static int er_check(struct ctx *c, const struct klips_eroute *e)
+{
+	char b[SAID_BUF], h[SAID_BUF];
+	int r;
+
+	if (said_is_magic(&e->said))
+		return 0;
+	r = usable_sa(c, &e->said);
+	if (r < 0)
+		return r;
+	if (krt_pred(c->k, &e->said) >= 0) {
+		struct said chain[CFG_MAX_GROUP_SAS + 1];
+
+		krt_chain(c->k, &e->said, chain, 1);
+		return fail(c, -EINVAL, "%s is not the first SA of its group: %s is", txt(&e->said, b),
+			    txt(&chain[0], h));
+	}
+	return er_product(c, e);
+}
+
+static void er_insert_at(struct klips_rt *k, size_t i, const struct klips_eroute *e)
+{
+	memmove(&k->er[i + 1], &k->er[i], (k->ner - i) * sizeof(*k->er));
+	k->er[i] = *e;
+	k->ner++;
+	reindex_ers(k);
+}
+
 static int er_add(struct ctx *c, bool replace)
 {
 	const struct klips_eroute *e = &c->req->er;
-	char b[SAID_BUF], h[SAID_BUF], t[2 * IP_PREFIX_BUF + 8];
-	struct klips_eroute *v;
+	char b[SAID_BUF], t[2 * IP_PREFIX_BUF + 8];
+	struct klips_eroute *v, old;
+	size_t old_at = SIZE_MAX;
+	long i;
 	int r;
 
 	krt_er_text(e, t, sizeof(t));
-	for (size_t i = 0; i < c->k->ner; i++) {
-		if (!er_same_key(&c->k->er[i], e))
-			continue;
+	i = er_find_key(c->k, e);
+	if (i >= 0) {
 		if (!replace)
 			return fail(c, -EEXIST, "eroute %s already exists (=> %s): eroute --del it first, "
 				    "or use --replace", t, txt(&c->k->er[i].said, b));
-		er_remove_at(c->k, i);
-		break;
+		/* out while the new one is checked (the product must not count
+		 * it); back in place if that fails: a failure changes nothing
+		 * (the array and its index keep their room for it) */
+		old = c->k->er[i];
+		old_at = (size_t)i;
+		er_remove_at(c->k, old_at);
 	}
-	if (!said_is_magic(&e->said)) {
-		long p;
-
-		r = usable_sa(c, &e->said);
-		if (r < 0)
-			return r;
-		p = krt_pred(c->k, &e->said);
-		if (p >= 0) {
-			struct said chain[CFG_MAX_GROUP_SAS + 1];
-
-			krt_chain(c->k, &e->said, chain, 1);
-			return fail(c, -EINVAL, "%s is not the first SA of its group: %s is",
-				    txt(&e->said, b), txt(&chain[0], h));
-		}
-		r = er_product(c, e);
-		if (r < 0)
-			return r;
-	}
+	r = er_check(c, e);
+	if (r < 0)
+		goto undo;
 	v = realloc(c->k->er, (c->k->ner + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
+	if (!v) {
+		r = -ENOMEM;
+		goto undo;
+	}
 	c->k->er = v;
 	v[c->k->ner++] = *e;
+	if (index_ers(c->k, c->k->ner - 1) < 0) {
+		c->k->ner--;
+		reindex_ers(c->k); /* one half may be in */
+		r = -ENOMEM;
+		goto undo;
+	}
 	strbuf_printf(c->out, "added eroute %s => %s\n", t, txt(&e->said, b));
 	return 0;
+undo:
+	if (old_at != SIZE_MAX)
+		er_insert_at(c->k, old_at, &old);
+	return r;
 }
 
 static int er_del(struct ctx *c)
 {
 	char t[2 * IP_PREFIX_BUF + 8];
+	long i;
 
 	krt_er_text(&c->req->er, t, sizeof(t));
-	for (size_t i = 0; i < c->k->ner; i++) {
-		if (er_same_key(&c->k->er[i], &c->req->er)) {
-			er_remove_at(c->k, i);
-			strbuf_printf(c->out, "removed eroute %s\n", t);
-			return 0;
-		}
-	}
-	return fail(c, -ENOENT, "no eroute %s", t);
+	i = er_find_key(c->k, &c->req->er);
+	if (i < 0)
+		return fail(c, -ENOENT, "no eroute %s", t);
+	er_remove_at(c->k, (size_t)i);
+	strbuf_printf(c->out, "removed eroute %s\n", t);
+	return 0;
 }
 
 /* ---- SAs ---- */
@@ -316,21 +477,29 @@ static int sa_add(struct ctx *c)
 	}
 	c->k->sa = v;
 	v[c->k->nsa++] = sa;
+	if (index_sas(c->k, c->k->nsa - 1) < 0) {
+		c->k->nsa--;
+		cfg_key_clear(&sa.enckey);
+		cfg_key_clear(&sa.authkey);
+		return -ENOMEM;
+	}
 	strbuf_printf(c->out, "added SA %s\n", txt(&s->said, b));
 	return 0;
 }
 
 static void sa_remove(struct klips_rt *k, const struct said *s)
 {
-	for (size_t i = 0; i < k->nsa; i++) {
-		if (!said_equal(&k->sa[i].said, s))
-			continue;
-		cfg_key_clear(&k->sa[i].enckey);
-		cfg_key_clear(&k->sa[i].authkey);
-		memmove(&k->sa[i], &k->sa[i + 1], (k->nsa - i - 1) * sizeof(*k->sa));
-		k->nsa--;
+	const struct cfg_sa *sa = klips_rt_find_sa(k, s);
+	size_t i;
+
+	if (!sa)
 		return;
-	}
+	i = (size_t)(sa - k->sa);
+	cfg_key_clear(&k->sa[i].enckey);
+	cfg_key_clear(&k->sa[i].authkey);
+	memmove(&k->sa[i], &k->sa[i + 1], (k->nsa - i - 1) * sizeof(*k->sa));
+	k->nsa--;
+	reindex_sas(k);
 }
 
 /* Unlink the whole chain @s is in; its eroutes go.  The chain's SAs in
@@ -338,17 +507,22 @@ static void sa_remove(struct klips_rt *k, const struct said *s)
 static unsigned dissolve(struct ctx *c, const struct said *s, struct said *chain)
 {
 	unsigned n = krt_chain(c->k, s, chain, CFG_MAX_GROUP_SAS + 1);
+	struct klips_rt *k = c->k;
 	char b[SAID_BUF];
+	size_t kept = 0;
 
 	drop_eroutes_of(c, &chain[0]);
-	for (unsigned i = 0; i + 1 < n; i++) {
-		long l = krt_succ(c->k, &chain[i]);
+	for (size_t i = 0; n > 1 && i < k->nlink; i++) {
+		bool in_chain = false;
 
-		if (l >= 0) {
-			memmove(&c->k->link[l], &c->k->link[l + 1],
-				(c->k->nlink - (size_t)l - 1) * sizeof(*c->k->link));
-			c->k->nlink--;
-		}
+		for (unsigned j = 0; j + 1 < n && !in_chain; j++)
+			in_chain = said_equal(&k->link[i].from, &chain[j]);
+		if (!in_chain)
+			k->link[kept++] = k->link[i];
+	}
+	if (n > 1) {
+		k->nlink = kept;
+		reindex_links(k);
 	}
 	if (n > 1)
 		strbuf_printf(c->out, "ungrouped %s\n", txt(&chain[0], b));
@@ -379,20 +553,38 @@ static int sa_del(struct ctx *c)
 	return 0;
 }
 
+/* Every runtime SA and link goes, and the eroutes of chains and of runtime
+ * SAs (those of lone config SAs and shunts stay): in one pass, not one
+ * chain at a time (that would be quadratic). */
 static void sa_clear(struct ctx *c)
 {
-	char b[SAID_BUF];
+	struct klips_rt *k = c->k;
+	char b[SAID_BUF], t[2 * IP_PREFIX_BUF + 8];
+	size_t kept = 0;
 
-	while (c->k->nlink) {
-		struct said chain[CFG_MAX_GROUP_SAS + 1];
+	for (size_t i = 0; i < k->ner; i++) {
+		const struct said *s = &k->er[i].said;
 
-		dissolve(c, &c->k->link[0].from, chain);
+		if (klips_rt_find_sa(k, s) || (krt_succ(k, s) >= 0 && krt_pred(k, s) < 0)) {
+			krt_er_text(&k->er[i], t, sizeof(t));
+			strbuf_printf(c->out, "removed eroute %s\n", t);
+		} else {
+			k->er[kept++] = k->er[i];
+		}
 	}
-	while (c->k->nsa) {
-		drop_eroutes_of(c, &c->k->sa[0].said);
-		strbuf_printf(c->out, "deleted SA %s\n", txt(&c->k->sa[0].said, b));
-		sa_remove(c->k, &c->k->sa[0].said);
+	k->ner = kept;
+	for (size_t i = 0; i < k->nlink; i++)
+		if (krt_pred(k, &k->link[i].from) < 0)
+			strbuf_printf(c->out, "ungrouped %s\n", txt(&k->link[i].from, b));
+	for (size_t i = 0; i < k->nsa; i++) {
+		strbuf_printf(c->out, "deleted SA %s\n", txt(&k->sa[i].said, b));
+		cfg_key_clear(&k->sa[i].enckey);
+		cfg_key_clear(&k->sa[i].authkey);
 	}
+	k->nlink = k->nsa = 0;
+	reindex_sas(k);
+	reindex_links(k);
+	reindex_ers(k);
 }
 
 /* ---- groups ---- */
@@ -402,6 +594,7 @@ static int link_one(struct ctx *c, const struct said *from, const struct said *t
 {
 	char b[SAID_BUF], d[SAID_BUF];
 	struct klips_link *v;
+	size_t pos;
 	long l;
 
 	l = krt_succ(c->k, from);
@@ -421,22 +614,28 @@ static int link_one(struct ctx *c, const struct said *from, const struct said *t
 			break;
 		s = c->k->link[l].to;
 	}
-	for (size_t i = 0; i < c->k->ner; i++)
-		if (said_equal(&c->k->er[i].said, to))
-			return fail(c, -EEXIST, "%s carries eroutes: eroute --del them first (an eroute "
-				    "names the first SA of its group)", txt(to, b));
+	pos = 0;
+	if (er_next_of(c->k, to, &pos) >= 0)
+		return fail(c, -EEXIST, "%s carries eroutes: eroute --del them first (an eroute "
+			    "names the first SA of its group)", txt(to, b));
 	v = realloc(c->k->link, (c->k->nlink + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	c->k->link = v;
 	v[c->k->nlink].from = *from;
 	v[c->k->nlink++].to = *to;
+	if (index_links(c->k, c->k->nlink - 1) < 0) {
+		c->k->nlink--;
+		reindex_links(c->k); /* one half may be in */
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 static int group(struct ctx *c)
 {
 	const struct klips_spigrp *g = &c->req->grp;
+	size_t nlink = c->k->nlink;
 	struct said chain[CFG_MAX_GROUP_SAS + 2];
 	char b[SAID_BUF];
 	unsigned n;
@@ -453,19 +652,26 @@ static int group(struct ctx *c)
 			strbuf_printf(c->out, "%s is in no group\n", txt(&g->sa[0], b));
 		return 0;
 	}
+	/* links are appended: a failure takes back this request's */
 	for (unsigned i = 0; i + 1 < g->n; i++) {
 		r = link_one(c, &g->sa[i], &g->sa[i + 1]);
 		if (r < 0)
-			return r;
+			goto undo;
 	}
 	n = krt_chain(c->k, &g->sa[0], chain, CFG_MAX_GROUP_SAS + 2);
-	if (n > CFG_MAX_GROUP_SAS)
-		return fail(c, -E2BIG, "at most %d SAs in a group", CFG_MAX_GROUP_SAS);
+	if (n > CFG_MAX_GROUP_SAS) {
+		r = fail(c, -E2BIG, "at most %d SAs in a group", CFG_MAX_GROUP_SAS);
+		goto undo;
+	}
 	strbuf_printf(c->out, "grouped");
 	for (unsigned i = 0; i < n; i++)
 		strbuf_printf(c->out, " %s", txt(&chain[i], b));
 	strbuf_puts(c->out, "\n");
 	return 0;
+undo:
+	c->k->nlink = nlink;
+	reindex_links(c->k);
+	return r;
 }
 
 int klips_rt_apply(struct klips_rt *k, const struct cfg *file, const struct klips_req *req,
@@ -496,6 +702,7 @@ int klips_rt_apply(struct klips_rt *k, const struct cfg *file, const struct klip
 		if (req->op == KLIPS_CLEAR) {
 			strbuf_printf(out, "removed %zu eroute(s)\n", k->ner);
 			k->ner = 0;
+			reindex_ers(k);
 			return 0;
 		}
 		break;

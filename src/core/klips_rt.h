@@ -3,8 +3,8 @@
  *
  * They are an owned overlay on the config (DESIGN.md "Data flow"): a
  * struct klips_rt holds them with their keys, klips_rt_apply() changes
- * them as one command asks (all of it or, on an error, nothing: it works
- * on the caller's copy), klips_rt_merge() makes the struct cfg the model
+ * them as one command asks (all of it or, on an error, nothing),
+ * klips_rt_merge() makes the struct cfg the model
  * is built from (the config file's sections, then ours), and
  * klips_rt_save() / klips_rt_load() write and read them as the KLIPS
  * command lines that make them, one per line (state-dir/runtime, mode
@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "hash.h"
 #include "klips_args.h"
 #include "sadb.h" /* sadb_is_local_fn */
 #include "strbuf.h"
@@ -42,6 +43,14 @@
 /* A link of a runtime group: @from's successor (outwards) is @to. */
 struct klips_link {
 	struct said from, to;
+};
+
+/* Positions in the arrays of a struct klips_rt, by SAID (sa[], link[].from,
+ * link[].to, er[].said) and by source and destination (er[]): lookups in
+ * constant time, so that a runtime file of thousands of objects loads in
+ * linear time.  klips_rt.c keeps them; all zero is a valid empty index. */
+struct klips_rt_index {
+	struct hidx sa, from, to, er, er_key;
 };
 
 struct klips_rt {
@@ -52,6 +61,8 @@ struct klips_rt {
 	size_t nlink;
 	struct klips_eroute *er;     /* in creation order */
 	size_t ner;
+	struct klips_rt_index idx;   /* of the arrays above; change them only
+					through klips_rt_apply() */
 };
 
 /* An empty overlay (all zero) needs no constructor. */
@@ -69,8 +80,9 @@ int klips_rt_copy(struct klips_rt *dst, const struct klips_rt *src);
  * @out: on success what changed ("added esp.1234@192.0.2.1", one line per
  *   object); on failure the message(s) for the user's stderr, each
  *   "PROG: text\n", naming the SAID at fault.
- * On failure @k may be half changed: apply to a copy (klips_rt_copy()) and
- * keep it only on success.  Directions, tunnel addresses and collisions are
+ * On failure @k is left as it was (klips_rt_load() relies on it; the
+ * daemon still applies to a copy, which it keeps only once the model built
+ * from it is accepted).  Directions, tunnel addresses and collisions are
  * not checked here: sadb_build() on klips_rt_merge()'s config does it.
  * Return: 0, or -ENOENT (a named SA or eroute does not exist), -EEXIST (it
  * exists; a link the chain rules forbid), -E2BIG (a group of more than
@@ -105,8 +117,10 @@ struct cfg *klips_rt_merge(const struct cfg *file, const struct klips_rt *k,
 /**
  * klips_rt_save() - @k as the KLIPS command lines that make it: a comment
  * line, then `spi --said ...` per SA (keys in hex), `spigrp --said A B` per
- * link, `eroute --add ...` per eroute.  Keys are in the text: wipe it
- * (OPENSSL_cleanse) after use.  Return: 0 or -ENOMEM.
+ * link, `eroute --add ...` per eroute.  Keys are in the text: @out is
+ * made a secret strbuf (what its growth leaves behind is wiped, and
+ * strbuf_free() wipes it); wipe what strbuf_take() hands over.  Return: 0
+ * or -ENOMEM.
  */
 int klips_rt_save(const struct klips_rt *k, struct strbuf *out);
 
@@ -115,8 +129,9 @@ int klips_rt_save(const struct klips_rt *k, struct strbuf *out);
  * '#' comments and blank lines skipped) into @k through klips_parse() and
  * klips_rt_apply() against @file.  A line that fails (the config changed
  * since it was written) is left out with a "runtime:LINE: reason" line in
- * @notes; the others are kept.  Return: the number of lines left out, or
- * -ENOMEM.
+ * @notes (the first 100 such lines; then one line counts the rest); the
+ * others are kept.  A line of more than 48 words is left out whole.
+ * Return: the number of lines left out, or -ENOMEM.
  */
 int klips_rt_load(struct klips_rt *k, const struct cfg *file, const char *text,
 		  struct strbuf *notes);

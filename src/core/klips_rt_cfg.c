@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/crypto.h>
 
 #include "cfg_priv.h" /* cfgp_sa_lookup() */
 #include "klips_rt_priv.h"
@@ -89,7 +88,7 @@ static int sa_text(const struct klips_spi *s, struct strbuf *b, char *why, size_
 
 int krt_sa_from_req(const struct klips_spi *s, struct cfg_sa *sa, char *why, size_t len)
 {
-	struct strbuf b = STRBUF_INIT;
+	struct strbuf b = { .secret = true }; /* keys */
 	struct cfg_errors errs = { 0 };
 	struct cfg_parser *p;
 	struct cfg *c = NULL;
@@ -126,9 +125,7 @@ int krt_sa_from_req(const struct klips_spi *s, struct cfg_sa *sa, char *why, siz
 out:
 	cfg_free(c);
 	cfg_errors_free(&errs);
-	if (b.s)
-		OPENSSL_cleanse(b.s, b.cap);
-	strbuf_free(&b);
+	strbuf_free(&b); /* wiped: secret */
 	return r;
 }
 
@@ -143,8 +140,29 @@ struct merge {
 	struct strbuf *notes;
 	bool *link_ok;        /* per k->link: both ends present, free of [group]s */
 	long *er_group;       /* per k->er: index in c->group, or -1 */
+	/* by the hash of a SAID: the [group]s of @file (each of their SAs);
+	 * c's runtime groups (their first SA; not shunts) */
+	struct hidx file_held, rt_first;
 	bool oom;
 };
+
+static void put(struct merge *m, struct hidx *x, uint64_t hash, size_t val)
+{
+	if (hidx_put(x, hash, val) < 0)
+		m->oom = true;
+}
+
+/* Does a [group] of the file hold @s? */
+static bool file_holds(const struct merge *m, const struct said *s)
+{
+	size_t pos = 0, g;
+
+	while (hidx_next(&m->file_held, cfgp_said_hash(s), &pos, &g))
+		for (unsigned j = 0; j < m->file->group[g].nsaid; j++)
+			if (said_equal(&m->file->group[g].said[j], s))
+				return true;
+	return false;
+}
 
 /* "@what SAID: @why" in the notes. */
 static void note(struct merge *m, const char *what, const struct said *s, const char *why)
@@ -155,8 +173,9 @@ static void note(struct merge *m, const char *what, const struct said *s, const 
 	strbuf_printf(m->notes, "%s %s: %s\n", what, b, why);
 }
 
-/* Room for @n more groups. */
-static struct cfg_group *new_group(struct merge *m, const char *name, unsigned line)
+/* A new group of one SA, @first (more may follow in said[]). */
+static struct cfg_group *new_group(struct merge *m, const char *name, unsigned line,
+				   const struct said *first)
 {
 	struct cfg_group *v = realloc(m->c->group, (m->c->ngroup + 1) * sizeof(*v)), *g;
 
@@ -174,7 +193,11 @@ static struct cfg_group *new_group(struct merge *m, const char *name, unsigned l
 	}
 	m->c->ngroup++;
 	g->line = g->said_line = line;
-	return g;
+	g->said[0] = *first;
+	g->nsaid = 1;
+	if (!said_is_magic(first))
+		put(m, &m->rt_first, cfgp_said_hash(first), m->c->ngroup - 1);
+	return m->oom ? NULL : g;
 }
 
 static void add_sas(struct merge *m)
@@ -210,11 +233,11 @@ static void add_sas(struct merge *m)
  * runtime groups follow the file's sections and sadb names them so. */
 static unsigned rt_sa_line(const struct merge *m, const struct said *s)
 {
-	size_t i;
+	const struct cfg_sa *sa = klips_rt_find_sa(m->k, s);
+	size_t i = m->file->nsa;
 
-	for (i = 0; i < m->k->nsa; i++)
-		if (said_equal(&m->k->sa[i].said, s))
-			return m->c->rt_line + (unsigned)i;
+	if (sa)
+		return m->c->rt_line + (unsigned)(sa - m->k->sa);
 	cfgp_sa_lookup(m->file, s, &i);
 	return m->c->rt_line + (unsigned)(m->k->nsa + m->k->ner + i);
 }
@@ -224,7 +247,7 @@ static const struct cfg_sa *free_sa(struct merge *m, const struct said *s)
 {
 	const struct cfg_sa *sa = cfg_find_sa(m->c, s);
 
-	return sa && !krt_file_group(m->file, s) ? sa : NULL;
+	return sa && !file_holds(m, s) ? sa : NULL;
 }
 
 static void check_links(struct merge *m)
@@ -241,12 +264,12 @@ static void check_links(struct merge *m)
 	}
 }
 
+/* The valid link from (@from) or to @s, or -1. */
 static long ok_link(struct merge *m, const struct said *s, bool from)
 {
-	for (size_t i = 0; i < m->k->nlink; i++)
-		if (m->link_ok[i] && said_equal(from ? &m->k->link[i].from : &m->k->link[i].to, s))
-			return (long)i;
-	return -1;
+	long l = from ? krt_succ(m->k, s) : krt_pred(m->k, s);
+
+	return l >= 0 && m->link_ok[l] ? l : -1;
 }
 
 /* One [group] per chain of valid links, named by its first SAID; its line
@@ -271,7 +294,7 @@ static void add_chains(struct merge *m)
 			line = sl < line ? sl : line;
 		}
 		said_format(&chain[0], '0', name, sizeof(name));
-		g = new_group(m, name, line);
+		g = new_group(m, name, line, &chain[0]);
 		if (!g)
 			return;
 		memcpy(g->said, chain, n * sizeof(chain[0]));
@@ -279,11 +302,13 @@ static void add_chains(struct merge *m)
 	}
 }
 
-/* The merged group whose first SA is @s, or NULL. */
-static struct cfg_group *group_of(struct merge *m, const struct said *s, size_t from)
+/* The runtime group whose first SA is @s, or NULL. */
+static struct cfg_group *group_of(struct merge *m, const struct said *s)
 {
-	for (size_t i = from; i < m->c->ngroup; i++)
-		if (m->c->group[i].nsaid && said_equal(&m->c->group[i].said[0], s))
+	size_t pos = 0, i;
+
+	while (hidx_next(&m->rt_first, cfgp_said_hash(s), &pos, &i))
+		if (said_equal(&m->c->group[i].said[0], s))
 			return &m->c->group[i];
 	return NULL;
 }
@@ -306,7 +331,7 @@ static void add_er_to(struct cfg_group *g, const struct klips_eroute *e)
 	g->dport = e->dport;
 }
 
-static void add_eroutes(struct merge *m, size_t first_rt)
+static void add_eroutes(struct merge *m)
 {
 	for (size_t i = 0; i < m->k->ner && !m->oom; i++) {
 		const struct klips_eroute *e = &m->k->er[i];
@@ -320,25 +345,17 @@ static void add_eroutes(struct merge *m, size_t first_rt)
 			for (char *q = name; *q; q++)
 				if (*q == ' ')
 					memmove(q, q + 1, strlen(q));
-			g = new_group(m, name, m->c->rt_line + (unsigned)(m->k->nsa + i));
-			if (g) {
-				g->said[0] = e->said;
-				g->nsaid = 1;
-			}
+			g = new_group(m, name, m->c->rt_line + (unsigned)(m->k->nsa + i), &e->said);
 		} else if (!free_sa(m, &e->said) || ok_link(m, &e->said, false) >= 0) {
 			note(m, "runtime eroute to", &e->said,
 			     "the SA is gone, in a [group] of the config or no longer first in its "
 			     "group; left out");
 			continue;
-		} else if (!(g = group_of(m, &e->said, first_rt))) {
+		} else if (!(g = group_of(m, &e->said))) {
 			char said[SAID_BUF];
 
 			said_format(&e->said, '0', said, sizeof(said));
-			g = new_group(m, said, rt_sa_line(m, &e->said));
-			if (g) {
-				g->said[0] = e->said;
-				g->nsaid = 1;
-			}
+			g = new_group(m, said, rt_sa_line(m, &e->said), &e->said);
 		}
 		if (!g)
 			return;
@@ -347,54 +364,156 @@ static void add_eroutes(struct merge *m, size_t first_rt)
 	}
 }
 
-static bool in_any_group(const struct cfg *c, const struct said *s)
+/* The pairing of outbound groups with inbound ones (add_inbound()):
+ * candidates in buckets by their outer addresses (an SA's source and
+ * destination), each bucket a list in ascending order whose head moves
+ * past the candidates that are taken (they never come back), so that
+ * many groups between the same two hosts cost no more than other ones. */
+struct bucket {
+	struct ip_addr src, dst;
+	size_t head, tail;   /* positions in the candidates' order, SIZE_MAX: none */
+};
+
+struct buckets {
+	struct hidx idx;     /* hash of (src, dst) -> index in b[] */
+	struct bucket *b;
+	size_t n;
+	size_t *next;        /* per candidate: the next one of its bucket */
+};
+
+struct pairing {
+	struct buckets groups; /* runtime groups (not shunts), by their last SA */
+	struct buckets lone;   /* c's SAs in no group */
+	struct hidx grouped;   /* every SA of c's groups, by its SAID */
+};
+
+static uint64_t pair_hash(const struct ip_addr *src, const struct ip_addr *dst)
 {
-	for (size_t i = 0; i < c->ngroup; i++)
-		for (unsigned j = 0; j < c->group[i].nsaid; j++)
-			if (said_equal(&c->group[i].said[j], s))
+	uint64_t h = hash_bytes(HASH_INIT, &src->family, 1);
+
+	h = hash_bytes(h, src->b, ip_addr_len(src));
+	return hash_bytes(h, dst->b, ip_addr_len(dst));
+}
+
+static struct bucket *bucket_find(const struct buckets *x, const struct ip_addr *src,
+				  const struct ip_addr *dst)
+{
+	size_t pos = 0, i;
+
+	while (hidx_next(&x->idx, pair_hash(src, dst), &pos, &i))
+		if (ip_addr_equal(&x->b[i].src, src) && ip_addr_equal(&x->b[i].dst, dst))
+			return &x->b[i];
+	return NULL;
+}
+
+/* Append candidate @c (ascending, < @ncand) to the bucket of (@src, @dst). */
+static int bucket_add(struct buckets *x, size_t ncand, size_t c, const struct ip_addr *src,
+		      const struct ip_addr *dst)
+{
+	struct bucket *b = bucket_find(x, src, dst);
+
+	if (!x->next && !(x->next = malloc((ncand + 1) * sizeof(*x->next))))
+		return -ENOMEM;
+	if (!b) {
+		struct bucket *v = realloc(x->b, (x->n + 1) * sizeof(*v));
+
+		if (!v || hidx_put(&x->idx, pair_hash(src, dst), x->n) < 0) {
+			if (v)
+				x->b = v;
+			return -ENOMEM;
+		}
+		x->b = v;
+		b = &v[x->n++];
+		*b = (struct bucket){ *src, *dst, c, c };
+	} else {
+		x->next[b->tail] = c;
+		b->tail = c;
+	}
+	x->next[c] = SIZE_MAX;
+	return 0;
+}
+
+static void buckets_free(struct buckets *x)
+{
+	hidx_free(&x->idx);
+	free(x->b);
+	free(x->next);
+}
+
+static bool grouped(const struct merge *m, const struct pairing *p, const struct said *s)
+{
+	size_t pos = 0, g;
+
+	while (hidx_next(&p->grouped, cfgp_said_hash(s), &pos, &g))
+		for (unsigned j = 0; j < m->c->group[g].nsaid; j++)
+			if (said_equal(&m->c->group[g].said[j], s))
 				return true;
 	return false;
 }
 
-/* Does SA @sa come from @peer to the local address @us? */
-static bool from_peer(const struct cfg_sa *sa, const struct ip_addr *us, const struct ip_addr *peer)
+static int pairing_init(struct merge *m, struct pairing *p, size_t first_rt)
 {
-	return sa && ip_addr_equal(&sa->said.dst, us) && ip_addr_equal(&sa->src, peer);
+	const struct cfg *c = m->c;
+
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < c->ngroup; i++) {
+		const struct cfg_group *h = &c->group[i];
+		const struct cfg_sa *last;
+
+		if (!h->nsaid || said_is_magic(&h->said[0]))
+			continue; /* shunts: thousands may share a SAID; no SA */
+		for (unsigned j = 0; j < h->nsaid; j++)
+			if (hidx_put(&p->grouped, cfgp_said_hash(&h->said[j]), i) < 0)
+				return -ENOMEM;
+		if (i < first_rt)
+			continue;
+		last = cfg_find_sa(c, &h->said[h->nsaid - 1]);
+		if (last && bucket_add(&p->groups, c->ngroup, i, &last->src, &last->said.dst) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->nsa; i++)
+		if (!grouped(m, p, &c->sa[i].said) &&
+		    bucket_add(&p->lone, c->nsa, i, &c->sa[i].src, &c->sa[i].said.dst) < 0)
+			return -ENOMEM;
+	return 0;
 }
 
-/* The inbound group that pairs with the outbound group at @gi: a runtime
- * group without selectors, then an SA in no group (made a group), whose
- * outer addresses are @gi's swapped.  Index in c->group, or -1. */
-static long inbound_pair(struct merge *m, size_t first_rt, size_t gi)
+static void pairing_free(struct pairing *p)
+{
+	buckets_free(&p->groups);
+	buckets_free(&p->lone);
+	hidx_free(&p->grouped);
+}
+
+/* The inbound group that pairs with the outbound group at @gi: the first
+ * runtime group without selectors, else the first SA in no group (made a
+ * group), that comes from @gi's outer destination to its outer source.
+ * Index in c->group, or -1. */
+static long inbound_pair(struct merge *m, struct pairing *p, size_t gi)
 {
 	const struct cfg_group *o = &m->c->group[gi];
-	const struct cfg_sa *out = cfg_find_sa(m->c, &o->said[o->nsaid - 1]);
-	const struct ip_addr *us = &out->src, *peer = &out->said.dst;
+	const struct cfg_sa *out = cfg_find_sa(m->c, &o->said[o->nsaid - 1]), *sa;
+	struct bucket *b = bucket_find(&p->groups, &out->said.dst, &out->src);
+	struct cfg_group *g;
+	char name[SAID_BUF];
 
-	for (size_t i = first_rt; i < m->c->ngroup; i++) {
-		const struct cfg_group *h = &m->c->group[i];
-
-		if (h->nsrc_ts || said_is_magic(&h->said[0]))
-			continue;
-		if (from_peer(cfg_find_sa(m->c, &h->said[h->nsaid - 1]), us, peer))
-			return (long)i;
-	}
-	for (size_t i = 0; i < m->c->nsa; i++) {
-		const struct cfg_sa *sa = &m->c->sa[i];
-		struct cfg_group *g;
-		char name[SAID_BUF];
-
-		if (!from_peer(sa, us, peer) || in_any_group(m->c, &sa->said))
-			continue;
-		said_format(&sa->said, '0', name, sizeof(name));
-		g = new_group(m, name, rt_sa_line(m, &sa->said));
-		if (!g)
-			return -1;
-		g->said[0] = sa->said;
-		g->nsaid = 1;
-		return (long)(g - m->c->group);
-	}
-	return -1;
+	/* a group given selectors keeps them: off the list for good */
+	while (b && b->head != SIZE_MAX && m->c->group[b->head].nsrc_ts)
+		b->head = p->groups.next[b->head];
+	if (b && b->head != SIZE_MAX)
+		return (long)b->head;
+	b = bucket_find(&p->lone, &out->said.dst, &out->src);
+	while (b && b->head != SIZE_MAX && grouped(m, p, &m->c->sa[b->head].said))
+		b->head = p->lone.next[b->head];
+	if (!b || b->head == SIZE_MAX)
+		return -1;
+	sa = &m->c->sa[b->head];
+	said_format(&sa->said, '0', name, sizeof(name));
+	g = new_group(m, name, rt_sa_line(m, &sa->said), &sa->said);
+	if (!g)
+		return -1;
+	put(m, &p->grouped, cfgp_said_hash(&sa->said), m->c->ngroup - 1);
+	return m->oom ? -1 : (long)(g - m->c->group);
 }
 
 /* Inbound runtime groups get the reverse of their outbound twin's
@@ -402,7 +521,10 @@ static long inbound_pair(struct merge *m, size_t first_rt, size_t gi)
 static void add_inbound(struct merge *m, size_t first_rt)
 {
 	size_t n = m->c->ngroup;
+	struct pairing p;
 
+	if (pairing_init(m, &p, first_rt) < 0)
+		m->oom = true;
 	for (size_t gi = first_rt; gi < n && !m->oom; gi++) {
 		const struct cfg_group *o = &m->c->group[gi];
 		const struct cfg_sa *out;
@@ -415,7 +537,7 @@ static void add_inbound(struct merge *m, size_t first_rt)
 		if (!out || !m->is_local || !m->is_local(&out->src, m->arg) ||
 		    m->is_local(&out->said.dst, m->arg))
 			continue;
-		hi = inbound_pair(m, first_rt, gi);
+		hi = inbound_pair(m, &p, gi);
 		if (hi < 0)
 			continue;
 		o = &m->c->group[gi]; /* inbound_pair() may have moved the array */
@@ -428,6 +550,7 @@ static void add_inbound(struct merge *m, size_t first_rt)
 		h->sport = o->dport;
 		h->dport = o->sport;
 	}
+	pairing_free(&p);
 }
 
 static unsigned last_line(const struct cfg *c)
@@ -441,6 +564,14 @@ static unsigned last_line(const struct cfg *c)
 	return l;
 }
 
+static void merge_free(struct merge *m)
+{
+	free(m->link_ok);
+	free(m->er_group);
+	hidx_free(&m->file_held);
+	hidx_free(&m->rt_first);
+}
+
 struct cfg *klips_rt_merge(const struct cfg *file, const struct klips_rt *k,
 			   sadb_is_local_fn is_local, void *arg, struct strbuf *notes)
 {
@@ -452,9 +583,13 @@ struct cfg *klips_rt_merge(const struct cfg *file, const struct klips_rt *k,
 	m.er_group = calloc(k->ner + 1, sizeof(*m.er_group));
 	if (!m.c || !m.link_ok || !m.er_group)
 		goto oom;
+	for (size_t i = 0; i < file->ngroup; i++)
+		for (unsigned j = 0; j < file->group[i].nsaid; j++)
+			put(&m, &m.file_held, cfgp_said_hash(&file->group[i].said[j]), i);
 	m.c->rt_line = last_line(file) + 1;
 	first_rt = m.c->ngroup;
-	add_sas(&m);
+	if (!m.oom)
+		add_sas(&m);
 	if (!m.oom && cfg_reindex(m.c) < 0)
 		m.oom = true;
 	if (!m.oom)
@@ -462,17 +597,15 @@ struct cfg *klips_rt_merge(const struct cfg *file, const struct klips_rt *k,
 	if (!m.oom)
 		add_chains(&m);
 	if (!m.oom)
-		add_eroutes(&m, first_rt);
+		add_eroutes(&m);
 	if (!m.oom)
 		add_inbound(&m, first_rt);
 	if (m.oom)
 		goto oom;
-	free(m.link_ok);
-	free(m.er_group);
+	merge_free(&m);
 	return m.c;
 oom:
-	free(m.link_ok);
-	free(m.er_group);
+	merge_free(&m);
 	cfg_free(m.c);
 	return NULL;
 }

@@ -86,6 +86,7 @@ int klips_rt_save(const struct klips_rt *k, struct strbuf *out)
 {
 	char a[SAID_BUF], b[SAID_BUF];
 
+	out->secret = true; /* keys: what growing leaves behind is wiped */
 	strbuf_puts(out, "# spigrpd's runtime objects (spi, spigrp, eroute), rewritten whole at "
 			 "every change; keys inside\n");
 	for (size_t i = 0; i < k->nsa; i++)
@@ -109,12 +110,15 @@ int klips_rt_save(const struct klips_rt *k, struct strbuf *out)
 	return out->oom ? -ENOMEM : 0;
 }
 
-#define LOAD_WORDS 48
+#define LOAD_WORDS 48  /* a saved line has fewer than 20 */
+#define LOAD_NOTES 100 /* lines left out that get a note each; then a count */
 
-/* One line: its words (cut in place), the command, the change. */
+/* One line: its words (cut in place), the command, the change; why it is
+ * left out in @notes (NULL: not told).  0, 1 (left out) or -ENOMEM. */
 static int load_line(struct klips_rt *k, const struct cfg *file, char *line, unsigned no,
 		     struct strbuf *notes)
 {
+	struct strbuf ignored = STRBUF_INIT;
 	static const struct { const char *name; enum klips_cmd cmd; } cmds[] = {
 		{ "spi", KLIPS_SPI }, { "spigrp", KLIPS_SPIGRP }, { "eroute", KLIPS_EROUTE },
 	};
@@ -125,25 +129,35 @@ static int load_line(struct klips_rt *k, const struct cfg *file, char *line, uns
 	int argc = 0, r = -EINVAL;
 	size_t c;
 
-	for (char *w = strtok_r(line, " \t", &save); w && argc < LOAD_WORDS;
-	     w = strtok_r(NULL, " \t", &save))
+	if (!notes)
+		notes = &ignored;
+	for (char *w = strtok_r(line, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (argc == LOAD_WORDS) {
+			/* not cut short: what is left could be another request */
+			strbuf_printf(notes, "runtime:%u: more than %d words\n", no, LOAD_WORDS);
+			strbuf_free(&ignored);
+			return 1;
+		}
 		argv[argc++] = w;
+	}
 	argv[argc] = NULL;
 	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
 		if (!strcmp(argv[0], cmds[c].name))
 			break;
 	if (c == sizeof(cmds) / sizeof(cmds[0])) {
 		strbuf_printf(notes, "runtime:%u: not a command of spi, spigrp or eroute\n", no);
+		strbuf_free(&ignored);
 		return 1;
 	}
 	argv[0] = "runtime";
 	if (klips_parse(cmds[c].cmd, argc, argv, NULL, NULL, &req, &msg) == 1 && req.op != KLIPS_LIST)
 		r = klips_rt_apply(k, file, &req, &out);
 	else
-		strbuf_puts(&out, msg.err);
+		strbuf_puts(&out, msg.err[0] ? msg.err : "runtime: nothing to change\n");
 	klips_req_wipe(&req);
 	if (r == -ENOMEM) {
 		strbuf_free(&out);
+		strbuf_free(&ignored);
 		return r;
 	}
 	if (r < 0) {
@@ -158,6 +172,7 @@ static int load_line(struct klips_rt *k, const struct cfg *file, char *line, uns
 		}
 	}
 	strbuf_free(&out);
+	strbuf_free(&ignored);
 	return r < 0;
 }
 
@@ -178,13 +193,16 @@ int klips_rt_load(struct klips_rt *k, const struct cfg *file, const char *text,
 		line += strspn(line, " \t");
 		if (!*line || *line == '#')
 			continue;
-		r = load_line(k, file, line, no, notes);
+		/* a file of junk must not make a note (and a log line) of each */
+		r = load_line(k, file, line, no, left < LOAD_NOTES ? notes : NULL);
 		if (r < 0) {
 			left = r;
 			break;
 		}
 		left += r;
 	}
+	if (left > LOAD_NOTES)
+		strbuf_printf(notes, "runtime: %d more line(s) left out\n", left - LOAD_NOTES);
 	OPENSSL_cleanse(copy, strlen(text));
 	free(copy);
 	return left;

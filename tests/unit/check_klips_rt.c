@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,38 @@
 #include "cfg_test.h"
 #include "klips_rt.h"
 #include "sadb.h"
+
+/*
+ * Key text in released memory: free() and realloc() look for @watch in the
+ * block they are given (glibc's own functions do the work).  A block that
+ * still holds it when freed, or when realloc() may free it, is a key left
+ * in the heap.  Not under AddressSanitizer, which owns the allocator.
+ */
+#if !defined(__SANITIZE_ADDRESS__)
+#define WATCH_FREE 1
+extern void __libc_free(void *p);
+extern void *__libc_realloc(void *p, size_t n);
+static const char *watch;
+static int watch_seen;
+
+static void look(void *p)
+{
+	if (p && watch && memmem(p, malloc_usable_size(p), watch, strlen(watch)))
+		watch_seen++;
+}
+
+void free(void *p)
+{
+	look(p);
+	__libc_free(p);
+}
+
+void *realloc(void *p, size_t n)
+{
+	look(p);
+	return __libc_realloc(p, n);
+}
+#endif
 
 #define K24 "0x" H16 H4 H4
 #define WEST "192.1.2.45"
@@ -40,10 +73,10 @@ static bool is_west(const struct ip_addr *a, void *arg)
 
 static char out[4096];
 
-/* Run @line on a copy of @k; keep the copy only on success (as the daemon
- * does).  The messages in out[].  Return: klips_rt_apply()'s, or 100 for a
- * line the parser refused. */
-static int run(struct klips_rt *k, const struct cfg *file, const char *line)
+/* Run @line on @k, or on a copy of @k kept only on success (@on_copy, as
+ * the daemon does).  The messages in out[].  Return: klips_rt_apply()'s,
+ * or 100 for a line the parser refused. */
+static int run_on(struct klips_rt *k, const struct cfg *file, const char *line, bool on_copy)
 {
 	char buf[1024], *argv[64], *save = NULL;
 	struct klips_rt copy = { 0 };
@@ -63,18 +96,24 @@ static int run(struct klips_rt *k, const struct cfg *file, const char *line)
 		snprintf(out, sizeof(out), "%s", msg.err);
 		return 100;
 	}
-	ck_assert_int_eq(klips_rt_copy(&copy, k), 0);
-	r = klips_rt_apply(&copy, file, &req, &o);
+	if (on_copy)
+		ck_assert_int_eq(klips_rt_copy(&copy, k), 0);
+	r = klips_rt_apply(on_copy ? &copy : k, file, &req, &o);
 	klips_req_wipe(&req);
 	snprintf(out, sizeof(out), "%s", o.s ? o.s : "");
 	strbuf_free(&o);
-	if (r == 0) {
+	if (on_copy && r == 0) {
 		klips_rt_free(k);
 		*k = copy;
-	} else {
+	} else if (on_copy) {
 		klips_rt_free(&copy);
 	}
 	return r;
+}
+
+static int run(struct klips_rt *k, const struct cfg *file, const char *line)
+{
+	return run_on(k, file, line, true);
 }
 
 static void run_all(struct klips_rt *k, const struct cfg *file, const char *const *l, size_t n)
@@ -392,6 +431,204 @@ START_TEST(test_sadb_errors)
 }
 END_TEST
 
+/* klips_rt_apply() itself changes nothing when it fails (found by
+ * fuzz_klips_rt: a refused join left its links, so klips_rt_load() kept a
+ * chain of 5 SAs; a refused eroute --replace lost the eroute it replaced). */
+START_TEST(test_failed_apply_changes_nothing)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	static const char *const sas[] = {
+		"spi --said esp.101@" EAST " --src " WEST ESP3,
+		"spi --said esp.102@" EAST " --src " WEST ESP3,
+		"spi --said esp.103@" EAST " --src " WEST ESP3,
+		"spi --said esp.104@" EAST " --src " WEST ESP3,
+		"spi --said esp.105@" EAST " --src " WEST ESP3,
+		"spigrp --said esp.101@" EAST " esp.102@" EAST " esp.103@" EAST,
+		"spigrp --said esp.104@" EAST " esp.105@" EAST,
+		"eroute --add --src 10.1.0.0/16 --dst 10.2.0.0/16 --said esp.101@" EAST,
+	};
+	char *before, *after;
+
+	run_all(&k, file, sas, sizeof(sas) / sizeof(sas[0]));
+	before = saved(&k);
+	/* 3 + 2 SAs: both links made, then too long */
+	ck_assert_int_eq(run_on(&k, file, "spigrp --said esp.103@" EAST " esp.104@" EAST, false),
+			 -E2BIG);
+	/* the first link made, the second refused */
+	ck_assert_int_eq(run_on(&k, file, "spigrp --said esp.105@" EAST " esp.101@" EAST " esp.102@"
+				      EAST, false), -EEXIST);
+	/* the replaced eroute is out while the new one is checked */
+	ck_assert_int_eq(run_on(&k, file, "eroute --replace --src 10.1.0.0/16 --dst 10.2.0.0/16 "
+				      "--said esp.102@" EAST, false), -EINVAL);
+	ck_assert_int_eq(run_on(&k, file, "eroute --replace --src 10.1.0.0/16 --dst 10.2.0.0/16 "
+				      "--said esp.999@" EAST, false), -ENOENT);
+	after = saved(&k);
+	ck_assert_str_eq(before, after);
+	free(after);
+	/* a replace that passes its checks does replace */
+	ck_assert_int_eq(run_on(&k, file, "eroute --replace --src 10.1.0.0/16 --dst 10.2.0.0/16 "
+				      "--said esp.104@" EAST, false), 0);
+	ck_assert_uint_eq(k.ner, 1);
+	free(before);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+/* A runtime file's line that fails half way is left out whole. */
+START_TEST(test_load_line_all_or_nothing)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	struct strbuf notes = STRBUF_INIT, text = STRBUF_INIT;
+
+	for (int i = 1; i <= 5; i++)
+		strbuf_printf(&text, "spi --said esp.10%d@" EAST " --src " WEST ESP3 "\n", i);
+	strbuf_puts(&text, "spigrp --said esp.101@" EAST " esp.102@" EAST " esp.103@" EAST "\n"
+			   "spigrp --said esp.104@" EAST " esp.105@" EAST "\n"
+			   "spigrp --said esp.103@" EAST " esp.104@" EAST "\n");
+	ck_assert_int_eq(klips_rt_load(&k, file, text.s, &notes), 1);
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime:8: at most 4 SAs in a group"));
+	ck_assert_uint_eq(k.nlink, 3);
+	strbuf_free(&notes);
+	strbuf_free(&text);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+/* Copies of overlays without links or eroutes (UBSan: no memcpy() from
+ * NULL, found by fuzz_klips_rt). */
+START_TEST(test_copy_empty_parts)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 }, c = { 0 };
+
+	ck_assert_int_eq(klips_rt_copy(&c, &k), 0);
+	ck_assert_uint_eq(c.nsa + c.nlink + c.ner, 0);
+	run_all(&k, file, west, 1);
+	ck_assert_int_eq(klips_rt_copy(&c, &k), 0);
+	ck_assert_uint_eq(c.nsa, 1);
+	ck_assert_uint_eq(c.nlink + c.ner, 0);
+	klips_rt_free(&c);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+/* The indexes follow removals (positions move): every object is found where
+ * it is, the gone ones are not; spi --clear takes chains, runtime SAs and
+ * their eroutes in one pass and leaves shunts. */
+START_TEST(test_lookups_after_removals)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	struct said s;
+
+	run_all(&k, file, west, sizeof(west) / sizeof(west[0]));
+	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.0.0.0/8 --dst 10.1.0.0/16 --said %drop"),
+			 0);
+	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.2.0.0/16 --dst 10.3.0.0/16 --said esp.1002@"
+				   WEST), -EINVAL); /* not first in its group */
+	/* the first SA's chain goes: the others move down */
+	ck_assert_int_eq(run_on(&k, file, "spi --said tun.1001@" EAST " --del", false), 0);
+	ck_assert_uint_eq(k.nsa, 2);
+	for (size_t i = 0; i < k.nsa; i++)
+		ck_assert_ptr_eq(klips_rt_find_sa(&k, &k.sa[i].said), &k.sa[i]);
+	ck_assert_int_eq(said_parse("esp.1001@" EAST, &s, NULL, 0), 0);
+	ck_assert_ptr_null(klips_rt_find_sa(&k, &s));
+	/* the shunt moved to position 0: found by its key */
+	ck_assert_uint_eq(k.ner, 1);
+	ck_assert_int_eq(run_on(&k, file, "eroute --add --src 10.0.0.0/8 --dst 10.1.0.0/16 --said %pass",
+				false), -EEXIST);
+	/* the remaining chain: found from both ends after the first went */
+	ck_assert_int_eq(run_on(&k, file, "spigrp --said esp.1002@" WEST " tun.1002@" WEST, false),
+			 -EEXIST);
+	ck_assert_int_eq(run_on(&k, file, "spigrp --said tun.1002@" WEST, false), 0);
+	ck_assert_ptr_nonnull(strstr(out, "ungrouped tun.1002@" WEST));
+	ck_assert_int_eq(run_on(&k, file, "spigrp --said esp.1002@" WEST " tun.1002@" WEST, false), 0);
+	ck_assert_int_eq(run_on(&k, file, "eroute --add --src 10.2.0.0/16 --dst 10.3.0.0/16 --said "
+				"esp.1002@" WEST, false), 0);
+	ck_assert_int_eq(run_on(&k, file, "spi --clear", false), 0);
+	ck_assert_str_eq(out, "removed eroute 10.2.0.0/16 -> 10.3.0.0/16\n"
+			      "ungrouped esp.1002@" WEST "\n"
+			      "deleted SA tun.1002@" WEST "\n"
+			      "deleted SA esp.1002@" WEST "\n");
+	ck_assert_uint_eq(k.nsa + k.nlink, 0);
+	ck_assert_uint_eq(k.ner, 1);
+	/* all gone from the indexes too: made again */
+	run_all(&k, file, west, sizeof(west) / sizeof(west[0]));
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
+/* The runtime file's text and an spi's [sa] text hold keys: grown and
+ * freed, they leave none in the heap (secret strbufs). */
+START_TEST(test_keys_wiped)
+{
+#ifdef WATCH_FREE
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	struct strbuf b = STRBUF_INIT;
+	char line[512];
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(line, sizeof(line), "spi --said esp.%d@" EAST " --src " WEST
+			 " --esp 3des-md5-96 --enckey 0xfedcba9876543210fedcba9876543210fedcba9876543210"
+			 " --authkey 0x00112233445566778899aabbccddeeff", 0x200 + i);
+		watch = "00112233445566778899aabbccddeeff";
+		ck_assert_int_eq(run(&k, file, line), 0);
+	}
+	watch = "fedcba9876543210fedcba9876543210fedcba9876543210";
+	ck_assert_int_eq(klips_rt_save(&k, &b), 0);
+	ck_assert_ptr_nonnull(strstr(b.s, watch));
+	strbuf_free(&b);
+	watch = NULL;
+	ck_assert_int_eq(watch_seen, 0);
+	klips_rt_free(&k);
+	cfg_free(file);
+#endif
+}
+END_TEST
+
+/* A runtime file's junk: at most 100 notes and a count (a 4 MiB file of
+ * "x" lines made 116 MB of notes, each a log line); a line of too many
+ * words is left out, not cut short. */
+START_TEST(test_load_bounds)
+{
+	struct cfg *file = empty_cfg();
+	struct klips_rt k = { 0 };
+	struct strbuf notes = STRBUF_INIT, text = STRBUF_INIT;
+	size_t lines = 0;
+
+	for (int i = 0; i < 5000; i++)
+		strbuf_puts(&text, "x\n");
+	ck_assert_int_eq(klips_rt_load(&k, file, text.s, &notes), 5000);
+	for (const char *p = notes.s; (p = strchr(p, '\n')); p++)
+		lines++;
+	ck_assert_uint_eq(lines, 101);
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime:100: not a command"));
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime: 4900 more line(s) left out\n"));
+	strbuf_free(&notes);
+	strbuf_free(&text);
+	/* 49 words: the 49th would have been dropped, the rest applied */
+	strbuf_puts(&text, "spi --said tun.1001@" EAST " --src " WEST " --ip4 --dst " EAST);
+	for (int i = 0; i < 20; i++)
+		strbuf_puts(&text, " --src " WEST);
+	strbuf_puts(&text, " --bogus\nspi\n");
+	ck_assert_int_eq(klips_rt_load(&k, file, text.s, &notes), 2);
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime:1: more than 48 words\n"));
+	ck_assert_ptr_nonnull(strstr(notes.s, "runtime:2: nothing to change\n"));
+	ck_assert_uint_eq(k.nsa, 0);
+	strbuf_free(&notes);
+	strbuf_free(&text);
+	klips_rt_free(&k);
+	cfg_free(file);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("klips_rt");
@@ -408,6 +645,12 @@ int main(void)
 	tcase_add_test(tc, test_config_wins);
 	tcase_add_test(tc, test_save_load);
 	tcase_add_test(tc, test_sadb_errors);
+	tcase_add_test(tc, test_failed_apply_changes_nothing);
+	tcase_add_test(tc, test_load_line_all_or_nothing);
+	tcase_add_test(tc, test_copy_empty_parts);
+	tcase_add_test(tc, test_lookups_after_removals);
+	tcase_add_test(tc, test_keys_wiped);
+	tcase_add_test(tc, test_load_bounds);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "strbuf.h"
 
@@ -25,9 +26,21 @@ int strbuf_reserve(struct strbuf *b, size_t more)
 	cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	p = realloc(b->s, cap);
-	if (!p)
-		goto oom;
+	if (b->secret) {
+		/* not realloc(): it would free the old room unwiped */
+		p = malloc(cap);
+		if (!p)
+			goto oom;
+		if (b->s) {
+			memcpy(p, b->s, b->len + 1);
+			OPENSSL_cleanse(b->s, b->cap);
+			free(b->s);
+		}
+	} else {
+		p = realloc(b->s, cap);
+		if (!p)
+			goto oom;
+	}
 	p[b->len] = '\0';
 	b->s = p;
 	b->cap = cap;
@@ -116,6 +129,8 @@ char *strbuf_take(struct strbuf *b, size_t *len)
 
 void strbuf_free(struct strbuf *b)
 {
+	if (b->secret && b->s)
+		OPENSSL_cleanse(b->s, b->cap);
 	free(b->s);
 	b->s = NULL;
 	b->len = b->cap = 0;

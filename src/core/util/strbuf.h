@@ -14,9 +14,11 @@ struct strbuf {
 	char *s;
 	size_t len, cap;
 	bool oom;
+	bool secret; /* keys inside: growing wipes the old room (OPENSSL_cleanse),
+			so does strbuf_free(); strbuf_take()'s caller wipes */
 };
 
-#define STRBUF_INIT { NULL, 0, 0, false }
+#define STRBUF_INIT { NULL, 0, 0, false, false }
 
 /* Make room for @more bytes plus the NUL.  0, or -ENOMEM (oom set). */
 int strbuf_reserve(struct strbuf *b, size_t more);
