@@ -46,8 +46,9 @@ static int ask(const char *prog, const char *control, const char *line, bool sho
 
 	r = ctl_request(control, line, &body, &len);
 	if (r < 0) {
-		fprintf(stderr, "%s: cannot reach spigrpd at %s: %s (is spigrpd running? "
-				"%s names another socket)\n", prog, control, strerror(-r), CLI_CONTROL_ENV);
+		fprintf(stderr, "%s: cannot reach spigrpd at %s: %s (is spigrpd running? if its "
+				"control socket is elsewhere, set %s to it)\n", prog, control,
+			strerror(-r), CLI_CONTROL_ENV);
 		return 1;
 	}
 	if (r == 0) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "klips_args.h"
 #include "klips_priv.h"
@@ -96,12 +97,56 @@ int klips_spi_parse(const char *s, uint32_t *spi)
 
 /* "0x" then hex digits, '_' between them allowed (KLIPS ttodata) -> @k.
  * NULL or why not; the text is never quoted back. */
+/* "0s" base64 (RFC 4648, with its padding) into @k, as KLIPS's ttodata()
+ * read it.  NULL or the reason. */
+static const char *parse_key_base64(const char *s, struct klips_key *k)
+{
+	size_t n = strlen(s), pad = 0;
+	uint8_t buf[KLIPS_KEY_MAX + 3];
+	int got;
+
+	if (!n || n % 4)
+		return "base64 after 0s must come in groups of 4 characters";
+	if (n / 4 * 3 > sizeof(buf))
+		return "longer than 128 bytes";
+	pad = (s[n - 1] == '=') + (n > 1 && s[n - 2] == '=');
+	got = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n);
+	if (got < 0 || (size_t)got < pad || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					      "0123456789+/") < n - pad) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return "not base64 after 0s";
+	}
+	k->len = (size_t)got - pad;
+	if (k->len > KLIPS_KEY_MAX) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return "longer than 128 bytes";
+	}
+	memcpy(k->data, buf, k->len);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	k->set = k->len > 0;
+	return k->set ? NULL : "no key after 0s";
+}
+
+/* A key as KLIPS's spi took it: "0x" hex digits ('_' between them
+ * allowed), "0s" base64, "0t" the text itself.  NULL or the reason. */
 static const char *parse_key_text(const char *s, struct klips_key *k)
 {
 	int hi = -1, v;
 
+	if (s[0] == '0' && (s[1] == 's' || s[1] == 'S'))
+		return parse_key_base64(s + 2, k);
+	if (s[0] == '0' && (s[1] == 't' || s[1] == 'T')) {
+		k->len = strlen(s + 2);
+		if (!k->len)
+			return "no key after 0t";
+		if (k->len > KLIPS_KEY_MAX)
+			return "longer than 128 bytes";
+		memcpy(k->data, s + 2, k->len);
+		k->set = true;
+		return NULL;
+	}
 	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-		return "expected 0x followed by hex digits";
+		return "expected 0x followed by hex digits (or 0s base64, 0t text)";
 	k->len = 0;
 	for (s += 2; *s; s++) {
 		if (*s == '_')

@@ -292,26 +292,30 @@ void krt_er_text(const struct klips_eroute *e, char *buf, size_t len)
 	snprintf(buf, len, "%s -> %s", s, d);
 }
 
-/* Remove the eroutes naming @s (its group went or changed its first SA);
- * one line each in @out. */
+/* The eroutes naming @s (its group was dissolved or its SA deleted) become
+ * %drop: the traffic they routed is blocked, never sent through what is
+ * left of the group nor in clear, and a script's later `eroute --del`
+ * still finds them.  One line each in @out. */
 static void drop_eroutes_of(struct ctx *c, const struct said *s)
 {
 	struct klips_rt *k = c->k;
 	char t[2 * IP_PREFIX_BUF + 8];
-	size_t pos = 0, n = 0;
+	size_t pos = 0;
+	bool any = false;
 
 	if (er_next_of(k, s, &pos) < 0)
 		return;
 	for (size_t i = 0; i < k->ner; i++) {
-		if (said_equal(&k->er[i].said, s)) {
-			krt_er_text(&k->er[i], t, sizeof(t));
-			strbuf_printf(c->out, "removed eroute %s\n", t);
-		} else {
-			k->er[n++] = k->er[i];
-		}
+		if (!said_equal(&k->er[i].said, s))
+			continue;
+		krt_er_text(&k->er[i], t, sizeof(t));
+		strbuf_printf(c->out, "eroute %s => %%drop (its group is gone; eroute --del or "
+			      "--replace it)\n", t);
+		said_parse("%drop", &k->er[i].said, NULL, 0);
+		any = true;
 	}
-	k->ner = n;
-	reindex_ers(k);
+	if (any)
+		reindex_ers(k);
 }
 
 static bool prefix_in(const struct ip_prefix *v, unsigned n, const struct ip_prefix *p)
@@ -553,26 +557,25 @@ static int sa_del(struct ctx *c)
 	return 0;
 }
 
-/* Every runtime SA and link goes, and the eroutes of chains and of runtime
- * SAs (those of lone config SAs and shunts stay): in one pass, not one
- * chain at a time (that would be quadratic). */
+/* Every runtime SA and link goes; the eroutes of chains and of runtime
+ * SAs become %drop (those of lone config SAs and shunts stay as they are),
+ * as drop_eroutes_of() says: in one pass, not one chain at a time (that
+ * would be quadratic). */
 static void sa_clear(struct ctx *c)
 {
 	struct klips_rt *k = c->k;
 	char b[SAID_BUF], t[2 * IP_PREFIX_BUF + 8];
-	size_t kept = 0;
 
 	for (size_t i = 0; i < k->ner; i++) {
-		const struct said *s = &k->er[i].said;
+		struct said *s = &k->er[i].said;
 
 		if (klips_rt_find_sa(k, s) || (krt_succ(k, s) >= 0 && krt_pred(k, s) < 0)) {
 			krt_er_text(&k->er[i], t, sizeof(t));
-			strbuf_printf(c->out, "removed eroute %s\n", t);
-		} else {
-			k->er[kept++] = k->er[i];
+			strbuf_printf(c->out, "eroute %s => %%drop (its group is gone; eroute --del "
+				      "or --replace it)\n", t);
+			said_parse("%drop", s, NULL, 0);
 		}
 	}
-	k->ner = kept;
 	for (size_t i = 0; i < k->nlink; i++)
 		if (krt_pred(k, &k->link[i].from) < 0)
 			strbuf_printf(c->out, "ungrouped %s\n", txt(&k->link[i].from, b));

@@ -20,9 +20,11 @@
  *   page says, and `spi --del A` deletes every runtime SA of A's chain, as
  *   the KLIPS kernel did (a second --del then finds nothing: ENOENT).
  * - An eroute names the first SA of a group (or a lone SA, or a shunt);
- *   when that group is dissolved or changes its first SA, or the SA is
- *   deleted, its eroutes go too: no policy is ever left pointing at an SA
- *   that no longer starts the group it was made for.
+ *   an SA that carries eroutes cannot be linked behind another.  When its
+ *   group is dissolved or its SA deleted, the eroute becomes %drop: no
+ *   policy is ever left pointing at an SA that no longer starts the group
+ *   it was made for, the traffic is blocked rather than sent in clear, and
+ *   a KLIPS script's later `eroute --del` still finds it.
  * - SAs of the config take part in runtime groups only while no [group] of
  *   the config holds them; a runtime SA whose SAID the config now defines
  *   gives way to the config's.

@@ -51,7 +51,8 @@ static int sa_text(const struct klips_spi *s, struct strbuf *b, char *why, size_
 		return -EOPNOTSUPP;
 	}
 	if (s->life.usetime[0] || s->life.usetime[1]) {
-		snprintf(why, len, "XFRM has no use-time lifetime in spigrpd: use addtime");
+		snprintf(why, len, "spigrpd has no use-time lifetimes (life-seconds counts from "
+			 "the SA's installation): use addtime");
 		return -EOPNOTSUPP;
 	}
 	if (!s->src.family) {
@@ -113,7 +114,10 @@ int krt_sa_from_req(const struct klips_spi *s, struct cfg_sa *sa, char *why, siz
 		const char *m = errs.n ? errs.msg[0] : "out of memory";
 		const char *t = strstr(m, ": ");
 
-		snprintf(why, len, "%s", t ? t + 2 : m);
+		t = t ? t + 2 : m;
+		if (!strncmp(t, "[sa ", 4) && strstr(t, "]: ")) /* the SAID is named already */
+			t = strstr(t, "]: ") + 3;
+		snprintf(why, len, "%s", t);
 		r = errs.n ? -EINVAL : -ENOMEM;
 		goto out;
 	}
@@ -383,8 +387,6 @@ struct buckets {
 
 struct pairing {
 	struct buckets groups; /* runtime groups (not shunts), by their last SA */
-	struct buckets lone;   /* c's SAs in no group */
-	struct hidx grouped;   /* every SA of c's groups, by its SAID */
 };
 
 static uint64_t pair_hash(const struct ip_addr *src, const struct ip_addr *dst)
@@ -440,17 +442,6 @@ static void buckets_free(struct buckets *x)
 	free(x->next);
 }
 
-static bool grouped(const struct merge *m, const struct pairing *p, const struct said *s)
-{
-	size_t pos = 0, g;
-
-	while (hidx_next(&p->grouped, cfgp_said_hash(s), &pos, &g))
-		for (unsigned j = 0; j < m->c->group[g].nsaid; j++)
-			if (said_equal(&m->c->group[g].said[j], s))
-				return true;
-	return false;
-}
-
 static int pairing_init(struct merge *m, struct pairing *p, size_t first_rt)
 {
 	const struct cfg *c = m->c;
@@ -460,60 +451,35 @@ static int pairing_init(struct merge *m, struct pairing *p, size_t first_rt)
 		const struct cfg_group *h = &c->group[i];
 		const struct cfg_sa *last;
 
-		if (!h->nsaid || said_is_magic(&h->said[0]))
+		if (i < first_rt || !h->nsaid || said_is_magic(&h->said[0]))
 			continue; /* shunts: thousands may share a SAID; no SA */
-		for (unsigned j = 0; j < h->nsaid; j++)
-			if (hidx_put(&p->grouped, cfgp_said_hash(&h->said[j]), i) < 0)
-				return -ENOMEM;
-		if (i < first_rt)
-			continue;
 		last = cfg_find_sa(c, &h->said[h->nsaid - 1]);
 		if (last && bucket_add(&p->groups, c->ngroup, i, &last->src, &last->said.dst) < 0)
 			return -ENOMEM;
 	}
-	for (size_t i = 0; i < c->nsa; i++)
-		if (!grouped(m, p, &c->sa[i].said) &&
-		    bucket_add(&p->lone, c->nsa, i, &c->sa[i].src, &c->sa[i].said.dst) < 0)
-			return -ENOMEM;
 	return 0;
 }
 
 static void pairing_free(struct pairing *p)
 {
 	buckets_free(&p->groups);
-	buckets_free(&p->lone);
-	hidx_free(&p->grouped);
 }
 
 /* The inbound group that pairs with the outbound group at @gi: the first
- * runtime group without selectors, else the first SA in no group (made a
- * group), that comes from @gi's outer destination to its outer source.
- * Index in c->group, or -1. */
+ * runtime group without selectors that comes from @gi's outer destination
+ * to its outer source.  SAs in no group are not candidates: an inbound
+ * transport-mode SA needs no policy, and a chain that was dissolved must
+ * not get one back through what is left of it.  Index in c->group, or -1. */
 static long inbound_pair(struct merge *m, struct pairing *p, size_t gi)
 {
 	const struct cfg_group *o = &m->c->group[gi];
-	const struct cfg_sa *out = cfg_find_sa(m->c, &o->said[o->nsaid - 1]), *sa;
+	const struct cfg_sa *out = cfg_find_sa(m->c, &o->said[o->nsaid - 1]);
 	struct bucket *b = bucket_find(&p->groups, &out->said.dst, &out->src);
-	struct cfg_group *g;
-	char name[SAID_BUF];
 
 	/* a group given selectors keeps them: off the list for good */
 	while (b && b->head != SIZE_MAX && m->c->group[b->head].nsrc_ts)
 		b->head = p->groups.next[b->head];
-	if (b && b->head != SIZE_MAX)
-		return (long)b->head;
-	b = bucket_find(&p->lone, &out->said.dst, &out->src);
-	while (b && b->head != SIZE_MAX && grouped(m, p, &m->c->sa[b->head].said))
-		b->head = p->lone.next[b->head];
-	if (!b || b->head == SIZE_MAX)
-		return -1;
-	sa = &m->c->sa[b->head];
-	said_format(&sa->said, '0', name, sizeof(name));
-	g = new_group(m, name, rt_sa_line(m, &sa->said), &sa->said);
-	if (!g)
-		return -1;
-	put(m, &p->grouped, cfgp_said_hash(&sa->said), m->c->ngroup - 1);
-	return m->oom ? -1 : (long)(g - m->c->group);
+	return b && b->head != SIZE_MAX ? (long)b->head : -1;
 }
 
 /* Inbound runtime groups get the reverse of their outbound twin's

@@ -48,12 +48,15 @@ static void spi_usage(struct kp *p)
 		  "usage: %s --clear                 remove the SAs made with spi\n"
 		  "usage: %s --del SA\n"
 		  "usage: %s --ip4|--ip6 SA --src OUTER-SRC --dst OUTER-DST\n"
-		  "usage: %s --ah hmac-md5-96|hmac-sha1-96|AUTH SA --authkey KEY [--replay_window N] [--life L]\n"
-		  "usage: %s --esp 3des-md5-96|3des-sha1-96|ENC[-AUTH[-96]] SA --enckey KEY [--authkey KEY]\n"
-		  "usage:        [--replay_window N] [--life L] [--natt nonesp|nonike --sport N --dport N]\n"
-		  "usage: %s --comp deflate SA\n"
-		  "usage: KEY is 0x and hex digits ('_' between them allowed), or - to read it from\n"
-		  "usage:    standard input; L is soft|hard-bytes|packets|addtime|usetime=N[,...]\n"
+		  "usage: %s --ah hmac-md5-96|hmac-sha1-96|AUTH SA --src SRC --authkey KEY\n"
+		  "usage:        [--replay_window N] [--life L]\n"
+		  "usage: %s --esp 3des-md5-96|3des-sha1-96|ENC[-AUTH[-96]] SA --src SRC --enckey KEY\n"
+		  "usage:        [--authkey KEY] [--replay_window N] [--life L]\n"
+		  "usage: %s --comp deflate SA --src SRC\n"
+		  "usage: KEY is 0x and hex digits ('_' between them allowed), 0s base64, 0t text, or -\n"
+		  "usage:    to read it from standard input; L is soft|hard-bytes|packets|addtime=N[,...]\n"
+		  "usage: SRC, the SA's source, tells spigrpd which SAs are inbound; --natt and usetime\n"
+		  "usage:    lifetimes are refused; the daemon's socket: $SPIGRPD_CONTROL\n"
 		  "usage: [--debug] and [--label LABEL] go with any form\n",
 	       n, n, n, n, n, n, n);
 }
@@ -343,9 +346,11 @@ static int spi_check(struct kp *p, struct spi_words *w)
 	if (s->enc && s->enc->kind != ALG_AEAD && !strcmp(s->enc->name, "null") && !s->auth)
 		return kp_fail(p, "--esp null needs an integrity algorithm (ESP without integrity is refused)");
 	if ((s->enc && !s->enckey.set && s->enc->key_bytes) || (s->auth && !s->authkey.set))
-		return kp_fail(p, "%s %s needs --%s", opt[s->xform], s->enc && !s->enckey.set ? s->enc->name
-								     : s->auth->name,
-			       s->enc && !s->enckey.set ? "enckey" : "authkey");
+		return s->enc && !s->enckey.set
+			       ? kp_fail(p, "%s needs --enckey for its encryption algorithm %s",
+					 opt[s->xform], s->enc->name)
+			       : kp_fail(p, "%s needs --authkey for its integrity algorithm %s",
+					 opt[s->xform], s->auth->name);
 	if (s->enckey.set && (!s->enc || s->enckey.len != s->enc->key_bytes))
 		return s->enc ? kp_fail(p, "invalid encryption keylen=%zu, required %u by encrypt algo "
 					   "string=\"%s\"", 8 * s->enckey.len, 8 * s->enc->key_bytes,

@@ -229,6 +229,9 @@ int reqid_assign(struct sadb *db, const char *path, uint32_t base, uint32_t coun
 		}
 		changed = true;
 	}
+	/* a made name no group has any more: the file drops its line now */
+	for (i = 0; i < t.n && !changed; i++)
+		changed = made_name(t.e[i].name) && !sadb_find_group(db, t.e[i].name);
 	if (path && changed && can_write) {
 		r = save(&t, db, path);
 		if (!rc)

@@ -22,11 +22,12 @@ struct sadb;
  * '#', bad lines, reqids outside the band and repeated names or reqids are
  * ignored); a new name gets the lowest reqid no line holds (a group that
  * already carries a free reqid of the band keeps it), and the file is
- * rewritten (mode 0600, statefile_write()) only when a name was added.
+ * rewritten (mode 0600, statefile_write()) only when a name was added or a made name went (below).
  * Lines of [group] names no longer configured are kept, so a reqid is not
  * handed to another name while its line is there; lines of names the
  * daemon makes (SAID-named and "eroute:" groups: the KLIPS commands' and
- * implicit groups) are dropped at that rewrite when no group has them.  A file that could not be read is
+ * implicit groups) are dropped when no group has them (the file is
+ * rewritten then too).  A file that could not be read is
  * never overwritten.  A NULL @path only assigns.  O(groups + band/8).
  * Return: 0, or -errno from the file (the reqids are assigned anyway);
  * -ENOSPC when the band is full (those groups keep reqid 0); -ENOMEM.

@@ -51,6 +51,9 @@ errno_of() {
 quietly() {
 	"$@" >/dev/null 2>&1
 }
+fails_quietly() {
+	! "$@" >/dev/null 2>&1
+}
 
 write_conf "$CONF" </dev/null
 sed -i 's/^datapath = kernel$/datapath = auto/' "$CONF"
@@ -121,12 +124,16 @@ if need_start "spigrpd starts on a config without SAs"; then
 	check "a reload keeps them" \
 		eval 'kill -HUP $daemon_pid && wait_log reloaded && test "$(cat "$V")" = "$GROUPS_L"'
 
-	check "spigrp with one SA dissolves its group (and its eroute goes)" \
+	check "spigrp with one SA dissolves its group; its eroute becomes %drop" \
 		eval 'test "$(errno_of "spigrp spigrp --said esp.1001@$R")" = 0 &&
-			! grep -q "10.0.2.1/32" "$MNT/ipsec_eroute" &&
+			grep -q "10.0.2.1/32 *-> 10.0.1.1/32 *=> %drop" "$MNT/ipsec_eroute" &&
 			grep -qx "tun.1001@$R " "$V" && grep -qx "esp.1001@$R " "$V"'
-	check "eroute --del of a missing eroute: ENOENT" \
-		test "$(errno_of "eroute eroute --del --src 10.0.2.1/32 --dst 10.0.1.1/32")" = 2
+	check "... which blocks the traffic (no ping, nothing in clear)" \
+		fails_quietly nsx ping -q -c 1 -W 1 -I 10.0.2.1 10.0.1.1
+	check "eroute --del removes it (a KLIPS teardown in its order runs on); a second: ENOENT" \
+		eval 'test "$(errno_of "eroute eroute --del --src 10.0.2.1/32 --dst 10.0.1.1/32")" = 0 &&
+			test -z "$(cat "$MNT/ipsec_eroute")" &&
+			test "$(errno_of "eroute eroute --del --src 10.0.2.1/32 --dst 10.0.1.1/32")" = 2'
 	check "spi --del deletes the inbound group's SAs (the whole chain)" \
 		eval 'test "$(errno_of "spi spi --said esp.1002@$L --del")" = 0 &&
 			! grep -q "1002@" "$V"'

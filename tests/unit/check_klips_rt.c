@@ -266,10 +266,13 @@ START_TEST(test_delete)
 	ck_assert_int_eq(run(&k, file, "eroute --add --src 10.0.0.0/8 --dst 10.1.0.0/16 --said esp0x1001@"
 				   EAST), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(out, "tun.1001@" EAST " is"));
-	/* deleting any SA of the chain deletes the chain's SAs and its eroute */
+	/* deleting any SA of the chain deletes the chain's SAs; its eroute
+	 * blocks the traffic until it is deleted */
 	ck_assert_int_eq(run(&k, file, "spi --said esp.1001@" EAST " --del"), 0);
 	ck_assert_uint_eq(k.nsa, 2);
-	ck_assert_uint_eq(k.ner, 0);
+	ck_assert_uint_eq(k.ner, 1);
+	ck_assert_ptr_nonnull(strstr(out, "eroute 192.0.1.0/24 -> 192.0.2.0/24 => %drop"));
+	ck_assert_int_eq(run(&k, file, "eroute --del --src 192.0.1.0/24 --dst 192.0.2.0/24"), 0);
 	ck_assert_uint_eq(k.nlink, 1);
 	ck_assert_int_eq(run(&k, file, "spi --said tun.1001@" EAST " --del"), -ENOENT);
 	ck_assert_str_eq(out, "spi: SA tun.1001@" EAST " does not exist\n");
@@ -538,8 +541,9 @@ START_TEST(test_lookups_after_removals)
 		ck_assert_ptr_eq(klips_rt_find_sa(&k, &k.sa[i].said), &k.sa[i]);
 	ck_assert_int_eq(said_parse("esp.1001@" EAST, &s, NULL, 0), 0);
 	ck_assert_ptr_null(klips_rt_find_sa(&k, &s));
-	/* the shunt moved to position 0: found by its key */
-	ck_assert_uint_eq(k.ner, 1);
+	/* the chain's eroute is %drop now; the shunt is found by its key */
+	ck_assert_uint_eq(k.ner, 2);
+	ck_assert(said_is_magic(&k.er[0].said) && said_is_magic(&k.er[1].said));
 	ck_assert_int_eq(run_on(&k, file, "eroute --add --src 10.0.0.0/8 --dst 10.1.0.0/16 --said %pass",
 				false), -EEXIST);
 	/* the remaining chain: found from both ends after the first went */
@@ -551,13 +555,15 @@ START_TEST(test_lookups_after_removals)
 	ck_assert_int_eq(run_on(&k, file, "eroute --add --src 10.2.0.0/16 --dst 10.3.0.0/16 --said "
 				"esp.1002@" WEST, false), 0);
 	ck_assert_int_eq(run_on(&k, file, "spi --clear", false), 0);
-	ck_assert_str_eq(out, "removed eroute 10.2.0.0/16 -> 10.3.0.0/16\n"
+	ck_assert_str_eq(out, "eroute 10.2.0.0/16 -> 10.3.0.0/16 => %drop (its group is gone; "
+			      "eroute --del or --replace it)\n"
 			      "ungrouped esp.1002@" WEST "\n"
 			      "deleted SA tun.1002@" WEST "\n"
 			      "deleted SA esp.1002@" WEST "\n");
 	ck_assert_uint_eq(k.nsa + k.nlink, 0);
-	ck_assert_uint_eq(k.ner, 1);
+	ck_assert_uint_eq(k.ner, 3);
 	/* all gone from the indexes too: made again */
+	ck_assert_int_eq(run_on(&k, file, "eroute --clear", false), 0);
 	run_all(&k, file, west, sizeof(west) / sizeof(west[0]));
 	klips_rt_free(&k);
 	cfg_free(file);

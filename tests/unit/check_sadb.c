@@ -750,14 +750,23 @@ START_TEST(test_reqids)
 	ck_assert_ptr_nonnull(strstr(text, "0x53400003 comp.303@192.0.2.2\n"));
 	free(text);
 
-	/* nothing new: the file is not rewritten (same inode) */
+	/* nothing new, nothing gone: the file is not rewritten (same inode) */
 	ck_assert_int_eq(stat(path, &st), 0);
+	db = build(GROUPS_CXA, HOST_A, NULL);
+	ck_assert_int_eq(reqid_assign(db, path, REQID_BASE, REQID_COUNT), 0);
+	db_free(db);
+	ck_assert_int_eq(stat(path, &st2), 0);
+	ck_assert_uint_eq(st.st_ino, st2.st_ino);
+
+	/* the implicit group gone: its made name's line goes (b's stays) */
 	db = build(GROUPS_ABC, HOST_A, NULL);
 	ck_assert_int_eq(reqid_assign(db, path, REQID_BASE, REQID_COUNT), 0);
 	ck_assert_uint_eq(sadb_find_group(db, "b")->reqid, REQID_BASE + 1);
 	db_free(db);
-	ck_assert_int_eq(stat(path, &st2), 0);
-	ck_assert_uint_eq(st.st_ino, st2.st_ino);
+	text = slurp(path);
+	ck_assert_ptr_null(strstr(text, "comp.303@192.0.2.2"));
+	ck_assert_ptr_nonnull(strstr(text, "0x53400001 b\n"));
+	free(text);
 
 	/* NULL path: assign only */
 	db = build(GROUPS_CXA, HOST_A, NULL);

@@ -69,6 +69,8 @@ check "--control" "--control /x/ctl --set-label a --reqid 4" \
 	PLUTO_VERB=up-client PLUTO_CONNECTION=a PLUTO_REQID=4 sh "$hook" --control /x/ctl $S
 check "SPIGRP_CONTROL" "--control /y/ctl --set-label a --reqid 4" \
 	SPIGRP_CONTROL=/y/ctl PLUTO_VERB=up-client PLUTO_CONNECTION=a PLUTO_REQID=4 sh "$hook" $S
+check "SPIGRPD_CONTROL first" "--control /z/ctl --set-label a --reqid 4" \
+	SPIGRPD_CONTROL=/z/ctl SPIGRP_CONTROL=/y/ctl PLUTO_VERB=up-client PLUTO_CONNECTION=a PLUTO_REQID=4 sh "$hook" $S
 check "refused: still 0" "--set-label a --reqid 4" \
 	FAKE_FAIL=EPERM PLUTO_VERB=up-client PLUTO_CONNECTION=a PLUTO_REQID=4 sh "$hook" $S
 grep -q "spigrp --set-label a --reqid 4 failed: spigrp: spigrpd refused: EPERM" "$tmp/out" ||
