@@ -127,4 +127,5 @@ fig "view latency, $L state deletes (ms)" "median $1" "p99 $2, max $3"
 set -- $(awk '$1 == "del-event" { print $2, $3, $4 }' "$T/lat")
 fig "  the same from the kernel's DELSA event" "median $1" "p99 $2, max $3"
 daemon_stop fe TERM
+cp "$T/fe.log" "$UMLT_OUT/$CASE.daemon.log"
 exit 0

@@ -52,8 +52,11 @@ struct daemon {
 	uint64_t view_objects, view_counters; /* the mirror's generations the
 				       published view shows (reconcile.h) */
 	struct loop_timer *view_timer; /* republishes after mirror changes */
-	int64_t view_due;           /* when view_timer fires (ms, monotonic) */
-	int64_t view_cost_ms;       /* how long its last rendering took */
+	int64_t view_due;           /* the next publication, at the earliest
+				       (ms, monotonic) */
+	int64_t view_cost_us;       /* CPU per publication (averaged) ... */
+	int64_t view_spent_us;      /* ... and spent since the last one */
+	int64_t view_read_ms;       /* counters last read for the view (ms, monotonic) */
 	uint64_t gen;               /* state generation: bumped by every
 				       reconcile_publish() (the control socket
 				       shares read answers within one) */

@@ -29,6 +29,7 @@
 #include "dpsnap.h"
 #include "kseq.h"
 #include "log.h"
+#include "loop.h"
 #include "place.h"
 #include "salive.h"
 #include "reconcile.h"
@@ -831,15 +832,12 @@ static int publish_text(struct daemon *d, const char *name, struct strbuf *b, in
 
 /* The foreign part of the view: every XFRM state and policy of the
  * namespace that is not ours, as groups, SAs and eroutes (the kernel
- * mirror's derivation, kderive.h), after our part.  Notes the mirror's
- * generations this view shows. */
+ * mirror's derivation, kderive.h), after our part. */
 static int view_add_foreign(struct daemon *d, struct kview *v)
 {
 	size_t sa_from = v->nsa, grp_from = v->ngrp;
 	int r;
 
-	if (d->ops->view_gen)
-		d->ops->view_gen(d->kern, &d->view_objects, &d->view_counters);
 	if (!d->ops->foreign_view)
 		return 0;
 	r = d->ops->foreign_view(d->kern, v);
@@ -885,6 +883,20 @@ static size_t view_tunifs(struct daemon *d, struct render_tunif *t)
 	return 1;
 }
 
+/* The files one line per SA or policy: rendered when a reader opens them
+ * (pe_view_invalidate()), from the model and the mirror as they are then. */
+enum { VIEW_ON_DEMAND = 2 };
+static const char *const view_on_demand[VIEW_ON_DEMAND] = { "ipsec_spi", "ipsec_eroute" };
+
+/* Drop the on-demand files: their next open asks for a new rendering. */
+static void view_invalidate(struct daemon *d)
+{
+	if (!d->view)
+		return;
+	for (size_t i = 0; i < VIEW_ON_DEMAND; i++)
+		pe_view_invalidate(d->view, view_on_demand[i]);
+}
+
 void reconcile_publish(struct daemon *d)
 {
 	enum cfg_said_format fmt = d->cfg->said_format;
@@ -895,9 +907,10 @@ void reconcile_publish(struct daemon *d)
 	int r;
 
 	d->gen++;
-	r = kview_add_own(&kv, d->db, d->rt);
-	if (r >= 0)
-		r = view_add_foreign(d, &kv);
+	if (d->ops->view_gen)
+		d->ops->view_gen(d->kern, &d->view_objects, &d->view_counters);
+	view_invalidate(d);
+	r = view_add_foreign(d, &kv);
 	if (r < 0) {
 		log_err("view: out of memory collecting the SAs; keeping the old view");
 		kview_clear(&kv);
@@ -908,22 +921,70 @@ void reconcile_publish(struct daemon *d)
 	if (r >= 0)
 		r = render_spigrp_kview(&kv, fmt, &b);
 	publish_text(d, "ipsec_spigrp", &b, r, &d->view_snap);
-	r = render_spi(&kv, fmt, (uint64_t)time(NULL), &b);
-	publish_text(d, "ipsec_spi", &b, r, NULL);
-	r = render_eroute(&kv, fmt, &b);
-	publish_text(d, "ipsec_eroute", &b, r, NULL);
 	kview_clear(&kv);
 	ntun = view_tunifs(d, &tun);
 	r = render_tncfg(&tun, ntun, &b);
 	publish_text(d, "ipsec_tncfg", &b, r, NULL);
 }
 
-void reconcile_view_refresh(struct daemon *d)
+void reconcile_view_counters(struct daemon *d)
 {
+	uint64_t o;
+
+	if (d->ops->view_gen)
+		d->ops->view_gen(d->kern, &o, &d->view_counters);
+	view_invalidate(d);
+}
+
+/* Render the on-demand files @want names (indices of view_on_demand[]). */
+static void view_render(struct daemon *d, const bool *want)
+{
+	enum cfg_said_format fmt = d->cfg->said_format;
+	struct strbuf b = STRBUF_INIT;
+	struct kview kv = { 0 };
 	int r;
 
-	reconcile_read_counters(d);
-	if (d->ops->view_refresh && (r = d->ops->view_refresh(d->kern)) < 0)
-		log_warn("view: reading the kernel's SAs: %s", strerror(-r));
-	reconcile_publish(d);
+	r = kview_add_own(&kv, d->db, d->rt);
+	if (r >= 0)
+		r = view_add_foreign(d, &kv);
+	if (r < 0) { /* the waiting readers get an empty file rather than none */
+		log_err("view: out of memory collecting the SAs");
+		kview_clear(&kv);
+	}
+	r = 0;
+	if (want[0]) {
+		if (r >= 0)
+			r = render_spi(&kv, fmt, (uint64_t)time(NULL), &b);
+		publish_text(d, view_on_demand[0], &b, r, NULL);
+	}
+	if (want[1]) {
+		if (r >= 0)
+			r = render_eroute(&kv, fmt, &b);
+		publish_text(d, view_on_demand[1], &b, r, NULL);
+	}
+	kview_clear(&kv);
+}
+
+void reconcile_view_refresh(struct daemon *d)
+{
+	bool want[VIEW_ON_DEMAND], any = false;
+	int64_t now = loop_now_ms();
+	uint64_t o;
+	int r;
+
+	if (!d->view)
+		return;
+	for (size_t i = 0; i < VIEW_ON_DEMAND; i++)
+		any |= want[i] = pe_view_wanted(d->view, view_on_demand[i]);
+	if (!any)
+		return;
+	if (now - d->view_read_ms >= RECONCILE_COUNTERS_AGE_MS) {
+		reconcile_read_counters(d);
+		if (d->ops->view_refresh && (r = d->ops->view_refresh(d->kern)) < 0)
+			log_warn("view: reading the kernel's SAs: %s", strerror(-r));
+		d->view_read_ms = loop_now_ms();
+		if (d->ops->view_gen) /* the rendering below shows these counters */
+			d->ops->view_gen(d->kern, &o, &d->view_counters);
+	}
+	view_render(d, want);
 }

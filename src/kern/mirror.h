@@ -104,7 +104,9 @@ size_t kmirror_npolicies(const struct kmirror *m);
 size_t kmirror_bytes(const struct kmirror *m);
 /* Bumped by every change of an object (not counters). */
 uint64_t kmirror_gen(const struct kmirror *m);
-/* Bumped by every change of counters only (KM_COUNTERS). */
+/* Bumped by every change of counters only (KM_COUNTERS; an object put
+ * again with nothing but its counters moved, as a dump for fresh counters
+ * puts them, changes only this one). */
 uint64_t kmirror_counters_gen(const struct kmirror *m);
 
 #endif

@@ -436,6 +436,42 @@ START_TEST(event_kinds)
 }
 END_TEST
 
+/* Put again with only its counters moved (a dump for fresh counters), an
+ * object changes the counters' generation, not the objects'. */
+START_TEST(counters_only_put)
+{
+	struct kmirror *m = mirror_of("kderive", "transport-sa.bin", "transport-policy.bin");
+	uint64_t gen = kmirror_gen(m), cgen = kmirror_counters_gen(m);
+	size_t pos = 0;
+	struct xm_state s = kmirror_next_state(m, &pos)->s;
+	struct xm_policy p;
+
+	pos = 0;
+	p = kmirror_next_policy(m, &pos)->p;
+	kmirror_load_begin(m, false);
+	feed(m, "kderive", "transport-sa.bin");
+	kmirror_load_end(m, false, true);
+	ck_assert_uint_eq(kmirror_gen(m), gen);
+	ck_assert_uint_gt(kmirror_counters_gen(m), cgen);
+	s.curlft.bytes += 1000;
+	s.curlft.packets += 10;
+	s.stats.replay++;
+	s.lastused = 12345;
+	ck_assert_int_eq(kmirror_put_state(m, &s), 0);
+	p.curlft.use_time = 12345;
+	ck_assert_int_eq(kmirror_put_policy(m, &p), 0);
+	ck_assert_uint_eq(kmirror_gen(m), gen);
+	s.reqid++;
+	ck_assert_int_eq(kmirror_put_state(m, &s), 0);
+	ck_assert_uint_gt(kmirror_gen(m), gen);
+	gen = kmirror_gen(m);
+	p.priority++;
+	ck_assert_int_eq(kmirror_put_policy(m, &p), 0);
+	ck_assert_uint_gt(kmirror_gen(m), gen);
+	kmirror_free(m);
+}
+END_TEST
+
 /* A soft expiry carries no algorithm: the state stays as it was (its
  * counters updated); the hard one removes it (no DELSA follows). */
 START_TEST(expiry)
@@ -604,6 +640,7 @@ int main(void)
 	tcase_add_test(tc, priority_band_not_ours);
 	tcase_add_test(tc, events_converge);
 	tcase_add_test(tc, event_kinds);
+	tcase_add_test(tc, counters_only_put);
 	tcase_add_test(tc, parse_acquire_newae);
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, churn);
