@@ -89,6 +89,9 @@ converge "$T/want.sorted"
 t2=$(now)
 [ "$(grep -c . "$V/ipsec_spi")" -eq "$N" ] || fail "ipsec_spi has $(grep -c . "$V/ipsec_spi") lines, expected $N"
 c1=$(cpu "$pid")
+for _t in /proc/$pid/task/*/stat; do
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "# thread: user %.2f s, system %.2f s\n", $12 / hz, $13 / hz }' "$_t"
+done
 : > "$T/empty"
 t3=$(now)
 ns fe ip -batch "$T/del.batch" || fail "ip -batch (deletes) failed"

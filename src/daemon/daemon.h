@@ -15,6 +15,7 @@
 
 struct cfg;
 struct ctl;
+struct kview;
 struct dp_ops;
 struct kern_ops;
 struct loop;
@@ -57,6 +58,9 @@ struct daemon {
 	int64_t view_cost_us;       /* CPU per publication (averaged) ... */
 	int64_t view_spent_us;      /* ... and spent since the last one */
 	int64_t view_read_ms;       /* counters last read for the view (ms, monotonic) */
+	struct kview *view_foreign; /* the latest foreign derivation, kept while
+				       ipsec_spi or ipsec_eroute is read */
+	uint64_t view_foreign_counters; /* the counters' generation it shows */
 	uint64_t gen;               /* state generation: bumped by every
 				       reconcile_publish() (the control socket
 				       shares read answers within one) */

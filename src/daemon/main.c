@@ -40,6 +40,7 @@
 #include "snap.h"
 #include "statefile.h"
 #include "strbuf.h"
+#include "kview.h"
 #include "view.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/spigrpd.conf"
@@ -147,8 +148,8 @@ static int64_t cpu_us(void)
  * spacing: VIEW_SPACING_MIN_MS, or VIEW_SPACING_FACTOR times the CPU time
  * the view costs per publication (averaged: the rendering of ipsec_spigrp
  * plus those of ipsec_spi and ipsec_eroute that readers asked for in
- * between), so that a flood of events leaves the view a quarter of the
- * daemon at most.  Changed counters alone only drop ipsec_spi and
+ * between; the CPU clock may tick in 10 ms steps), so that a flood of
+ * events leaves the view a quarter of the daemon at most.  Changed counters alone only drop ipsec_spi and
  * ipsec_eroute: their next open renders them. */
 static void view_schedule(struct daemon *d)
 {
@@ -167,11 +168,14 @@ static void view_schedule(struct daemon *d)
 static void on_view_timer(void *arg)
 {
 	struct daemon *d = arg;
-	int64_t c0 = cpu_us(), spacing;
+	int64_t c0 = cpu_us(), t0 = loop_now_ms(), spacing;
 
 	reconcile_publish(d);
 	d->view_spent_us += cpu_us() - c0;
 	d->view_cost_us += (d->view_spent_us - d->view_cost_us) / 4;
+	/* after a pause the view may have shrunk: what it costs now, then */
+	if (t0 > d->view_due + VIEW_SPACING_MIN_MS && d->view_spent_us < d->view_cost_us)
+		d->view_cost_us = d->view_spent_us;
 	d->view_spent_us = 0;
 	spacing = VIEW_SPACING_FACTOR * d->view_cost_us / 1000;
 	if (spacing < VIEW_SPACING_MIN_MS)
@@ -700,6 +704,8 @@ static void shutdown_all(struct daemon *d)
 	sadb_free(d->db);
 	cfg_free(d->cfg);
 	snap_put(d->view_snap);
+	kview_clear(d->view_foreign);
+	free(d->view_foreign);
 	labels_clear(&d->labels);
 	loop_free(d->loop);
 	if (d->sig_fd >= 0)

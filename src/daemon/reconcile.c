@@ -897,6 +897,34 @@ static void view_invalidate(struct daemon *d)
 		pe_view_invalidate(d->view, view_on_demand[i]);
 }
 
+/* Keep @kv, the foreign part of the latest derivation, as d->view_foreign
+ * (its arrays are taken over; @kv is left empty) while readers of the
+ * on-demand files come: their renderings then take it instead of deriving
+ * again, so that a reader in a loop costs one derivation per publication
+ * (and one per counters' reading).  Without readers in the last
+ * VIEW_KEEP_MS, nothing is kept: it would be memory nobody reads. */
+#define VIEW_KEEP_MS (2 * RECONCILE_COUNTERS_AGE_MS)
+static void view_keep(struct daemon *d, struct kview *kv, uint64_t counters)
+{
+	if (d->view_foreign)
+		kview_clear(d->view_foreign);
+	if (!d->view_read_ms || loop_now_ms() - d->view_read_ms >= VIEW_KEEP_MS) {
+		free(d->view_foreign);
+		d->view_foreign = NULL;
+		kview_clear(kv);
+		return;
+	}
+	if (!d->view_foreign)
+		d->view_foreign = calloc(1, sizeof(*d->view_foreign));
+	if (d->view_foreign) {
+		*d->view_foreign = *kv;
+		memset(kv, 0, sizeof(*kv));
+		d->view_foreign_counters = counters;
+	} else {
+		kview_clear(kv);
+	}
+}
+
 void reconcile_publish(struct daemon *d)
 {
 	enum cfg_said_format fmt = d->cfg->said_format;
@@ -914,6 +942,7 @@ void reconcile_publish(struct daemon *d)
 	if (r < 0) {
 		log_err("view: out of memory collecting the SAs; keeping the old view");
 		kview_clear(&kv);
+		view_keep(d, &kv, 0); /* drops the old derivation */
 		return;
 	}
 	/* ours from the model (render_spigrp()), then the foreign groups */
@@ -921,7 +950,7 @@ void reconcile_publish(struct daemon *d)
 	if (r >= 0)
 		r = render_spigrp_kview(&kv, fmt, &b);
 	publish_text(d, "ipsec_spigrp", &b, r, &d->view_snap);
-	kview_clear(&kv);
+	view_keep(d, &kv, d->view_counters);
 	ntun = view_tunifs(d, &tun);
 	r = render_tncfg(&tun, ntun, &b);
 	publish_text(d, "ipsec_tncfg", &b, r, NULL);
@@ -936,39 +965,56 @@ void reconcile_view_counters(struct daemon *d)
 	view_invalidate(d);
 }
 
-/* Render the on-demand files @want names (indices of view_on_demand[]). */
-static void view_render(struct daemon *d, const bool *want)
+/* The foreign part for the on-demand files: the kept derivation when its
+ * counters are the mirror's, else a new one (then kept).  NULL: no memory. */
+static const struct kview *view_foreign(struct daemon *d)
+{
+	struct kview kv = { 0 };
+	uint64_t o = 0, c = 0;
+
+	if (d->ops->view_gen)
+		d->ops->view_gen(d->kern, &o, &c);
+	if (d->view_foreign && d->view_foreign_counters == c)
+		return d->view_foreign;
+	if (view_add_foreign(d, &kv) < 0) {
+		kview_clear(&kv);
+		return NULL;
+	}
+	view_keep(d, &kv, c);
+	return d->view_foreign;
+}
+
+/* Render the on-demand file view_on_demand[@i] from our part @own and the
+ * foreign part @foreign (ours first, as render_spi() and render_eroute()
+ * order one kview) and publish it; out of memory, an empty file (the
+ * readers wait for one). */
+static void view_render(struct daemon *d, size_t i, const struct kview *own,
+			const struct kview *foreign)
 {
 	enum cfg_said_format fmt = d->cfg->said_format;
+	uint64_t now = (uint64_t)time(NULL);
 	struct strbuf b = STRBUF_INIT;
-	struct kview kv = { 0 };
-	int r;
+	int r = 0;
 
-	r = kview_add_own(&kv, d->db, d->rt);
-	if (r >= 0)
-		r = view_add_foreign(d, &kv);
-	if (r < 0) { /* the waiting readers get an empty file rather than none */
-		log_err("view: out of memory collecting the SAs");
-		kview_clear(&kv);
+	for (int part = 0; part < 2 && r >= 0; part++) {
+		const struct kview *v = part ? foreign : own;
+
+		r = i == 0 ? render_spi(v, fmt, now, &b) : render_eroute(v, fmt, &b);
 	}
-	r = 0;
-	if (want[0]) {
-		if (r >= 0)
-			r = render_spi(&kv, fmt, (uint64_t)time(NULL), &b);
-		publish_text(d, view_on_demand[0], &b, r, NULL);
+	if (r < 0) {
+		log_err("view: out of memory rendering %s: an empty one", view_on_demand[i]);
+		strbuf_free(&b);
+		r = 0;
 	}
-	if (want[1]) {
-		if (r >= 0)
-			r = render_eroute(&kv, fmt, &b);
-		publish_text(d, view_on_demand[1], &b, r, NULL);
-	}
-	kview_clear(&kv);
+	publish_text(d, view_on_demand[i], &b, r, NULL);
 }
 
 void reconcile_view_refresh(struct daemon *d)
 {
 	bool want[VIEW_ON_DEMAND], any = false;
+	const struct kview *foreign;
 	int64_t now = loop_now_ms();
+	struct kview own = { 0 };
 	uint64_t o;
 	int r;
 
@@ -986,5 +1032,13 @@ void reconcile_view_refresh(struct daemon *d)
 		if (d->ops->view_gen) /* the rendering below shows these counters */
 			d->ops->view_gen(d->kern, &o, &d->view_counters);
 	}
-	view_render(d, want);
+	if (kview_add_own(&own, d->db, d->rt) < 0) {
+		log_err("view: out of memory collecting our SAs");
+		kview_clear(&own);
+	}
+	foreign = view_foreign(d);
+	for (size_t i = 0; i < VIEW_ON_DEMAND; i++)
+		if (want[i])
+			view_render(d, i, &own, foreign);
+	kview_clear(&own);
 }
