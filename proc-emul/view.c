@@ -128,8 +128,7 @@ struct pe_view {
 	pthread_t thread;
 	int wake[2];        /* pipe: a byte in wake[1] stops the loop */
 	int refresh;        /* eventfd: a live file wants a new rendering */
-	pthread_mutex_t lock; /* guards cur[] and mtime[] */
-	pthread_cond_t published; /* signalled by pe_view_publish() */
+	pthread_mutex_t lock; /* guards cur[], mtime[] and wait[] */
 	struct snap *cur[PE_NFILES]; /* one reference each; NULL: dropped
 					 (pe_view_invalidate()) */
 	struct timespec mtime[PE_NFILES];
@@ -766,7 +765,6 @@ static void pe_view_free(struct pe_view *v)
 		close(v->wake[1]);
 	if (v->refresh >= 0)
 		close(v->refresh);
-	pthread_cond_destroy(&v->published);
 	pthread_mutex_destroy(&v->lock);
 	free(v->mountpoint);
 	free(v);
@@ -803,14 +801,6 @@ int pe_view_mount(struct pe_view **out, const char *mountpoint, char *err, size_
 		return -ENOMEM;
 	v->wake[0] = v->wake[1] = -1;
 	pthread_mutex_init(&v->lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&v->published, &ca);
-		pthread_condattr_destroy(&ca);
-	}
 	v->refresh = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	clock_gettime(CLOCK_REALTIME, &v->born);
 	v->mountpoint = strdup(mountpoint);

@@ -15,9 +15,9 @@
 
 struct cfg;
 struct ctl;
-struct kview;
 struct dp_ops;
 struct kern_ops;
+struct kview;
 struct loop;
 struct loop_timer;
 struct pe_view;

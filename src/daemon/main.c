@@ -30,6 +30,7 @@
 #include "daemon.h"
 #include "dpops.h"
 #include "kernops.h"
+#include "kview.h"
 #include "log.h"
 #include "loop.h"
 #include "reconcile.h"
@@ -40,7 +41,6 @@
 #include "snap.h"
 #include "statefile.h"
 #include "strbuf.h"
-#include "kview.h"
 #include "view.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/spigrpd.conf"
@@ -149,8 +149,9 @@ static int64_t cpu_us(void)
  * the view costs per publication (averaged: the rendering of ipsec_spigrp
  * plus those of ipsec_spi and ipsec_eroute that readers asked for in
  * between; the CPU clock may tick in 10 ms steps), so that a flood of
- * events leaves the view a quarter of the daemon at most.  Changed counters alone only drop ipsec_spi and
- * ipsec_eroute: their next open renders them. */
+ * events leaves the view a quarter of the daemon at most.  Changed
+ * counters alone only drop ipsec_spi and ipsec_eroute: their next open
+ * renders them. */
 static void view_schedule(struct daemon *d)
 {
 	int stale = reconcile_view_stale(d);
