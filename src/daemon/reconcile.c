@@ -906,8 +906,7 @@ static void view_invalidate(struct daemon *d)
 #define VIEW_KEEP_MS (2 * RECONCILE_COUNTERS_AGE_MS)
 static void view_keep(struct daemon *d, struct kview *kv, uint64_t counters)
 {
-	if (d->view_foreign)
-		kview_clear(d->view_foreign);
+	kview_clear(d->view_foreign);
 	if (!d->view_read_ms || loop_now_ms() - d->view_read_ms >= VIEW_KEEP_MS) {
 		free(d->view_foreign);
 		d->view_foreign = NULL;
@@ -938,11 +937,13 @@ void reconcile_publish(struct daemon *d)
 	if (d->ops->view_gen)
 		d->ops->view_gen(d->kern, &d->view_objects, &d->view_counters);
 	view_invalidate(d);
+	kview_clear(d->view_foreign); /* the new one replaces it: never two at once */
+	free(d->view_foreign);
+	d->view_foreign = NULL;
 	r = view_add_foreign(d, &kv);
 	if (r < 0) {
 		log_err("view: out of memory collecting the SAs; keeping the old view");
 		kview_clear(&kv);
-		view_keep(d, &kv, 0); /* drops the old derivation */
 		return;
 	}
 	/* ours from the model (render_spigrp()), then the foreign groups */
@@ -984,37 +985,65 @@ static const struct kview *view_foreign(struct daemon *d)
 	return d->view_foreign;
 }
 
-/* Render the on-demand file view_on_demand[@i] from our part @own and the
- * foreign part @foreign (ours first, as render_spi() and render_eroute()
- * order one kview) and publish it; out of memory, an empty file (the
- * readers wait for one). */
-static void view_render(struct daemon *d, size_t i, const struct kview *own,
-			const struct kview *foreign)
+/* Append the on-demand files @want names (indices of view_on_demand[])
+ * of the SAs and eroutes of @v to @b[].  0 or -ENOMEM. */
+static int view_render_part(const struct kview *v, const bool *want, uint64_t now,
+			    enum cfg_said_format fmt, struct strbuf *b)
 {
-	enum cfg_said_format fmt = d->cfg->said_format;
-	uint64_t now = (uint64_t)time(NULL);
-	struct strbuf b = STRBUF_INIT;
 	int r = 0;
 
-	for (int part = 0; part < 2 && r >= 0; part++) {
-		const struct kview *v = part ? foreign : own;
+	if (want[0])
+		r = render_spi(v, fmt, now, &b[0]);
+	if (r >= 0 && want[1])
+		r = render_eroute(v, fmt, &b[1]);
+	return r;
+}
 
-		r = i == 0 ? render_spi(v, fmt, now, &b) : render_eroute(v, fmt, &b);
+/* Render and publish the on-demand files @want names: ours first, from the
+ * model, VIEW_OWN_PART groups at a time (at 100,000 groups their kview
+ * records would cost 150 MB at once), then the foreign ones (the kept
+ * derivation, view_foreign()).  Out of memory, empty files (readers wait
+ * for one). */
+#define VIEW_OWN_PART 256
+static void view_render(struct daemon *d, const bool *want)
+{
+	struct strbuf b[VIEW_ON_DEMAND] = { STRBUF_INIT, STRBUF_INIT };
+	enum cfg_said_format fmt = d->cfg->said_format;
+	uint64_t now = (uint64_t)time(NULL);
+	const struct kview *foreign;
+	struct kview_own_iter it;
+	struct kview own = { 0 };
+	int r, more = 1;
+
+	r = kview_own_begin(&it, d->db, d->rt);
+	while (r >= 0 && more > 0) {
+		kview_reset(&own);
+		more = r = kview_own_next(&it, &own, VIEW_OWN_PART);
+		if (r >= 0)
+			r = view_render_part(&own, want, now, fmt, b);
 	}
-	if (r < 0) {
-		log_err("view: out of memory rendering %s: an empty one", view_on_demand[i]);
-		strbuf_free(&b);
-		r = 0;
+	kview_own_end(&it);
+	kview_clear(&own);
+	foreign = r >= 0 ? view_foreign(d) : NULL;
+	if (foreign)
+		r = view_render_part(foreign, want, now, fmt, b);
+	else
+		r = -ENOMEM;
+	for (size_t i = 0; i < VIEW_ON_DEMAND; i++) {
+		if (!want[i])
+			continue;
+		if (r < 0) {
+			log_err("view: out of memory rendering %s: an empty one", view_on_demand[i]);
+			strbuf_free(&b[i]);
+		}
+		publish_text(d, view_on_demand[i], &b[i], 0, NULL);
 	}
-	publish_text(d, view_on_demand[i], &b, r, NULL);
 }
 
 void reconcile_view_refresh(struct daemon *d)
 {
 	bool want[VIEW_ON_DEMAND], any = false;
-	const struct kview *foreign;
 	int64_t now = loop_now_ms();
-	struct kview own = { 0 };
 	uint64_t o;
 	int r;
 
@@ -1032,13 +1061,5 @@ void reconcile_view_refresh(struct daemon *d)
 		if (d->ops->view_gen) /* the rendering below shows these counters */
 			d->ops->view_gen(d->kern, &o, &d->view_counters);
 	}
-	if (kview_add_own(&own, d->db, d->rt) < 0) {
-		log_err("view: out of memory collecting our SAs");
-		kview_clear(&own);
-	}
-	foreign = view_foreign(d);
-	for (size_t i = 0; i < VIEW_ON_DEMAND; i++)
-		if (want[i])
-			view_render(d, i, &own, foreign);
-	kview_clear(&own);
+	view_render(d, want);
 }
