@@ -364,14 +364,47 @@ static int counters(struct kmirror *m, const struct xm_msg *msg)
 }
 
 /* A state event. */
+/*
+ * UPDSA carries the request, not the result: XFRM's xfrm_state_update()
+ * replaces a larval state whole, but of a valid one takes only the
+ * lifetimes, the encapsulation and care-of address (when both have one),
+ * the if_id (when set) and, for a protocol without SPI, the selector; its
+ * algorithms and keys stay.  The mirror applies what the kernel applied.
+ */
+static int update_state(struct kmirror *m, const struct xm_state *s)
+{
+	const struct km_state *old;
+	struct xm_state n;
+	struct xm_key k;
+
+	xm_state_key(s, &k);
+	old = kmirror_find_state(m, &k);
+	if (!old || !(old->s.crypt.present || old->s.aead.present || old->s.auth.present ||
+		      old->s.comp.present))
+		return kmirror_put_state(m, s);
+	n = old->s;
+	n.lft = s->lft;
+	if (s->has_encap && n.has_encap)
+		n.encap = s->encap;
+	if (s->has_coaddr && n.has_coaddr)
+		n.coaddr = s->coaddr;
+	if (s->if_id)
+		n.if_id = s->if_id;
+	if (!s->spi)
+		n.sel = s->sel;
+	return kmirror_put_state(m, &n);
+}
+
 static int state_event(struct kmirror *m, const struct xm_msg *msg)
 {
 	int r;
 
 	switch (msg->type) {
 	case XFRM_MSG_NEWSA:
-	case XFRM_MSG_UPDSA:
 		r = kmirror_put_state(m, &msg->sa);
+		return r < 0 ? r : KM_OBJECTS;
+	case XFRM_MSG_UPDSA:
+		r = update_state(m, &msg->sa);
 		return r < 0 ? r : KM_OBJECTS;
 	case XFRM_MSG_DELSA:
 		return kmirror_del_state(m, &msg->sa) ? KM_OBJECTS : 0;

@@ -63,7 +63,10 @@ void kmirror_set_filter(struct kmirror *m, bool (*keep_state)(void *arg, const s
 
 /**
  * kmirror_event() - apply event @msg (any XFRM message xm_parse() read
- * from the event socket, or a dump reply: NEWSA / NEWPOLICY).  A delete
+ * from the event socket, or a dump reply: NEWSA / NEWPOLICY).  An UPDSA
+ * of a state that has its algorithms changes only what XFRM changes
+ * (lifetimes, encapsulation, care-of address, if_id): the event carries
+ * the request, whose algorithms and keys the kernel ignored.  A delete
  * or hard expiry of an object not kept is nothing; ACQUIRE and other
  * types change nothing (the caller logs ACQUIREs).
  * Return: a mask of KM_*, or -ENOMEM / -ENOSPC (the mirror missed an

@@ -472,6 +472,37 @@ START_TEST(counters_only_put)
 }
 END_TEST
 
+/* An UPDSA of a valid state: the kernel takes its lifetimes, not its
+ * keys (xfrm_state_update()), whatever the event says. */
+START_TEST(update_keeps_keys)
+{
+	struct kmirror *m = mirror_of("kderive", "transport-sa.bin", "transport-policy.bin");
+	struct xm_msg u = { .type = XFRM_MSG_UPDSA };
+	const struct km_state *got;
+	struct xm_key k;
+	const struct km_state *ks;
+	size_t pos = 0;
+	uint32_t bits;
+
+	while ((ks = kmirror_next_state(m, &pos)) && !ks->s.crypt.present && !ks->s.aead.present)
+		;
+	ck_assert_ptr_nonnull(ks); /* an ESP state */
+	u.sa = ks->s;
+	bits = u.sa.crypt.present ? u.sa.crypt.key_bits : u.sa.aead.key_bits;
+	u.sa.crypt.key_bits += 64;
+	u.sa.aead.key_bits += 64;
+	u.sa.lft.hard_add_expires_seconds = 3600;
+	ck_assert_int_eq(kmirror_event(m, &u), KM_OBJECTS);
+	xm_state_key(&u.sa, &k);
+	got = kmirror_find_state(m, &k);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(got->s.crypt.present ? got->s.crypt.key_bits : got->s.aead.key_bits,
+			  bits);
+	ck_assert_uint_eq(got->s.lft.hard_add_expires_seconds, 3600);
+	kmirror_free(m);
+}
+END_TEST
+
 /* A soft expiry carries no algorithm: the state stays as it was (its
  * counters updated); the hard one removes it (no DELSA follows). */
 START_TEST(expiry)
@@ -641,6 +672,7 @@ int main(void)
 	tcase_add_test(tc, events_converge);
 	tcase_add_test(tc, event_kinds);
 	tcase_add_test(tc, counters_only_put);
+	tcase_add_test(tc, update_keeps_keys);
 	tcase_add_test(tc, parse_acquire_newae);
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, churn);
