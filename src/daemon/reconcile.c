@@ -902,26 +902,27 @@ static void view_invalidate(struct daemon *d)
  * on-demand files come: their renderings then take it instead of deriving
  * again, so that a reader in a loop costs one derivation per publication
  * (and one per counters' reading).  Without readers in the last
- * VIEW_KEEP_MS, nothing is kept: it would be memory nobody reads. */
+ * VIEW_KEEP_MS, nothing is kept (false: @kv stays the caller's): it would
+ * be memory nobody reads. */
 #define VIEW_KEEP_MS (2 * RECONCILE_COUNTERS_AGE_MS)
-static void view_keep(struct daemon *d, struct kview *kv, uint64_t counters)
+static bool view_keep(struct daemon *d, struct kview *kv, uint64_t counters)
+{
+	if (!d->view_read_ms || loop_now_ms() - d->view_read_ms >= VIEW_KEEP_MS ||
+	    !(d->view_foreign = calloc(1, sizeof(*d->view_foreign))))
+		return false;
+	*d->view_foreign = *kv;
+	memset(kv, 0, sizeof(*kv));
+	d->view_foreign_counters = counters;
+	return true;
+}
+
+/* Forget the kept derivation (before a new one is made: never two at
+ * once). */
+static void view_drop(struct daemon *d)
 {
 	kview_clear(d->view_foreign);
-	if (!d->view_read_ms || loop_now_ms() - d->view_read_ms >= VIEW_KEEP_MS) {
-		free(d->view_foreign);
-		d->view_foreign = NULL;
-		kview_clear(kv);
-		return;
-	}
-	if (!d->view_foreign)
-		d->view_foreign = calloc(1, sizeof(*d->view_foreign));
-	if (d->view_foreign) {
-		*d->view_foreign = *kv;
-		memset(kv, 0, sizeof(*kv));
-		d->view_foreign_counters = counters;
-	} else {
-		kview_clear(kv);
-	}
+	free(d->view_foreign);
+	d->view_foreign = NULL;
 }
 
 void reconcile_publish(struct daemon *d)
@@ -937,9 +938,7 @@ void reconcile_publish(struct daemon *d)
 	if (d->ops->view_gen)
 		d->ops->view_gen(d->kern, &d->view_objects, &d->view_counters);
 	view_invalidate(d);
-	kview_clear(d->view_foreign); /* the new one replaces it: never two at once */
-	free(d->view_foreign);
-	d->view_foreign = NULL;
+	view_drop(d);
 	r = view_add_foreign(d, &kv);
 	if (r < 0) {
 		log_err("view: out of memory collecting the SAs; keeping the old view");
@@ -951,7 +950,8 @@ void reconcile_publish(struct daemon *d)
 	if (r >= 0)
 		r = render_spigrp_kview(&kv, fmt, &b);
 	publish_text(d, "ipsec_spigrp", &b, r, &d->view_snap);
-	view_keep(d, &kv, d->view_counters);
+	if (!view_keep(d, &kv, d->view_counters))
+		kview_clear(&kv);
 	ntun = view_tunifs(d, &tun);
 	r = render_tncfg(&tun, ntun, &b);
 	publish_text(d, "ipsec_tncfg", &b, r, NULL);
@@ -967,22 +967,22 @@ void reconcile_view_counters(struct daemon *d)
 }
 
 /* The foreign part for the on-demand files: the kept derivation when its
- * counters are the mirror's, else a new one (then kept).  NULL: no memory. */
-static const struct kview *view_foreign(struct daemon *d)
+ * counters are the mirror's, else a new one: kept, or in @tmp (the caller
+ * clears it).  NULL: no memory. */
+static const struct kview *view_foreign(struct daemon *d, struct kview *tmp)
 {
-	struct kview kv = { 0 };
 	uint64_t o = 0, c = 0;
 
 	if (d->ops->view_gen)
 		d->ops->view_gen(d->kern, &o, &c);
 	if (d->view_foreign && d->view_foreign_counters == c)
 		return d->view_foreign;
-	if (view_add_foreign(d, &kv) < 0) {
-		kview_clear(&kv);
+	view_drop(d);
+	if (view_add_foreign(d, tmp) < 0) {
+		kview_clear(tmp);
 		return NULL;
 	}
-	view_keep(d, &kv, c);
-	return d->view_foreign;
+	return view_keep(d, tmp, c) ? d->view_foreign : tmp;
 }
 
 /* Append the on-demand files @want names (indices of view_on_demand[])
@@ -1011,8 +1011,8 @@ static void view_render(struct daemon *d, const bool *want)
 	enum cfg_said_format fmt = d->cfg->said_format;
 	uint64_t now = (uint64_t)time(NULL);
 	const struct kview *foreign;
+	struct kview own = { 0 }, tmp = { 0 };
 	struct kview_own_iter it;
-	struct kview own = { 0 };
 	int r, more = 1;
 
 	r = kview_own_begin(&it, d->db, d->rt);
@@ -1024,11 +1024,12 @@ static void view_render(struct daemon *d, const bool *want)
 	}
 	kview_own_end(&it);
 	kview_clear(&own);
-	foreign = r >= 0 ? view_foreign(d) : NULL;
+	foreign = r >= 0 ? view_foreign(d, &tmp) : NULL;
 	if (foreign)
 		r = view_render_part(foreign, want, now, fmt, b);
 	else
 		r = -ENOMEM;
+	kview_clear(&tmp);
 	for (size_t i = 0; i < VIEW_ON_DEMAND; i++) {
 		if (!want[i])
 			continue;
