@@ -91,7 +91,7 @@ run_daemon() {
 	[ -n "${3:-}" ] && nlmon_stop
 	secs "$_t0" "$_t1" > "$T/$1.secs"
 	echo "$(sad_count "$1") $(spd_count "$1")" > "$T/$1.counts"
-	awk '/^VmRSS|^VmHWM/ { print $2 }' "/proc/$_pid/status" | tr '\n' ' ' > "$T/$1.mem"
+	awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } END { print r, h }' "/proc/$_pid/status" > "$T/$1.mem"
 }
 
 step "generate $N groups"

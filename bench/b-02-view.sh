@@ -39,7 +39,8 @@ t1=$(now)
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 grep -v ' installed (reqid ' "$T/bv.log" | sort | uniq -c | sort -rn | head -n 8 |
 	cut -c1-200
-set -- $(awk '/^VmRSS|^VmHWM/ { print $2 }' "/proc/$pid/status")
+# VmHWM comes before VmRSS in the status file
+set -- $(awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } END { print r, h }' "/proc/$pid/status")
 rss=$1
 hwm=$2
 

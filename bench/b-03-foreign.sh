@@ -89,6 +89,9 @@ converge "$T/want.sorted"
 t2=$(now)
 [ "$(grep -c . "$V/ipsec_spi")" -eq "$N" ] || fail "ipsec_spi has $(grep -c . "$V/ipsec_spi") lines, expected $N"
 c1=$(cpu "$pid")
+for _t in /proc/$pid/task/*/stat; do
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "# thread: user %.2f s, system %.2f s\n", $12 / hz, $13 / hz }' "$_t"
+done
 : > "$T/empty"
 t3=$(now)
 ns fe ip -batch "$T/del.batch" || fail "ip -batch (deletes) failed"
@@ -127,4 +130,5 @@ fig "view latency, $L state deletes (ms)" "median $1" "p99 $2, max $3"
 set -- $(awk '$1 == "del-event" { print $2, $3, $4 }' "$T/lat")
 fig "  the same from the kernel's DELSA event" "median $1" "p99 $2, max $3"
 daemon_stop fe TERM
+cp "$T/fe.log" "$UMLT_OUT/$CASE.daemon.log"
 exit 0

@@ -11,16 +11,22 @@
  * takes a reference to the current one and release() drops it, so a reader
  * keeps the rendering of its open() until it closes the file.
  *
- * Live files (the counters of ipsec_spi and ipsec_eroute): an open() of
- * one whose rendering is older than PE_LIVE_AGE asks the daemon for a new
- * one (a counter on the refresh eventfd, pe_view_refresh_fd()) and waits
- * at most PE_LIVE_WAIT for it; then it serves what is there.
+ * Files rendered on demand (pe_view_invalidate(): ipsec_spi and
+ * ipsec_eroute, one line per SA or policy): an open() of one whose
+ * rendering was dropped, or of a live one (counters) whose rendering is
+ * older than PE_LIVE_AGE, asks the daemon for a new one (a counter on the
+ * refresh eventfd, pe_view_refresh_fd()) and is answered when it comes
+ * (pe_view_publish() replies from the daemon's thread); an open that has
+ * an older rendering to fall back on gets that after PE_LIVE_WAIT.  The
+ * FUSE thread never waits for the daemon: other files are served
+ * meanwhile.
  *
  * Threading: one thread of our own runs a plain receive/process loop.  No
  * handler ever blocks (everything is served from memory under a short
- * mutex), so a pool (fuse_session_loop_mt) would not serve readers any
- * faster, while our own loop can poll a wake-up pipe: pe_view_unmount()
- * stops it without signals, even while some reader keeps a file open.
+ * mutex, or answered later), so a pool (fuse_session_loop_mt) would not
+ * serve readers any faster, while our own loop can poll a wake-up pipe:
+ * pe_view_unmount() stops it without signals, even while some reader keeps
+ * a file open.
  */
 #include "config.h"
 
@@ -104,6 +110,15 @@ static const struct pe_node pe_nodes[] = {
 #define PE_LIVE_AGE_NS 1000000000LL /* a live file's rendering is fresh enough */
 #define PE_LIVE_WAIT_NS 250000000LL /* at most this long for a new one */
 
+/* An open() waiting for a new rendering of its file. */
+struct pe_wait {
+	struct pe_wait *next;
+	fuse_req_t req;
+	struct fuse_file_info fi;
+	int64_t until;      /* CLOCK_MONOTONIC ns: then the held rendering
+			       does; 0: none is held, wait for the new one */
+};
+
 struct pe_view {
 	struct fuse_session *se;
 	char *mountpoint;
@@ -113,23 +128,13 @@ struct pe_view {
 	pthread_t thread;
 	int wake[2];        /* pipe: a byte in wake[1] stops the loop */
 	int refresh;        /* eventfd: a live file wants a new rendering */
-	pthread_mutex_t lock; /* guards cur[] and mtime[] */
-	pthread_cond_t published; /* signalled by pe_view_publish() */
-	struct snap *cur[PE_NFILES]; /* one reference each */
+	pthread_mutex_t lock; /* guards cur[], mtime[] and wait[] */
+	struct snap *cur[PE_NFILES]; /* one reference each; NULL: dropped
+					 (pe_view_invalidate()) */
 	struct timespec mtime[PE_NFILES];
+	struct pe_wait *wait[PE_NFILES]; /* opens waiting for a rendering */
 	struct timespec born;
 };
-
-/* A new reference to the current snapshot of file @i. */
-static struct snap *pe_current(struct pe_view *v, size_t i)
-{
-	struct snap *b;
-
-	pthread_mutex_lock(&v->lock);
-	b = snap_get(v->cur[i]);
-	pthread_mutex_unlock(&v->lock);
-	return b;
-}
 
 /* The child @name of directory @parent, or 0. */
 static fuse_ino_t pe_child(fuse_ino_t parent, const char *name, size_t len)
@@ -350,35 +355,70 @@ static int64_t pe_ns(const struct timespec *t)
 	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
-/* A live file's rendering older than PE_LIVE_AGE_NS: ask the daemon for a
- * new one and wait for it, PE_LIVE_WAIT_NS at most.  Only the FUSE thread
- * waits here (the daemon's main thread never takes the lock for long). */
-static void pe_freshen(struct pe_view *v, int slot)
+static int64_t pe_mono_ns(void)
 {
-	struct timespec now, until;
-	int64_t seen;
-	uint64_t one = 1;
+	struct timespec t;
 
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return pe_ns(&t);
+}
+
+/* Does an open of file node @ino want a new rendering?  Under v->lock. */
+static bool pe_wants_new(struct pe_view *v, fuse_ino_t ino)
+{
+	int slot = pe_nodes[ino].slot;
+	struct timespec now;
+
+	if (v->refresh < 0)
+		return false;
+	if (!v->cur[slot])
+		return true;
+	if (!pe_nodes[ino].live)
+		return false;
 	clock_gettime(CLOCK_REALTIME, &now);
-	pthread_mutex_lock(&v->lock);
-	seen = pe_ns(&v->mtime[slot]);
-	if (v->refresh < 0 || pe_ns(&now) - seen < PE_LIVE_AGE_NS) {
-		pthread_mutex_unlock(&v->lock);
+	return pe_ns(&now) - pe_ns(&v->mtime[slot]) >= PE_LIVE_AGE_NS;
+}
+
+/* Answer open @req with snapshot @b (a reference the reader takes over;
+ * NULL: an empty one). */
+static void pe_reply_open(fuse_req_t req, struct fuse_file_info *fi, struct snap *b)
+{
+	if (!b)
+		b = snap_new(NULL, 0, 0, NULL);
+	if (!b) {
+		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	fi->fh = (uint64_t)(uintptr_t)b;
+	/* Size 0 in getattr: without direct_io the page cache would serve
+	 * readers nothing.  Nothing to keep either: the next open may see
+	 * another rendering. */
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	if (fuse_reply_open(req, fi) == -ENOENT) /* interrupted: no release comes */
+		snap_put(b);
+}
+
+/* Queue open @req of file node @ino until a new rendering comes (under
+ * v->lock); false when out of memory (then serve what is there). */
+static bool pe_wait_new(struct pe_view *v, fuse_ino_t ino, fuse_req_t req,
+			const struct fuse_file_info *fi)
+{
+	int slot = pe_nodes[ino].slot;
+	struct pe_wait *w = calloc(1, sizeof(*w));
+	uint64_t one = 1;
+
+	if (!w)
+		return false;
+	w->req = req;
+	w->fi = *fi;
+	w->until = v->cur[slot] ? pe_mono_ns() + PE_LIVE_WAIT_NS : 0;
+	w->next = v->wait[slot];
+	v->wait[slot] = w;
 	if (write(v->refresh, &one, sizeof(one)) < 0) {
-		/* a full counter is a pending request: wait for it too */
+		/* a full counter is a pending request: the owner comes */
 	}
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += PE_LIVE_WAIT_NS;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (pe_ns(&v->mtime[slot]) == seen)
-		if (pthread_cond_timedwait(&v->published, &v->lock, &until) == ETIMEDOUT)
-			break;
-	pthread_mutex_unlock(&v->lock);
+	return true;
 }
 
 static void pe_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -396,17 +436,45 @@ static void pe_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	if (pe_nodes[ino].live)
-		pe_freshen(v, pe_nodes[ino].slot);
-	b = pe_current(v, (size_t)pe_nodes[ino].slot);
-	fi->fh = (uint64_t)(uintptr_t)b;
-	/* Size 0 in getattr: without direct_io the page cache would serve
-	 * readers nothing.  Nothing to keep either: the next open may see
-	 * another rendering. */
-	fi->direct_io = 1;
-	fi->keep_cache = 0;
-	if (fuse_reply_open(req, fi) == -ENOENT) /* interrupted: no release comes */
-		snap_put(b);
+	pthread_mutex_lock(&v->lock);
+	if (pe_wants_new(v, ino) && pe_wait_new(v, ino, req, fi)) {
+		pthread_mutex_unlock(&v->lock);
+		return; /* answered by pe_view_publish() or pe_serve_late() */
+	}
+	b = snap_get(v->cur[pe_nodes[ino].slot]);
+	pthread_mutex_unlock(&v->lock);
+	pe_reply_open(req, fi, b);
+}
+
+/* Answer the waiting opens whose time is up with the rendering held;
+ * return the poll timeout until the next one is (ms, -1: none). */
+static int pe_serve_late(struct pe_view *v)
+{
+	int64_t now = pe_mono_ns(), next = -1;
+	struct pe_wait *late = NULL, **pp, *w;
+
+	pthread_mutex_lock(&v->lock);
+	for (size_t i = 0; i < PE_NFILES; i++) {
+		for (pp = &v->wait[i]; (w = *pp);) {
+			if (!w->until || w->until > now) {
+				if (w->until && (next < 0 || w->until < next))
+					next = w->until;
+				pp = &w->next;
+				continue;
+			}
+			*pp = w->next;
+			w->fi.fh = (uint64_t)(uintptr_t)snap_get(v->cur[i]);
+			w->next = late;
+			late = w;
+		}
+	}
+	pthread_mutex_unlock(&v->lock);
+	while ((w = late)) {
+		late = w->next;
+		pe_reply_open(w->req, &w->fi, (struct snap *)(uintptr_t)w->fi.fh);
+		free(w);
+	}
+	return next < 0 ? -1 : (int)((next - now) / 1000000 + 1);
 }
 
 static void pe_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -507,7 +575,7 @@ static void *pe_thread(void *arg)
 	pfd[1].fd = v->wake[0];
 	pfd[1].events = POLLIN;
 	while (!fuse_session_exited(v->se)) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 2, pe_serve_late(v)) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("view: poll: %s", strerror(errno));
@@ -673,6 +741,15 @@ static void pe_view_free(struct pe_view *v)
 {
 	size_t i;
 
+	for (i = 0; i < PE_NFILES; i++) {
+		while (v->wait[i]) { /* opens still waiting: before the session goes */
+			struct pe_wait *w = v->wait[i];
+
+			v->wait[i] = w->next;
+			fuse_reply_err(w->req, EIO);
+			free(w);
+		}
+	}
 	if (v->se) {
 		if (v->mounted)
 			fuse_session_unmount(v->se);
@@ -688,7 +765,6 @@ static void pe_view_free(struct pe_view *v)
 		close(v->wake[1]);
 	if (v->refresh >= 0)
 		close(v->refresh);
-	pthread_cond_destroy(&v->published);
 	pthread_mutex_destroy(&v->lock);
 	free(v->mountpoint);
 	free(v);
@@ -725,14 +801,6 @@ int pe_view_mount(struct pe_view **out, const char *mountpoint, char *err, size_
 		return -ENOMEM;
 	v->wake[0] = v->wake[1] = -1;
 	pthread_mutex_init(&v->lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&v->published, &ca);
-		pthread_condattr_destroy(&ca);
-	}
 	v->refresh = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	clock_gettime(CLOCK_REALTIME, &v->born);
 	v->mountpoint = strdup(mountpoint);
@@ -801,6 +869,7 @@ fail:
 
 int pe_view_publish(struct pe_view *v, const char *name, struct snap *b)
 {
+	struct pe_wait *w, *waiting;
 	struct snap *old;
 	int i = pe_file_index(name);
 
@@ -814,10 +883,48 @@ int pe_view_publish(struct pe_view *v, const char *name, struct snap *b)
 	old = v->cur[i];
 	v->cur[i] = b;
 	clock_gettime(CLOCK_REALTIME, &v->mtime[i]);
-	pthread_cond_broadcast(&v->published);
+	waiting = v->wait[i];
+	v->wait[i] = NULL;
+	for (w = waiting; w; w = w->next)
+		w->fi.fh = (uint64_t)(uintptr_t)snap_get(b);
+	pthread_mutex_unlock(&v->lock);
+	snap_put(old);
+	while ((w = waiting)) {
+		waiting = w->next;
+		pe_reply_open(w->req, &w->fi, (struct snap *)(uintptr_t)w->fi.fh);
+		free(w);
+	}
+	return 0;
+}
+
+int pe_view_invalidate(struct pe_view *v, const char *name)
+{
+	struct snap *old;
+	int i = pe_file_index(name);
+
+	if (i < 0)
+		return -ENOENT;
+	pthread_mutex_lock(&v->lock);
+	old = v->cur[i];
+	v->cur[i] = NULL;
+	for (struct pe_wait *w = v->wait[i]; w; w = w->next)
+		w->until = 0; /* nothing to fall back on now */
 	pthread_mutex_unlock(&v->lock);
 	snap_put(old);
 	return 0;
+}
+
+bool pe_view_wanted(struct pe_view *v, const char *name)
+{
+	int i = pe_file_index(name);
+	bool r;
+
+	if (i < 0)
+		return false;
+	pthread_mutex_lock(&v->lock);
+	r = v->wait[i] != NULL;
+	pthread_mutex_unlock(&v->lock);
+	return r;
 }
 
 int pe_view_refresh_fd(const struct pe_view *v)

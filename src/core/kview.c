@@ -63,6 +63,11 @@ long kview_add_eroute(struct kview *v, const struct kv_eroute *e)
 	return append((void **)&v->er, &v->ner, &v->er_cap, e, sizeof(*e));
 }
 
+void kview_reset(struct kview *v)
+{
+	v->nsa = v->ngrp = v->ner = 0;
+}
+
 void kview_clear(struct kview *v)
 {
 	if (!v)

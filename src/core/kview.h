@@ -92,6 +92,8 @@ struct kview {
 long kview_add_sa(struct kview *v, const struct kv_sa *sa);
 long kview_add_group(struct kview *v, const struct kv_group *g);
 long kview_add_eroute(struct kview *v, const struct kv_eroute *e);
+/* Empty @v, keeping its arrays for the next records. */
+void kview_reset(struct kview *v);
 /* Free the arrays (the struct itself is the caller's); NULL is a no-op. */
 void kview_clear(struct kview *v);
 

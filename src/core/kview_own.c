@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,12 +126,6 @@ static int own_group(struct kview *v, const struct sadb_group *g, const struct r
 	return own_eroutes(v, g, r);
 }
 
-/* Sort keys beside the pointers, as render.c does. */
-struct own_ref {
-	uint64_t order;
-	size_t i;
-};
-
 static int cmp_ref(const void *a, const void *b)
 {
 	const struct own_ref *x = a, *y = b;
@@ -138,30 +133,54 @@ static int cmp_ref(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-int kview_add_own(struct kview *v, const struct sadb *db, const struct runtime *rt)
+int kview_own_begin(struct kview_own_iter *it, const struct sadb *db, const struct runtime *rt)
 {
-	struct own_ref *ref;
-	size_t i, n = 0;
-	int r = 0;
+	size_t i;
 
+	memset(it, 0, sizeof(*it));
+	it->db = db;
+	it->rt = rt;
 	if (!db || !rt || !db->ngroup)
 		return 0;
-	ref = malloc(db->ngroup * sizeof(*ref));
-	if (!ref)
+	it->ref = malloc(db->ngroup * sizeof(*it->ref));
+	if (!it->ref)
 		return -ENOMEM;
 	for (i = 0; i < db->ngroup; i++) {
 		const struct sadb_group *g = db->group[i];
 		const struct rt_group *rg = g ? rt_of(rt, g) : NULL;
 
 		if (rg && rg->state == RT_INSTALLED)
-			ref[n++] = (struct own_ref){ g->order, i };
+			it->ref[it->n++] = (struct own_ref){ g->order, i };
 	}
-	qsort(ref, n, sizeof(*ref), cmp_ref);
-	for (i = 0; i < n && !r; i++) {
-		const struct sadb_group *g = db->group[ref[i].i];
+	qsort(it->ref, it->n, sizeof(*it->ref), cmp_ref);
+	return 0;
+}
 
-		r = own_group(v, g, rt_of(rt, g));
+int kview_own_next(struct kview_own_iter *it, struct kview *v, size_t max)
+{
+	int r = 0;
+
+	for (size_t k = 0; k < max && it->next < it->n && !r; k++) {
+		const struct sadb_group *g = it->db->group[it->ref[it->next++].i];
+
+		r = own_group(v, g, rt_of(it->rt, g));
 	}
-	free(ref);
-	return r;
+	return r < 0 ? r : it->next < it->n;
+}
+
+void kview_own_end(struct kview_own_iter *it)
+{
+	free(it->ref);
+	it->ref = NULL;
+}
+
+int kview_add_own(struct kview *v, const struct sadb *db, const struct runtime *rt)
+{
+	struct kview_own_iter it;
+	int r = kview_own_begin(&it, db, rt);
+
+	if (r == 0)
+		r = kview_own_next(&it, v, SIZE_MAX);
+	kview_own_end(&it);
+	return r < 0 ? r : 0;
 }

@@ -9,6 +9,9 @@
 #ifndef SPIGRP_KVIEW_OWN_H
 #define SPIGRP_KVIEW_OWN_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "kview.h"
 #include "runtime.h"
 #include "sadb.h"
@@ -34,5 +37,27 @@
  * Return: 0, or -ENOMEM (@v then holds part of it: kview_clear() it).
  */
 int kview_add_own(struct kview *v, const struct sadb *db, const struct runtime *rt);
+
+/* Sort keys beside the pointers, as render.c does. */
+struct own_ref {
+	uint64_t order;
+	size_t i;
+};
+
+/* The same in parts (a few groups at a time, so that a rendering of ours
+ * at 100,000 groups never holds all of them as kview records):
+ * kview_own_begin() orders the groups (0 or -ENOMEM), kview_own_next()
+ * appends the next @max of them to @v (1: more follow, 0: that was the
+ * last, -ENOMEM), kview_own_end() frees the order.  @db and @rt must not
+ * change in between. */
+struct kview_own_iter {
+	const struct sadb *db;
+	const struct runtime *rt;
+	struct own_ref *ref;
+	size_t n, next;
+};
+int kview_own_begin(struct kview_own_iter *it, const struct sadb *db, const struct runtime *rt);
+int kview_own_next(struct kview_own_iter *it, struct kview *v, size_t max);
+void kview_own_end(struct kview_own_iter *it);
 
 #endif

@@ -19,6 +19,7 @@ struct klipsrt_txn;
 struct ctl;
 struct dp_ops;
 struct kern_ops;
+struct kview;
 struct loop;
 struct loop_timer;
 struct pe_view;
@@ -61,8 +62,14 @@ struct daemon {
 	uint64_t view_objects, view_counters; /* the mirror's generations the
 				       published view shows (reconcile.h) */
 	struct loop_timer *view_timer; /* republishes after mirror changes */
-	int64_t view_due;           /* when view_timer fires (ms, monotonic) */
-	int64_t view_cost_ms;       /* how long its last rendering took */
+	int64_t view_due;           /* the next publication, at the earliest
+				       (ms, monotonic) */
+	int64_t view_cost_us;       /* CPU per publication (averaged) ... */
+	int64_t view_spent_us;      /* ... and spent since the last one */
+	int64_t view_read_ms;       /* counters last read for the view (ms, monotonic) */
+	struct kview *view_foreign; /* the latest foreign derivation, kept while
+				       ipsec_spi or ipsec_eroute is read */
+	uint64_t view_foreign_counters; /* the counters' generation it shows */
 	uint64_t gen;               /* state generation: bumped by every
 				       reconcile_publish() (the control socket
 				       shares read answers within one) */

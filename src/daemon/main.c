@@ -21,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -30,6 +31,7 @@
 #include "dpops.h"
 #include "kernops.h"
 #include "klipsrt.h"
+#include "kview.h"
 #include "log.h"
 #include "loop.h"
 #include "reconcile.h"
@@ -45,8 +47,8 @@
 #define DEFAULT_CONFIG SYSCONFDIR "/spigrpd.conf"
 #define MAX_LOCAL 64
 #define ADDR_SETTLE_MS 200 /* address events come in bursts */
-#define VIEW_SETTLE_MS 5      /* kernel objects changed: the view follows */
-#define VIEW_COUNTERS_MS 1000 /* only counters changed (NEWAE, soft expiry) */
+#define VIEW_SPACING_MIN_MS 10 /* between two renderings of ipsec_spigrp, and */
+#define VIEW_SPACING_FACTOR 3  /* this many times what the view costs */
 #define SEQ_TICK_MS 1000   /* sequence reservations without a wake-up too */
 
 /* --local addresses for -n: decide directions as if these were ours. */
@@ -132,36 +134,57 @@ static void on_signal(void *arg)
 	}
 }
 
-/* The view follows the kernel mirror: a changed state or policy is
- * published VIEW_SETTLE_MS later (or twice the last rendering's time, when
- * that is longer: a flood of events then costs a third of the daemon at
- * most), changed counters alone VIEW_COUNTERS_MS later; one rendering per
- * delay however many events came (the deadline is never pushed back, only
- * brought forward). */
+/* The CPU time of this thread, in microseconds. */
+static int64_t cpu_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+/* The view follows the kernel mirror.  A changed state or policy is
+ * published at once (at the end of this loop round, with every event read
+ * in it) when the view is idle; while changes keep coming, once per
+ * spacing: VIEW_SPACING_MIN_MS, or VIEW_SPACING_FACTOR times the CPU time
+ * the view costs per publication (averaged: the rendering of ipsec_spigrp
+ * plus those of ipsec_spi and ipsec_eroute that readers asked for in
+ * between; the CPU clock may tick in 10 ms steps), so that a flood of
+ * events leaves the view a quarter of the daemon at most.  Changed
+ * counters alone only drop ipsec_spi and ipsec_eroute: their next open
+ * renders them. */
 static void view_schedule(struct daemon *d)
 {
 	int stale = reconcile_view_stale(d);
-	int64_t due;
 
 	if (!stale || !d->view_timer)
 		return;
-	due = stale == RECONCILE_VIEW_OBJECTS ? VIEW_SETTLE_MS : VIEW_COUNTERS_MS;
-	if (due < 2 * d->view_cost_ms)
-		due = 2 * d->view_cost_ms;
-	due += loop_now_ms();
-	if (loop_timer_armed(d->view_timer) && d->view_due <= due)
+	if (stale == RECONCILE_VIEW_COUNTERS) {
+		reconcile_view_counters(d);
 		return;
-	d->view_due = due;
-	loop_timer_arm(d->view_timer, due - loop_now_ms());
+	}
+	if (!loop_timer_armed(d->view_timer))
+		loop_timer_arm(d->view_timer, d->view_due - loop_now_ms());
 }
 
 static void on_view_timer(void *arg)
 {
 	struct daemon *d = arg;
-	int64_t t0 = loop_now_ms();
+	int64_t c0 = cpu_us(), t0 = loop_now_ms(), spacing;
 
 	reconcile_publish(d);
-	d->view_cost_ms = loop_now_ms() - t0;
+	d->view_spent_us += cpu_us() - c0;
+	d->view_cost_us += (d->view_spent_us - d->view_cost_us) / 4;
+	/* after a pause the view may have shrunk: what it costs now, then */
+	if (t0 > d->view_due + VIEW_SPACING_MIN_MS && d->view_spent_us < d->view_cost_us)
+		d->view_cost_us = d->view_spent_us;
+	d->view_spent_us = 0;
+	spacing = VIEW_SPACING_FACTOR * d->view_cost_us / 1000;
+	if (spacing < VIEW_SPACING_MIN_MS)
+		spacing = VIEW_SPACING_MIN_MS;
+	d->view_due = loop_now_ms() + spacing;
+	log_debug("view: ipsec_spigrp published; %lld us of CPU per publication, the next "
+		  "one %lld ms after", (long long)d->view_cost_us, (long long)spacing);
 }
 
 static void on_xfrm_event(void *arg)
@@ -210,14 +233,19 @@ static void on_kseq_timer(void *arg)
 	loop_timer_arm(d->kseq_timer, SEQSTORE_KERNEL_PERIOD_S * 1000);
 }
 
-/* A reader of a counters file wants a new rendering (pe_view_refresh_fd()). */
+/* A reader waits for ipsec_spi or ipsec_eroute (pe_view_refresh_fd()). */
 static void on_view_refresh(void *arg)
 {
 	struct daemon *d = arg;
 	uint64_t n;
 
-	if (read(pe_view_refresh_fd(d->view), &n, sizeof(n)) == (ssize_t)sizeof(n))
+	if (read(pe_view_refresh_fd(d->view), &n, sizeof(n)) == (ssize_t)sizeof(n)) {
+		int64_t c0 = cpu_us();
+
 		reconcile_view_refresh(d);
+		d->view_spent_us += cpu_us() - c0;
+		view_schedule(d); /* the counters' dump may have found changes */
+	}
 }
 
 /* Every SEQ_TICK_MS: the datapath's reservations, also without a wake-up. */
@@ -680,6 +708,8 @@ static void shutdown_all(struct daemon *d)
 	cfg_free(d->file);
 	klipsrt_free(d);
 	snap_put(d->view_snap);
+	kview_clear(d->view_foreign);
+	free(d->view_foreign);
 	labels_clear(&d->labels);
 	loop_free(d->loop);
 	if (d->sig_fd >= 0)

@@ -29,6 +29,7 @@
 #include "dpsnap.h"
 #include "kseq.h"
 #include "log.h"
+#include "loop.h"
 #include "place.h"
 #include "salive.h"
 #include "reconcile.h"
@@ -899,15 +900,12 @@ static int publish_text(struct daemon *d, const char *name, struct strbuf *b, in
 
 /* The foreign part of the view: every XFRM state and policy of the
  * namespace that is not ours, as groups, SAs and eroutes (the kernel
- * mirror's derivation, kderive.h), after our part.  Notes the mirror's
- * generations this view shows. */
+ * mirror's derivation, kderive.h), after our part. */
 static int view_add_foreign(struct daemon *d, struct kview *v)
 {
 	size_t sa_from = v->nsa, grp_from = v->ngrp;
 	int r;
 
-	if (d->ops->view_gen)
-		d->ops->view_gen(d->kern, &d->view_objects, &d->view_counters);
 	if (!d->ops->foreign_view)
 		return 0;
 	r = d->ops->foreign_view(d->kern, v);
@@ -953,6 +951,48 @@ static size_t view_tunifs(struct daemon *d, struct render_tunif *t)
 	return 1;
 }
 
+/* The files one line per SA or policy: rendered when a reader opens them
+ * (pe_view_invalidate()), from the model and the mirror as they are then. */
+enum { VIEW_ON_DEMAND = 2 };
+static const char *const view_on_demand[VIEW_ON_DEMAND] = { "ipsec_spi", "ipsec_eroute" };
+
+/* Drop the on-demand files: their next open asks for a new rendering. */
+static void view_invalidate(struct daemon *d)
+{
+	if (!d->view)
+		return;
+	for (size_t i = 0; i < VIEW_ON_DEMAND; i++)
+		pe_view_invalidate(d->view, view_on_demand[i]);
+}
+
+/* Keep @kv, the foreign part of the latest derivation, as d->view_foreign
+ * (its arrays are taken over; @kv is left empty) while readers of the
+ * on-demand files come: their renderings then take it instead of deriving
+ * again, so that a reader in a loop costs one derivation per publication
+ * (and one per counters' reading).  Without readers in the last
+ * VIEW_KEEP_MS, nothing is kept (false: @kv stays the caller's): it would
+ * be memory nobody reads. */
+#define VIEW_KEEP_MS (2 * RECONCILE_COUNTERS_AGE_MS)
+static bool view_keep(struct daemon *d, struct kview *kv, uint64_t counters)
+{
+	if (!d->view_read_ms || loop_now_ms() - d->view_read_ms >= VIEW_KEEP_MS ||
+	    !(d->view_foreign = calloc(1, sizeof(*d->view_foreign))))
+		return false;
+	*d->view_foreign = *kv;
+	memset(kv, 0, sizeof(*kv));
+	d->view_foreign_counters = counters;
+	return true;
+}
+
+/* Forget the kept derivation (before a new one is made: never two at
+ * once). */
+static void view_drop(struct daemon *d)
+{
+	kview_clear(d->view_foreign);
+	free(d->view_foreign);
+	d->view_foreign = NULL;
+}
+
 void reconcile_publish(struct daemon *d)
 {
 	enum cfg_said_format fmt = d->cfg->said_format;
@@ -963,9 +1003,11 @@ void reconcile_publish(struct daemon *d)
 	int r;
 
 	d->gen++;
-	r = kview_add_own(&kv, d->db, d->rt);
-	if (r >= 0)
-		r = view_add_foreign(d, &kv);
+	if (d->ops->view_gen)
+		d->ops->view_gen(d->kern, &d->view_objects, &d->view_counters);
+	view_invalidate(d);
+	view_drop(d);
+	r = view_add_foreign(d, &kv);
 	if (r < 0) {
 		log_err("view: out of memory collecting the SAs; keeping the old view");
 		kview_clear(&kv);
@@ -976,47 +1018,150 @@ void reconcile_publish(struct daemon *d)
 	if (r >= 0)
 		r = render_spigrp_kview(&kv, fmt, &b);
 	publish_text(d, "ipsec_spigrp", &b, r, &d->view_snap);
-	r = render_spi(&kv, fmt, (uint64_t)time(NULL), &b);
-	publish_text(d, "ipsec_spi", &b, r, NULL);
-	r = render_eroute(&kv, fmt, &b);
-	publish_text(d, "ipsec_eroute", &b, r, NULL);
-	kview_clear(&kv);
+	if (!view_keep(d, &kv, d->view_counters))
+		kview_clear(&kv);
 	ntun = view_tunifs(d, &tun);
 	r = render_tncfg(&tun, ntun, &b);
 	publish_text(d, "ipsec_tncfg", &b, r, NULL);
 }
 
-int reconcile_view_text(struct daemon *d, const char *name, struct strbuf *out)
+void reconcile_view_counters(struct daemon *d)
+{
+	uint64_t o;
+
+	if (d->ops->view_gen)
+		d->ops->view_gen(d->kern, &o, &d->view_counters);
+	view_invalidate(d);
+}
+
+/* The foreign part for the on-demand files: the kept derivation when its
+ * counters are the mirror's, else a new one: kept, or in @tmp (the caller
+ * clears it).  NULL: no memory. */
+static const struct kview *view_foreign(struct daemon *d, struct kview *tmp)
+{
+	uint64_t o = 0, c = 0;
+
+	if (d->ops->view_gen)
+		d->ops->view_gen(d->kern, &o, &c);
+	if (d->view_foreign && d->view_foreign_counters == c)
+		return d->view_foreign;
+	view_drop(d);
+	if (view_add_foreign(d, tmp) < 0) {
+		kview_clear(tmp);
+		return NULL;
+	}
+	return view_keep(d, tmp, c) ? d->view_foreign : tmp;
+}
+
+/* Append the on-demand files @want names (indices of view_on_demand[])
+ * of the SAs and eroutes of @v to @b[].  0 or -ENOMEM. */
+static int view_render_part(const struct kview *v, const bool *want, uint64_t now,
+			    enum cfg_said_format fmt, struct strbuf *b)
+{
+	int r = 0;
+
+	if (want[0])
+		r = render_spi(v, fmt, now, &b[0]);
+	if (r >= 0 && want[1])
+		r = render_eroute(v, fmt, &b[1]);
+	return r;
+}
+
+/* Render and publish the on-demand files @want names: ours first, from the
+ * model, VIEW_OWN_PART groups at a time (at 100,000 groups their kview
+ * records would cost 150 MB at once), then the foreign ones (the kept
+ * derivation, view_foreign()).  Out of memory, empty files (readers wait
+ * for one). */
+#define VIEW_OWN_PART 256
+static int view_render_texts(struct daemon *d, const bool *want, struct strbuf *b)
 {
 	enum cfg_said_format fmt = d->cfg->said_format;
-	struct kview kv = { 0 };
-	int r = kview_add_own(&kv, d->db, d->rt);
+	uint64_t now = (uint64_t)time(NULL);
+	const struct kview *foreign;
+	struct kview own = { 0 }, tmp = { 0 };
+	struct kview_own_iter it;
+	int r, more = 1;
 
-	if (r >= 0)
-		r = view_add_foreign(d, &kv);
-	if (r < 0) {
-		/* as is */
-	} else if (!strcmp(name, "ipsec_spigrp")) {
-		r = render_spigrp(d->db, d->rt, fmt, out);
+	r = kview_own_begin(&it, d->db, d->rt);
+	while (r >= 0 && more > 0) {
+		kview_reset(&own);
+		more = r = kview_own_next(&it, &own, VIEW_OWN_PART);
 		if (r >= 0)
-			r = render_spigrp_kview(&kv, fmt, out);
-	} else if (!strcmp(name, "ipsec_spi")) {
-		r = render_spi(&kv, fmt, (uint64_t)time(NULL), out);
-	} else if (!strcmp(name, "ipsec_eroute")) {
-		r = render_eroute(&kv, fmt, out);
-	} else {
-		r = -ENOENT;
+			r = view_render_part(&own, want, now, fmt, b);
 	}
-	kview_clear(&kv);
-	return r < 0 ? r : 0;
+	kview_own_end(&it);
+	kview_clear(&own);
+	foreign = r >= 0 ? view_foreign(d, &tmp) : NULL;
+	if (foreign)
+		r = view_render_part(foreign, want, now, fmt, b);
+	else
+		r = -ENOMEM;
+	kview_clear(&tmp);
+	return r;
+}
+
+static void view_render(struct daemon *d, const bool *want)
+{
+	struct strbuf b[VIEW_ON_DEMAND] = { STRBUF_INIT, STRBUF_INIT };
+	int r = view_render_texts(d, want, b);
+
+	for (size_t i = 0; i < VIEW_ON_DEMAND; i++) {
+		if (!want[i])
+			continue;
+		if (r < 0) {
+			log_err("view: out of memory rendering %s: an empty one", view_on_demand[i]);
+			strbuf_free(&b[i]);
+		}
+		publish_text(d, view_on_demand[i], &b[i], 0, NULL);
+	}
+}
+
+int reconcile_view_text(struct daemon *d, const char *name, struct strbuf *out)
+{
+	struct strbuf b[VIEW_ON_DEMAND] = { STRBUF_INIT, STRBUF_INIT };
+	bool want[VIEW_ON_DEMAND] = { false };
+	size_t i;
+	int r;
+
+	if (!strcmp(name, "ipsec_spigrp")) {
+		/* published at once when the view is idle (view_schedule()) */
+		if (d->view_snap)
+			strbuf_add(out, snap_data(d->view_snap), snap_len(d->view_snap));
+		return out->oom ? -ENOMEM : 0;
+	}
+	for (i = 0; i < VIEW_ON_DEMAND && strcmp(view_on_demand[i], name); i++)
+		;
+	if (i == VIEW_ON_DEMAND)
+		return -ENOENT;
+	want[i] = true;
+	r = view_render_texts(d, want, b);
+	if (r >= 0 && b[i].s)
+		strbuf_add(out, b[i].s, b[i].len);
+	for (size_t j = 0; j < VIEW_ON_DEMAND; j++)
+		strbuf_free(&b[j]);
+	return r < 0 ? r : out->oom ? -ENOMEM : 0;
 }
 
 void reconcile_view_refresh(struct daemon *d)
 {
+	bool want[VIEW_ON_DEMAND], any = false;
+	int64_t now = loop_now_ms();
+	uint64_t o;
 	int r;
 
-	reconcile_read_counters(d);
-	if (d->ops->view_refresh && (r = d->ops->view_refresh(d->kern)) < 0)
-		log_warn("view: reading the kernel's SAs: %s", strerror(-r));
-	reconcile_publish(d);
+	if (!d->view)
+		return;
+	for (size_t i = 0; i < VIEW_ON_DEMAND; i++)
+		any |= want[i] = pe_view_wanted(d->view, view_on_demand[i]);
+	if (!any)
+		return;
+	if (now - d->view_read_ms >= RECONCILE_COUNTERS_AGE_MS) {
+		reconcile_read_counters(d);
+		if (d->ops->view_refresh && (r = d->ops->view_refresh(d->kern)) < 0)
+			log_warn("view: reading the kernel's SAs: %s", strerror(-r));
+		d->view_read_ms = loop_now_ms();
+		if (d->ops->view_gen) /* the rendering below shows these counters */
+			d->ops->view_gen(d->kern, &o, &d->view_counters);
+	}
+	view_render(d, want);
 }

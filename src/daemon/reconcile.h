@@ -163,23 +163,32 @@ void reconcile_record_seq(struct daemon *d, bool all);
  * engine either way. */
 void reconcile_stop(struct daemon *d);
 
-/* Render every file of the view from our model and runtime (plus the
- * foreign part, see view_add_foreign() in reconcile.c) and hand them to the
- * view; ipsec_spigrp's text also stays in d->view_snap. */
+/* The view after a change of our model or of the kernel's objects: render
+ * ipsec_spigrp (our groups from the model, then the foreign ones, see
+ * view_add_foreign() in reconcile.c) and ipsec_tncfg and hand them to the
+ * view (ipsec_spigrp's text also stays in d->view_snap); drop ipsec_spi
+ * and ipsec_eroute, which are rendered when a reader opens them
+ * (reconcile_view_refresh()).  Notes the mirror's generations shown. */
 void reconcile_publish(struct daemon *d);
 
 /**
  * reconcile_view_text() - the text of the view's file @name
  * ("ipsec_spigrp", "ipsec_spi" or "ipsec_eroute"), rendered now from our
- * model and the kernel mirror, appended to @out (the control socket's
+ * model and the kernel mirror (ipsec_spigrp: as last published), appended to @out (the control socket's
  * view-spi, view-eroute and look).  Return: 0, -ENOENT (another name),
  * -ENOMEM.
  */
 int reconcile_view_text(struct daemon *d, const char *name, struct strbuf *out);
 
-/* A reader wants fresh counters (pe_view_refresh_fd()): read them
- * (reconcile_read_counters(), the kernel's view_refresh()), then
- * reconcile_publish(). */
+/* Only the kernel's counters changed (RECONCILE_VIEW_COUNTERS): drop
+ * ipsec_spi and ipsec_eroute (their next open renders them). */
+void reconcile_view_counters(struct daemon *d);
+
+/* A reader waits for ipsec_spi or ipsec_eroute (pe_view_refresh_fd(),
+ * pe_view_wanted()): read the counters (reconcile_read_counters(), the
+ * kernel's view_refresh()) when the last read is RECONCILE_COUNTERS_AGE_MS
+ * old, then render and publish the files waited for. */
+#define RECONCILE_COUNTERS_AGE_MS 1000
 void reconcile_view_refresh(struct daemon *d);
 
 /* Has the kernel mirror changed since the view was last published?  0:

@@ -224,6 +224,32 @@ static void drop_keys(struct xm_state *s)
 	s->comp.key = NULL;
 }
 
+/* Is @n state @o with only its counters moved (current lifetime,
+ * statistics, replay counters, last use)?  Then the lines of the view stay
+ * (a dump for fresh counters changes no object). */
+static bool state_counters_only(const struct xm_state *o, const struct xm_state *n)
+{
+	struct xm_state t = *n;
+
+	t.curlft = o->curlft;
+	t.stats = o->stats;
+	t.replay = o->replay;
+	t.replay_esn.oseq = o->replay_esn.oseq;
+	t.replay_esn.seq = o->replay_esn.seq;
+	t.replay_esn.oseq_hi = o->replay_esn.oseq_hi;
+	t.replay_esn.seq_hi = o->replay_esn.seq_hi;
+	t.lastused = o->lastused;
+	return memcmp(&t, o, sizeof(t)) == 0;
+}
+
+static bool policy_counters_only(const struct xm_policy *o, const struct xm_policy *n)
+{
+	struct xm_policy t = *n;
+
+	t.curlft = o->curlft;
+	return memcmp(&t, o, sizeof(t)) == 0;
+}
+
 void kmirror_set_filter(struct kmirror *m, bool (*keep_state)(void *arg, const struct xm_state *s),
 			bool (*keep_policy)(void *arg, const struct xm_policy *p), void *arg)
 {
@@ -234,7 +260,9 @@ void kmirror_set_filter(struct kmirror *m, bool (*keep_state)(void *arg, const s
 
 int kmirror_put_state(struct kmirror *m, const struct xm_state *s)
 {
+	const struct km_state *old;
 	struct km_state r;
+	bool same;
 	struct xm_key k;
 	int ret;
 
@@ -247,15 +275,21 @@ int kmirror_put_state(struct kmirror *m, const struct xm_state *s)
 	r = (struct km_state){ .s = *s };
 	drop_keys(&r.s);
 	xm_state_key(s, &k);
+	old = kmirror_find_state(m, &k);
+	same = old && state_counters_only(&old->s, &r.s);
 	ret = tab_put(&m->st, &k, &r, &m->order, m->sp.nlive);
-	if (ret >= 0)
+	if (ret >= 0 && same)
+		m->cgen++;
+	else if (ret >= 0)
 		m->gen++;
 	return ret < 0 ? ret : 0;
 }
 
 int kmirror_put_policy(struct kmirror *m, const struct xm_policy *p)
 {
+	const struct km_policy *old;
 	struct km_policy r;
+	bool same;
 	struct xm_key k;
 	int ret;
 
@@ -265,8 +299,12 @@ int kmirror_put_policy(struct kmirror *m, const struct xm_policy *p)
 	}
 	r = (struct km_policy){ .p = *p };
 	xm_policy_key(p, &k);
+	old = kmirror_find_policy(m, &k);
+	same = old && policy_counters_only(&old->p, &r.p);
 	ret = tab_put(&m->sp, &k, &r, &m->order, m->st.nlive);
-	if (ret >= 0)
+	if (ret >= 0 && same)
+		m->cgen++;
+	else if (ret >= 0)
 		m->gen++;
 	return ret < 0 ? ret : 0;
 }
@@ -326,14 +364,47 @@ static int counters(struct kmirror *m, const struct xm_msg *msg)
 }
 
 /* A state event. */
+/*
+ * UPDSA carries the request, not the result: XFRM's xfrm_state_update()
+ * replaces a larval state whole, but of a valid one takes only the
+ * lifetimes, the encapsulation and care-of address (when both have one),
+ * the if_id (when set) and, for a protocol without SPI, the selector; its
+ * algorithms and keys stay.  The mirror applies what the kernel applied.
+ */
+static int update_state(struct kmirror *m, const struct xm_state *s)
+{
+	const struct km_state *old;
+	struct xm_state n;
+	struct xm_key k;
+
+	xm_state_key(s, &k);
+	old = kmirror_find_state(m, &k);
+	if (!old || !(old->s.crypt.present || old->s.aead.present || old->s.auth.present ||
+		      old->s.comp.present))
+		return kmirror_put_state(m, s);
+	n = old->s;
+	n.lft = s->lft;
+	if (s->has_encap && n.has_encap)
+		n.encap = s->encap;
+	if (s->has_coaddr && n.has_coaddr)
+		n.coaddr = s->coaddr;
+	if (s->if_id)
+		n.if_id = s->if_id;
+	if (!s->spi)
+		n.sel = s->sel;
+	return kmirror_put_state(m, &n);
+}
+
 static int state_event(struct kmirror *m, const struct xm_msg *msg)
 {
 	int r;
 
 	switch (msg->type) {
 	case XFRM_MSG_NEWSA:
-	case XFRM_MSG_UPDSA:
 		r = kmirror_put_state(m, &msg->sa);
+		return r < 0 ? r : KM_OBJECTS;
+	case XFRM_MSG_UPDSA:
+		r = update_state(m, &msg->sa);
 		return r < 0 ? r : KM_OBJECTS;
 	case XFRM_MSG_DELSA:
 		return kmirror_del_state(m, &msg->sa) ? KM_OBJECTS : 0;

@@ -63,7 +63,10 @@ void kmirror_set_filter(struct kmirror *m, bool (*keep_state)(void *arg, const s
 
 /**
  * kmirror_event() - apply event @msg (any XFRM message xm_parse() read
- * from the event socket, or a dump reply: NEWSA / NEWPOLICY).  A delete
+ * from the event socket, or a dump reply: NEWSA / NEWPOLICY).  An UPDSA
+ * of a state that has its algorithms changes only what XFRM changes
+ * (lifetimes, encapsulation, care-of address, if_id): the event carries
+ * the request, whose algorithms and keys the kernel ignored.  A delete
  * or hard expiry of an object not kept is nothing; ACQUIRE and other
  * types change nothing (the caller logs ACQUIREs).
  * Return: a mask of KM_*, or -ENOMEM / -ENOSPC (the mirror missed an
@@ -104,7 +107,9 @@ size_t kmirror_npolicies(const struct kmirror *m);
 size_t kmirror_bytes(const struct kmirror *m);
 /* Bumped by every change of an object (not counters). */
 uint64_t kmirror_gen(const struct kmirror *m);
-/* Bumped by every change of counters only (KM_COUNTERS). */
+/* Bumped by every change of counters only (KM_COUNTERS; an object put
+ * again with nothing but its counters moved, as a dump for fresh counters
+ * puts them, changes only this one). */
 uint64_t kmirror_counters_gen(const struct kmirror *m);
 
 #endif

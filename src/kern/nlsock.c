@@ -296,7 +296,7 @@ int nlsock_dump(struct nlsock *s, struct nlmsghdr *req, nlsock_msg_fn fn, void *
 
 int nlsock_read_events(struct nlsock *s, nlsock_msg_fn fn, void *arg, bool *lost)
 {
-	for (;;) {
+	for (unsigned i = 0; i < NLSOCK_EVENT_BATCH; i++) {
 		ssize_t n = s->ops->recv(s->arg, s->buf, NLSOCK_BUF, false);
 		struct nlmsghdr *h;
 		size_t left;
@@ -318,6 +318,7 @@ int nlsock_read_events(struct nlsock *s, nlsock_msg_fn fn, void *arg, bool *lost
 			fn(h, arg);
 		OPENSSL_cleanse(s->buf, (size_t)n);
 	}
+	return 0;
 }
 
 int nlsock_errno(int nle)

@@ -87,11 +87,14 @@ int nlsock_dump(struct nlsock *s, struct nlmsghdr *req, nlsock_msg_fn fn, void *
 		void (*restart)(void *arg), struct reason *why);
 
 /**
- * nlsock_read_events() - read every pending datagram without blocking and
- * call @fn for each message in it (its return is ignored).  *@lost is set
- * when the kernel dropped messages (ENOBUFS) or a datagram was cut: the
- * caller must resynchronise.  Return: 0 or -errno.
+ * nlsock_read_events() - read the pending datagrams without blocking, at
+ * most NLSOCK_EVENT_BATCH of them (under a stream of events the caller's
+ * loop gets its turn: the rest stay readable), and call @fn for each
+ * message in them (its return is ignored).  *@lost is set when the kernel
+ * dropped messages (ENOBUFS) or a datagram was cut: the caller must
+ * resynchronise.  Return: 0 or -errno.
  */
+#define NLSOCK_EVENT_BATCH 256
 int nlsock_read_events(struct nlsock *s, nlsock_msg_fn fn, void *arg, bool *lost);
 
 /* The socket's port id (the kernel's, or one made up for an ops socket).

@@ -118,11 +118,16 @@ xp add src 10.51.0.0/16 dst 10.52.0.0/16 dir out priority 1500000 action block
 wait_grep "block" ipsec_eroute '10\.51\.0\.0/16 +-> 10\.52\.0\.0/16 +=> %drop$'
 converge "block" "$T/want"
 
-step "the state is replaced (update): its SA shows the new keys' length"
+# XFRM updates a valid state's lifetimes, not its keys (xfrm_state_update());
+# the UPDSA event carries the request: the view follows the kernel
+step "the state is updated: its SA shows the new hard limit and the kept keys' length"
 xs update src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x2002 reqid 0 mode transport \
 	replay-window 32 enc 'cbc(aes)' 0x000102030405060708090a0b0c0d0e0f1011121314151617 \
-	auth-trunc 'hmac(sha256)' $A 128
-wait_grep "state update" ipsec_spi '^esp\.2002@192\.0\.2\.2 .*eklen=192'
+	auth-trunc 'hmac(sha256)' $A 128 limit time-hard 3600
+ns left ip xfrm state get src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x2002 |
+	grep -q 'enc cbc(aes) 0x000102030405060708090a0b0c0d0e0f$' ||
+	fail "the kernel took the new key of a valid state: see t-18's note"
+wait_grep "state update" ipsec_spi '^esp\.2002@192\.0\.2\.2 .*eklen=128 life\(c,s,h\)=addtime\([0-9]*,0,3600\)'
 
 step "a state deleted"
 xs delete src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x2002

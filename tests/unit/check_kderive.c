@@ -436,6 +436,73 @@ START_TEST(event_kinds)
 }
 END_TEST
 
+/* Put again with only its counters moved (a dump for fresh counters), an
+ * object changes the counters' generation, not the objects'. */
+START_TEST(counters_only_put)
+{
+	struct kmirror *m = mirror_of("kderive", "transport-sa.bin", "transport-policy.bin");
+	uint64_t gen = kmirror_gen(m), cgen = kmirror_counters_gen(m);
+	size_t pos = 0;
+	struct xm_state s = kmirror_next_state(m, &pos)->s;
+	struct xm_policy p;
+
+	pos = 0;
+	p = kmirror_next_policy(m, &pos)->p;
+	kmirror_load_begin(m, false);
+	feed(m, "kderive", "transport-sa.bin");
+	kmirror_load_end(m, false, true);
+	ck_assert_uint_eq(kmirror_gen(m), gen);
+	ck_assert_uint_gt(kmirror_counters_gen(m), cgen);
+	s.curlft.bytes += 1000;
+	s.curlft.packets += 10;
+	s.stats.replay++;
+	s.lastused = 12345;
+	ck_assert_int_eq(kmirror_put_state(m, &s), 0);
+	p.curlft.use_time = 12345;
+	ck_assert_int_eq(kmirror_put_policy(m, &p), 0);
+	ck_assert_uint_eq(kmirror_gen(m), gen);
+	s.reqid++;
+	ck_assert_int_eq(kmirror_put_state(m, &s), 0);
+	ck_assert_uint_gt(kmirror_gen(m), gen);
+	gen = kmirror_gen(m);
+	p.priority++;
+	ck_assert_int_eq(kmirror_put_policy(m, &p), 0);
+	ck_assert_uint_gt(kmirror_gen(m), gen);
+	kmirror_free(m);
+}
+END_TEST
+
+/* An UPDSA of a valid state: the kernel takes its lifetimes, not its
+ * keys (xfrm_state_update()), whatever the event says. */
+START_TEST(update_keeps_keys)
+{
+	struct kmirror *m = mirror_of("kderive", "transport-sa.bin", "transport-policy.bin");
+	struct xm_msg u = { .type = XFRM_MSG_UPDSA };
+	const struct km_state *got;
+	struct xm_key k;
+	const struct km_state *ks;
+	size_t pos = 0;
+	uint32_t bits;
+
+	while ((ks = kmirror_next_state(m, &pos)) && !ks->s.crypt.present && !ks->s.aead.present)
+		;
+	ck_assert_ptr_nonnull(ks); /* an ESP state */
+	u.sa = ks->s;
+	bits = u.sa.crypt.present ? u.sa.crypt.key_bits : u.sa.aead.key_bits;
+	u.sa.crypt.key_bits += 64;
+	u.sa.aead.key_bits += 64;
+	u.sa.lft.hard_add_expires_seconds = 3600;
+	ck_assert_int_eq(kmirror_event(m, &u), KM_OBJECTS);
+	xm_state_key(&u.sa, &k);
+	got = kmirror_find_state(m, &k);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(got->s.crypt.present ? got->s.crypt.key_bits : got->s.aead.key_bits,
+			  bits);
+	ck_assert_uint_eq(got->s.lft.hard_add_expires_seconds, 3600);
+	kmirror_free(m);
+}
+END_TEST
+
 /* A soft expiry carries no algorithm: the state stays as it was (its
  * counters updated); the hard one removes it (no DELSA follows). */
 START_TEST(expiry)
@@ -604,6 +671,8 @@ int main(void)
 	tcase_add_test(tc, priority_band_not_ours);
 	tcase_add_test(tc, events_converge);
 	tcase_add_test(tc, event_kinds);
+	tcase_add_test(tc, counters_only_put);
+	tcase_add_test(tc, update_keeps_keys);
 	tcase_add_test(tc, parse_acquire_newae);
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, churn);

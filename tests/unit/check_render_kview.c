@@ -425,6 +425,38 @@ START_TEST(test_own)
 			"tun0x3d1@192.168.2.100 esp0x187a101d@192.168.2.100 \n%drop \n");
 	ck_assert_int_eq(render_spigrp_kview(&v, CFG_SAID_X, &b), 0);
 	assert_text(&b, "");
+
+	/* in parts of one group (kview_own_next()): the same text */
+	{
+		struct strbuf whole = STRBUF_INIT, parts = STRBUF_INIT;
+		struct kview_own_iter it;
+		struct kview p = { 0 };
+		int more = 1, n = 0;
+
+		ck_assert_int_eq(render_spi(&v, CFG_SAID_X, NOW, &whole), 0);
+		ck_assert_int_eq(render_eroute(&v, CFG_SAID_X, &whole), 0);
+		ck_assert_int_eq(kview_own_begin(&it, db, rt), 0);
+		while (more > 0) {
+			kview_reset(&p);
+			more = kview_own_next(&it, &p, 1);
+			ck_assert_int_ge(more, 0);
+			ck_assert_int_eq(render_spi(&p, CFG_SAID_X, NOW, &parts), 0);
+			n++;
+		}
+		ck_assert_int_eq(n, 3); /* out, in, shunt */
+		kview_own_end(&it);
+		ck_assert_int_eq(kview_own_begin(&it, db, rt), 0);
+		for (more = 1; more > 0;) {
+			kview_reset(&p);
+			more = kview_own_next(&it, &p, 2);
+			ck_assert_int_eq(render_eroute(&p, CFG_SAID_X, &parts), 0);
+		}
+		kview_own_end(&it);
+		ck_assert_str_eq(parts.s, whole.s);
+		strbuf_free(&whole);
+		strbuf_free(&parts);
+		kview_clear(&p);
+	}
 	kview_clear(&v);
 
 	/* a userspace outbound SA's sequence number is its live object's:

@@ -310,6 +310,37 @@ START_TEST(transport_failures)
 }
 END_TEST
 
+/* A stream that never ends: one event per datagram, forever. */
+static ssize_t endless_recv(void *arg, void *buf, size_t cap, bool wait)
+{
+	struct nlmsghdr h = { NLMSG_HDRLEN, 0x11, 0, 0, 0 };
+
+	(void)wait;
+	ck_assert_uint_ge(cap, sizeof(h));
+	(*(unsigned *)arg)++;
+	memcpy(buf, &h, sizeof(h));
+	return (ssize_t)sizeof(h);
+}
+
+/* Under an endless stream of events a read returns after
+ * NLSOCK_EVENT_BATCH datagrams: the caller's loop gets its turn. */
+START_TEST(events_batch)
+{
+	static const struct nlsock_ops ops = { c_send, endless_recv, c_close };
+	unsigned reads = 0;
+	struct nlsock *s;
+	bool lost = false;
+	int n = 0;
+
+	ck_assert_int_eq(nlsock_open_ops(&s, &ops, &reads), 0);
+	ck_assert_int_eq(nlsock_read_events(s, count_cb, &n, &lost), 0);
+	ck_assert_uint_eq(reads, NLSOCK_EVENT_BATCH);
+	ck_assert_int_eq(n, NLSOCK_EVENT_BATCH);
+	ck_assert(!lost);
+	nlsock_close(s);
+}
+END_TEST
+
 static int link_cb(const struct nlmsghdr *h, void *arg)
 {
 	if (h->nlmsg_type == RTM_NEWLINK)
@@ -418,6 +449,7 @@ static Suite *nlsock_suite(void)
 	tcase_add_test(tc, recorded_esrch);
 	tcase_add_test(tc, dumps);
 	tcase_add_test(tc, transport_failures);
+	tcase_add_test(tc, events_batch);
 	tcase_add_test(tc, real_socket);
 	tcase_add_test(tc, libnl_codes);
 	tcase_add_test(tc, probe_default_opener);
