@@ -141,4 +141,17 @@ int klips_rt_load(struct klips_rt *k, const struct cfg *file, const char *text,
 /* Is @s an SA of @k (runtime)?  Of the SAs @k links (runtime or config)? */
 const struct cfg_sa *klips_rt_find_sa(const struct klips_rt *k, const struct said *s);
 
+/**
+ * klips_rt_unfit() - leave out of @c (klips_rt_merge()'s) the runtime
+ * objects that sadb_build_lines() found errors at (@bad): their SAs, and
+ * the groups at those lines or holding those SAs; a left-out group with
+ * selectors stays as a %drop shunt named "unfit:NAME" (its traffic is
+ * blocked, never sent in clear), unless it was at fault itself again.
+ * Config sections are never touched.  One name per object left out (SAID
+ * or group name) is appended to @names.
+ * Return: 1 when something was left out, 0 when nothing could be (the
+ * errors are the config's), -ENOMEM.
+ */
+int klips_rt_unfit(struct cfg *c, const struct sadb_lines *bad, struct strbuf *names);
+
 #endif

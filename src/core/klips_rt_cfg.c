@@ -335,31 +335,56 @@ static void add_er_to(struct cfg_group *g, const struct klips_eroute *e)
 	g->dport = e->dport;
 }
 
+/* Is a link of the chain @s starts (as the runtime objects have it) left
+ * out of the merge?  Then its group is not what the eroute was made for. */
+static bool chain_broken(const struct merge *m, const struct said *s)
+{
+	struct said cur = *s;
+	long l;
+
+	for (unsigned n = 0; n <= CFG_MAX_GROUP_SAS && (l = krt_succ(m->k, &cur)) >= 0; n++) {
+		if (!m->link_ok[l])
+			return true;
+		cur = m->k->link[l].to;
+	}
+	return false;
+}
+
+/* Each eroute joins its group's selectors; an eroute whose group cannot be
+ * what it was made for (an SA gone or now the config's, a link left out)
+ * becomes a %drop shunt: its traffic is blocked, never sent through what
+ * is left of the group (a bare tun is IP-in-IP in clear). */
 static void add_eroutes(struct merge *m)
 {
+	struct said drop;
+
+	said_parse("%drop", &drop, NULL, 0);
 	for (size_t i = 0; i < m->k->ner && !m->oom; i++) {
 		const struct klips_eroute *e = &m->k->er[i];
+		const struct said *to = &e->said;
 		struct cfg_group *g = NULL;
 		char name[2 * IP_PREFIX_BUF + 16], t[2 * IP_PREFIX_BUF + 8];
 
 		m->er_group[i] = -1;
-		if (said_is_magic(&e->said)) {
+		if (!said_is_magic(to) && (!free_sa(m, to) || ok_link(m, to, false) >= 0 ||
+					   chain_broken(m, to))) {
+			note(m, "runtime eroute to", to,
+			     "the SA is gone, in a [group] of the config, no longer first in its "
+			     "group or its group is not whole; %drop instead");
+			to = &drop;
+		}
+		if (said_is_magic(to)) {
 			krt_er_text(e, t, sizeof(t));
 			snprintf(name, sizeof(name), "eroute:%s", t);
 			for (char *q = name; *q; q++)
 				if (*q == ' ')
 					memmove(q, q + 1, strlen(q));
-			g = new_group(m, name, m->c->rt_line + (unsigned)(m->k->nsa + i), &e->said);
-		} else if (!free_sa(m, &e->said) || ok_link(m, &e->said, false) >= 0) {
-			note(m, "runtime eroute to", &e->said,
-			     "the SA is gone, in a [group] of the config or no longer first in its "
-			     "group; left out");
-			continue;
-		} else if (!(g = group_of(m, &e->said))) {
+			g = new_group(m, name, m->c->rt_line + (unsigned)(m->k->nsa + i), to);
+		} else if (!(g = group_of(m, to))) {
 			char said[SAID_BUF];
 
-			said_format(&e->said, '0', said, sizeof(said));
-			g = new_group(m, said, rt_sa_line(m, &e->said), &e->said);
+			said_format(to, '0', said, sizeof(said));
+			g = new_group(m, said, rt_sa_line(m, to), to);
 		}
 		if (!g)
 			return;
@@ -574,4 +599,87 @@ oom:
 	merge_free(&m);
 	cfg_free(m.c);
 	return NULL;
+}
+
+/* Is @line one of @bad's and a runtime object's? */
+static bool unfit_line(const struct cfg *c, const struct sadb_lines *bad, unsigned line)
+{
+	if (!c->rt_line || line < c->rt_line)
+		return false;
+	for (size_t i = 0; i < bad->n; i++)
+		if (bad->line[i] == line)
+			return true;
+	return false;
+}
+
+static bool holds_any(const struct cfg_group *g, const struct said *gone, size_t ngone)
+{
+	for (unsigned j = 0; j < g->nsaid; j++)
+		for (size_t k = 0; k < ngone; k++)
+			if (said_equal(&g->said[j], &gone[k]))
+				return true;
+	return false;
+}
+
+/* @g, a runtime group left out, becomes a %drop shunt with its selectors
+ * (its traffic must not leave in clear), named "unfit:NAME"; 0 or -ENOMEM. */
+static int to_drop(struct cfg_group *g)
+{
+	char *name = NULL;
+
+	if (asprintf(&name, "unfit:%s", g->name) < 0)
+		return -ENOMEM;
+	free(g->name);
+	g->name = name;
+	memset(g->said, 0, sizeof(g->said));
+	said_parse("%drop", &g->said[0], NULL, 0);
+	g->nsaid = 1;
+	return 0;
+}
+
+int klips_rt_unfit(struct cfg *c, const struct sadb_lines *bad, struct strbuf *names)
+{
+	struct said *gone = calloc(c->nsa + 1, sizeof(*gone));
+	size_t ngone = 0, n = 0, kept = 0;
+	char t[SAID_BUF];
+
+	if (!gone)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nsa; i++) {
+		struct cfg_sa *sa = &c->sa[i];
+
+		if (!unfit_line(c, bad, sa->line)) {
+			c->sa[kept++] = *sa;
+			continue;
+		}
+		gone[ngone++] = sa->said;
+		said_format(&sa->said, '0', t, sizeof(t));
+		strbuf_printf(names, "%s\n", t);
+		cfg_key_clear(&sa->enckey);
+		cfg_key_clear(&sa->authkey);
+		n++;
+	}
+	c->nsa = kept;
+	kept = 0;
+	for (size_t i = 0; i < c->ngroup; i++) {
+		struct cfg_group *g = &c->group[i];
+		bool shunt = g->nsaid == 1 && said_is_magic(&g->said[0]);
+
+		if (!unfit_line(c, bad, g->line) && !holds_any(g, gone, ngone)) {
+			c->group[kept++] = *g;
+			continue;
+		}
+		strbuf_printf(names, "%s\n", g->name);
+		n++;
+		if (!shunt && g->nsrc_ts && g->ndst_ts && to_drop(g) == 0) {
+			c->group[kept++] = *g;
+			continue;
+		}
+		free(g->name);
+	}
+	c->ngroup = kept;
+	free(gone);
+	if (cfg_reindex(c) < 0)
+		return -ENOMEM;
+	return (int)(n > 0);
 }

@@ -115,8 +115,66 @@ int klips_rt_save(const struct klips_rt *k, struct strbuf *out)
 
 /* One line: its words (cut in place), the command, the change; why it is
  * left out in @notes (NULL: not told).  0, 1 (left out) or -ENOMEM. */
+/* SAs whose line or grouping could not be made again: an eroute to their
+ * group would send its traffic through what is left of it (a bare tun:
+ * IP-in-IP in clear), so it is loaded as %drop. */
+struct taint {
+	struct said *s;
+	size_t n;
+	bool oom;
+};
+
+static void taint_add(struct taint *t, const struct said *s)
+{
+	struct said *v = realloc(t->s, (t->n + 1) * sizeof(*v));
+
+	if (!v) {
+		t->oom = true;
+		return;
+	}
+	t->s = v;
+	v[t->n++] = *s;
+}
+
+static bool tainted(const struct taint *t, const struct said *s)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (said_equal(&t->s[i], s))
+			return true;
+	return false;
+}
+
+/* After a failed line: what it named is tainted. */
+static void taint_req(struct taint *t, const struct klips_req *req)
+{
+	if (req->cmd == KLIPS_SPI && req->op == KLIPS_ADD)
+		taint_add(t, &req->spi.said);
+	else if (req->cmd == KLIPS_SPIGRP)
+		for (unsigned i = 0; i < req->grp.n; i++)
+			taint_add(t, &req->grp.sa[i]);
+}
+
+/* An eroute to a group that could not be made again: %drop instead. */
+static bool er_to_drop(struct klips_req *req, const struct taint *t)
+{
+	if (req->cmd != KLIPS_EROUTE || (req->op != KLIPS_ADD && req->op != KLIPS_REPLACE) ||
+	    said_is_magic(&req->er.said) || !tainted(t, &req->er.said))
+		return false;
+	said_parse("%drop", &req->er.said, NULL, 0);
+	return true;
+}
+
+/* Does a word of the line hold a key (its note must not show the words)? */
+static bool has_key_word(char **argv, int argc)
+{
+	for (int i = 0; i < argc; i++)
+		if (strstr(argv[i], "key") || (i > 0 && strstr(argv[i - 1], "key")))
+			return true;
+	return false;
+}
+
 static int load_line(struct klips_rt *k, const struct cfg *file, char *line, unsigned no,
-		     struct strbuf *notes)
+		     struct strbuf *notes, struct taint *taint)
 {
 	struct strbuf ignored = STRBUF_INIT;
 	static const struct { const char *name; enum klips_cmd cmd; } cmds[] = {
@@ -150,10 +208,30 @@ static int load_line(struct klips_rt *k, const struct cfg *file, char *line, uns
 		return 1;
 	}
 	argv[0] = "runtime";
-	if (klips_parse(cmds[c].cmd, argc, argv, NULL, NULL, &req, &msg) == 1 && req.op != KLIPS_LIST)
+	if (klips_parse(cmds[c].cmd, argc, argv, NULL, NULL, &req, &msg) == 1 && req.op != KLIPS_LIST) {
+		if (er_to_drop(&req, taint))
+			strbuf_printf(notes, "runtime:%u: eroute => %%drop: its group could not be made "
+				      "again\n", no);
 		r = klips_rt_apply(k, file, &req, &out);
-	else
+		if (r < 0 && r != -ENOMEM) {
+			taint_req(taint, &req);
+			/* an eroute that cannot be made again still blocks its traffic */
+			if (req.cmd == KLIPS_EROUTE && !said_is_magic(&req.er.said)) {
+				struct strbuf o2 = STRBUF_INIT;
+
+				said_parse("%drop", &req.er.said, NULL, 0);
+				if (klips_rt_apply(k, file, &req, &o2) == 0)
+					strbuf_printf(notes, "runtime:%u: eroute => %%drop: its SA could "
+						      "not be found again\n", no);
+				strbuf_free(&o2);
+			}
+		}
+	} else if (has_key_word(argv, argc)) {
+		strbuf_puts(&out, "runtime: not a valid line (not shown: it holds a key)\n");
+	} else {
 		strbuf_puts(&out, msg.err[0] ? msg.err : "runtime: nothing to change\n");
+	}
+	OPENSSL_cleanse(&msg, sizeof(msg));
 	klips_req_wipe(&req);
 	if (r == -ENOMEM) {
 		strbuf_free(&out);
@@ -180,6 +258,7 @@ int klips_rt_load(struct klips_rt *k, const struct cfg *file, const char *text,
 		  struct strbuf *notes)
 {
 	char *copy = strdup(text), *line, *nl;
+	struct taint taint = { NULL, 0, false };
 	unsigned no = 0;
 	int left = 0, r;
 
@@ -194,7 +273,9 @@ int klips_rt_load(struct klips_rt *k, const struct cfg *file, const char *text,
 		if (!*line || *line == '#')
 			continue;
 		/* a file of junk must not make a note (and a log line) of each */
-		r = load_line(k, file, line, no, left < LOAD_NOTES ? notes : NULL);
+		r = load_line(k, file, line, no, left < LOAD_NOTES ? notes : NULL, &taint);
+		if (taint.oom)
+			r = -ENOMEM;
 		if (r < 0) {
 			left = r;
 			break;
@@ -205,5 +286,6 @@ int klips_rt_load(struct klips_rt *k, const struct cfg *file, const char *text,
 		strbuf_printf(notes, "runtime: %d more line(s) left out\n", left - LOAD_NOTES);
 	OPENSSL_cleanse(copy, strlen(text));
 	free(copy);
+	free(taint.s);
 	return left;
 }

@@ -961,6 +961,12 @@ static int db_add(struct builder *b, struct sadb_group *g)
 struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *arg,
 			struct cfg_errors *errs)
 {
+	return sadb_build_lines(c, is_local, arg, errs, NULL);
+}
+
+struct sadb *sadb_build_lines(const struct cfg *c, sadb_is_local_fn is_local, void *arg,
+			      struct cfg_errors *errs, struct sadb_lines *bad)
+{
 	struct builder b;
 	const char *file = c && c->path ? c->path : "(config)";
 	struct sadb *db = NULL;
@@ -1035,6 +1041,13 @@ oom:
 out:
 	if (b.nerr)
 		qsort(b.err, b.nerr, sizeof(*b.err), err_cmp);
+	if (bad && b.nerr && (bad->line = calloc(b.nerr, sizeof(*bad->line)))) {
+		for (i = 0; i < b.nerr; i++)
+			bad->line[i] = b.err[i].line;
+		bad->n = b.nerr;
+	} else if (bad && b.nerr) {
+		b.oom = true;
+	}
 	for (i = 0; i < b.nerr; i++) {
 		if (errs && c->rt_line && b.err[i].line >= c->rt_line)
 			cfg_errors_add(errs, NULL, 0, "runtime objects: %s", b.err[i].text);

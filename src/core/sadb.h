@@ -106,6 +106,21 @@ struct sadb *sadb_build(const struct cfg *c, sadb_is_local_fn is_local, void *ar
 			struct cfg_errors *errs);
 void sadb_free(struct sadb *db); /* before its cfg is freed; NULL is a no-op */
 
+/* The lines of a config that sadb_build_lines() found errors at, one per
+ * error (in the errors' order); free(line). */
+struct sadb_lines {
+	unsigned *line;
+	size_t n;
+};
+
+/**
+ * sadb_build_lines() - sadb_build(), and when it fails the line of each
+ * error in @bad (when not NULL): the caller can tell the runtime objects
+ * at fault (cfg.rt_line and after) and build again without them.
+ */
+struct sadb *sadb_build_lines(const struct cfg *c, sadb_is_local_fn is_local, void *arg,
+			      struct cfg_errors *errs, struct sadb_lines *bad);
+
 /* The group named @name (hash lookup), or NULL.  Borrowed: valid as long as
  * @db. */
 struct sadb_group *sadb_find_group(const struct sadb *db, const char *name);

@@ -13,6 +13,7 @@
 
 #include "klips_rt.h"
 #include "labels.h"
+#include "strbuf.h"
 
 struct cfg;
 struct klipsrt_txn;
@@ -38,6 +39,11 @@ struct daemon {
 				       the commands are refused ... */
 	char krt_why[256];          /* ... for this reason */
 	struct klipsrt_txn *txn;    /* the command under way, or NULL */
+	/* The runtime objects a model leaves out (reconcile_build()): one
+	 * SAID or group name per line, and the errors that made it so. */
+	struct strbuf unfit;        /* the running model's (names) */
+	struct strbuf *txn_unfit, *txn_unfit_msgs; /* set by a command for
+				       the model it builds */
 	struct sadb *db;            /* built from cfg: the desired model */
 	struct runtime *rt;         /* db's runtime objects (runtime.h) */
 	const struct kern_ops *ops; /* the kernel backend (reconcile.h) */

@@ -30,6 +30,8 @@ struct klipsrt_txn {
 	struct sadb *db;       /* its model */
 	char prog[KLIPS_PROG_MAX];
 	bool ready;            /* the run prepared all three */
+	struct strbuf unfit, unfit_msgs; /* what the model leaves out, and why */
+	struct strbuf done;    /* what the command changed ("added SA ...") */
 };
 
 static bool is_local(const struct ip_addr *a, void *arg)
@@ -77,7 +79,7 @@ static int save(struct daemon *d, const struct klips_rt *k)
 
 /* The file's text (NUL-terminated, to be wiped), NULL with *@err: -ENOENT
  * (no file), else why it is not read (@why set). */
-static char *read_runtime(const char *path, int *err, char *why, size_t len)
+static char *read_runtime(const char *path, int *err, char *why, size_t len, size_t *size)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
@@ -106,13 +108,16 @@ static char *read_runtime(const char *path, int *err, char *why, size_t len)
 	} else if (!(text = calloc(1, (size_t)st.st_size + 1))) {
 		*err = -ENOMEM;
 		snprintf(why, len, "%s: out of memory", path);
-	} else if ((n = read(fd, text, (size_t)st.st_size)) != st.st_size) {
+	} else if ((n = read(fd, text, (size_t)st.st_size)) != st.st_size ||
+		   memchr(text, '\0', (size_t)st.st_size)) {
 		*err = n < 0 ? -errno : -EIO;
-		snprintf(why, len, "%s: %s", path, n < 0 ? strerror(errno) : "short read");
+		snprintf(why, len, "%s: %s", path, n < 0 ? strerror(errno) : n != st.st_size
+			 ? "short read" : "holds a NUL byte: not a text file of command lines");
 		OPENSSL_cleanse(text, (size_t)st.st_size);
 		free(text);
 		text = NULL;
 	}
+	*size = text ? (size_t)st.st_size : 0;
 	close(fd);
 	return text;
 }
@@ -120,12 +125,13 @@ static char *read_runtime(const char *path, int *err, char *why, size_t len)
 void klipsrt_load(struct daemon *d)
 {
 	struct strbuf notes = STRBUF_INIT;
-	char *path = runtime_path(d), *text;
+	char *path = runtime_path(d), *text, *bad = NULL;
+	size_t size = 0;
 	int err, r;
 
 	if (!path)
 		return;
-	text = read_runtime(path, &err, d->krt_why, sizeof(d->krt_why));
+	text = read_runtime(path, &err, d->krt_why, sizeof(d->krt_why), &size);
 	if (!text) {
 		if (err != -ENOENT) {
 			d->krt_locked = true;
@@ -135,9 +141,8 @@ void klipsrt_load(struct daemon *d)
 		free(path);
 		return;
 	}
+	d->krt_locked = false;
 	r = klips_rt_load(&d->krt, d->file, text, &notes);
-	OPENSSL_cleanse(text, strlen(text));
-	free(text);
 	if (r < 0) {
 		log_err("runtime objects: out of memory reading %s", path);
 	} else {
@@ -145,9 +150,16 @@ void klipsrt_load(struct daemon *d)
 		if (d->krt.nsa || d->krt.nlink || d->krt.ner)
 			log_info("runtime objects: %zu SA(s), %zu link(s), %zu eroute(s) from %s",
 				 d->krt.nsa, d->krt.nlink, d->krt.ner, path);
+		/* lines were left out: the file as it was goes to runtime.bad first */
+		if (r > 0 && asprintf(&bad, "%s.bad", path) >= 0 &&
+		    statefile_write(bad, text, size, 0600) == 0)
+			log_notice("runtime objects: %s kept as %s", path, bad);
 		if (r > 0 && (r = save(d, &d->krt)) < 0)
 			log_err("runtime objects: writing %s: %s", path, strerror(-r));
 	}
+	free(bad);
+	OPENSSL_cleanse(text, size);
+	free(text);
 	strbuf_free(&notes);
 	free(path);
 }
@@ -200,6 +212,40 @@ static void txn_clear(struct klipsrt_txn *t)
 	t->db = NULL;
 	t->cfg = NULL;
 	t->ready = false;
+	strbuf_free(&t->unfit);
+	strbuf_free(&t->unfit_msgs);
+	strbuf_free(&t->done);
+}
+
+/* Is the line @name in @list (lines ending in '\n')? */
+static bool listed(const struct strbuf *list, const char *name, size_t len)
+{
+	for (const char *p = list->s; p && *p;) {
+		const char *nl = strchr(p, '\n');
+
+		if (!nl)
+			break;
+		if ((size_t)(nl - p) == len && !memcmp(p, name, len))
+			return true;
+		p = nl + 1;
+	}
+	return false;
+}
+
+/* Does the model of @t leave out an object the running one does not (the
+ * command made something that does not fit)? */
+static bool unfit_more(const struct daemon *d, const struct klipsrt_txn *t)
+{
+	for (const char *p = t->unfit.s; p && *p;) {
+		const char *nl = strchr(p, '\n');
+
+		if (!nl)
+			break;
+		if (!listed(&d->unfit, p, (size_t)(nl - p)))
+			return true;
+		p = nl + 1;
+	}
+	return false;
 }
 
 int klipsrt_txn_begin(void *arg, const struct cmd_call *call, struct strbuf *out)
@@ -264,10 +310,20 @@ static int prepare(struct daemon *d, enum klips_cmd cmd, const struct cmd_call *
 	snprintf(t->prog, sizeof(t->prog), "%s", req.prog);
 	r = klips_rt_copy(&t->next, &d->krt);
 	if (r == 0)
-		r = klips_rt_apply(&t->next, d->file, &req, out);
+		r = klips_rt_apply(&t->next, d->file, &req, &t->done);
 	klips_req_wipe(&req);
-	if (r < 0)
+	if (r < 0) {
+		/* the messages only: no "added ..." before a refusal */
+		size_t pl = strlen(t->prog);
+
+		for (const char *m = t->done.s, *nl; m && *m; m = nl + 1) {
+			if (!(nl = strchr(m, '\n')))
+				break;
+			if (!strncmp(m, t->prog, pl) && m[pl] == ':')
+				strbuf_add(out, m, (size_t)(nl - m) + 1);
+		}
 		return r;
+	}
 	{
 		struct strbuf notes = STRBUF_INIT; /* logged when committed */
 
@@ -276,14 +332,27 @@ static int prepare(struct daemon *d, enum klips_cmd cmd, const struct cmd_call *
 	}
 	if (!t->cfg)
 		return -ENOMEM;
+	d->txn_unfit = &t->unfit;
+	d->txn_unfit_msgs = &t->unfit_msgs;
 	t->db = reconcile_build(d, t->cfg, &errs);
-	if (!t->db) {
-		build_errors(t, &errs, out);
+	d->txn_unfit = d->txn_unfit_msgs = NULL;
+	if (!t->db || unfit_more(d, t)) {
+		struct cfg_errors why = { 0 };
+
+		for (const char *p = t->unfit_msgs.s, *nl; p && *p; p = nl + 1) {
+			if (!(nl = strchr(p, '\n')))
+				break;
+			cfg_errors_add(&why, NULL, 0, "%.*s", (int)(nl - p), p);
+		}
+		build_errors(t, t->db ? &why : &errs, out);
+		cfg_errors_free(&why);
 		cfg_errors_free(&errs);
 		return -EINVAL;
 	}
 	t->ready = true;
-	return 0;
+	if (t->done.s)
+		strbuf_add(out, t->done.s, t->done.len);
+	return out->oom ? -ENOMEM : 0;
 }
 
 int klipsrt_cmd_spi(void *arg, const struct cmd_call *call, struct strbuf *out)
@@ -370,6 +439,9 @@ int klipsrt_txn_commit(void *arg, const struct cmd_call *call, struct strbuf *ou
 	klips_rt_free(&d->krt);
 	d->krt = t->next;
 	memset(&t->next, 0, sizeof(t->next));
+	strbuf_free(&d->unfit);
+	d->unfit = t->unfit;
+	memset(&t->unfit, 0, sizeof(t->unfit));
 	txn_clear(t);
 	log_info("%s (uid %u): runtime objects changed", call->argv[0], (unsigned)call->uid);
 	reconcile_publish(d);
@@ -384,4 +456,5 @@ void klipsrt_free(struct daemon *d)
 		d->txn = NULL;
 	}
 	klips_rt_free(&d->krt);
+	strbuf_free(&d->unfit);
 }

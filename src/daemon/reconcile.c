@@ -488,12 +488,67 @@ out:
 
 /* ---- the model ---- */
 
-static struct sadb *build_db(struct daemon *d, const struct cfg *c, struct cfg_errors *errs)
+/*
+ * The model of @c.  Runtime objects that no longer fit (an address came,
+ * the config now holds a colliding group, ...) are left out of @c, each
+ * logged with its error and named in @unfit (when not NULL): they must
+ * never keep the config's groups from running, nor the daemon from
+ * starting.  Errors of the config's own sections go to @errs (NULL
+ * returned).
+ */
+#define BUILD_ROUNDS 8
+static struct sadb *build_fit(struct daemon *d, struct cfg *c, struct cfg_errors *errs,
+			      struct strbuf *unfit)
 {
-	struct sadb *db = sadb_build(c, d->ops->is_local, d->kern, errs);
+	struct strbuf names = STRBUF_INIT;
+	struct sadb *db = NULL;
+
+	for (int round = 0; !db; round++) {
+		struct cfg_errors e = { 0 };
+		struct sadb_lines bad = { NULL, 0 };
+		int r;
+
+		db = sadb_build_lines(c, d->ops->is_local, d->kern, &e, &bad);
+		r = db || round == BUILD_ROUNDS ? 0 : klips_rt_unfit(c, &bad, &names);
+		if (!db && r > 0) {
+			for (size_t i = 0; i < e.n; i++) {
+				if (d->txn_unfit_msgs)
+					strbuf_printf(d->txn_unfit_msgs, "%s\n", e.msg[i]);
+				else
+					log_warn("left out (the objects stay in state-dir/runtime): "
+						 "%s", e.msg[i]);
+			}
+		} else if (!db) {
+			/* the config's own errors (or no memory) */
+			for (size_t i = 0; i < e.n; i++)
+				cfg_errors_add(errs, NULL, 0, "%s", e.msg[i]);
+			free(bad.line);
+			cfg_errors_free(&e);
+			strbuf_free(&names);
+			return NULL;
+		}
+		free(bad.line);
+		cfg_errors_free(&e);
+	}
+	if (unfit && names.s)
+		strbuf_add(unfit, names.s, names.len);
+	strbuf_free(&names);
+	return db;
+}
+
+static struct sadb *build_db(struct daemon *d, struct cfg *c, struct cfg_errors *errs)
+{
+	struct strbuf names = STRBUF_INIT;
+	struct sadb *db = build_fit(d, c, errs, d->txn_unfit ? d->txn_unfit : &names);
 	char *path = NULL;
 	int r;
 
+	if (db && !d->txn_unfit) { /* the running model's, once applied */
+		strbuf_free(&d->unfit);
+		d->unfit = names;
+	} else {
+		strbuf_free(&names);
+	}
 	if (!db)
 		return NULL;
 	mkdir_p(c->state_dir, 0755, 1); /* a failure shows as the file's */
@@ -672,7 +727,10 @@ int reconcile_reload(struct daemon *d, struct cfg_errors *errs)
 	r = -ENOMEM;
 	if (keep_running_settings(nfile, ocfg) < 0)
 		goto bad;
-	/* what the new file defines or groups itself leaves the runtime objects */
+	/* a runtime file refused at start may be repaired now; what the new
+	 * file defines or groups itself leaves the runtime objects */
+	if (d->krt_locked)
+		klipsrt_load(d);
 	if (klipsrt_reload(d, nfile) < 0 || !(ncfg = klipsrt_merge(d, nfile)))
 		goto bad;
 	r = -EINVAL;
@@ -726,7 +784,7 @@ void reconcile_addresses(struct daemon *d)
 	cfg_errors_free(&errs);
 }
 
-struct sadb *reconcile_build(struct daemon *d, const struct cfg *c, struct cfg_errors *errs)
+struct sadb *reconcile_build(struct daemon *d, struct cfg *c, struct cfg_errors *errs)
 {
 	return build_db(d, c, errs);
 }

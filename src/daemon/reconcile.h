@@ -199,8 +199,10 @@ void reconcile_view_refresh(struct daemon *d);
 #define RECONCILE_VIEW_COUNTERS 2
 int reconcile_view_stale(const struct daemon *d);
 
-/* The model of config @c, with reqids (@errs: why it cannot be built). */
-struct sadb *reconcile_build(struct daemon *d, const struct cfg *c, struct cfg_errors *errs);
+/* The model of config @c, with reqids (@errs: why it cannot be built).
+ * Runtime objects that do not fit are left out of @c (logged; named in
+ * d->txn_unfit when that is set). */
+struct sadb *reconcile_build(struct daemon *d, struct cfg *c, struct cfg_errors *errs);
 
 /**
  * reconcile_runtime() - apply @ndb (built from @ncfg) as a difference, for

@@ -375,6 +375,62 @@ START_TEST(test_config_wins)
 }
 END_TEST
 
+/* A grouping that cannot be made again never leaves its eroute on what
+ * is left (a bare tun: IP-in-IP in clear): the eroute turns %drop, in the
+ * merge (a link left out) and in the load (a line that fails). */
+START_TEST(test_broken_chain_drops)
+{
+	struct cfg *file = empty_cfg(), *file2, *c;
+	struct klips_rt k = { 0 }, k2 = { 0 };
+	struct strbuf notes = STRBUF_INIT;
+	char *text, *key;
+
+	run_all(&k, file, west, sizeof(west) / sizeof(west[0]));
+	/* the merge: the config now groups esp.1001 itself */
+	file2 = parse_ok("[sa esp.1001@192.1.2.23]\nsrc = 192.1.2.45\nenc = 3des\nenckey = " K24 "\n"
+			 AUTH_OK "[group g]\nsaid = esp.1001@192.1.2.23\nsrc-ts = 10.0.0.0/8\n"
+			 "dst-ts = 10.1.0.0/16\n");
+	c = klips_rt_merge(file2, &k, is_west, NULL, &notes);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(strstr(notes.s, "%drop instead"));
+	for (size_t i = 0; i < c->ngroup; i++) {
+		const struct cfg_group *g = &c->group[i];
+
+		if (!strcmp(g->name, "tun.1001@" EAST))
+			ck_assert_uint_eq(g->nsrc_ts, 0); /* no policy on the bare tun */
+		if (!strncmp(g->name, "eroute:", 7))
+			ck_assert(said_is_magic(&g->said[0]));
+	}
+	cfg_free(c);
+	strbuf_free(&notes);
+	/* the load: esp.1001's line is damaged (a short key) */
+	text = saved(&k);
+	key = strstr(strstr(text, "spi --said esp.1001@"), "--enckey 0x") + 11;
+	memmove(key + 4, key + 48, strlen(key + 48) + 1);
+	ck_assert_int_gt(klips_rt_load(&k2, file, text, &notes), 0);
+	ck_assert_uint_eq(k2.ner, 1);
+	ck_assert(said_is_magic(&k2.er[0].said));
+	ck_assert_ptr_nonnull(strstr(notes.s, "eroute => %drop"));
+	/* a damaged key is never echoed in a note */
+	free(text);
+	text = saved(&k);
+	key = strstr(text, "--enckey 0x");
+	key[8] = 'X'; /* "--enckeyX0x...": one unknown option word */
+	memmove(key + 8, key + 9, strlen(key + 9) + 1);
+	klips_rt_free(&k2);
+	strbuf_free(&notes);
+	klips_rt_load(&k2, file, text, &notes);
+	ck_assert_ptr_null(strstr(notes.s, "0123456789abcdef"));
+	ck_assert_ptr_nonnull(strstr(notes.s, "not shown: it holds a key"));
+	free(text);
+	strbuf_free(&notes);
+	klips_rt_free(&k2);
+	klips_rt_free(&k);
+	cfg_free(file2);
+	cfg_free(file);
+}
+END_TEST
+
 START_TEST(test_save_load)
 {
 	struct cfg *file = empty_cfg();
@@ -657,6 +713,7 @@ int main(void)
 	tcase_add_test(tc, test_lookups_after_removals);
 	tcase_add_test(tc, test_keys_wiped);
 	tcase_add_test(tc, test_load_bounds);
+	tcase_add_test(tc, test_broken_chain_drops);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1600,6 +1600,44 @@ START_TEST(test_klips_txn)
 }
 END_TEST
 
+/* Runtime objects that no longer fit (an address came: both ends of the
+ * SA are local) are left out, their eroute's traffic blocked; the config's
+ * groups run, and commands still work. */
+START_TEST(test_klips_unfit)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	write_conf(NULL, "[group p]\nsaid = %%pass\nsrc-ts = 10.9.0.0/16\ndst-ts = 10.8.0.0/16\n");
+	start();
+	ck_assert_int_eq(klips_cmd("spi spi --said esp.300@192.0.2.2 --src 192.0.2.1 --esp "
+				   "3des-sha1-96 --enckey " K24 " --authkey " K20, &out), 0);
+	ck_assert_int_eq(klips_cmd("eroute eroute --add --src 10.0.0.0/8 --dst 10.1.0.0/16 --said "
+				   "esp.300@192.0.2.2", &out), 0);
+	ck_assert_uint_eq(grp("esp.300@192.0.2.2")->nsrc_ts, 1);
+	/* 192.0.2.2 becomes local: esp.300 has both ends local now */
+	ck_assert_int_eq(ip_addr_parse("192.0.2.2", &fk.local[1], NULL, 0), 0);
+	fk.nlocal = 2;
+	reconcile_addresses(&d);
+	ck_assert_ptr_null(sadb_find_group(d.db, "esp.300@192.0.2.2"));
+	ck_assert(said_is_magic(&grp("unfit:esp.300@192.0.2.2")->shunt_said));
+	ck_assert_int_eq(reconcile_rt(&d, grp("p"))->state, RT_INSTALLED);
+	ck_assert_ptr_nonnull(strstr(d.unfit.s, "esp.300@192.0.2.2\n"));
+	/* a command that adds nothing unfit goes through; the objects stay */
+	ck_assert_int_eq(klips_cmd("spi spi --said esp.301@192.0.2.3 --src 192.0.2.1 --esp "
+				   "3des-sha1-96 --enckey " K24 " --authkey " K20, &out), 0);
+	ck_assert_uint_eq(d.krt.nsa, 2);
+	/* one that adds an unfit SA is refused, naming why */
+	ck_assert_int_eq(klips_cmd("spi spi --said esp.302@192.0.2.2 --src 192.0.2.1 --esp "
+				   "3des-sha1-96 --enckey " K24 " --authkey " K20, &out), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(out.s, "esp.302@192.0.2.2"));
+	ck_assert_ptr_null(strstr(out.s, "added SA"));
+	/* deleting the unfit one works */
+	ck_assert_int_eq(klips_cmd("spi spi --said esp.300@192.0.2.2 --del", &out), 0);
+	ck_assert_ptr_null(sadb_find_group(d.db, "unfit:esp.300@192.0.2.2"));
+	strbuf_free(&out);
+}
+END_TEST
+
 START_TEST(test_view_foreign)
 {
 	static struct kern_ops ops;
@@ -1711,6 +1749,7 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(tc, test_netdev_tx_dropped);
 	tcase_add_test(tc, test_view_foreign);
 	tcase_add_test(tc, test_klips_txn);
+	tcase_add_test(tc, test_klips_unfit);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tm, setup, teardown);
