@@ -195,7 +195,7 @@ static int render_eroutes(const char *spigrp, const char *eroute, struct strbuf 
 		else if (field_is(&f[2], "->"))
 			ret = eroute_line(&g, i, true, f, &lines[nout++]);
 	}
-	if (!ret) {
+	if (!ret && nout) {
 		qsort(lines, nout, sizeof(*lines), cmp_str);
 		for (i = 0; i < nout; i++) {
 			strbuf_puts(out, strchr(lines[i], '~') + 1);

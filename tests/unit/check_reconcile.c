@@ -1242,11 +1242,14 @@ static void restart(void)
 	rt_free(d.rt);
 	sadb_free(d.db);
 	cfg_free(d.cfg);
+	cfg_free(d.file);
+	klipsrt_free(&d);
 	seqstore_close(d.seq);
 	snap_put(d.view_snap);
 	d.rt = NULL;
 	d.db = NULL;
 	d.cfg = NULL;
+	d.file = NULL;
 	d.seq = NULL;
 	d.view_snap = NULL;
 	start();
