@@ -138,7 +138,7 @@ int klips_rt_save(const struct klips_rt *k, struct strbuf *out);
 int klips_rt_load(struct klips_rt *k, const struct cfg *file, const char *text,
 		  struct strbuf *notes);
 
-/* Is @s an SA of @k (runtime)?  Of the SAs @k links (runtime or config)? */
+/* The runtime SA of @k with SAID @s (hash lookup), or NULL.  Borrowed. */
 const struct cfg_sa *klips_rt_find_sa(const struct klips_rt *k, const struct said *s);
 
 /**

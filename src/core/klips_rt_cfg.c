@@ -18,8 +18,7 @@ static void put_key(struct strbuf *b, const char *name, const struct klips_key *
 	if (!k->set)
 		return;
 	strbuf_printf(b, "%s = 0x", name);
-	for (size_t i = 0; i < k->len; i++)
-		strbuf_printf(b, "%02x", k->data[i]);
+	strbuf_hex(b, k->data, k->len);
 	strbuf_puts(b, "\n");
 }
 

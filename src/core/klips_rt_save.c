@@ -15,8 +15,7 @@ static void put_key(struct strbuf *b, const char *opt, const struct cfg_key *k)
 	if (!k->len)
 		return;
 	strbuf_printf(b, " --%s 0x", opt);
-	for (size_t i = 0; i < k->len; i++)
-		strbuf_printf(b, "%02x", k->data[i]);
+	strbuf_hex(b, k->data, k->len);
 }
 
 static void put_life(struct strbuf *b, const struct cfg_life *l)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +51,30 @@ static char *runtime_path(const struct daemon *d)
 	return p;
 }
 
+/* The next line of the text at *@p (NULL: none): *@line and its length
+ * without the '\n' (a last line without one counts); *@p moves past it.
+ * false at the end. */
+static bool next_line(const char **p, const char **line, int *len)
+{
+	const char *nl;
+
+	if (!*p || !**p)
+		return false;
+	nl = strchr(*p, '\n');
+	*line = *p;
+	*len = (int)(nl ? nl - *p : (ptrdiff_t)strlen(*p));
+	*p = nl ? nl + 1 : *p + *len;
+	return true;
+}
+
 /* Each line of @notes logged at @level, with @what before it. */
 static void log_lines(int level, const char *what, const struct strbuf *notes)
 {
-	for (const char *m = notes->s, *nl; m && *m; m = nl + 1) {
-		nl = strchr(m, '\n');
-		if (!nl)
-			nl = m + strlen(m) - 1;
-		log_msg(level, "%s%.*s", what, (int)(nl - m), m);
-	}
+	const char *p = notes->s, *m;
+	int n;
+
+	while (next_line(&p, &m, &n))
+		log_msg(level, "%s%.*s", what, n, m);
 }
 
 /* Write @k to state-dir/runtime.  0 or -errno (logged by the caller). */
@@ -217,18 +233,15 @@ static void txn_clear(struct klipsrt_txn *t)
 	strbuf_free(&t->done);
 }
 
-/* Is the line @name in @list (lines ending in '\n')? */
-static bool listed(const struct strbuf *list, const char *name, size_t len)
+/* Is the line @name (@len bytes) in @list? */
+static bool listed(const struct strbuf *list, const char *name, int len)
 {
-	for (const char *p = list->s; p && *p;) {
-		const char *nl = strchr(p, '\n');
+	const char *p = list->s, *m;
+	int n;
 
-		if (!nl)
-			break;
-		if ((size_t)(nl - p) == len && !memcmp(p, name, len))
+	while (next_line(&p, &m, &n))
+		if (n == len && !memcmp(m, name, (size_t)len))
 			return true;
-		p = nl + 1;
-	}
 	return false;
 }
 
@@ -236,15 +249,12 @@ static bool listed(const struct strbuf *list, const char *name, size_t len)
  * command made something that does not fit)? */
 static bool unfit_more(const struct daemon *d, const struct klipsrt_txn *t)
 {
-	for (const char *p = t->unfit.s; p && *p;) {
-		const char *nl = strchr(p, '\n');
+	const char *p = t->unfit.s, *m;
+	int n;
 
-		if (!nl)
-			break;
-		if (!listed(&d->unfit, p, (size_t)(nl - p)))
+	while (next_line(&p, &m, &n))
+		if (!listed(&d->unfit, m, n))
 			return true;
-		p = nl + 1;
-	}
 	return false;
 }
 
@@ -315,13 +325,12 @@ static int prepare(struct daemon *d, enum klips_cmd cmd, const struct cmd_call *
 	if (r < 0) {
 		/* the messages only: no "added ..." before a refusal */
 		size_t pl = strlen(t->prog);
+		const char *p = t->done.s, *m;
+		int n;
 
-		for (const char *m = t->done.s, *nl; m && *m; m = nl + 1) {
-			if (!(nl = strchr(m, '\n')))
-				break;
-			if (!strncmp(m, t->prog, pl) && m[pl] == ':')
-				strbuf_add(out, m, (size_t)(nl - m) + 1);
-		}
+		while (next_line(&p, &m, &n))
+			if ((size_t)n > pl && !strncmp(m, t->prog, pl) && m[pl] == ':')
+				strbuf_printf(out, "%.*s\n", n, m);
 		return r;
 	}
 	{
@@ -338,12 +347,11 @@ static int prepare(struct daemon *d, enum klips_cmd cmd, const struct cmd_call *
 	d->txn_unfit = d->txn_unfit_msgs = NULL;
 	if (!t->db || unfit_more(d, t)) {
 		struct cfg_errors why = { 0 };
+		const char *p = t->unfit_msgs.s, *m;
+		int n;
 
-		for (const char *p = t->unfit_msgs.s, *nl; p && *p; p = nl + 1) {
-			if (!(nl = strchr(p, '\n')))
-				break;
-			cfg_errors_add(&why, NULL, 0, "%.*s", (int)(nl - p), p);
-		}
+		while (next_line(&p, &m, &n))
+			cfg_errors_add(&why, NULL, 0, "%.*s", n, m);
 		build_errors(t, t->db ? &why : &errs, out);
 		cfg_errors_free(&why);
 		cfg_errors_free(&errs);
@@ -402,7 +410,7 @@ int klipsrt_txn_commit(void *arg, const struct cmd_call *call, struct strbuf *ou
 	struct klipsrt_txn *t = d->txn;
 	struct cfg *ocfg = d->cfg;
 	struct strbuf why = STRBUF_INIT;
-	int r;
+	int r, n;
 
 	if (!t || !t->ready)
 		return -EINVAL;
@@ -422,10 +430,8 @@ int klipsrt_txn_commit(void *arg, const struct cmd_call *call, struct strbuf *ou
 	/* the model is t->db and t->cfg now */
 	t->db = NULL;
 	t->cfg = NULL;
-	for (const char *m = why.s, *nl; m && *m; m = nl + 1) {
-		nl = strchr(m, '\n');
-		strbuf_printf(out, "%s: %.*s\n", t->prog, (int)(nl - m), m);
-	}
+	for (const char *p = why.s, *m; next_line(&p, &m, &n);)
+		strbuf_printf(out, "%s: %.*s\n", t->prog, n, m);
 	strbuf_free(&why);
 	if (r < 0) {
 		strbuf_printf(out, "%s: nothing was changed\n", t->prog);

@@ -62,6 +62,15 @@ static const char *const west[] = {
 	"eroute --add --eraf inet --src 192.0.1.0/24 --dst 192.0.2.0/24 --said tun0x1001@" EAST,
 };
 
+/* Five outbound ESP SAs to EAST, in no group. */
+static const char *const five_sas[] = {
+	"spi --said esp.101@" EAST " --src " WEST ESP3,
+	"spi --said esp.102@" EAST " --src " WEST ESP3,
+	"spi --said esp.103@" EAST " --src " WEST ESP3,
+	"spi --said esp.104@" EAST " --src " WEST ESP3,
+	"spi --said esp.105@" EAST " --src " WEST ESP3,
+};
+
 static bool is_west(const struct ip_addr *a, void *arg)
 {
 	char t[IP_ADDR_BUF];
@@ -220,15 +229,8 @@ START_TEST(test_chain_rules)
 {
 	struct cfg *file = empty_cfg();
 	struct klips_rt k = { 0 };
-	static const char *const sas[] = {
-		"spi --said esp.101@" EAST " --src " WEST ESP3,
-		"spi --said esp.102@" EAST " --src " WEST ESP3,
-		"spi --said esp.103@" EAST " --src " WEST ESP3,
-		"spi --said esp.104@" EAST " --src " WEST ESP3,
-		"spi --said esp.105@" EAST " --src " WEST ESP3,
-	};
 
-	run_all(&k, file, sas, 5);
+	run_all(&k, file, five_sas, 5);
 	ck_assert_int_eq(run(&k, file, "spigrp --said esp.102@" EAST " esp.103@" EAST), 0);
 	/* prepend to a head, then join a second chain */
 	ck_assert_int_eq(run(&k, file, "spigrp --said esp.101@" EAST " esp.102@" EAST), 0);
@@ -498,17 +500,13 @@ START_TEST(test_failed_apply_changes_nothing)
 	struct cfg *file = empty_cfg();
 	struct klips_rt k = { 0 };
 	static const char *const sas[] = {
-		"spi --said esp.101@" EAST " --src " WEST ESP3,
-		"spi --said esp.102@" EAST " --src " WEST ESP3,
-		"spi --said esp.103@" EAST " --src " WEST ESP3,
-		"spi --said esp.104@" EAST " --src " WEST ESP3,
-		"spi --said esp.105@" EAST " --src " WEST ESP3,
 		"spigrp --said esp.101@" EAST " esp.102@" EAST " esp.103@" EAST,
 		"spigrp --said esp.104@" EAST " esp.105@" EAST,
 		"eroute --add --src 10.1.0.0/16 --dst 10.2.0.0/16 --said esp.101@" EAST,
 	};
 	char *before, *after;
 
+	run_all(&k, file, five_sas, 5);
 	run_all(&k, file, sas, sizeof(sas) / sizeof(sas[0]));
 	before = saved(&k);
 	/* 3 + 2 SAs: both links made, then too long */

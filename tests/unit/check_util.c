@@ -104,6 +104,9 @@ START_TEST(strbuf_build_and_take)
 	b.oom = true;
 	strbuf_puts(&b, "x");
 	ck_assert_ptr_null(strbuf_take(&b, NULL));
+	strbuf_hex(&b, "\x00\x9f\xa0\xff", 4);
+	ck_assert_str_eq(b.s, "009fa0ff");
+	strbuf_free(&b);
 }
 END_TEST
 

@@ -136,3 +136,17 @@ void strbuf_free(struct strbuf *b)
 	b->len = b->cap = 0;
 	b->oom = false;
 }
+
+void strbuf_hex(struct strbuf *b, const void *p, size_t len)
+{
+	static const char digit[] = "0123456789abcdef";
+	const unsigned char *c = p;
+
+	if (strbuf_reserve(b, 2 * len) < 0)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		b->s[b->len++] = digit[c[i] >> 4];
+		b->s[b->len++] = digit[c[i] & 15];
+	}
+	b->s[b->len] = '\0';
+}

@@ -25,6 +25,8 @@ int strbuf_reserve(struct strbuf *b, size_t more);
 void strbuf_add(struct strbuf *b, const void *p, size_t len);
 void strbuf_puts(struct strbuf *b, const char *s);
 void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* @len bytes at @p as lowercase hex digits, two per byte. */
+void strbuf_hex(struct strbuf *b, const void *p, size_t len);
 /* @s as a JSON string (quotes included; ", \ and control bytes escaped). */
 void strbuf_json_str(struct strbuf *b, const char *s);
 /* Hand the text over (the caller frees it; *@len set when not NULL) and
